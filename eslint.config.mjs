@@ -1,0 +1,36 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "infra/**/*.json", ".local/**", "**/obj/**", "**/bin/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-explicit-any": "error",
+      "no-console": "off",
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["**/local/**"], message: "src/ never imports the local stack." }],
+      }],
+    },
+  },
+  {
+    // The house rule: domain code never knows about the Functions host or the local stack.
+    files: ["src/acr/**/*.ts", "src/scanning/**/*.ts", "src/policy/**/*.ts", "src/audit/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["@azure/functions", "durable-functions"], message: "Domain folders never import the Functions host." },
+          { group: ["**/local/**"], message: "src/ never imports the local stack." },
+        ],
+      }],
+    },
+  },
+);

@@ -1,0 +1,83 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HttpError } from "../http/errors.js";
+import { sendJson } from "../http/respond.js";
+import { listen } from "../http/server.js";
+import { defaultIdentityConfig, type IdentityConfig } from "./config.js";
+import { loadOrCreateSigningKey } from "./keys.js";
+import { TokenIssuer } from "./token-issuer.js";
+import {
+  MSI_TOKEN_PATH,
+  handleJwks,
+  handleMsiToken,
+  handleOpenIdConfiguration,
+  handleUserToken,
+  type IdentityContext,
+} from "./handlers.js";
+
+export interface IdentityServerOptions {
+  port?: number;
+  stateDir?: string;
+  config?: Partial<IdentityConfig>;
+}
+
+export interface IdentityServer {
+  /** Value for IDENTITY_ENDPOINT. */
+  endpoint: string;
+  /** Value for IDENTITY_HEADER. */
+  identityHeader: string;
+  baseUrl: string;
+  issuer: string;
+  jwksUri: string;
+  config: IdentityConfig;
+  counters: Map<string, number>;
+  /** The environment a process needs so that @azure/identity's ManagedIdentityCredential uses this endpoint. */
+  environment(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Starts the local managed-identity endpoint (App Service protocol) on loopback. */
+export async function startIdentityServer(options: IdentityServerOptions = {}): Promise<IdentityServer> {
+  const config: IdentityConfig = { ...defaultIdentityConfig(), ...options.config };
+  const key = await loadOrCreateSigningKey(options.stateDir);
+  const counters = new Map<string, number>();
+  // The issuer needs the port, which is known only after listening; the context is filled in right after.
+  let ctx: IdentityContext | undefined;
+  const running = await listen((req, res) => {
+    if (!ctx) return void res.writeHead(503).end();
+    void route(ctx, req, res);
+  }, { port: options.port });
+  const baseUrl = `http://127.0.0.1:${running.port}`;
+  const issuerUrl = `${baseUrl}/${config.tenantId}/v2.0`;
+  ctx = { config, key, issuer: new TokenIssuer(key, issuerUrl, config.tenantId), baseUrl, counters };
+  const endpoint = `${baseUrl}${MSI_TOKEN_PATH}`;
+  return {
+    endpoint,
+    identityHeader: config.identityHeader,
+    baseUrl,
+    issuer: issuerUrl,
+    jwksUri: `${baseUrl}/${config.tenantId}/discovery/v2.0/keys`,
+    config,
+    counters,
+    environment: () => ({ IDENTITY_ENDPOINT: endpoint, IDENTITY_HEADER: config.identityHeader }),
+    close: running.close,
+  };
+}
+
+async function route(ctx: IdentityContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", ctx.baseUrl);
+  const path = url.pathname;
+  ctx.counters.set(path, (ctx.counters.get(path) ?? 0) + 1);
+  const tenant = ctx.config.tenantId;
+  try {
+    if (path === MSI_TOKEN_PATH) return await handleMsiToken(ctx, req, res, url);
+    if (path === "/.well-known/jwks.json" || path === `/${tenant}/discovery/v2.0/keys` || path === `/${tenant}/discovery/keys`) {
+      return handleJwks(ctx, res);
+    }
+    if (path === `/${tenant}/v2.0/.well-known/openid-configuration`) return handleOpenIdConfiguration(ctx, res);
+    if (path === "/admin/user-token") return await handleUserToken(ctx, req, res);
+    throw new HttpError(404, "not_found", `no such endpoint: ${path}`);
+  } catch (error) {
+    const e = error instanceof HttpError ? error : new HttpError(500, "server_error", (error as Error).message);
+    if (!res.headersSent) sendJson(res, e.status, { error: e.code, error_description: e.message });
+  }
+}

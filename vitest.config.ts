@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    // Tests spawn real processes (docker-registry, skopeo, Azurite); two cores is the machine, so keep it modest.
+    pool: "forks",
+    maxWorkers: 2,
+    globalSetup: ["test/support/global-setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts", "test/infra/**/*.test.ts"] } },
+    ],
+  },
+});
