@@ -1,0 +1,82 @@
+import type { ReportFormat } from "../findings.js";
+import { ReportError } from "./errors.js";
+
+/** 8 MiB: a Trivy JSON report of a large image with thousands of findings is a few MiB; anything bigger is refused. */
+export const DEFAULT_MAX_REPORT_BYTES = 8 * 1024 * 1024;
+
+export interface ReportLimits {
+  /** Largest accepted report body in bytes (UTF-8). */
+  maxBytes?: number;
+}
+
+export type DetectedFormat = ReportFormat | "unknown";
+
+export interface DetectedReport {
+  format: ReportFormat;
+  document: Record<string, unknown>;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function byteLength(body: string | Uint8Array): number {
+  return typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.byteLength;
+}
+
+/**
+ * Checks the size before anything else (so an oversized body is never parsed) and parses JSON. Throws ReportError.
+ */
+export function parseReportBody(body: string | Uint8Array, limits: ReportLimits = {}): unknown {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_REPORT_BYTES;
+  const size = byteLength(body);
+  if (size > maxBytes) {
+    throw new ReportError("report-too-large", `The report is ${size} bytes, more than the limit of ${maxBytes} bytes`);
+  }
+  let text: string;
+  try {
+    text = typeof body === "string" ? body : utf8.decode(body);
+  } catch {
+    throw new ReportError("report-not-json", "The report is not valid UTF-8 text");
+  }
+  if (text.trim() === "") throw new ReportError("report-empty", "The report is empty");
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ReportError("report-not-json", `The report is not valid JSON (truncated?): ${reason}`);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Recognises a report by the keys each format is defined by: Trivy JSON by `SchemaVersion`, SARIF by `runs` with a
+ * SARIF `version` or `$schema`, the Harbor vulnerability report by its `vulnerabilities` list or its
+ * `scanner` + `generated_at` header. Versions and contents are checked by the normaliser of the format, not here.
+ */
+export function detectFormat(document: unknown): DetectedFormat {
+  if (!isPlainObject(document)) return "unknown";
+  if ("SchemaVersion" in document) return "trivy-json";
+  if ("runs" in document) {
+    const schema = document["$schema"];
+    if ("version" in document || (typeof schema === "string" && schema.toLowerCase().includes("sarif"))) return "sarif";
+    return "unknown";
+  }
+  if (Array.isArray(document["vulnerabilities"])) return "harbor";
+  if (isPlainObject(document["scanner"]) && "generated_at" in document) return "harbor";
+  return "unknown";
+}
+
+/** Parses and recognises a report body; throws ReportError for anything that is not a known report format. */
+export function detectReport(body: string | Uint8Array, limits: ReportLimits = {}): DetectedReport {
+  const document = parseReportBody(body, limits);
+  const format = detectFormat(document);
+  if (format === "unknown" || !isPlainObject(document)) {
+    throw new ReportError(
+      "report-format-unknown",
+      "The report is not a Trivy JSON (SchemaVersion 2), SARIF 2.1.0 or Harbor vulnerability report",
+    );
+  }
+  return { format, document };
+}

@@ -1,0 +1,28 @@
+/**
+ * Why a scanner report could not be turned into findings. The code is stable (policy reasons and audit records carry
+ * it); the message is for people. A report that fails here must never be read as "no findings".
+ */
+export type ReportErrorCode =
+  | "report-too-large"
+  | "report-empty"
+  | "report-not-json"
+  | "report-format-unknown"
+  | "report-version-unsupported"
+  | "report-invalid";
+
+export class ReportError extends Error {
+  override readonly name = "ReportError";
+
+  constructor(
+    readonly code: ReportErrorCode,
+    message: string,
+    /** Precise problems, e.g. "/Results/0/Vulnerabilities/3: must have required property 'PkgName'". */
+    readonly problems: readonly string[] = [],
+  ) {
+    super(problems.length > 0 ? `${message}: ${problems.join("; ")}` : message);
+  }
+}
+
+export function isReportError(value: unknown): value is ReportError {
+  return value instanceof ReportError;
+}
