@@ -1,0 +1,23 @@
+import type { RegistryStore } from "./persistence/store.js";
+import type { RegistryTokens } from "./tokens.js";
+import type { Throttle } from "./middleware/throttle.js";
+import type { Faults } from "./middleware/faults.js";
+import type { Stats } from "./middleware/stats.js";
+import type { AadVerifier } from "./middleware/aad.js";
+import type { WebhookDispatcher } from "./webhooks/dispatcher.js";
+
+/** Everything a handler needs, built once by the server. */
+export interface EmulatorContext {
+  /** The name clients use and tokens are issued for, e.g. localhost:5443. */
+  loginServer: string;
+  /** https://<loginServer> */
+  baseUrl: string;
+  backendUrl: string;
+  store: RegistryStore;
+  tokens: RegistryTokens;
+  aad: AadVerifier;
+  throttle: Throttle;
+  faults: Faults;
+  stats: Stats;
+  webhooks: WebhookDispatcher;
+}

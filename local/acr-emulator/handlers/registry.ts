@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { EmulatorContext } from "../context.js";
+import { acrError } from "../errors.js";
+import { authorize, type Caller } from "../middleware/auth.js";
+import { isDigest } from "../names.js";
+import { backendRequest, forwardableHeaders, readAll, relay } from "../proxy.js";
+import { isReleased } from "../quarantine.js";
+import { parseRegistryPath, requirementFor } from "./registry-routes.js";
+import { recordManifestDelete, recordManifestPush } from "./manifest-events.js";
+import { readBody } from "../../http/body.js";
+
+/** ACR's documented limit on manifest size (acr-protocol.md §5.1). */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** The Docker Registry HTTP API (/v2/…) with ACR's auth and quarantine gating in front of docker-registry. */
+export async function handleRegistry(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? "GET";
+  const route = parseRegistryPath(url.pathname);
+  const caller = await authorize(ctx, req, requirementFor(route, method));
+  ctx.stats.add(`v2.${method === "GET" || method === "HEAD" ? "read" : "write"}`);
+  const path = `${url.pathname}${url.search}`;
+  if (route.kind === "manifest" && (method === "GET" || method === "HEAD")) {
+    return pullManifest(ctx, req, res, path, route.name, route.reference, caller);
+  }
+  if (route.kind === "manifest" && method === "PUT") return pushManifest(ctx, req, res, path, route.name, route.reference);
+  if (route.kind === "manifest" && method === "DELETE") return deleteManifest(ctx, req, res, path, route.name, route.reference);
+  const upstream = await backendRequest(ctx.backendUrl, method, path, forwardableHeaders(req.headers), method === "GET" || method === "HEAD" ? undefined : req);
+  relay(upstream, res);
+}
+
+/**
+ * Pull of a manifest. With the policy on and the manifest not Passed: by tag it does not exist (404 MANIFEST_UNKNOWN);
+ * by digest only principals with quarantine read may have it, everyone else gets "The operation is disallowed."
+ * (ACR's status code for that is unconfirmed; 403 is this emulator's choice).
+ */
+async function pullManifest(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, name: string, reference: string, caller: Caller): Promise<void> {
+  const upstream = await backendRequest(ctx.backendUrl, req.method ?? "GET", path, forwardableHeaders(req.headers));
+  const digest = String(upstream.headers["docker-content-digest"] ?? (isDigest(reference) ? reference : ""));
+  if (upstream.statusCode === 200 && !isReleased(ctx.store.getManifest(name, digest), ctx.store.settings().quarantinePolicy)) {
+    upstream.resume();
+    if (!isDigest(reference)) throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Tag: reference });
+    if (!caller.capabilities.has("quarantineRead")) throw acrError(403, "UNKNOWN", "The operation is disallowed.");
+  }
+  relay(upstream, res);
+}
+
+async function pushManifest(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, name: string, reference: string): Promise<void> {
+  const body = await readBody(req, MAX_MANIFEST_BYTES);
+  const headers = forwardableHeaders(req.headers);
+  headers["content-length"] = String(body.length);
+  const upstream = await backendRequest(ctx.backendUrl, "PUT", path, headers, body);
+  const answer = await readAll(upstream);
+  const digest = upstream.headers["docker-content-digest"];
+  if (upstream.statusCode === 201 && typeof digest === "string") {
+    // Recorded (and quarantined) before the client hears "created", so no pull can slip in between.
+    await recordManifestPush(ctx, req, { repository: name, digest, reference, body, contentType: req.headers["content-type"] });
+  }
+  res.writeHead(upstream.statusCode ?? 502, forwardableHeaders(upstream.headers));
+  res.end(answer);
+}
+
+async function deleteManifest(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, name: string, reference: string): Promise<void> {
+  if (!isDigest(reference)) throw acrError(400, "UNSUPPORTED", "manifests are deleted by digest");
+  const upstream = await backendRequest(ctx.backendUrl, "DELETE", path, forwardableHeaders(req.headers));
+  const answer = await readAll(upstream);
+  if (upstream.statusCode === 202) recordManifestDelete(ctx, req, name, reference);
+  res.writeHead(upstream.statusCode ?? 502, forwardableHeaders(upstream.headers));
+  res.end(answer);
+}
