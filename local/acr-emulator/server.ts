@@ -50,6 +50,9 @@ export interface AcrEmulator {
   stop(): Promise<void>;
 }
 
+/** No repository name, tag or digest contains percent-encoding, backslashes, empty or dot segments. */
+const HOSTILE_PATH = /%|\\|\/\.\.?(\/|$)|\/\//;
+
 const DEFAULT_SETTINGS: RegistrySettings = {
   quarantinePolicy: "enabled",
   throttling: PREMIUM_THROTTLING,
@@ -119,6 +122,8 @@ async function serveAcr(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     const raw = req.url ?? "/";
     // "//host/…" would be read as another origin by the URL parser; no ACR path starts that way.
     if (!raw.startsWith("/") || raw.startsWith("//")) throw acrError(400, "NAME_INVALID", "invalid request target");
+    // Checked on the raw target: the URL parser would silently resolve "..", "%2e%2e" and "\\" into another path.
+    if (HOSTILE_PATH.test(raw.split("?")[0]!)) throw acrError(400, "NAME_INVALID", "invalid characters or segments in path");
     const url = new URL(raw, ctx.baseUrl);
     const path = url.pathname;
     if (path === "/oauth2/exchange") return await handleExchange(ctx, req, res);

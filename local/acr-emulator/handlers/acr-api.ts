@@ -15,7 +15,6 @@ import type { ManifestRecord } from "../model.js";
 export async function handleAcrApi(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const method = req.method ?? "GET";
   const path = url.pathname;
-  if (/%|\\|\/\.\.?(\/|$)|\/\//.test(path)) throw acrError(400, "NAME_INVALID", "invalid characters or segments in path");
   if (path === "/acr/v1/_catalog") {
     if (method !== "GET") throw acrError(405, "UNSUPPORTED", "use GET");
     await authorize(ctx, req, { type: "registry", name: "catalog", action: "*" });

@@ -12,11 +12,10 @@ export type RegistryRoute =
   | { kind: "referrers"; name: string; digest: string };
 
 /**
- * Parses a /v2 path. Anything with percent-encoding, dot segments or backslashes is refused before routing: no valid
- * repository name, tag or digest contains them, so they can only be path tricks.
+ * Parses a /v2 path (already screened for encodings and dot segments by the server) and checks every name against
+ * the OCI grammar before anything is forwarded.
  */
 export function parseRegistryPath(pathname: string): RegistryRoute {
-  if (/%|\\|\/\.\.?(\/|$)|\/\//.test(pathname)) throw acrError(400, "NAME_INVALID", "invalid characters or segments in path");
   if (pathname === "/v2/" || pathname === "/v2") return { kind: "base" };
   if (pathname === "/v2/_catalog") return { kind: "catalog" };
   let m = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(pathname);
