@@ -1,0 +1,62 @@
+/** JSON Schema (draft-07) of the policy document; docs/policy.md explains each field. */
+
+const threshold = { enum: ["Critical", "High", "Medium", "Low", "Negligible", "none"] };
+
+const ruleSettings = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    blockAt: threshold,
+    requireApprovalAt: threshold,
+    ignoreUnfixed: { type: "boolean" },
+    unknownSeverity: { enum: ["fail", "needsApproval", "ignore"] },
+    autoRelease: { type: "boolean" },
+  },
+};
+
+const nonEmptyString = { type: "string", minLength: 1, maxLength: 1024, pattern: "\\S" };
+const glob = { type: "string", minLength: 1, maxLength: 256 };
+
+export const policySchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  type: "object",
+  additionalProperties: false,
+  required: ["version"],
+  properties: {
+    $schema: { type: "string" },
+    version: { const: 1 },
+    defaultRule: ruleSettings,
+    repositories: {
+      type: "array",
+      maxItems: 1000,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["match", "rule"],
+        properties: {
+          match: { type: "array", minItems: 1, maxItems: 100, items: glob },
+          rule: ruleSettings,
+        },
+      },
+    },
+    exceptions: {
+      type: "array",
+      maxItems: 10000,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["vulnerability", "expires", "justification", "approvedBy"],
+        properties: {
+          id: nonEmptyString,
+          vulnerability: { type: "string", minLength: 1, maxLength: 256, pattern: "^\\S+$" },
+          package: nonEmptyString,
+          repository: glob,
+          digest: { type: "string", pattern: "^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$" },
+          expires: { type: "string", format: "date-time" },
+          justification: nonEmptyString,
+          approvedBy: nonEmptyString,
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,131 @@
+import type { Finding, NormalisedReport, Severity } from "../scanning/findings.js";
+
+/** "none" switches a threshold off: nothing blocks (or nothing needs approval) on severity alone. */
+export type SeverityThreshold = Exclude<Severity, "Unknown"> | "none";
+
+export type UnknownSeverityAction = "fail" | "needsApproval" | "ignore";
+
+/** What a rule decides. In the policy document every field is optional; defaults are in rules.ts. */
+export interface RuleSettings {
+  /** Findings of this severity or higher fail the image. */
+  blockAt: SeverityThreshold;
+  /** Findings of this severity or higher, but below blockAt, need a person's approval. */
+  requireApprovalAt: SeverityThreshold;
+  /** Findings without a fixed version neither block nor need approval. */
+  ignoreUnfixed: boolean;
+  /** What a finding of Unknown severity does; thresholds cannot rank it. */
+  unknownSeverity: UnknownSeverityAction;
+  /** False: even a clean image waits for a person's approval before release. */
+  autoRelease: boolean;
+}
+
+export interface RepositoryRule {
+  /** Repository name globs (picomatch; `*` stays within one path segment, `**` crosses them; case-insensitive). */
+  match: string[];
+  rule: Partial<RuleSettings>;
+}
+
+export interface PolicyException {
+  /** A name for audit records; the position in the list is used when absent. */
+  id?: string;
+  /** The vulnerability id or one of its aliases. */
+  vulnerability: string;
+  /** Package name; absent means any package. */
+  package?: string;
+  /** Repository name glob; absent means every repository. */
+  repository?: string;
+  /** Manifest digest; absent means every digest. */
+  digest?: string;
+  /** RFC 3339 date-time with a zone; at and after this instant the exception no longer applies. */
+  expires: string;
+  justification: string;
+  approvedBy: string;
+}
+
+export interface PolicyDocument {
+  version: 1;
+  defaultRule?: Partial<RuleSettings>;
+  repositories?: RepositoryRule[];
+  exceptions?: PolicyException[];
+}
+
+export type Decision = "pass" | "fail" | "needsApproval";
+
+/** Which rule decided: the default, or the repository entry at `index` whose `pattern` matched. */
+export type RuleSource = { source: "default" } | { source: "repository"; index: number; pattern: string };
+
+export interface EffectiveRule {
+  from: RuleSource;
+  settings: RuleSettings;
+}
+
+export interface FindingRef {
+  vulnerabilityId: string;
+  package: string;
+  installedVersion: string;
+  target: string;
+  severity: Severity;
+}
+
+export interface ExceptionRef {
+  index: number;
+  id?: string;
+  vulnerability: string;
+  expires: string;
+  approvedBy: string;
+  justification: string;
+}
+
+export interface VexStatementRef {
+  /** The OpenVEX document's `@id`. */
+  document: string;
+  statementIndex: number;
+  vulnerability: string;
+  status: "not_affected" | "fixed";
+  justification?: string;
+  impactStatement?: string;
+}
+
+export type Reason =
+  | { kind: "report-unusable"; code: string; message: string }
+  | { kind: "report-for-another-image"; reportDigest: string; imageDigest: string }
+  | { kind: "finding-blocks"; finding: FindingRef; setting: "blockAt" | "unknownSeverity"; threshold?: SeverityThreshold }
+  | { kind: "finding-needs-approval"; finding: FindingRef; setting: "requireApprovalAt" | "unknownSeverity"; threshold?: SeverityThreshold }
+  | { kind: "unknown-severity-ignored"; finding: FindingRef }
+  | { kind: "unfixed-ignored"; finding: FindingRef }
+  | { kind: "exception-applied"; finding: FindingRef; exception: ExceptionRef }
+  | { kind: "exception-expired"; finding: FindingRef; exception: ExceptionRef }
+  | { kind: "vex-suppressed"; finding: FindingRef; statement: VexStatementRef }
+  | { kind: "auto-release-off" };
+
+export interface Tally {
+  findings: number;
+  blocking: number;
+  needingApproval: number;
+  suppressedByVex: number;
+  excepted: number;
+  ignoredUnfixed: number;
+  ignoredUnknown: number;
+  belowThreshold: number;
+}
+
+export interface Verdict {
+  decision: Decision;
+  rule: EffectiveRule;
+  reasons: Reason[];
+  tally: Tally;
+  /** The `now` the verdict was computed for (exceptions are judged against it). */
+  evaluatedAt: string;
+}
+
+/** The report as the pipeline hands it over: normalised, or the typed error that stopped normalisation. */
+export type ReportOutcome =
+  | { ok: true; report: NormalisedReport }
+  | { ok: false; error: { code: string; message: string } };
+
+export interface ImageRef {
+  repository: string;
+  digest: string;
+}
+
+export type { Finding, Severity };
