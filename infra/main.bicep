@@ -1,0 +1,277 @@
+targetScope = 'subscription'
+
+metadata description = 'ACR Quarantine Gate for azd: Flex Consumption Function App, identity-only storage, least-privilege roles on an existing registry, and the registry webhook.'
+
+// ---------------------------------------------------------------- environment
+@minLength(1)
+@maxLength(64)
+@description('azd environment name: names the resource group and seeds the resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every new resource; it must offer the Flex Consumption plan.')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+// ---------------------------------------------------------------- the registry the gate serves
+@minLength(5)
+@maxLength(50)
+@description('Name of the existing Azure Container Registry (Premium for quarantine).')
+param registryName string
+
+@minLength(1)
+@description('Resource group of that registry; it may differ from the gate\'s own.')
+param registryResourceGroupName string
+
+@description('Subscription of that registry; defaults to the deployment subscription.')
+param registrySubscriptionId string = subscription().subscriptionId
+
+@description('Webhook repository filter ("team/app:*", "repo:tag"); empty means every repository.')
+param webhookScope string = ''
+
+@description('Turn on the registry\'s quarantine policy. Off by default: once on, every image not marked Passed is unpullable. Run the sweep\'s backfill first (docs/deploy.md).')
+param enableQuarantinePolicy bool = false
+
+@secure()
+@minLength(32)
+@description('Function key the webhook sends in x-functions-key. Leave unset: a fresh random key is made on each provision, written only to Key Vault and to the webhook, and the app restarts to load it.')
+param webhookKey string = '${replace(newGuid(), '-', '')}${replace(newGuid(), '-', '')}'
+
+@description('Set by the deployment itself; stamps the key version so the app reloads its keys. Do not pass.')
+param deploymentTime string = utcNow()
+
+// ---------------------------------------------------------------- gate settings (src/config.ts)
+@allowed(['enforce', 'shadow'])
+@description('GATE_MODE: enforce sets quarantine state; shadow only evaluates and reports.')
+param gateMode string = 'enforce'
+
+@allowed(['queue', 'harbor'])
+@description('SCANNER_KIND: queue (external workers through SCAN_QUEUE_NAME) or harbor (HARBOR_SCANNER_URL).')
+param scannerKind string = 'queue'
+
+@description('HARBOR_SCANNER_URL: base URL of a Harbor Pluggable Scanner adapter; required when scannerKind is harbor.')
+param harborScannerUrl string = ''
+
+@description('SCAN_QUEUE_NAME')
+param scanQueueName string = 'scan-requests'
+
+@description('SCAN_DEADLINE (ISO 8601 duration)')
+param scanDeadline string = 'PT30M'
+
+@description('APPROVAL_DEADLINE (ISO 8601 duration)')
+param approvalDeadline string = 'P3D'
+
+@description('POLICY_DOCUMENT as an object; empty means infra/policy.default.json.')
+param policyDocument object = {}
+
+@description('APPROVER_TENANT_ID: Entra tenant of the approvers; defaults to this tenant.')
+param approverTenantId string = tenant().tenantId
+
+@description('APPROVER_AUDIENCE: application ID URI of the Entra app whose tokens approvers present; empty leaves approvals closed.')
+param approverAudience string = ''
+
+@description('SWEEP_SCHEDULE (NCRONTAB)')
+param sweepSchedule string = '0 */30 * * * *'
+
+@description('STALE_AFTER (ISO 8601 duration)')
+param staleAfter string = 'PT6H'
+
+@description('MAX_QUARANTINE_AGE (ISO 8601 duration)')
+param maxQuarantineAge string = 'P14D'
+
+@minValue(1)
+@maxValue(100)
+@description('SWEEP_READ_BUDGET_PERCENT: share of the registry\'s ReadOps the sweep may use.')
+param sweepReadBudgetPercent int = 20
+
+@description('DURABLE_TASK_HUB (3-45 letters and digits, starting with a letter).')
+param durableTaskHub string = 'QuarantineGate'
+
+@description('ACR_TOKEN_AUDIENCE')
+param acrTokenAudience string = 'https://containerregistry.azure.net'
+
+@description('AUDIT_TABLE')
+param auditTable string = 'GateAudit'
+
+@description('REPORT_CONTAINER')
+param reportContainer string = 'compliance-reports'
+
+@description('STATUS_BASE_URL; empty means https://<function app host>/api.')
+param statusBaseUrl string = ''
+
+// ---------------------------------------------------------------- sizing and extras
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Optional object ID of an external scanner worker; it may only process messages on the scan queue.')
+param scanWorkerPrincipalId string = ''
+
+// ---------------------------------------------------------------- names
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var webhookFunctionName = 'acrEvents'
+var webhookKeyName = 'acrWebhook'
+var webhookRoute = 'api/acr/events'
+var defaultPolicy = loadJsonContent('policy.default.json')
+var identityName = 'id-${resourceToken}'
+var applicationInsightsName = 'appi-${resourceToken}'
+
+resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = {
+  scope: az.resourceGroup(registrySubscriptionId, registryResourceGroupName)
+  name: registryName
+}
+
+module identity 'modules/identity.bicep' = {
+  scope: resourceGroup
+  name: 'identity'
+  params: {
+    name: identityName
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  scope: resourceGroup
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: applicationInsightsName
+    location: location
+    tags: tags
+    publisherPrincipalId: identity.outputs.principalId
+    appIdentityName: identityName
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  scope: resourceGroup
+  name: 'storage'
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: 'app-package'
+    reportContainerName: reportContainer
+    scanQueueName: scanQueueName
+    auditTableName: auditTable
+    appPrincipalId: identity.outputs.principalId
+    appIdentityName: identityName
+    scanWorkerPrincipalId: scanWorkerPrincipalId
+  }
+}
+
+module keyVault 'modules/key-vault.bicep' = {
+  scope: resourceGroup
+  name: 'key-vault'
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    appPrincipalId: identity.outputs.principalId
+    appIdentityName: identityName
+    webhookFunctionName: webhookFunctionName
+    webhookKeyName: webhookKeyName
+    webhookKey: webhookKey
+  }
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  scope: resourceGroup
+  name: 'function-app'
+  params: {
+    name: 'func-${resourceToken}'
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsName: applicationInsightsName
+    keyVaultUri: keyVault.outputs.uri
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    webhookKeyVersion: deploymentTime
+    durableTaskHub: durableTaskHub
+    gateRegistries: registry.properties.loginServer
+    gateMode: gateMode
+    acrTokenAudience: acrTokenAudience
+    scannerKind: scannerKind
+    harborScannerUrl: harborScannerUrl
+    scanQueueName: storage.outputs.scanQueueName
+    scanDeadline: scanDeadline
+    approvalDeadline: approvalDeadline
+    policyDocument: string(empty(policyDocument) ? defaultPolicy : policyDocument)
+    approverTenantId: approverTenantId
+    approverAudience: approverAudience
+    sweepSchedule: sweepSchedule
+    staleAfter: staleAfter
+    maxQuarantineAge: maxQuarantineAge
+    sweepReadBudgetPercent: sweepReadBudgetPercent
+    auditTable: storage.outputs.auditTableName
+    reportContainer: storage.outputs.reportContainerName
+    statusBaseUrl: statusBaseUrl
+  }
+  dependsOn: [
+    // Application Insights is referenced by name inside the module.
+    monitoring
+  ]
+}
+
+module registryAccess 'modules/registry-access.bicep' = {
+  scope: az.resourceGroup(registrySubscriptionId, registryResourceGroupName)
+  name: 'registry-access-${resourceToken}'
+  params: {
+    registryName: registry.name
+    appPrincipalId: identity.outputs.principalId
+    appIdentityName: identityName
+    registryLocation: registry.location
+    webhookName: 'qgate${resourceToken}'
+    webhookScope: webhookScope
+    webhookServiceUri: 'https://${functionApp.outputs.defaultHostName}/${webhookRoute}'
+    webhookKey: webhookKey
+  }
+  // Runs after functionApp, which itself waits for keyVault: the key is in the vault before ACR starts sending it.
+}
+
+module quarantinePolicy 'modules/registry-quarantine-policy.bicep' = if (enableQuarantinePolicy) {
+  scope: az.resourceGroup(registrySubscriptionId, registryResourceGroupName)
+  name: 'quarantine-policy-${resourceToken}'
+  params: {
+    registryName: registry.name
+  }
+  dependsOn: [
+    // Only after the gate can receive and act on the quarantine webhook.
+    registryAccess
+  ]
+}
+
+// ---------------------------------------------------------------- outputs (names and URLs only; never a key)
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output STATUS_BASE_URL string = functionApp.outputs.statusBaseUrl
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output GATE_REGISTRY_LOGIN_SERVER string = registry.properties.loginServer
+output ACR_WEBHOOK_NAME string = registryAccess.outputs.webhookName
+output ACR_WEBHOOK_SERVICE_URI string = 'https://${functionApp.outputs.defaultHostName}/${webhookRoute}'
+output ACR_WEBHOOK_KEY_SECRET_NAME string = keyVault.outputs.webhookKeySecretName
+output QUARANTINE_POLICY_CHANGED_BY_THIS_DEPLOYMENT bool = enableQuarantinePolicy

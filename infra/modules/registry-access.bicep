@@ -1,0 +1,96 @@
+metadata description = 'Deployed into the target registry\'s resource group: the app identity\'s roles on the registry, and the webhook that calls the app.'
+
+import { acrQuarantineReader, acrQuarantineWriter, reader } from 'role-ids.bicep'
+
+@description('Name of the existing registry.')
+param registryName string
+
+@description('Principal ID of the app identity.')
+param appPrincipalId string
+
+@description('Name of the app identity; seeds the role assignment names, which must be known before deployment starts.')
+param appIdentityName string
+
+@description('Location of the registry (a webhook must be in one of its locations; the home location always qualifies).')
+param registryLocation string
+
+@description('Webhook resource name (alphanumeric, 5-50).')
+@minLength(5)
+@maxLength(50)
+param webhookName string
+
+@description('Webhook repository filter: "repo:*", "repo:tag", or empty for every repository.')
+param webhookScope string
+
+@secure()
+@description('HTTPS URL of the acrEvents function. ACR treats it as write-only, as it may carry credentials.')
+param webhookServiceUri string
+
+@secure()
+@description('Function key sent in the x-functions-key header. ACR keeps custom headers write-only.')
+param webhookKey string
+
+resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = {
+  name: registryName
+}
+
+// Exactly three roles at registry scope; docs/deploy.md explains each, test/infra checks that there are no others.
+resource quarantineReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(registry.id, appIdentityName, acrQuarantineReader)
+  scope: registry
+  properties: {
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrQuarantineReader)
+    description: 'ACR Quarantine Gate: pull quarantined images by digest for scanning'
+  }
+}
+
+resource quarantineWriterRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(registry.id, appIdentityName, acrQuarantineWriter)
+  scope: registry
+  properties: {
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrQuarantineWriter)
+    description: 'ACR Quarantine Gate: mark images Passed or Failed'
+  }
+}
+
+resource readerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(registry.id, appIdentityName, reader)
+  scope: registry
+  properties: {
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', reader)
+    description: 'ACR Quarantine Gate: read registry policy and webhooks (sweep); pull released images (shadow mode, backfill)'
+  }
+}
+
+resource webhook 'Microsoft.ContainerRegistry/registries/webhooks@2025-04-01' = {
+  parent: registry
+  name: webhookName
+  location: registryLocation
+  properties: {
+    status: 'enabled'
+    actions: [
+      'quarantine'
+      'push'
+      'delete'
+    ]
+    scope: webhookScope
+    serviceUri: webhookServiceUri
+    customHeaders: {
+      'x-functions-key': webhookKey
+    }
+  }
+  dependsOn: [
+    // Deliveries start at once; let the app be able to act on them.
+    quarantineReaderRole
+    quarantineWriterRole
+  ]
+}
+
+output webhookName string = webhook.name
+output registryId string = registry.id

@@ -1,0 +1,40 @@
+metadata description = 'Built-in role definition IDs used by this template, in one place so that every grant is reviewable.'
+
+// Registry scope: the only roles this template grants on the target registry (see docs/deploy.md, "Roles").
+@export()
+@description('AcrQuarantineReader: pull quarantined images by digest (the pull tokens handed to scanners).')
+var acrQuarantineReader = 'cdda3590-29a3-44f6-95f2-9f980659eb04'
+
+@export()
+@description('AcrQuarantineWriter: set quarantineState Passed/Failed and quarantineDetails.')
+var acrQuarantineWriter = 'c8d4ff99-41c3-41a8-9f60-21dfdad59608'
+
+@export()
+@description('Reader: management-plane read of the registry (quarantine policy, webhooks) for the sweep; on registries in RBAC (non-ABAC) mode it also lets the identity pull images that are not quarantined, which shadow mode and the backfill need to scan.')
+var reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
+
+// Storage scope: what the Functions host, Durable Functions (Azure Storage provider) and the app's own clients use.
+@export()
+@description('Storage Blob Data Owner: host leases and secrets-free blob state, Flex deployment package, Durable large messages, compliance reports.')
+var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f4d9ec2e3a5'
+
+@export()
+@description('Storage Queue Data Contributor: Durable control and work-item queues, the external-scanner request queue.')
+var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+
+@export()
+@description('Storage Table Data Contributor: Durable history and instance tables, the audit table.')
+var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+
+@export()
+@description('Storage Queue Data Message Processor: lets an external scanner worker peek, receive and delete scan requests.')
+var storageQueueDataMessageProcessor = '8a0f0c08-91a1-4084-bc3d-661d67233fed'
+
+// Other scopes.
+@export()
+@description('Monitoring Metrics Publisher: send telemetry to Application Insights with Entra ID (local auth is disabled).')
+var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+
+@export()
+@description('Key Vault Secrets Officer: the Functions host keeps its keys in the vault (AzureWebJobsSecretStorageType=keyvault) and must create the master key there.')
+var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
