@@ -80,13 +80,14 @@ export async function startAcrEmulator(options: AcrEmulatorOptions): Promise<Acr
 
   const throttle = new Throttle();
   throttle.configure(store.settings().throttling);
-  let ctx: EmulatorContext | undefined;
-  const api = await listen((req, res) => void (ctx ? serveAcr(ctx, req, res) : res.writeHead(503).end()), {
+  // The login server includes the port, known only once listening; requests before then get 503.
+  const ready: { ctx?: EmulatorContext } = {};
+  const api = await listen((req, res) => void (ready.ctx ? serveAcr(ready.ctx, req, res) : res.writeHead(503).end()), {
     port: options.port,
     tls: certificate,
   });
   const loginServer = `localhost:${api.port}`;
-  ctx = {
+  const context: EmulatorContext = {
     loginServer,
     baseUrl: `https://${loginServer}`,
     backendUrl: backend.url,
@@ -98,7 +99,7 @@ export async function startAcrEmulator(options: AcrEmulatorOptions): Promise<Acr
     stats: new Stats(),
     webhooks: new WebhookDispatcher(store),
   };
-  const context = ctx;
+  ready.ctx = context;
   const admin = await listen((req, res) => void serveAdmin(context, req, res, (s) => throttle.configure(s)), { port: options.adminPort });
 
   return {

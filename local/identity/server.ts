@@ -41,14 +41,14 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
   const key = await loadOrCreateSigningKey(options.stateDir);
   const counters = new Map<string, number>();
   // The issuer needs the port, which is known only after listening; the context is filled in right after.
-  let ctx: IdentityContext | undefined;
+  const ready: { ctx?: IdentityContext } = {};
   const running = await listen((req, res) => {
-    if (!ctx) return void res.writeHead(503).end();
-    void route(ctx, req, res);
+    if (!ready.ctx) return void res.writeHead(503).end();
+    void route(ready.ctx, req, res);
   }, { port: options.port });
   const baseUrl = `http://127.0.0.1:${running.port}`;
   const issuerUrl = `${baseUrl}/${config.tenantId}/v2.0`;
-  ctx = { config, key, issuer: new TokenIssuer(key, issuerUrl, config.tenantId), baseUrl, counters };
+  ready.ctx = { config, key, issuer: new TokenIssuer(key, issuerUrl, config.tenantId), baseUrl, counters };
   const endpoint = `${baseUrl}${MSI_TOKEN_PATH}`;
   return {
     endpoint,

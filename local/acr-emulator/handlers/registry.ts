@@ -24,6 +24,12 @@ export async function handleRegistry(ctx: EmulatorContext, req: IncomingMessage,
   }
   if (route.kind === "manifest" && method === "PUT") return pushManifest(ctx, req, res, path, route.name, route.reference);
   if (route.kind === "manifest" && method === "DELETE") return deleteManifest(ctx, req, res, path, route.name, route.reference);
+  if (route.kind === "blob" && method === "GET") {
+    // ACR answers blob downloads with a redirect to its storage data endpoint; here the data endpoint is
+    // docker-registry itself on loopback. Clients follow it without the registry token, as they do with ACR.
+    res.writeHead(307, { Location: `${ctx.backendUrl}${path}`, "Content-Length": "0", "Docker-Distribution-Api-Version": "registry/2.0" });
+    return void res.end();
+  }
   const upstream = await backendRequest(ctx.backendUrl, method, path, forwardableHeaders(req.headers), method === "GET" || method === "HEAD" ? undefined : req);
   relay(upstream, res);
 }

@@ -1,0 +1,38 @@
+import type { LocalIdentity } from "../identity/config.js";
+import type { Principal } from "../acr-emulator/model.js";
+
+/** Embedded defaults for `npm start`: fixed loopback ports and a small cast of identities, no configuration needed. */
+export const STACK_PORTS = {
+  identity: 7080,
+  acr: 5443,
+  acrAdmin: 5444,
+} as const;
+
+/** The app's own identity (what Azure would assign to the Function App) and two people's, for the demo. */
+export const APP_IDENTITY: LocalIdentity = {
+  clientId: "22222222-2222-4222-8222-222222222222",
+  objectId: "bbbbbbbb-2222-4222-8222-222222222222",
+  displayName: "quarantine-gate-app",
+};
+
+export const DEVELOPER_IDENTITY: LocalIdentity = {
+  clientId: "33333333-3333-4333-8333-333333333333",
+  objectId: "cccccccc-3333-4333-8333-333333333333",
+  displayName: "developer (AcrPush)",
+};
+
+export const CONSUMER_IDENTITY: LocalIdentity = {
+  clientId: "44444444-4444-4444-8444-444444444444",
+  objectId: "dddddddd-4444-4444-8444-444444444444",
+  displayName: "consumer (AcrPull)",
+};
+
+/** A registry token (username/password), like ACR's repository-scoped tokens, so people can use skopeo by hand. */
+export const DEMO_CREDENTIALS = { username: "demo", password: "demo-password" } as const;
+
+export const STACK_PRINCIPALS: Principal[] = [
+  { id: APP_IDENTITY.objectId, displayName: APP_IDENTITY.displayName, roles: ["AcrQuarantineReader", "AcrQuarantineWriter"] },
+  { id: DEVELOPER_IDENTITY.objectId, displayName: DEVELOPER_IDENTITY.displayName, roles: ["AcrPush"] },
+  { id: CONSUMER_IDENTITY.objectId, displayName: CONSUMER_IDENTITY.displayName, roles: ["AcrPull"] },
+  { id: DEMO_CREDENTIALS.username, displayName: "demo token (push + pull)", roles: ["AcrPush"], password: DEMO_CREDENTIALS.password },
+];

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { freshTempDir, localStateRoot, projectRoot } from "../support/paths.js";
+
+/** `npm start` runs dist/local/start.js after building; `npm test` has just built, so the launcher is started directly. */
+describe("npm start (the local stack launcher)", () => {
+  it("comes up with embedded defaults, answers, and stops cleanly on SIGINT", async () => {
+    const child = spawn(process.execPath, [join(projectRoot, "dist/local/start.js")], {
+      env: { ...process.env, GATE_LOCAL_RANDOM_PORTS: "1", GATE_LOCAL_STATE: freshTempDir("stack"), GATE_LOCAL_CA_DIR: localStateRoot("tls") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const deadline = Date.now() + 30_000;
+    while (!output.includes("Ctrl-C stops everything") && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(output).toContain("local stack is up");
+    const adminUrl = /ACR admin API\s+(\S+)\/state/.exec(output)?.[1];
+    expect(adminUrl).toBeDefined();
+    const state = (await (await fetch(`${adminUrl}/state`)).json()) as { settings: { quarantinePolicy: string }; principals: unknown[] };
+    expect(state.settings.quarantinePolicy).toBe("enabled");
+    expect(state.principals.length).toBeGreaterThanOrEqual(4);
+    const acrUrl = /ACR emulator\s+(https:\/\/\S+)/.exec(output)?.[1];
+    const challenge = await fetch(`${acrUrl}/v2/`);
+    expect(challenge.status).toBe(401);
+
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(output).toContain("stopping the local stack");
+    await expect(fetch(`${adminUrl}/state`)).rejects.toThrow();
+  });
+});
