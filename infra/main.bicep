@@ -23,8 +23,8 @@ param registryName string
 @description('Resource group of that registry; it may differ from the gate\'s own.')
 param registryResourceGroupName string
 
-@description('Subscription of that registry; defaults to the deployment subscription.')
-param registrySubscriptionId string = subscription().subscriptionId
+@description('Subscription of that registry; empty means the deployment subscription.')
+param registrySubscriptionId string = ''
 
 @description('Webhook repository filter ("team/app:*", "repo:tag"); empty means every repository.')
 param webhookScope string = ''
@@ -112,6 +112,7 @@ param scanWorkerPrincipalId string = ''
 
 // ---------------------------------------------------------------- names
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var registrySubscription = empty(registrySubscriptionId) ? subscription().subscriptionId : registrySubscriptionId
 var tags = { 'azd-env-name': environmentName }
 var webhookFunctionName = 'acrEvents'
 var webhookKeyName = 'acrWebhook'
@@ -127,7 +128,7 @@ resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
 }
 
 resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = {
-  scope: az.resourceGroup(registrySubscriptionId, registryResourceGroupName)
+  scope: az.resourceGroup(registrySubscription, registryResourceGroupName)
   name: registryName
 }
 
@@ -231,7 +232,7 @@ module functionApp 'modules/function-app.bicep' = {
 }
 
 module registryAccess 'modules/registry-access.bicep' = {
-  scope: az.resourceGroup(registrySubscriptionId, registryResourceGroupName)
+  scope: az.resourceGroup(registrySubscription, registryResourceGroupName)
   name: 'registry-access-${resourceToken}'
   params: {
     registryName: registry.name
@@ -247,7 +248,7 @@ module registryAccess 'modules/registry-access.bicep' = {
 }
 
 module quarantinePolicy 'modules/registry-quarantine-policy.bicep' = if (enableQuarantinePolicy) {
-  scope: az.resourceGroup(registrySubscriptionId, registryResourceGroupName)
+  scope: az.resourceGroup(registrySubscription, registryResourceGroupName)
   name: 'quarantine-policy-${resourceToken}'
   params: {
     registryName: registry.name
