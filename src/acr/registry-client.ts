@@ -1,0 +1,193 @@
+import { isDeepStrictEqual } from "node:util";
+import type { HttpMethods, PipelineResponse } from "@azure/core-rest-pipeline";
+import { AcrInvalidInputError, AcrRequestError, AcrWriteNotConfirmedError } from "./errors.js";
+import type { RequestLimiter } from "./http/rate-limit.js";
+import { errorFromResponse, isSuccess, jsonBody, requestInfo } from "./http/responses.js";
+import type { AcrTransport } from "./http/transport.js";
+import { parseCatalogPage, parseManifestBody, parseManifestPage, type ManifestAttributes, type QuarantineVerdictState } from "./manifest.js";
+import { digest as checkDigest, isRepositoryName, repositoryName, type Digest, type LoginServer, type RepositoryName } from "./names.js";
+import { nextLink, safeNextUrl } from "./paging.js";
+import { encodeQuarantineDetails, type QuarantineDetails } from "./quarantine-details.js";
+import { CATALOG_SCOPE, repositoryScope, type RepositoryAction } from "./scopes.js";
+import type { AcrTokenProvider } from "./token-provider.js";
+
+export interface RegistryClientContext {
+  transport: AcrTransport;
+  tokens: AcrTokenProvider;
+  /** Actions asked for on every repository token, so one token per repository serves reads and writes alike. */
+  repositoryActions: readonly RepositoryAction[];
+  limiter: RequestLimiter | undefined;
+  pageSize: number;
+}
+
+export interface ListOptions {
+  /** Items per request (n), 1–1000. */
+  pageSize?: number;
+}
+
+export interface ListManifestsOptions extends ListOptions {
+  orderBy?: "timedesc" | "timeasc";
+}
+
+export interface QuarantineWrite {
+  state: QuarantineVerdictState;
+  /** Built with QuarantineDetailsBuilder (or anything that passes its validation). */
+  details: QuarantineDetails;
+}
+
+export interface QuarantineWriteOptions {
+  /**
+   * How the write is read back. "auto" (default): from the PATCH answer when it carries the manifest (ACR's stable
+   * API returns the attributes), otherwise by a GET; "get": always by a separate GET.
+   */
+  readBack?: "auto" | "get";
+}
+
+/** ACR's data-plane operations on one registry. Every name is validated before a URL exists. */
+export class RegistryClient {
+  constructor(readonly loginServer: LoginServer, private readonly ctx: RegistryClientContext) {}
+
+  /** Every repository in the registry, one page in memory at a time (GET /acr/v1/_catalog, following Link). */
+  listRepositories(options: ListOptions = {}): AsyncIterable<RepositoryName> {
+    const url = this.url("/acr/v1/_catalog");
+    url.searchParams.set("n", String(this.pageSize(options.pageSize)));
+    return this.pages(url, [CATALOG_SCOPE], (body) => {
+      const names = parseCatalogPage(body);
+      if (typeof names === "string") return names;
+      const invalid = names.find((name) => !isRepositoryName(name));
+      return invalid === undefined ? (names as RepositoryName[]) : `the catalog lists an invalid repository name ${JSON.stringify(invalid.slice(0, 80))}`;
+    });
+  }
+
+  /** Every manifest of a repository with its attributes, one page in memory at a time. */
+  listManifests(repository: string, options: ListManifestsOptions = {}): AsyncIterable<ManifestAttributes> {
+    const repo = repositoryName(repository);
+    if (options.orderBy !== undefined && options.orderBy !== "timedesc" && options.orderBy !== "timeasc") {
+      throw new AcrInvalidInputError(`orderBy must be "timedesc" or "timeasc"`);
+    }
+    const url = this.url(`/acr/v1/${repo}/_manifests`);
+    url.searchParams.set("n", String(this.pageSize(options.pageSize)));
+    if (options.orderBy) url.searchParams.set("orderby", options.orderBy);
+    return this.pages(url, [this.scope(repo, "metadata_read")], (body) => parseManifestPage(this.loginServer, repo, body));
+  }
+
+  /** One manifest's attributes, quarantine state and details included. */
+  async getManifest(repository: string, digest: string): Promise<ManifestAttributes> {
+    const repo = repositoryName(repository);
+    const d = checkDigest(digest);
+    const url = this.manifestUrl(repo, d);
+    const response = await this.authorized("GET", url, [this.scope(repo, "metadata_read")]);
+    return this.manifestFrom(response, url, "GET", repo, d);
+  }
+
+  /**
+   * Sets quarantineState (Passed | Failed) and quarantineDetails, then reads the manifest back and checks that it
+   * shows exactly what was written; otherwise AcrWriteNotConfirmedError. Returns the attributes read back.
+   */
+  async setQuarantineState(repository: string, digest: string, write: QuarantineWrite, options: QuarantineWriteOptions = {}): Promise<ManifestAttributes> {
+    const repo = repositoryName(repository);
+    const d = checkDigest(digest);
+    if (write?.state !== "Passed" && write?.state !== "Failed") throw new AcrInvalidInputError(`quarantine state must be "Passed" or "Failed"`);
+    const encoded = encodeQuarantineDetails(write.details);
+    const url = this.manifestUrl(repo, d);
+    const scopes = [this.scope(repo, "metadata_write")];
+    const response = await this.authorized("PATCH", url, scopes, JSON.stringify({ quarantineState: write.state, quarantineDetails: encoded }));
+    const answered = options.readBack === "get" ? undefined : this.manifestInAnswer(response, repo, d);
+    const readBack = answered ?? (await this.getManifest(repo, d));
+    const sameDetails = readBack.quarantine.rawDetails === encoded || isDeepStrictEqual(readBack.quarantine.details, write.details);
+    if (readBack.quarantine.state !== write.state || !sameDetails) {
+      const info = requestInfo("PATCH", url);
+      throw new AcrWriteNotConfirmedError(
+        `ACR PATCH ${info.path} on ${this.loginServer}: read back shows quarantineState ${JSON.stringify(readBack.quarantine.state ?? null)}${sameDetails ? "" : " and other details"}, not ${write.state}`,
+        { registry: this.loginServer, request: info, status: response.status },
+      );
+    }
+    return readBack;
+  }
+
+  private url(path: string): URL {
+    return new URL(path, `https://${this.loginServer}`);
+  }
+
+  private manifestUrl(repository: RepositoryName, digest: Digest): URL {
+    return this.url(`/acr/v1/${repository}/_manifests/${digest}`);
+  }
+
+  private scope(repository: RepositoryName, needed: RepositoryAction): string {
+    return repositoryScope(repository, [...this.ctx.repositoryActions, needed]);
+  }
+
+  private pageSize(requested: number | undefined): number {
+    const size = requested ?? this.ctx.pageSize;
+    if (!Number.isInteger(size) || size < 1 || size > 1000) throw new AcrInvalidInputError(`pageSize must be an integer from 1 to 1000, got ${String(size)}`);
+    return size;
+  }
+
+  /** Sends with a cached token; a 401 drops that token and retries once with a fresh one. Non-2xx → typed error. */
+  private async authorized(method: HttpMethods, url: URL, scopes: readonly string[], body?: string): Promise<PipelineResponse> {
+    const headers: Record<string, string> = body === undefined ? {} : { "Content-Type": "application/json" };
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.ctx.tokens.accessToken(this.loginServer, scopes);
+      const response = await this.ctx.transport.send({
+        method,
+        url,
+        registry: this.loginServer,
+        headers: { ...headers, Authorization: `Bearer ${token}` },
+        body,
+        limiter: this.ctx.limiter,
+      });
+      if (response.status === 401 && attempt === 1) {
+        this.ctx.tokens.invalidateAccessToken(this.loginServer, scopes, token);
+        continue;
+      }
+      if (!isSuccess(response)) throw errorFromResponse(response, requestInfo(method, url), this.loginServer);
+      return response;
+    }
+  }
+
+  private manifestFrom(response: PipelineResponse, url: URL, method: string, repo: RepositoryName, d: Digest): ManifestAttributes {
+    const info = requestInfo(method, url);
+    const parsed = parseManifestBody(this.loginServer, repo, jsonBody(response, info, this.loginServer));
+    if (typeof parsed === "string") throw this.malformed(info, parsed);
+    if (parsed.digest !== d) throw this.malformed(info, `it describes ${parsed.digest}, not the requested manifest`);
+    return parsed;
+  }
+
+  /** The manifest in a PATCH answer, if the answer carries one for this digest. */
+  private manifestInAnswer(response: PipelineResponse, repo: RepositoryName, d: Digest): ManifestAttributes | undefined {
+    if (!response.bodyAsText) return undefined;
+    let body: unknown;
+    try {
+      body = JSON.parse(response.bodyAsText);
+    } catch {
+      return undefined;
+    }
+    const parsed = parseManifestBody(this.loginServer, repo, body);
+    return typeof parsed === "string" || parsed.digest !== d ? undefined : parsed;
+  }
+
+  private malformed(info: { method: string; path: string }, why: string): AcrRequestError {
+    return new AcrRequestError(`ACR ${info.method} ${info.path} on ${this.loginServer} answered with an unexpected body: ${why}`, {
+      registry: this.loginServer,
+      request: info,
+    });
+  }
+
+  /** Follows `Link: <…>; rel="next"` one page at a time; a link off this endpoint or back to the same page stops it. */
+  private async *pages<T>(first: URL, scopes: readonly string[], parse: (body: unknown) => T[] | string): AsyncGenerator<T, void, undefined> {
+    let url = first;
+    for (;;) {
+      const response = await this.authorized("GET", url, scopes);
+      const info = requestInfo("GET", url);
+      const items = parse(jsonBody(response, info, this.loginServer));
+      if (typeof items === "string") throw this.malformed(info, items);
+      yield* items;
+      const link = nextLink(response.headers.get("link"));
+      if (link === undefined) return;
+      const next = safeNextUrl(link, url);
+      if (!next) throw this.malformed(info, "its Link header leads off this endpoint");
+      if (next.href === url.href) throw this.malformed(info, "its Link header points back to the same page");
+      url = next;
+    }
+  }
+}
