@@ -114,6 +114,16 @@ describe("ACR emulator: quarantine with skopeo as the client", () => {
     expect(hook!.body.target).toMatchObject({ repository, digest: other.manifestDigest });
   });
 
+  it("pings a webhook on request and records every delivery attempt, retrying a 5xx", async () => {
+    hooks.respondWith.push(503);
+    const { id } = (await local.admin("POST", "/webhooks/gate/ping")) as { id: string };
+    const pings = hooks.received.filter((w) => w.body.action === "ping");
+    expect(pings).toHaveLength(2);
+    expect(pings[0]!.body.id).toBe(id);
+    const log = (await local.admin("GET", "/deliveries?webhook=gate")) as Array<{ eventId: string; attempt: number; statusCode: number }>;
+    expect(log.filter((d) => d.eventId === id).map((d) => [d.attempt, d.statusCode])).toEqual([[1, 503], [2, 200]]);
+  });
+
   it("keeps quarantine states and webhook configuration across a restart", async () => {
     const fresh = await buildOciImage(freshTempDir("img"));
     expect((await push(fresh.layoutRef, repoRef(local, repository, "v2"), await access("pusher"))).code).toBe(0);
