@@ -1,10 +1,8 @@
-import { Ajv, type ErrorObject } from "ajv";
-import addFormatsModule from "ajv-formats";
+import type { ErrorObject } from "ajv";
 import picomatch from "picomatch";
+import { documentAjv, documentFrom } from "./json-input.js";
 import { policySchema } from "./schema.js";
 import type { PolicyDocument } from "./types.js";
-
-const addFormats = addFormatsModule.default;
 
 /** A policy document that cannot be used; `problems` lists every problem, each with its JSON pointer. */
 export class PolicyError extends Error {
@@ -15,9 +13,7 @@ export class PolicyError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv, ["date-time"]);
-const validatePolicy = ajv.compile<PolicyDocument>(policySchema);
+const validatePolicy = documentAjv.compile<PolicyDocument>(policySchema);
 
 function describe(error: ErrorObject): string {
   const where = error.instancePath === "" ? "(document root)" : error.instancePath;
@@ -63,14 +59,7 @@ function globProblems(policy: PolicyDocument): string[] {
  * listing every problem; a policy that fails here must stop the pipeline, never fall back to "allow".
  */
 export function parsePolicy(input: string | unknown): PolicyDocument {
-  let document: unknown = input;
-  if (typeof input === "string") {
-    try {
-      document = JSON.parse(input) as unknown;
-    } catch (error) {
-      throw new PolicyError(`The policy is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  const document = documentFrom(input, (reason) => new PolicyError(`The policy is not valid JSON: ${reason}`));
   if (!validatePolicy(document)) {
     const problems = [...new Set((validatePolicy.errors ?? []).map(describe))];
     throw new PolicyError("The policy document is invalid", problems);

@@ -1,7 +1,5 @@
-import { Ajv, type ErrorObject } from "ajv";
-import addFormatsModule from "ajv-formats";
-
-const addFormats = addFormatsModule.default;
+import type { ErrorObject } from "ajv";
+import { documentAjv, documentFrom } from "./json-input.js";
 
 export type VexStatus = "not_affected" | "affected" | "fixed" | "under_investigation";
 
@@ -102,10 +100,7 @@ const openVexSchema = {
   },
 };
 
-// strictRequired off: anyOf branches name properties declared on the parent object, which JSON Schema allows.
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
-addFormats(ajv, ["date-time"]);
-const validateOpenVex = ajv.compile<OpenVexDocument>(openVexSchema);
+const validateOpenVex = documentAjv.compile<OpenVexDocument>(openVexSchema);
 
 function describe(error: ErrorObject): string {
   const where = error.instancePath === "" ? "(document root)" : error.instancePath;
@@ -117,14 +112,7 @@ function describe(error: ErrorObject): string {
 
 /** Validates an OpenVEX document (JSON text or parsed value). Throws VexError listing the problems. */
 export function parseOpenVex(input: string | unknown): OpenVexDocument {
-  let document: unknown = input;
-  if (typeof input === "string") {
-    try {
-      document = JSON.parse(input) as unknown;
-    } catch (error) {
-      throw new VexError(`The OpenVEX document is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  const document = documentFrom(input, (reason) => new VexError(`The OpenVEX document is not valid JSON: ${reason}`));
   if (!validateOpenVex(document)) {
     const errors = (validateOpenVex.errors ?? []).filter((error) => error.keyword !== "if");
     throw new VexError("The OpenVEX document is invalid", [...new Set(errors.map(describe))]);

@@ -1,0 +1,21 @@
+import { Ajv } from "ajv";
+import addFormatsModule from "ajv-formats";
+
+const addFormats = addFormatsModule.default;
+
+/**
+ * The Ajv instance for the policy folder's documents (policy, OpenVEX): every error reported, strict schemas.
+ * strictRequired is off because anyOf branches name properties declared on the parent object, which JSON Schema allows.
+ */
+export const documentAjv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+addFormats(documentAjv, ["date-time"]);
+
+/** Accepts a document as JSON text or as an already parsed value; text that is not JSON becomes the caller's error. */
+export function documentFrom(input: unknown, notJson: (reason: string) => Error): unknown {
+  if (typeof input !== "string") return input;
+  try {
+    return JSON.parse(input) as unknown;
+  } catch (error) {
+    throw notJson(error instanceof Error ? error.message : String(error));
+  }
+}
