@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import {
+  ConfigError,
+  DEFAULTS,
+  approvalConfig,
+  gateConfig,
+  loadConfig,
+  policyConfig,
+  registryConfig,
+  scannerConfig,
+  statusConfig,
+  storageConfig,
+  sweepConfig,
+} from "../../src/config.js";
+
+const MINIMAL = { GATE_REGISTRIES: "contoso.azurecr.io", POLICY_DOCUMENT: '{"version":1}' };
+
+function problemsOf(read: () => unknown): string[] {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe("app settings", () => {
+  it("needs only the registries and the policy; everything else has the infra defaults", () => {
+    const config = loadConfig(MINIMAL);
+    expect(config.registry).toEqual({ allowedRegistries: ["contoso.azurecr.io"], tokenAudience: "https://containerregistry.azure.net", managedIdentityClientId: undefined });
+    expect(config.gate).toEqual({ mode: "enforce", taskHub: "QuarantineGate" });
+    expect(config.scanner).toEqual({ kind: "queue", queueName: "scan-requests", deadline: { iso: "PT30M", ms: 30 * 60_000 } });
+    expect(config.approval).toEqual({ deadline: { iso: "P3D", ms: 3 * 86_400_000 }, tenantId: undefined, audience: undefined });
+    expect(config.policy.document).toEqual({ version: 1 });
+    expect(config.sweep).toEqual({
+      schedule: "0 */30 * * * *",
+      staleAfter: { iso: "PT6H", ms: 6 * 3_600_000 },
+      maxQuarantineAge: { iso: "P14D", ms: 14 * 86_400_000 },
+      readBudgetPercent: 20,
+    });
+    expect(config.storage).toEqual({ auditTable: "GateAudit", reportContainer: "compliance-reports" });
+    expect(config.status).toEqual({ baseUrl: undefined });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("reads every setting when given", () => {
+    const config = loadConfig({
+      GATE_REGISTRIES: " Contoso.azurecr.io , localhost:5443,contoso.azurecr.io ",
+      GATE_MODE: "shadow",
+      DURABLE_TASK_HUB: "GateHub2",
+      ACR_TOKEN_AUDIENCE: "https://management.usgovcloudapi.net",
+      AZURE_CLIENT_ID: "22222222-2222-4222-8222-222222222222",
+      SCANNER_KIND: "harbor",
+      HARBOR_SCANNER_URL: "http://127.0.0.1:8080/api/v1",
+      SCAN_DEADLINE: "PT1H30M",
+      APPROVAL_DEADLINE: "P1W",
+      POLICY_DOCUMENT: '{"version":1,"rules":[]}',
+      APPROVER_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      APPROVER_AUDIENCE: "api://quarantine-gate",
+      SWEEP_SCHEDULE: "0 0 */2 * * *",
+      STALE_AFTER: "PT2H",
+      MAX_QUARANTINE_AGE: "P7D",
+      SWEEP_READ_BUDGET_PERCENT: "5",
+      AUDIT_TABLE: "Audit2",
+      REPORT_CONTAINER: "reports-2",
+      STATUS_BASE_URL: "https://gate.example/api/",
+    });
+    expect(config.registry.allowedRegistries).toEqual(["contoso.azurecr.io", "localhost:5443"]);
+    expect(config.registry.managedIdentityClientId).toBe("22222222-2222-4222-8222-222222222222");
+    expect(config.gate).toEqual({ mode: "shadow", taskHub: "GateHub2" });
+    expect(config.scanner).toMatchObject({ kind: "harbor", deadline: { ms: 90 * 60_000 } });
+    expect(config.scanner.kind === "harbor" && config.scanner.harborUrl.href).toBe("http://127.0.0.1:8080/api/v1");
+    expect(config.approval).toMatchObject({ deadline: { ms: 7 * 86_400_000 }, audience: "api://quarantine-gate" });
+    expect(config.sweep).toMatchObject({ schedule: "0 0 */2 * * *", readBudgetPercent: 5 });
+    expect(config.status.baseUrl).toBe("https://gate.example/api");
+  });
+
+  it("treats blank values as unset", () => {
+    expect(gateConfig({ GATE_MODE: "  ", DURABLE_TASK_HUB: "" })).toEqual({ mode: DEFAULTS.GATE_MODE, taskHub: DEFAULTS.DURABLE_TASK_HUB });
+    expect(registryConfig({ GATE_REGISTRIES: "r.azurecr.io", AZURE_CLIENT_ID: "" }).managedIdentityClientId).toBeUndefined();
+  });
+
+  it("lists every problem at once, each naming its setting", () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        GATE_MODE: "audit",
+        SCANNER_KIND: "harbor",
+        SCAN_DEADLINE: "30 minutes",
+        APPROVAL_DEADLINE: "P1M",
+        SWEEP_SCHEDULE: "*/5 * * * *",
+        STALE_AFTER: "PT0S",
+        SWEEP_READ_BUDGET_PERCENT: "150",
+        AUDIT_TABLE: "audit-table",
+        REPORT_CONTAINER: "Reports",
+        STATUS_BASE_URL: "ftp://x",
+        APPROVER_TENANT_ID: "tenant",
+        AZURE_CLIENT_ID: "not-a-guid",
+        DURABLE_TASK_HUB: "1hub",
+        POLICY_DOCUMENT: "[1]",
+      }),
+    );
+    for (const name of [
+      "GATE_REGISTRIES is required", "GATE_MODE", "HARBOR_SCANNER_URL is required", "SCAN_DEADLINE", "APPROVAL_DEADLINE must not use years or months",
+      "SWEEP_SCHEDULE must be a six-field", "STALE_AFTER must be longer than zero", "SWEEP_READ_BUDGET_PERCENT must be from 1 to 100", "AUDIT_TABLE",
+      "REPORT_CONTAINER", "STATUS_BASE_URL", "APPROVER_TENANT_ID", "AZURE_CLIENT_ID", "DURABLE_TASK_HUB", "POLICY_DOCUMENT must be a JSON object",
+    ]) {
+      expect(problems.some((p) => p.startsWith(name)), name).toBe(true);
+    }
+    expect(() => loadConfig({})).toThrow(/invalid app settings:\n- GATE_REGISTRIES is required/);
+  });
+
+  it("refuses registry entries that are not login servers, and a non-https audience", () => {
+    expect(problemsOf(() => registryConfig({ GATE_REGISTRIES: "https://contoso.azurecr.io" }))[0]).toMatch(/GATE_REGISTRIES: "https:\/\/contoso.azurecr.io" is not a login server/);
+    expect(problemsOf(() => registryConfig({ GATE_REGISTRIES: "a.azurecr.io,contoso.azurecr.io/team" }))).toHaveLength(1);
+    expect(problemsOf(() => registryConfig({ GATE_REGISTRIES: " , " }))).toEqual(["GATE_REGISTRIES names no registry"]);
+    expect(problemsOf(() => registryConfig({ GATE_REGISTRIES: "a.azurecr.io", ACR_TOKEN_AUDIENCE: "http://containerregistry.azure.net" }))[0]).toMatch(/ACR_TOKEN_AUDIENCE/);
+  });
+
+  it("validates the sweep: NCRONTAB values, stale before max age, whole-number budget", () => {
+    expect(problemsOf(() => sweepConfig({ SWEEP_SCHEDULE: "0 61 * * * *" }))[0]).toMatch(/SWEEP_SCHEDULE "0 61 \* \* \* \*" is not a valid NCRONTAB expression/);
+    expect(problemsOf(() => sweepConfig({ STALE_AFTER: "P30D", MAX_QUARANTINE_AGE: "P14D" }))).toEqual(["STALE_AFTER (P30D) must not be longer than MAX_QUARANTINE_AGE (P14D)"]);
+    expect(problemsOf(() => sweepConfig({ SWEEP_READ_BUDGET_PERCENT: "12.5" }))[0]).toMatch(/whole number/);
+    expect(problemsOf(() => sweepConfig({ SWEEP_READ_BUDGET_PERCENT: "0" }))[0]).toMatch(/from 1 to 100/);
+    expect(problemsOf(() => sweepConfig({ STALE_AFTER: "-PT1H" }))[0]).toMatch(/longer than zero/);
+  });
+
+  it("reads each part on its own, so a function fails only for the settings it uses", () => {
+    const env = { SCANNER_KIND: "queue", SCAN_QUEUE_NAME: "bad--name" };
+    expect(problemsOf(() => scannerConfig(env))[0]).toMatch(/SCAN_QUEUE_NAME/);
+    expect(() => storageConfig(env)).not.toThrow();
+    expect(() => statusConfig(env)).not.toThrow();
+    expect(() => approvalConfig({ APPROVER_AUDIENCE: "api://a b" })).toThrow(/APPROVER_AUDIENCE/);
+    expect(() => policyConfig({ POLICY_DOCUMENT: "{not json" })).toThrow(ConfigError);
+  });
+});
