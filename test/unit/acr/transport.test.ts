@@ -29,7 +29,7 @@ describe("Retry-After", () => {
 describe("AcrTransport retries", () => {
   it("retries 429 (with and without Retry-After), 408 and 5xx, then returns the success", async () => {
     const statuses = [429, 429, 503, 200];
-    const { http, transport: t } = transport((_, i) => ({ status: statuses[i]!, headers: i === 0 ? { "Retry-After": "0" } : {} }));
+    const { http, transport: t } = transport((_, i) => ({ status: statuses[i]!, headers: i === 0 ? { "Retry-After": "0" } : ({} as Record<string, string>) }));
     const response = await t.send({ method: "GET", url: URL_, registry: "r.example.io" });
     expect(response.status).toBe(200);
     expect(http.seen).toHaveLength(4);
