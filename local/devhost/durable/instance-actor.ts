@@ -1,0 +1,281 @@
+import type { FunctionRegistry } from "../app/registry.js";
+import type { Invoker } from "../invoke/invoker.js";
+import type { HostLogger } from "../invoke/logger.js";
+import type { Semaphore } from "../util/semaphore.js";
+import { takeBatch } from "./batching.js";
+import { concludeEpisode, episodeHistory, prepareEpisode, type ConcludedEpisode, type EpisodeResult } from "./episode.js";
+import { ExecutionState, type StoredEvent } from "./execution-state.js";
+import { EventType, isTerminal, OrchestrationStatusCode, type ParentInstance } from "./history.js";
+import { newExecutionId } from "./instance-id.js";
+import type { InstanceMessage } from "./messages.js";
+import { runOrchestratorEpisode } from "./orchestrator-invoke.js";
+import { ConflictError, type DurableStore, type InstanceRecord } from "./table-store.js";
+import type { WorkDispatcher, WorkOwner } from "./work-dispatcher.js";
+
+export interface ActorContext {
+  store: DurableStore;
+  invoker: Invoker;
+  registry: FunctionRegistry;
+  logger: HostLogger;
+  orchestratorSlots: Semaphore;
+  work: WorkDispatcher;
+  /** The instance reached a terminal status (or was found to be inactive): drop the actor. */
+  retire(instanceId: string): void;
+  /** Tells a parent orchestration that this sub-orchestration finished. */
+  notifyParent(parent: ParentInstance, message: InstanceMessage): void;
+}
+
+const RETRY_DELAY_MS = 1_000;
+
+/**
+ * One orchestration instance in memory: it owns the instance's execution state, runs one episode at a time (replay
+ * through the app's orchestrator, then one checkpoint: history rows first, then the instance row, then the consumed
+ * inbox rows), and dispatches the work the episode scheduled. History is the source of truth: loading an instance
+ * rebuilds everything from it, which is how a restarted host resumes.
+ */
+export class InstanceActor implements WorkOwner {
+  readonly instanceId: string;
+  readonly #ctx: ActorContext;
+  #record!: InstanceRecord;
+  #state!: ExecutionState;
+  readonly #pending: InstanceMessage[] = [];
+  #running = false;
+  #retired = false;
+  #idle: Promise<void> = Promise.resolve();
+
+  constructor(instanceId: string, ctx: ActorContext) {
+    this.instanceId = instanceId;
+    this.#ctx = ctx;
+  }
+
+  get record(): InstanceRecord {
+    return this.#record;
+  }
+
+  /** Loads the instance from storage; returns false when it is not active (then the actor is not used). */
+  async load(): Promise<boolean> {
+    const record = await this.#ctx.store.getInstance(this.instanceId);
+    if (!record || isTerminal(record.runtimeStatus)) return false;
+    this.#record = record;
+    this.#state = await this.#loadExecution(record);
+    if (this.#state.outcome) {
+      await this.#finishFromHistory();
+      if (this.#retired) return false;
+    }
+    for (const message of await this.#ctx.store.loadInbox(this.instanceId)) {
+      this.#pending.push(message.kind === "Terminate"
+        ? { kind: "Terminate", reason: message.reason, messageId: message.messageId }
+        : { kind: "EventRaised", name: message.name ?? "", input: message.input, messageId: message.messageId });
+    }
+    return true;
+  }
+
+  /** Starts processing: the first episode of a new instance, pending messages, and outstanding work of a resumed one. */
+  activate(): void {
+    if (this.#state.started) this.#ctx.work.dispatch(this, this.#state);
+    this.#kick();
+  }
+
+  deliver(message: InstanceMessage, executionId?: string): void {
+    if (this.#retired) return;
+    if (executionId !== undefined && executionId !== this.#state.executionId) return;
+    this.#pending.push(message);
+    this.#kick();
+  }
+
+  /** Resolves when no episode is running (used on shutdown). */
+  whenIdle(): Promise<void> {
+    return this.#idle;
+  }
+
+  #kick(): void {
+    if (this.#running || this.#retired) return;
+    if (this.#state.started && this.#pending.length === 0) return;
+    this.#running = true;
+    this.#idle = this.#loop().finally(() => {
+      this.#running = false;
+    });
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#retired && (!this.#state.started || this.#pending.length > 0)) {
+      const batch = takeBatch(this.#state, this.#pending);
+      if (batch.length === 0 && this.#state.started) break;
+      try {
+        await this.#ctx.orchestratorSlots.run(() => this.#episode(batch));
+      } catch (error) {
+        if (error instanceof ConflictError) {
+          this.#ctx.logger.error("Host.Durable", `${error.message} Instance ${this.instanceId} is no longer processed by this host.`);
+          this.#retire();
+          return;
+        }
+        this.#ctx.logger.error("Host.Durable", `Checkpoint of ${this.instanceId} failed, retrying: ${(error as Error).message}`);
+        this.#pending.unshift(...batch);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+        if (!(await this.#reload())) return;
+      }
+    }
+  }
+
+  async #episode(batch: InstanceMessage[]): Promise<void> {
+    const state = this.#state;
+    const prepared = prepareEpisode(state, batch, new Date());
+    let result: EpisodeResult | undefined;
+    if (!prepared.terminate) {
+      const fn = this.#ctx.registry.get(state.name);
+      result = fn?.kind === "orchestration"
+        ? await runOrchestratorEpisode(this.#ctx.invoker, fn, {
+            instanceId: this.instanceId,
+            parentInstanceId: state.parent?.instanceId,
+            input: state.input,
+            history: episodeHistory(state, prepared),
+          })
+        : { kind: "failed", message: `The function '${state.name}' doesn't exist, is disabled, or is not an orchestrator function.` };
+    }
+    const concluded = concludeEpisode(state, prepared, result);
+    await this.#ctx.store.appendHistory(this.instanceId, state.executionId, state.events.length, concluded.rows);
+    for (const row of concluded.rows) state.apply(row);
+    await this.#checkpointRecord(concluded, prepared.now);
+    const consumed = concluded.rows.map((r) => r.meta.messageId).filter((id): id is string => id !== undefined);
+    if (consumed.length > 0) {
+      await this.#ctx.store.deleteInbox(this.instanceId, consumed).catch((error: unknown) => {
+        this.#ctx.logger.warn("Host.Durable", `Could not remove applied inbox messages of ${this.instanceId}: ${(error as Error).message}`);
+      });
+    }
+    await this.#afterEpisode(concluded);
+  }
+
+  async #checkpointRecord(concluded: ConcludedEpisode, now: Date): Promise<void> {
+    const terminal = isTerminal(concluded.runtimeStatus);
+    const next: InstanceRecord = {
+      ...this.#record,
+      runtimeStatus: concluded.runtimeStatus,
+      output: concluded.output ?? this.#record.output,
+      customStatus: concluded.customStatus,
+      lastUpdatedTime: now,
+      completedTime: terminal ? now : undefined,
+    };
+    next.etag = await this.#ctx.store.putInstance(next, { etag: this.#record.etag ?? "*" });
+    this.#record = next;
+  }
+
+  async #afterEpisode(concluded: ConcludedEpisode): Promise<void> {
+    const state = this.#state;
+    if (concluded.continueAsNewInput !== undefined) {
+      await this.#continueAsNew(concluded.continueAsNewInput);
+      return;
+    }
+    if (isTerminal(concluded.runtimeStatus)) {
+      this.#complete(concluded.runtimeStatus, concluded.output);
+      return;
+    }
+    this.#ctx.work.dispatch(this, state);
+  }
+
+  async #continueAsNew(input: string): Promise<void> {
+    const previous = this.#state;
+    this.#ctx.work.forget(this.instanceId, previous.executionId);
+    const executionId = newExecutionId();
+    const next: InstanceRecord = { ...this.#record, executionId, input, output: undefined, runtimeStatus: "Running", lastUpdatedTime: new Date() };
+    next.etag = await this.#ctx.store.putInstance(next, { etag: this.#record.etag ?? "*" });
+    this.#record = next;
+    this.#state = new ExecutionState({ instanceId: this.instanceId, executionId, name: next.name, input, parent: previous.parent });
+    void this.#ctx.store.deleteOtherExecutions(this.instanceId, executionId).catch(() => undefined);
+    this.#ctx.logger.info("Host.Durable", `Orchestration ${this.instanceId} continued as new (execution ${executionId}).`);
+  }
+
+  #complete(status: InstanceRecord["runtimeStatus"], output: string | undefined): void {
+    const state = this.#state;
+    this.#ctx.logger.info("Host.Durable", `Orchestration ${this.instanceId} (${state.name}) ${status}.`);
+    if (state.parent) {
+      const parent = state.parent;
+      this.#ctx.notifyParent(parent, status === "Completed"
+        ? { kind: "SubOrchestrationCompleted", taskScheduledId: parent.taskScheduledId, result: output ?? "null" }
+        : {
+            kind: "SubOrchestrationFailed",
+            taskScheduledId: parent.taskScheduledId,
+            reason: failureReason(state.name, status, output),
+            details: output ?? "",
+          });
+    }
+    this.#retire();
+  }
+
+  #retire(): void {
+    if (this.#retired) return;
+    this.#retired = true;
+    this.#pending.length = 0;
+    if (this.#state) this.#ctx.work.forget(this.instanceId, this.#state.executionId);
+    this.#ctx.retire(this.instanceId);
+  }
+
+  /** Re-reads the instance after a failed checkpoint; retires the actor when the instance is gone or finished. */
+  async #reload(): Promise<boolean> {
+    try {
+      const record = await this.#ctx.store.getInstance(this.instanceId);
+      if (!record || isTerminal(record.runtimeStatus)) {
+        this.#retire();
+        return false;
+      }
+      this.#record = record;
+      this.#state = await this.#loadExecution(record);
+      return true;
+    } catch (error) {
+      this.#ctx.logger.error("Host.Durable", `Reloading ${this.instanceId} failed: ${(error as Error).message}`);
+      return true;
+    }
+  }
+
+  /** Reads one execution's history, dropping a checkpoint that was cut short (rows after the last completed episode). */
+  async #loadExecution(record: InstanceRecord): Promise<ExecutionState> {
+    const rows = await this.#ctx.store.loadHistory(this.instanceId, record.executionId);
+    const lastComplete = findLastIndex(rows, (r) => r.event.EventType === EventType.OrchestratorCompleted);
+    if (lastComplete < rows.length - 1) {
+      await this.#ctx.store.deleteHistory(this.instanceId, record.executionId, lastComplete + 1);
+      rows.length = lastComplete + 1;
+    }
+    const started = rows.find((r) => r.event.EventType === EventType.ExecutionStarted)?.event;
+    const parentInfo = started?.ParentInstance as { Name?: string; TaskScheduleId?: number; OrchestrationInstance?: { InstanceId?: string; ExecutionId?: string } } | undefined;
+    const state = new ExecutionState({
+      instanceId: this.instanceId,
+      executionId: record.executionId,
+      name: record.name,
+      input: started ? (started.Input as string | undefined) : record.input,
+      parent: record.parent ?? (parentInfo?.OrchestrationInstance?.InstanceId
+        ? { instanceId: parentInfo.OrchestrationInstance.InstanceId, executionId: String(parentInfo.OrchestrationInstance.ExecutionId ?? ""), taskScheduledId: Number(parentInfo.TaskScheduleId), name: String(parentInfo.Name ?? "") }
+        : undefined),
+    });
+    rows.forEach((r: StoredEvent) => state.apply(r));
+    return state;
+  }
+
+  /** History already holds the end of this execution (the host stopped before updating the instance row). */
+  async #finishFromHistory(): Promise<void> {
+    const outcome = this.#state.outcome!;
+    if (outcome.status === OrchestrationStatusCode.ContinuedAsNew) {
+      await this.#continueAsNew(outcome.result ?? "null");
+      return;
+    }
+    const status = outcome.status === OrchestrationStatusCode.Completed ? "Completed"
+      : outcome.status === OrchestrationStatusCode.Terminated ? "Terminated" : "Failed";
+    const now = new Date();
+    await this.#checkpointRecord({ rows: [], runtimeStatus: status, output: outcome.result, customStatus: this.#state.customStatus }, now);
+    this.#complete(status, outcome.result);
+  }
+}
+
+function failureReason(name: string, status: string, output: string | undefined): string {
+  if (status === "Terminated") return `Sub-orchestration '${name}' was terminated: ${output ?? ""}`;
+  try {
+    const parsed: unknown = output === undefined ? undefined : JSON.parse(output);
+    if (typeof parsed === "string") return parsed;
+  } catch {
+    // not JSON: use the raw text below
+  }
+  return output ?? `Sub-orchestration '${name}' failed.`;
+}
+
+function findLastIndex<T>(items: T[], predicate: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (predicate(items[i]!)) return i;
+  return -1;
+}

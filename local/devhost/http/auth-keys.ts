@@ -1,0 +1,51 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+
+export interface HostKeys {
+  /** The default function key: accepted by authLevel "function" routes. */
+  functionKey: string;
+  /** The master (admin) key: accepted everywhere, required for authLevel "admin" and /admin APIs. */
+  masterKey: string;
+  /** The Durable extension's system key, used in the management URLs it hands out (…/runtime/webhooks/durabletask?code=). */
+  durableSystemKey: string;
+}
+
+/** Settings that pin the keys (otherwise each start generates fresh random keys and logs them). */
+export const KEY_SETTINGS = {
+  functionKey: "DEVHOST_FUNCTION_KEY",
+  masterKey: "DEVHOST_MASTER_KEY",
+  durableSystemKey: "DEVHOST_DURABLETASK_KEY",
+} as const;
+
+export function resolveKeys(env: NodeJS.ProcessEnv = process.env): HostKeys {
+  const pick = (name: string): string => {
+    const value = env[name];
+    if (value === undefined || value === "") return randomBytes(32).toString("base64url");
+    if (value.length < 16) throw new Error(`Setting ${name} must be at least 16 characters long.`);
+    return value;
+  };
+  return {
+    functionKey: pick(KEY_SETTINGS.functionKey),
+    masterKey: pick(KEY_SETTINGS.masterKey),
+    durableSystemKey: pick(KEY_SETTINGS.durableSystemKey),
+  };
+}
+
+/** The key a request presents: header `x-functions-key` first, then the `code` query parameter, as the host reads them. */
+export function presentedKey(headers: Record<string, string | string[] | undefined>, query: URLSearchParams): string | undefined {
+  const header = headers["x-functions-key"];
+  const fromHeader = Array.isArray(header) ? header[0] : header;
+  return fromHeader ?? query.get("code") ?? undefined;
+}
+
+export function keyMatches(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function isAuthorized(level: "anonymous" | "function" | "admin", presented: string | undefined, keys: HostKeys): boolean {
+  if (level === "anonymous") return true;
+  if (keyMatches(presented, keys.masterKey)) return true;
+  return level === "function" && keyMatches(presented, keys.functionKey);
+}
