@@ -50,12 +50,15 @@ export async function runOrchestratorEpisode(invoker: Invoker, fn: RegisteredFun
 export function fromFailure(error: Error): EpisodeResult {
   const at = error.message.indexOf(OUT_OF_PROC_DATA);
   if (at < 0) return { kind: "failed", message: error.message };
-  const message = error.message.slice(0, at).trimEnd();
+  // durable-functions 3.x builds this error from a boolean, so the text before the label is "true"/"false"; the
+  // orchestrator's own error message is the state's `error`.
+  const prefix = error.message.slice(0, at).trimEnd();
   const state = parseState(error.message.slice(at + OUT_OF_PROC_DATA.length));
+  const message = state?.error ?? prefix;
   const failureDetails = (state?.failureDetails ?? undefined) as { ErrorType?: string; ErrorMessage?: string; StackTrace?: string } | undefined;
   return {
     kind: "failed",
-    message: message || state?.error || "Orchestrator failed",
+    message: message || "Orchestrator failed",
     state,
     failureDetails: failureDetails?.ErrorType ? { ErrorType: failureDetails.ErrorType, ErrorMessage: failureDetails.ErrorMessage ?? message, StackTrace: failureDetails.StackTrace } : undefined,
   };
