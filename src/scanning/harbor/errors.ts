@@ -1,0 +1,26 @@
+/**
+ * Why talking to a Harbor scanner adapter went wrong. `transient` says whether trying the same call again later may
+ * succeed (the orchestrator's activity retry), as opposed to a refusal that will not change.
+ */
+export type ScannerErrorCode =
+  | "scanner-unreachable"
+  | "scanner-rejected"
+  | "scanner-incapable"
+  | "scanner-protocol"
+  | "scan-unknown";
+
+const TRANSIENT: ReadonlySet<ScannerErrorCode> = new Set(["scanner-unreachable"]);
+
+export class ScannerError extends Error {
+  override readonly name = "ScannerError";
+  readonly transient: boolean;
+
+  constructor(
+    readonly code: ScannerErrorCode,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.transient = TRANSIENT.has(code) || (status !== undefined && (status === 429 || status === 502 || status === 503 || status === 504));
+  }
+}
