@@ -1,9 +1,9 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { requestLimiter } from "./http/rate-limit.js";
 import { AcrTransport, type TransportOptions } from "./http/transport.js";
-import { RegistryAllowlist, type LoginServer } from "./names.js";
+import { RegistryAllowlist, repositoryName, type LoginServer } from "./names.js";
 import { RegistryClient } from "./registry-client.js";
-import type { RepositoryAction } from "./scopes.js";
+import { repositoryScope, type RepositoryAction } from "./scopes.js";
 import { AcrTokenProvider, DEFAULT_AUDIENCE } from "./token-provider.js";
 
 export interface AcrClientOptions extends TransportOptions {
@@ -63,6 +63,15 @@ export class AcrClient {
       this.shared.set(server, client);
     }
     return client;
+  }
+
+  /**
+   * An ACR access token to pull one repository, for a scanner that pulls the image itself (the scanning module's
+   * PullTokenSource). Names are validated and the registry must be allowed; the token comes from the shared caches.
+   */
+  async pullToken(loginServer: string, repository: string): Promise<string> {
+    const server = this.allowlist.check(loginServer);
+    return this.tokens.accessToken(server, [repositoryScope(repositoryName(repository), ["pull"])]);
   }
 
   private create(server: LoginServer, requestsPerMinute: number | undefined): RegistryClient {

@@ -80,6 +80,17 @@ describe("registry client: release of a pushed image (real ManagedIdentityCreden
     expect(pulled.code, pulled.stderr).toBe(0);
   });
 
+  it("hands a scanner a pull token for one repository (PullTokenSource), refusing bad names and other registries", async () => {
+    const token = await gate.pullToken(local.acr.loginServer, REPOSITORY);
+    const response = await fetch(`${local.acr.url}/v2/${REPOSITORY}/manifests/${image.manifestDigest}`, {
+      headers: { Authorization: `Bearer ${token}`, Accept: "application/vnd.oci.image.manifest.v1+json" },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("docker-content-digest")).toBe(image.manifestDigest);
+    await expect(gate.pullToken(local.acr.loginServer, "../other")).rejects.toBeInstanceOf(AcrInvalidInputError);
+    await expect(gate.pullToken("evil.example", REPOSITORY)).rejects.toBeInstanceOf(AcrInvalidInputError);
+  });
+
   it("reads back by a separate GET when asked to, and records Failed as failed (still not released)", async () => {
     await seed(local, { repositories: 1, manifestsPerRepository: 1, prefix: "fail", quarantineState: "Quarantined" });
     const digest = `sha256:${createHash("sha256").update("fail/repo-0#0").digest("hex")}`;
