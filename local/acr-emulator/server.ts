@@ -126,6 +126,7 @@ async function serveAcr(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     // Checked on the raw target: the URL parser would silently resolve "..", "%2e%2e" and "\\" into another path.
     if (HOSTILE_PATH.test(raw.split("?")[0]!)) throw acrError(400, "NAME_INVALID", "invalid characters or segments in path");
     const url = new URL(raw, ctx.baseUrl);
+    ctx.stats.add("requests");
     const path = url.pathname;
     if (path === "/oauth2/exchange") return await handleExchange(ctx, req, res);
     if (path === "/oauth2/token") return await handleToken(ctx, req, res, url);
@@ -141,6 +142,7 @@ async function serveAcr(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     return await handleAcrApi(ctx, req, res, url);
   } catch (error) {
     if (error instanceof HttpError && error.status === 429) ctx.stats.add("throttled");
+    if (error instanceof HttpError && error.status === 401) ctx.stats.add("unauthorized");
     req.resume();
     sendAcrError(res, error);
   }

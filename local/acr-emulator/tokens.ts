@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createSecretKey, randomUUID, type KeyObject } from "node:crypto";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import type { AccessEntry } from "./scopes.js";
 
@@ -29,10 +29,11 @@ export type TokenCheck<T> = { ok: true; claims: T } | { ok: false; reason: "expi
  * they only read `exp` (acr-protocol.md §1.6), so the claim set mirrors ACR's and the signature keeps tests honest.
  */
 export class RegistryTokens {
-  private readonly key: Uint8Array;
+  // A KeyObject, imported once: jose would otherwise import raw key bytes again on every sign and verify.
+  private readonly key: KeyObject;
 
   constructor(secret: Buffer, private readonly audience: string, private readonly lifetimes: () => TokenLifetimes) {
-    this.key = new Uint8Array(secret);
+    this.key = createSecretKey(secret);
   }
 
   async issueRefresh(claims: RefreshClaims): Promise<string> {
