@@ -49,10 +49,13 @@ export class ExceptionIndex {
   match(finding: Finding, now: number): ExceptionMatch {
     const result: ExceptionMatch = { expired: [] };
     if (this.byVulnerability.size === 0) return result;
+    const seen = new Set<number>();
     for (const id of [finding.vulnerabilityId, ...finding.aliases]) {
       for (const candidate of this.byVulnerability.get(id.toUpperCase()) ?? []) {
         const { package: pkg } = candidate.exception;
-        if (pkg !== undefined && pkg !== finding.package.name) continue;
+        // An id and an alias may both name the same exception; it counts once.
+        if (seen.has(candidate.index) || (pkg !== undefined && pkg !== finding.package.name)) continue;
+        seen.add(candidate.index);
         if (now < candidate.expiresAt) {
           result.applied ??= toRef(candidate);
         } else {

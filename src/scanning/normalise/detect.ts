@@ -18,8 +18,12 @@ export interface DetectedReport {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function byteLength(body: string | Uint8Array): number {
-  return typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.byteLength;
+/** UTF-8 size, counted only when the string's length leaves it in doubt (a UTF-16 unit is 1 to 3 UTF-8 bytes). */
+function exceedsLimit(body: string | Uint8Array, maxBytes: number): number | undefined {
+  if (typeof body !== "string") return body.byteLength > maxBytes ? body.byteLength : undefined;
+  if (body.length * 3 <= maxBytes) return undefined;
+  const size = body.length > maxBytes ? body.length : Buffer.byteLength(body, "utf8");
+  return size > maxBytes ? size : undefined;
 }
 
 /**
@@ -27,9 +31,10 @@ function byteLength(body: string | Uint8Array): number {
  */
 export function parseReportBody(body: string | Uint8Array, limits: ReportLimits = {}): unknown {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_REPORT_BYTES;
-  const size = byteLength(body);
-  if (size > maxBytes) {
-    throw new ReportError("report-too-large", `The report is ${size} bytes, more than the limit of ${maxBytes} bytes`);
+  const size = exceedsLimit(body, maxBytes);
+  if (size !== undefined) {
+    const what = typeof body === "string" && body.length > maxBytes ? "at least " : "";
+    throw new ReportError("report-too-large", `The report is ${what}${size} bytes, more than the limit of ${maxBytes} bytes`);
   }
   let text: string;
   try {

@@ -78,3 +78,11 @@ describe("exceptions and their expiry", () => {
     expect(judge(policy, [critical()], { now: "2026-01-01T00:00:00Z" }).decision).toBe("needsApproval");
   });
 });
+
+describe("an exception named by both the id and an alias", () => {
+  it("is reported once when expired", () => {
+    const twice = finding({ vulnerabilityId: "CVE-2024-1111", aliases: ["cve-2024-1111"], severity: "Critical" });
+    const verdict = judge(policyWith(), [twice], { now: "2026-01-01T00:00:00Z" });
+    expect(kinds(verdict)).toEqual(["exception-expired", "finding-blocks"]);
+  });
+});
