@@ -52,6 +52,13 @@ export interface ApprovalConfig {
   tenantId: string | undefined;
   /** APPROVER_AUDIENCE; undefined means approvals are closed (no token can be accepted). */
   audience: string | undefined;
+  /**
+   * Who signs approvers' tokens: APPROVER_ISSUER when set (the local identity endpoint), otherwise Entra ID's v2
+   * issuer for APPROVER_TENANT_ID; undefined when neither is known (approvals closed).
+   */
+  issuer: string | undefined;
+  /** APPROVAL_TIMEOUT_OUTCOME: what a missed approval deadline turns into — Failed (default) or stay-quarantined. */
+  onTimeout: "Failed" | "stay-quarantined";
 }
 
 export interface PolicyConfig {
@@ -221,7 +228,11 @@ export function approvalConfig(env: Env = process.env): ApprovalConfig {
   const tenantId = r.optionalGuid("APPROVER_TENANT_ID");
   const audience = r.raw("APPROVER_AUDIENCE");
   if (audience !== undefined && /\s/.test(audience)) r.problems.push("APPROVER_AUDIENCE must be an application ID URI or client ID without spaces");
-  return r.done({ deadline, tenantId, audience });
+  const explicitIssuer = r.url("APPROVER_ISSUER", ["https", "http"], r.raw("APPROVER_ISSUER"));
+  const issuer = explicitIssuer?.toString().replace(/\/$/, "") ?? (tenantId ? `https://login.microsoftonline.com/${tenantId}/v2.0` : undefined);
+  const onTimeout = r.raw("APPROVAL_TIMEOUT_OUTCOME", "Failed");
+  if (onTimeout !== "Failed" && onTimeout !== "stay-quarantined") r.problems.push(`APPROVAL_TIMEOUT_OUTCOME must be Failed or stay-quarantined, got "${onTimeout}"`);
+  return r.done({ deadline, tenantId, audience, issuer, onTimeout: onTimeout === "stay-quarantined" ? "stay-quarantined" : "Failed" });
 }
 
 export function policyConfig(env: Env = process.env): PolicyConfig {

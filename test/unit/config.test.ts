@@ -31,7 +31,7 @@ describe("app settings", () => {
     expect(config.registry).toEqual({ allowedRegistries: ["contoso.azurecr.io"], tokenAudience: "https://containerregistry.azure.net", managedIdentityClientId: undefined });
     expect(config.gate).toEqual({ mode: "enforce", taskHub: "QuarantineGate" });
     expect(config.scanner).toEqual({ kind: "queue", queueName: "scan-requests", deadline: { iso: "PT30M", ms: 30 * 60_000 } });
-    expect(config.approval).toEqual({ deadline: { iso: "P3D", ms: 3 * 86_400_000 }, tenantId: undefined, audience: undefined });
+    expect(config.approval).toEqual({ deadline: { iso: "P3D", ms: 3 * 86_400_000 }, tenantId: undefined, audience: undefined, issuer: undefined, onTimeout: "Failed" });
     expect(config.policy.document).toEqual({ version: 1 });
     expect(config.sweep).toEqual({
       schedule: "0 */30 * * * *",
@@ -72,6 +72,9 @@ describe("app settings", () => {
     expect(config.scanner).toMatchObject({ kind: "harbor", deadline: { ms: 90 * 60_000 } });
     expect(config.scanner.kind === "harbor" && config.scanner.harborUrl.href).toBe("http://127.0.0.1:8080/api/v1");
     expect(config.approval).toMatchObject({ deadline: { ms: 7 * 86_400_000 }, audience: "api://quarantine-gate" });
+    expect(approvalConfig({ APPROVER_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47" }).issuer).toBe("https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0");
+    expect(approvalConfig({ APPROVER_ISSUER: "http://127.0.0.1:7080/t/v2.0/", APPROVER_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47" }).issuer).toBe("http://127.0.0.1:7080/t/v2.0");
+    expect(() => approvalConfig({ APPROVAL_TIMEOUT_OUTCOME: "Passed" })).toThrow(/APPROVAL_TIMEOUT_OUTCOME/);
     expect(config.sweep).toMatchObject({ schedule: "0 0 */2 * * *", readBudgetPercent: 5 });
     expect(config.status.baseUrl).toBe("https://gate.example/api");
   });

@@ -1,0 +1,22 @@
+import { QuarantineDetailsBuilder } from "../../acr/index.js";
+import { buildQuarantineSummary } from "../../scanning/quarantine-summary.js";
+import type { SeverityCounts } from "../../scanning/findings.js";
+import type { GateServices } from "../services.js";
+import type { ReleaseRequest, ReleaseResult } from "../types.js";
+
+/**
+ * Writes the decision to ACR — Passed or Failed with quarantineDetails in ACR's schema — and confirms it by reading
+ * it back (the client fails the write when the registry does not show the new state).
+ */
+export async function setQuarantineState(services: Pick<GateServices, "acr">, request: ReleaseRequest): Promise<ReleaseResult> {
+  const builder = new QuarantineDetailsBuilder()
+    .scanner(request.verdict?.scanner ?? "acr-quarantine-gate")
+    .state(`${request.state === "Passed" ? "released" : "failed"}: ${request.reason}`.slice(0, 200));
+  if (request.statusUrl) builder.link(request.statusUrl);
+  if (request.verdict) {
+    const summary = buildQuarantineSummary(request.verdict.severityCounts as SeverityCounts, `policy ${request.verdict.policyVersion}`);
+    builder.result({ ...summary, version: request.verdict.evaluatedAt });
+  }
+  const written = await services.acr.registry(request.image.loginServer).setQuarantineState(request.image.repository, request.image.digest, { state: request.state, details: builder.build() });
+  return { confirmedState: written.quarantine.state ?? "" };
+}
