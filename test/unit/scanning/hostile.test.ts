@@ -92,3 +92,10 @@ describe("bounded reading keeps memory bounded", () => {
     expect(new TextDecoder().decode(body)).toBe('{"SchemaVersion":2}');
   });
 });
+
+describe("the size check comes before parsing", () => {
+  it("a 10 MB body that is not even JSON is refused for its size, so it was never parsed", () => {
+    const outcome = tryNormaliseReport("{".repeat(10 * 1024 * 1024));
+    expect(outcome.ok ? "ok" : outcome.error.code).toBe("report-too-large");
+  });
+});
