@@ -31,8 +31,11 @@ export interface PolicyInput {
 // The policy folder depends on nothing but types, so it keeps its own copy of the severity order.
 const RANK: Readonly<Record<Severity, number>> = { Unknown: 0, Negligible: 1, Low: 2, Medium: 3, High: 4, Critical: 5 };
 
+/** A threshold the rank table does not know (a policy that skipped parsePolicy) is as strict as can be: fail closed. */
 function reaches(severity: Severity, threshold: SeverityThreshold): boolean {
-  return threshold !== "none" && RANK[severity] >= RANK[threshold];
+  if (threshold === "none") return false;
+  const bar = RANK[threshold] as number | undefined;
+  return bar === undefined || RANK[severity] >= bar;
 }
 
 function refOf(finding: Finding): FindingRef {
@@ -61,15 +64,20 @@ type Effect =
   | { kind: "needsApproval"; setting: "requireApprovalAt" | "unknownSeverity" }
   | { kind: "none" };
 
+/** A severity outside the model (a hand-built report) counts as Unknown, never as "below every threshold". */
+function isUnknown(severity: Severity): boolean {
+  return severity === "Unknown" || (RANK[severity] as number | undefined) === undefined;
+}
+
 function effectOf(finding: Finding, settings: RuleSettings): Effect {
-  if (finding.severity === "Unknown") {
+  if (isUnknown(finding.severity)) {
     switch (settings.unknownSeverity) {
-      case "fail":
-        return { kind: "blocks", setting: "unknownSeverity" };
+      case "ignore":
+        return { kind: "none" };
       case "needsApproval":
         return { kind: "needsApproval", setting: "unknownSeverity" };
       default:
-        return { kind: "none" };
+        return { kind: "blocks", setting: "unknownSeverity" };
     }
   }
   if (reaches(finding.severity, settings.blockAt)) return { kind: "blocks", setting: "blockAt" };
@@ -140,7 +148,7 @@ export function evaluatePolicy(input: PolicyInput): Verdict {
     }
     const effect = effectOf(finding, settings);
     if (effect.kind === "none") {
-      if (finding.severity === "Unknown") {
+      if (isUnknown(finding.severity)) {
         reasons.push({ kind: "unknown-severity-ignored", finding: refOf(finding) });
         tally.ignoredUnknown += 1;
       } else {

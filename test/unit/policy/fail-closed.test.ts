@@ -62,3 +62,20 @@ describe("no usable report never passes", () => {
     );
   });
 });
+
+describe("values outside the model fail closed", () => {
+  it("a finding with a severity the model does not know counts as Unknown", () => {
+    const odd = { ...withSeverity("Low"), severity: "SEVERE" as unknown as "Low" };
+    const verdict = evaluatePolicy({ policy: parsePolicy({ version: 1, defaultRule: { blockAt: "none" } }), image: { repository: "r", digest: DIGEST }, report: { ok: true, report: reportOf([odd]) }, now: NOW });
+    expect(verdict.decision).toBe("fail");
+    expect(verdict.reasons).toMatchObject([{ kind: "finding-blocks", setting: "unknownSeverity" }]);
+  });
+
+  it("a policy that skipped validation and names an unknown threshold or action blocks", () => {
+    const unvalidated = { version: 1 as const, defaultRule: { blockAt: "Severe", unknownSeverity: "maybe" } } as unknown as ReturnType<typeof parsePolicy>;
+    const run = (severity: "Low" | "Unknown") =>
+      evaluatePolicy({ policy: unvalidated, image: { repository: "r", digest: DIGEST }, report: { ok: true, report: reportOf([withSeverity(severity)]) }, now: NOW }).decision;
+    expect(run("Low")).toBe("fail");
+    expect(run("Unknown")).toBe("fail");
+  });
+});
