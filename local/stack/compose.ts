@@ -1,0 +1,120 @@
+import { join } from "node:path";
+import { projectRoot } from "./paths.js";
+import { startIdentityServer, type IdentityServer } from "../identity/server.js";
+import { startAcrEmulator, type AcrEmulator } from "../acr-emulator/server.js";
+import { startAzurite, type RunningAzurite } from "../azurite/index.js";
+import { startScannerEmulator, type ScannerEmulator } from "../scanner-emulator/server.js";
+import { startDevHost, type DevHost, type LogSink } from "../devhost/index.js";
+import type { LocalIdentity, LocalUser } from "../identity/config.js";
+import type { Principal } from "../acr-emulator/model.js";
+import { APP_IDENTITY, STACK_PRINCIPALS } from "./defaults.js";
+import { STACK_POLICY, reportFor } from "./advisories.js";
+
+export const APPROVER_AUDIENCE = "api://acr-quarantine-gate";
+
+export interface StackOptions {
+  stateDir: string;
+  caDir: string;
+  /** Fixed ports for `npm start`; tests leave them 0 (free ports). */
+  ports?: { identity?: number; acr?: number; acrAdmin?: number; devhost?: number; scanner?: number };
+  identities?: LocalIdentity[];
+  users?: LocalUser[];
+  principals?: Principal[];
+  /** App settings that win over the stack's (e.g. short deadlines in tests). */
+  settings?: Record<string, string>;
+  /** Scanner behaviour: polls answered 302 before a report is ready. */
+  scannerPendingPolls?: number;
+  logSinks?: LogSink[];
+  /** Pins the devhost's keys (otherwise random per start). */
+  functionKey?: string;
+}
+
+export interface LocalStack {
+  identity: IdentityServer;
+  acr: AcrEmulator;
+  azurite: RunningAzurite;
+  scanner: ScannerEmulator;
+  devhost: DevHost;
+  appRoot: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole product on one machine: identity endpoint, ACR emulator over docker-registry with quarantine on and its
+ * webhook pointed at the app, Azurite, a Harbor scanner emulator, and the devhost running the compiled app.
+ */
+export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
+  const ports = options.ports ?? {};
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch((error: Error) => console.error(`stopping: ${error.message}`));
+  };
+  try {
+    const identity = await startIdentityServer({
+      port: ports.identity ?? 0,
+      stateDir: join(options.stateDir, "identity"),
+      config: { userAssigned: options.identities ?? [APP_IDENTITY], users: options.users ?? [] },
+    });
+    stoppers.push(() => identity.close());
+    const acr = await startAcrEmulator({
+      dataDir: join(options.stateDir, "acr"),
+      caDir: options.caDir,
+      identity: { jwksUri: identity.jwksUri, issuer: identity.issuer },
+      port: ports.acr ?? 0,
+      adminPort: ports.acrAdmin ?? 0,
+      principals: options.principals ?? STACK_PRINCIPALS,
+      settings: { quarantinePolicy: "enabled" },
+    });
+    stoppers.push(() => acr.stop());
+    const azurite = await startAzurite({ location: join(options.stateDir, "azurite") });
+    stoppers.push(() => azurite.close());
+    const scanner = await startScannerEmulator({ caDir: options.caDir, port: ports.scanner ?? 0, reportFor, pendingPolls: options.scannerPendingPolls ?? 1, refreshAfterSeconds: 1 });
+    stoppers.push(() => scanner.stop());
+
+    const appRoot = projectRoot();
+    const devhostPort = ports.devhost ?? 0;
+    const devhost = await startDevHost({
+      appRoot,
+      port: devhostPort,
+      storageConnectionString: azurite.connectionString,
+      logSinks: options.logSinks,
+      settings: {
+        ...identity.environment(),
+        AZURE_CLIENT_ID: APP_IDENTITY.clientId,
+        DURABLE_TASK_HUB: "QuarantineGate",
+        GATE_REGISTRIES: acr.loginServer,
+        GATE_MODE: "enforce",
+        SCANNER_KIND: "harbor",
+        HARBOR_SCANNER_URL: scanner.url,
+        SCAN_DEADLINE: "PT10M",
+        APPROVAL_DEADLINE: "P1D",
+        POLICY_DOCUMENT: JSON.stringify(STACK_POLICY),
+        APPROVER_ISSUER: identity.issuer,
+        APPROVER_AUDIENCE,
+        AUDIT_TABLE: "GateAudit",
+        ...(options.functionKey ? { DEVHOST_FUNCTION_KEY: options.functionKey } : {}),
+        ...options.settings,
+      },
+    });
+    stoppers.push(() => devhost.close());
+    // The status link needs the devhost's address, known only now; activities read it lazily at their first call.
+    process.env.STATUS_BASE_URL ??= `${devhost.url}/api`;
+    await fetch(`${acr.adminUrl}/webhooks/gate`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        serviceUri: `${devhost.url}/api/acr/events`,
+        customHeaders: { "x-functions-key": devhost.keys.functionKey },
+        actions: ["quarantine", "push", "delete"],
+        scope: "",
+        status: "enabled",
+      }),
+    }).then((r) => {
+      if (!r.ok) throw new Error(`could not point the registry's webhook at the app: ${r.status}`);
+    });
+    return { identity, acr, azurite, scanner, devhost, appRoot, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
