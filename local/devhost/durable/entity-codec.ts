@@ -29,8 +29,3 @@ export function getLargeString(entity: Record<string, unknown>, name: string): s
   }
   return value;
 }
-
-/** RowKeys of one execution's history: `{executionId}.{sequence}` with a fixed-width, sortable sequence. */
-export function historyRowKey(executionId: string, sequence: number): string {
-  return `${executionId}.${sequence.toString().padStart(10, "0")}`;
-}

@@ -62,6 +62,8 @@ export class ExecutionState {
   readonly input: string | undefined;
   readonly parent: ParentInstance | undefined;
   readonly events: StoredEvent[] = [];
+  /** Checkpoints (episodes) stored so far: the number of the next one. */
+  episodes = 0;
   nextSequenceId = 0;
   /** actionIds[i] = sequence number given to the orchestrator's i-th sequence-consuming action. */
   readonly actionIds: number[] = [];

@@ -9,7 +9,7 @@ import { EventType, isTerminal, OrchestrationStatusCode, type ParentInstance } f
 import { newExecutionId } from "./instance-id.js";
 import type { InstanceMessage } from "./messages.js";
 import { runOrchestratorEpisode } from "./orchestrator-invoke.js";
-import { ConflictError, type DurableStore, type InstanceRecord } from "./table-store.js";
+import { ConflictError, HistoryConflictError, type DurableStore, type InstanceRecord } from "./table-store.js";
 import type { WorkDispatcher, WorkOwner } from "./work-dispatcher.js";
 
 export interface ActorContext {
@@ -50,6 +50,18 @@ export class InstanceActor implements WorkOwner {
 
   get record(): InstanceRecord {
     return this.#record;
+  }
+
+  /** Takes over an instance that was just created (nothing stored yet but its row), without reading storage. */
+  initNew(record: InstanceRecord): void {
+    this.#record = record;
+    this.#state = new ExecutionState({
+      instanceId: this.instanceId,
+      executionId: record.executionId,
+      name: record.name,
+      input: record.input,
+      parent: record.parent,
+    });
   }
 
   /** Loads the instance from storage; returns false when it is not active (then the actor is not used). */
@@ -104,7 +116,7 @@ export class InstanceActor implements WorkOwner {
       try {
         await this.#ctx.orchestratorSlots.run(() => this.#episode(batch));
       } catch (error) {
-        if (error instanceof ConflictError) {
+        if (error instanceof ConflictError || error instanceof HistoryConflictError) {
           this.#ctx.logger.error("Host.Durable", `${error.message} Instance ${this.instanceId} is no longer processed by this host.`);
           this.#retire();
           return;
@@ -133,7 +145,8 @@ export class InstanceActor implements WorkOwner {
         : { kind: "failed", message: `The function '${state.name}' doesn't exist, is disabled, or is not an orchestrator function.` };
     }
     const concluded = concludeEpisode(state, prepared, result);
-    await this.#ctx.store.appendHistory(this.instanceId, state.executionId, state.events.length, concluded.rows);
+    await this.#ctx.store.history.appendEpisode(this.instanceId, state.executionId, state.episodes, concluded.rows);
+    state.episodes++;
     for (const row of concluded.rows) state.apply(row);
     await this.#checkpointRecord(concluded, prepared.now);
     const consumed = concluded.rows.map((r) => r.meta.messageId).filter((id): id is string => id !== undefined);
@@ -147,6 +160,13 @@ export class InstanceActor implements WorkOwner {
 
   async #checkpointRecord(concluded: ConcludedEpisode, now: Date): Promise<void> {
     const terminal = isTerminal(concluded.runtimeStatus);
+    const current = this.#record;
+    const unchanged = current.runtimeStatus === concluded.runtimeStatus &&
+      (current.customStatus ?? null) === concluded.customStatus &&
+      (concluded.output === undefined || concluded.output === current.output);
+    // The history is the checkpoint; the instance row only mirrors what status queries show, so an episode that
+    // changes none of it (a running orchestration that moved on) costs no second write.
+    if (unchanged) return;
     const next: InstanceRecord = {
       ...this.#record,
       runtimeStatus: concluded.runtimeStatus,
@@ -180,7 +200,7 @@ export class InstanceActor implements WorkOwner {
     next.etag = await this.#ctx.store.putInstance(next, { etag: this.#record.etag ?? "*" });
     this.#record = next;
     this.#state = new ExecutionState({ instanceId: this.instanceId, executionId, name: next.name, input, parent: previous.parent });
-    void this.#ctx.store.deleteOtherExecutions(this.instanceId, executionId).catch(() => undefined);
+    void this.#ctx.store.history.delete(this.instanceId, executionId).catch(() => undefined);
     this.#ctx.logger.info("Host.Durable", `Orchestration ${this.instanceId} continued as new (execution ${executionId}).`);
   }
 
@@ -226,14 +246,9 @@ export class InstanceActor implements WorkOwner {
     }
   }
 
-  /** Reads one execution's history, dropping a checkpoint that was cut short (rows after the last completed episode). */
+  /** Reads one execution's history (a checkpoint cut short by a crash is dropped by the history table). */
   async #loadExecution(record: InstanceRecord): Promise<ExecutionState> {
-    const rows = await this.#ctx.store.loadHistory(this.instanceId, record.executionId);
-    const lastComplete = findLastIndex(rows, (r) => r.event.EventType === EventType.OrchestratorCompleted);
-    if (lastComplete < rows.length - 1) {
-      await this.#ctx.store.deleteHistory(this.instanceId, record.executionId, lastComplete + 1);
-      rows.length = lastComplete + 1;
-    }
+    const { rows, episodes } = await this.#ctx.store.history.load(this.instanceId, record.executionId);
     const started = rows.find((r) => r.event.EventType === EventType.ExecutionStarted)?.event;
     const parentInfo = started?.ParentInstance as { Name?: string; TaskScheduleId?: number; OrchestrationInstance?: { InstanceId?: string; ExecutionId?: string } } | undefined;
     const state = new ExecutionState({
@@ -246,6 +261,7 @@ export class InstanceActor implements WorkOwner {
         : undefined),
     });
     rows.forEach((r: StoredEvent) => state.apply(r));
+    state.episodes = episodes;
     return state;
   }
 
@@ -273,9 +289,4 @@ function failureReason(name: string, status: string, output: string | undefined)
     // not JSON: use the raw text below
   }
   return output ?? `Sub-orchestration '${name}' failed.`;
-}
-
-function findLastIndex<T>(items: T[], predicate: (item: T) => boolean): number {
-  for (let i = items.length - 1; i >= 0; i--) if (predicate(items[i]!)) return i;
-  return -1;
 }

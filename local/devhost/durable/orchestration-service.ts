@@ -3,7 +3,7 @@ import type { FunctionRegistry } from "../app/registry.js";
 import type { Invoker } from "../invoke/invoker.js";
 import type { HostLogger } from "../invoke/logger.js";
 import { Semaphore } from "../util/semaphore.js";
-import type { ExecutionState, ScheduledWork } from "./execution-state.js";
+import type { ExecutionState, ScheduledWork, StoredEvent } from "./execution-state.js";
 import { isTerminal, type ParentInstance, type RuntimeStatus } from "./history.js";
 import { InstanceActor } from "./instance-actor.js";
 import { instanceIdProblem, newExecutionId, newInstanceId } from "./instance-id.js";
@@ -84,9 +84,9 @@ export class OrchestrationService {
     const instanceId = requestedId ?? newInstanceId();
     const problem = instanceIdProblem(instanceId);
     if (problem) throw new ClientError(400, problem);
-    await this.#createInstance({ instanceId, name: fn.name, input });
+    const record = await this.#createInstance({ instanceId, name: fn.name, input });
     this.#options.logger.info("Host.Durable", `Started orchestration ${fn.name} with instance id ${instanceId}.`);
-    void this.#activate(instanceId);
+    void this.#activate(instanceId, record);
     return instanceId;
   }
 
@@ -95,8 +95,8 @@ export class OrchestrationService {
     return this.#options.store.getInstance(instanceId);
   }
 
-  history(record: InstanceRecord): ReturnType<DurableStore["loadHistory"]> {
-    return this.#options.store.loadHistory(record.instanceId, record.executionId);
+  async history(record: InstanceRecord): Promise<StoredEvent[]> {
+    return (await this.#options.store.history.load(record.instanceId, record.executionId)).rows;
   }
 
   query(query: InstanceQuery): ReturnType<DurableStore["queryInstances"]> {
@@ -125,7 +125,7 @@ export class OrchestrationService {
       throw new ClientError(409, `Instance '${instanceId}' is ${record.runtimeStatus}; terminate it before purging its history.`);
     }
     const { store } = this.#options;
-    await store.deleteHistory(instanceId);
+    await store.history.delete(instanceId);
     await store.deleteInbox(instanceId);
     await store.deleteInstance(instanceId);
     return 1;
@@ -152,12 +152,8 @@ export class OrchestrationService {
   }
 
   /** Creates (or restarts a finished) instance row; a pending or running instance with that id is refused. */
-  async #createInstance(init: { instanceId: string; name: string; input: string | undefined; parent?: ParentInstance }): Promise<void> {
+  async #createInstance(init: { instanceId: string; name: string; input: string | undefined; parent?: ParentInstance }): Promise<InstanceRecord> {
     const { store } = this.#options;
-    const existing = await store.getInstance(init.instanceId);
-    if (existing && !isTerminal(existing.runtimeStatus)) {
-      throw new ClientError(409, `An orchestration instance with ID '${init.instanceId}' already exists and is ${existing.runtimeStatus}.`);
-    }
     const now = new Date();
     const record: InstanceRecord = {
       instanceId: init.instanceId,
@@ -171,22 +167,31 @@ export class OrchestrationService {
       parent: init.parent,
     };
     try {
-      if (existing) {
-        await store.deleteInbox(init.instanceId);
-        await store.putInstance(record, { etag: existing.etag ?? "*" });
-        void store.deleteOtherExecutions(init.instanceId, record.executionId).catch(() => undefined);
-      } else {
-        await store.putInstance(record, { create: true });
-      }
+      // Most ids are new: try the insert first and look at the existing row only when there is one.
+      record.etag = await store.putInstance(record, { create: true });
+      return record;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+    const existing = await store.getInstance(init.instanceId);
+    if (existing && !isTerminal(existing.runtimeStatus)) {
+      throw new ClientError(409, `An orchestration instance with ID '${init.instanceId}' already exists and is ${existing.runtimeStatus}.`);
+    }
+    try {
+      await store.deleteInbox(init.instanceId);
+      record.etag = existing ? await store.putInstance(record, { etag: existing.etag ?? "*" }) : await store.putInstance(record, { create: true });
+      void store.history.delete(init.instanceId, record.executionId).catch(() => undefined);
+      return record;
     } catch (error) {
       if (error instanceof ConflictError) throw new ClientError(409, `An orchestration instance with ID '${init.instanceId}' was created concurrently.`);
       throw error;
     }
   }
 
-  #activate(instanceId: string): Promise<InstanceActor | undefined> {
+  /** The actor of an instance, loading it from storage (or taking `created`, a row this host just wrote) when needed. */
+  #activate(instanceId: string, created?: InstanceRecord): Promise<InstanceActor | undefined> {
     const existing = this.#actors.get(instanceId);
-    if (existing) return existing;
+    if (existing && !created) return existing;
     const loading = (async () => {
       const actor = new InstanceActor(instanceId, {
         store: this.#options.store,
@@ -199,7 +204,10 @@ export class OrchestrationService {
         notifyParent: (parent, message) => void this.#notifyParent(parent, message),
       });
       try {
-        if (this.#closing || !(await actor.load())) {
+        if (created) {
+          await existing;
+          actor.initNew(created);
+        } else if (this.#closing || !(await actor.load())) {
           this.#actors.delete(instanceId);
           return undefined;
         }
@@ -254,7 +262,8 @@ export class OrchestrationService {
       return;
     }
     try {
-      await this.#createInstance({ instanceId: work.instanceId, name: fn.name, input: work.input, parent });
+      const record = await this.#createInstance({ instanceId: work.instanceId, name: fn.name, input: work.input, parent });
+      await this.#activate(work.instanceId, record);
     } catch (error) {
       if (error instanceof ClientError) {
         fail(error.message);
@@ -262,7 +271,6 @@ export class OrchestrationService {
       }
       throw error;
     }
-    await this.#activate(work.instanceId);
   }
 }
 

@@ -1,7 +1,8 @@
-import { odata, RestError, TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
-import { getLargeString, historyRowKey, putLargeString, type TableEntity } from "./entity-codec.js";
-import type { RowMeta, StoredEvent } from "./execution-state.js";
-import type { HistoryEvent, ParentInstance, RuntimeStatus } from "./history.js";
+import { odata, TableClient, type TableEntityResult } from "@azure/data-tables";
+import { getLargeString, putLargeString, type TableEntity } from "./entity-codec.js";
+import type { ParentInstance, RuntimeStatus } from "./history.js";
+import { HistoryConflictError, HistoryTable } from "./history-table.js";
+import { deleteRows, ignore404, statusOf } from "./table-rows.js";
 
 export interface InstanceRecord {
   instanceId: string;
@@ -38,30 +39,31 @@ export interface InstanceQuery {
 
 export class ConflictError extends Error {}
 
-/** Max operations in one entity group transaction. */
-const BATCH_LIMIT = 100;
+export { HistoryConflictError };
 
 /**
  * The task hub in Azure Table Storage, named like the Azure Storage provider's tables: `{hub}Instances` (one row per
- * instance), `{hub}History` (one row per history event, partitioned by instance) and `{hub}Inbox` (client messages —
+ * instance), `{hub}History` (the history, one entity per episode, see HistoryTable) and `{hub}Inbox` (client messages —
  * raised events and terminations — stored before they are acknowledged and removed once applied).
  */
 export class DurableStore {
   readonly #instances: TableClient;
-  readonly #history: TableClient;
+  readonly #historyTable: TableClient;
   readonly #inbox: TableClient;
+  readonly history: HistoryTable;
 
   private constructor(connectionString: string, hub: string) {
     const open = (suffix: string): TableClient =>
       TableClient.fromConnectionString(connectionString, `${hub}${suffix}`, { allowInsecureConnection: true });
     this.#instances = open("Instances");
-    this.#history = open("History");
+    this.#historyTable = open("History");
     this.#inbox = open("Inbox");
+    this.history = new HistoryTable(this.#historyTable);
   }
 
   static async open(connectionString: string, hub: string): Promise<DurableStore> {
     const store = new DurableStore(connectionString, hub);
-    await Promise.all([store.#instances, store.#history, store.#inbox].map((t) => t.createTable()));
+    await Promise.all([store.#instances, store.#historyTable, store.#inbox].map((t) => t.createTable()));
     return store;
   }
 
@@ -125,49 +127,6 @@ export class DurableStore {
     return items;
   }
 
-  /** The stored rows of one execution, in order. */
-  async loadHistory(instanceId: string, executionId: string): Promise<StoredEvent[]> {
-    const low = historyRowKey(executionId, 0);
-    const high = `${executionId}/`;
-    const rows: StoredEvent[] = [];
-    const entities = this.#history.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PartitionKey eq ${instanceId} and RowKey ge ${low} and RowKey lt ${high}` },
-    });
-    for await (const entity of entities) rows.push(fromHistoryEntity(entity));
-    return rows;
-  }
-
-  /** Appends rows starting at sequence `first`, in transactions of at most 100 (each transaction is all-or-nothing). */
-  async appendHistory(instanceId: string, executionId: string, first: number, rows: StoredEvent[]): Promise<void> {
-    const actions: TransactionAction[] = rows.map((stored, i) => ["create", toHistoryEntity(instanceId, executionId, first + i, stored)]);
-    for (let i = 0; i < actions.length; i += BATCH_LIMIT) {
-      try {
-        await this.#history.submitTransaction(actions.slice(i, i + BATCH_LIMIT));
-      } catch (error) {
-        if (statusOf(error) === 409) throw new ConflictError(`History of ${instanceId} was written concurrently (another host on this task hub?).`);
-        throw error;
-      }
-    }
-  }
-
-  /** Removes history rows: of one execution, or of every execution of the instance when `executionId` is omitted. */
-  async deleteHistory(instanceId: string, executionId?: string, fromSequence = 0): Promise<void> {
-    const filter = executionId
-      ? odata`PartitionKey eq ${instanceId} and RowKey ge ${historyRowKey(executionId, fromSequence)} and RowKey lt ${`${executionId}/`}`
-      : odata`PartitionKey eq ${instanceId}`;
-    await this.#deleteWhere(this.#history, filter);
-  }
-
-  /** Removes history rows of every execution except `keepExecutionId`. */
-  async deleteOtherExecutions(instanceId: string, keepExecutionId: string): Promise<void> {
-    const keys: string[] = [];
-    for await (const entity of this.#history.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${instanceId}`, select: ["RowKey"] } })) {
-      const rowKey = String(entity.rowKey);
-      if (!rowKey.startsWith(`${keepExecutionId}.`)) keys.push(rowKey);
-    }
-    await this.#deleteKeys(this.#history, instanceId, keys);
-  }
-
   async addInbox(instanceId: string, record: InboxRecord): Promise<void> {
     const entity: TableEntity = { partitionKey: instanceId, rowKey: record.messageId, Kind: record.kind, Name: record.name, Reason: record.reason };
     putLargeString(entity, "Input", record.input, `Event "${record.name}" data`);
@@ -193,7 +152,7 @@ export class DurableStore {
       await this.#deleteWhere(this.#inbox, odata`PartitionKey eq ${instanceId}`);
       return;
     }
-    await this.#deleteKeys(this.#inbox, instanceId, messageIds);
+    await deleteRows(this.#inbox, instanceId, messageIds);
   }
 
   async #deleteWhere(table: TableClient, filter: string): Promise<void> {
@@ -203,20 +162,7 @@ export class DurableStore {
       list.push(String(entity.rowKey));
       byPartition.set(String(entity.partitionKey), list);
     }
-    for (const [partition, keys] of byPartition) await this.#deleteKeys(table, partition, keys);
-  }
-
-  async #deleteKeys(table: TableClient, partition: string, rowKeys: string[]): Promise<void> {
-    for (let i = 0; i < rowKeys.length; i += BATCH_LIMIT) {
-      const actions: TransactionAction[] = rowKeys.slice(i, i + BATCH_LIMIT).map((rowKey) => ["delete", { partitionKey: partition, rowKey }]);
-      try {
-        await table.submitTransaction(actions);
-      } catch (error) {
-        // A row vanished in between (another delete); fall back to one by one, ignoring missing rows.
-        if (statusOf(error) !== 404) throw error;
-        for (const rowKey of rowKeys.slice(i, i + BATCH_LIMIT)) await ignore404(table.deleteEntity(partition, rowKey));
-      }
-    }
+    for (const [partition, keys] of byPartition) await deleteRows(table, partition, keys);
   }
 }
 
@@ -253,34 +199,4 @@ function fromInstanceEntity(entity: TableEntityResult<Record<string, unknown>>):
     parent: typeof entity.Parent === "string" ? (JSON.parse(entity.Parent) as ParentInstance) : undefined,
     etag: entity.etag,
   };
-}
-
-function toHistoryEntity(instanceId: string, executionId: string, sequence: number, stored: StoredEvent): TableEntity {
-  const entity: TableEntity = {
-    partitionKey: instanceId,
-    rowKey: historyRowKey(executionId, sequence),
-    ExecutionId: executionId,
-    EventType: stored.event.EventType,
-    Meta: JSON.stringify(stored.meta),
-  };
-  putLargeString(entity, "Event", JSON.stringify(stored.event), `History event ${stored.event.EventType} of ${instanceId}`);
-  return entity;
-}
-
-function fromHistoryEntity(entity: Record<string, unknown>): StoredEvent {
-  const event = JSON.parse(getLargeString(entity, "Event") ?? "{}") as HistoryEvent;
-  const meta = typeof entity.Meta === "string" ? (JSON.parse(entity.Meta) as RowMeta) : {};
-  return { event, meta };
-}
-
-function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : (error as { statusCode?: number } | undefined)?.statusCode;
-}
-
-async function ignore404(promise: Promise<unknown>): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    if (statusOf(error) !== 404) throw error;
-  }
 }
