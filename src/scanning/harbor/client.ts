@@ -1,7 +1,7 @@
 import type { NormaliseOutcome } from "../normalise/index.js";
 import { tryNormaliseReport } from "../normalise/index.js";
 import { DEFAULT_MAX_REPORT_BYTES } from "../normalise/detect.js";
-import { isReportError } from "../normalise/errors.js";
+import { isReportError, toReportFailure } from "../normalise/errors.js";
 import { ScannerError } from "./errors.js";
 import { errorMessage, readBody, send, smallJson, type FetchFunction, type HttpOptions } from "./http.js";
 import { HARBOR_MEDIA_TYPES, READABLE_REPORT_TYPES, sameMediaType } from "./media-types.js";
@@ -111,7 +111,7 @@ export class HarborScannerClient {
       const body = await readBody(response, this.maxReportBytes, "the report");
       return tryNormaliseReport(body, { maxBytes: this.maxReportBytes });
     } catch (error) {
-      if (isReportError(error)) return { ok: false, error };
+      if (isReportError(error)) return { ok: false, error: toReportFailure(error) };
       throw error;
     }
   }

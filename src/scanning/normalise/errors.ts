@@ -26,3 +26,17 @@ export class ReportError extends Error {
 export function isReportError(value: unknown): value is ReportError {
   return value instanceof ReportError;
 }
+
+/**
+ * A ReportError as plain data. Outcomes cross durable activity boundaries as JSON, where an Error loses its message
+ * (not an enumerable property); this keeps code, message and problems.
+ */
+export interface ReportFailure {
+  code: ReportErrorCode;
+  message: string;
+  problems: string[];
+}
+
+export function toReportFailure(error: ReportError): ReportFailure {
+  return { code: error.code, message: error.message, problems: [...error.problems] };
+}

@@ -1,14 +1,14 @@
 import type { NormalisedReport, ReportFormat } from "../findings.js";
 import { detectReport, type ReportLimits } from "./detect.js";
-import { isReportError, ReportError } from "./errors.js";
+import { isReportError, toReportFailure, type ReportFailure } from "./errors.js";
 import { normaliseHarborReport } from "./harbor.js";
 import { normaliseSarif } from "./sarif.js";
 import { normaliseTrivyJson } from "./trivy.js";
 
 export { DEFAULT_MAX_REPORT_BYTES, detectFormat, detectReport, parseReportBody } from "./detect.js";
 export type { DetectedFormat, DetectedReport, ReportLimits } from "./detect.js";
-export { ReportError, isReportError } from "./errors.js";
-export type { ReportErrorCode } from "./errors.js";
+export { ReportError, isReportError, toReportFailure } from "./errors.js";
+export type { ReportErrorCode, ReportFailure } from "./errors.js";
 export { readBoundedBody } from "./bounded-read.js";
 export { normaliseHarborReport, normaliseSarif, normaliseTrivyJson };
 
@@ -24,17 +24,18 @@ export function normaliseReport(body: string | Uint8Array, limits: ReportLimits 
   return NORMALISERS[format](document);
 }
 
-export type NormaliseOutcome = { ok: true; report: NormalisedReport } | { ok: false; error: ReportError };
+export type NormaliseOutcome = { ok: true; report: NormalisedReport } | { ok: false; error: ReportFailure };
 
 /**
- * The same as normaliseReport, as a value: the pipeline hands either outcome to the policy, which fails closed on the
- * error. Anything thrown that is not a ReportError is a defect and is rethrown.
+ * The same as normaliseReport, as plain data (it crosses activity boundaries as JSON): the pipeline hands either
+ * outcome to the policy, which fails closed on the failure. Anything thrown that is not a ReportError is a defect
+ * and is rethrown.
  */
 export function tryNormaliseReport(body: string | Uint8Array, limits: ReportLimits = {}): NormaliseOutcome {
   try {
     return { ok: true, report: normaliseReport(body, limits) };
   } catch (error) {
-    if (isReportError(error)) return { ok: false, error };
+    if (isReportError(error)) return { ok: false, error: toReportFailure(error) };
     throw error;
   }
 }

@@ -99,3 +99,17 @@ describe("the size check comes before parsing", () => {
     expect(outcome.ok ? "ok" : outcome.error.code).toBe("report-too-large");
   });
 });
+
+describe("outcomes are plain data", () => {
+  it("a failure survives a JSON round trip (durable history) with its code, message and problems", () => {
+    const outcome = tryNormaliseReport('{"SchemaVersion":2,"ArtifactName":"x","Results":[{"Target":"t","Vulnerabilities":[{"VulnerabilityID":"CVE-1"}]}]}');
+    expect(JSON.parse(JSON.stringify(outcome))).toEqual({
+      ok: false,
+      error: {
+        code: "report-invalid",
+        message: "The Trivy JSON report does not have the expected shape: /Results/0/Vulnerabilities/0: must have required property 'PkgName'",
+        problems: ["/Results/0/Vulnerabilities/0: must have required property 'PkgName'"],
+      },
+    });
+  });
+});
