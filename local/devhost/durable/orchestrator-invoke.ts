@@ -16,12 +16,9 @@ export interface OrchestratorTrigger {
   history: HistoryEvent[];
 }
 
-/**
- * Runs one episode of an orchestrator through the app's own registration (the durable-functions replay engine),
- * with a fresh invocation context and the trigger payload the Durable extension sends (replay schema V3).
- */
-export async function runOrchestratorEpisode(invoker: Invoker, fn: RegisteredFunction, trigger: OrchestratorTrigger): Promise<EpisodeResult> {
-  const payload = {
+/** The orchestration trigger's data as the Durable extension sends it (replay schema V3). */
+export function orchestratorTriggerPayload(trigger: OrchestratorTrigger): Record<string, unknown> {
+  return {
     history: trigger.history,
     input: trigger.input === undefined ? undefined : parseJsonOrText(trigger.input),
     instanceId: trigger.instanceId,
@@ -33,17 +30,27 @@ export async function runOrchestratorEpisode(invoker: Invoker, fn: RegisteredFun
     longRunningTimerIntervalDuration: LONG_RUNNING_TIMER_INTERVAL,
     defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
   };
+}
+
+/**
+ * Runs one episode of an orchestrator through the app's own registration (the durable-functions replay engine),
+ * with a fresh invocation context per episode.
+ */
+export async function runOrchestratorEpisode(invoker: Invoker, fn: RegisteredFunction, trigger: OrchestratorTrigger): Promise<EpisodeResult> {
   const outcome = await invoker.invoke({
     fn,
-    trigger: { string: JSON.stringify(payload) },
+    trigger: { string: JSON.stringify(orchestratorTriggerPayload(trigger)) },
     reason: `(Orchestration instance ${trigger.instanceId})`,
   });
-  if (outcome.ok) {
-    const state = parseState(outcome.response.returnValue?.json ?? outcome.response.returnValue?.string ?? undefined);
-    if (state) return { kind: "state", state };
-    return { kind: "failed", message: "The orchestrator returned no orchestration state (is it registered with df.app.orchestration?)." };
-  }
-  return fromFailure(outcome.error);
+  if (!outcome.ok) return fromFailure(outcome.error);
+  return fromReturnValue(outcome.response.returnValue?.json ?? outcome.response.returnValue?.string ?? undefined);
+}
+
+/** The orchestrator's return value: the OrchestratorState as JSON. */
+export function fromReturnValue(json: string | undefined): EpisodeResult {
+  const state = parseState(json);
+  if (state) return { kind: "state", state };
+  return { kind: "failed", message: "The orchestrator returned no orchestration state (is it registered with df.app.orchestration?)." };
 }
 
 /** A failing orchestrator throws an error whose message ends with `$OutOfProcData$:` and the state JSON. */
