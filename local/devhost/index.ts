@@ -74,7 +74,9 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
 
   const invoker = new Invoker(registry, logger, appHookData);
   const routes = new RouteTable(registry.ofKind("http"));
-  const store = await DurableStore.open(options.storageConnectionString, config.hubName);
+  const store = await DurableStore.open(options.storageConnectionString, config.hubName).catch((error: unknown) => {
+    throw new Error(`Cannot open the task hub "${config.hubName}" in Table Storage (is Azurite running?): ${(error as Error).message}`);
+  });
   const durable = new OrchestrationService({
     store,
     invoker,

@@ -51,6 +51,10 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Like the Node worker, an unhandled rejection in app code is reported, not fatal to every other function.
+  process.on("unhandledRejection", (reason) => {
+    console.error(`[devhost] Unhandled promise rejection: ${(reason as Error)?.stack ?? String(reason)}`);
+  });
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
 }

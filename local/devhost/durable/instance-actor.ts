@@ -18,6 +18,8 @@ export interface ActorContext {
   registry: FunctionRegistry;
   logger: HostLogger;
   orchestratorSlots: Semaphore;
+  /** Bounds concurrent checkpoints (storage round trips). */
+  storageSlots: Semaphore;
   work: WorkDispatcher;
   /** The instance reached a terminal status (or was found to be inactive): drop the actor. */
   retire(instanceId: string): void;
@@ -104,9 +106,13 @@ export class InstanceActor implements WorkOwner {
     if (this.#running || this.#retired) return;
     if (this.#state.started && this.#pending.length === 0) return;
     this.#running = true;
-    this.#idle = this.#loop().finally(() => {
-      this.#running = false;
-    });
+    this.#idle = this.#loop()
+      .catch((error: unknown) => {
+        this.#ctx.logger.error("Host.Durable", `Processing of ${this.instanceId} stopped: ${(error as Error).stack ?? String(error)}`);
+      })
+      .finally(() => {
+        this.#running = false;
+      });
   }
 
   async #loop(): Promise<void> {
@@ -114,7 +120,7 @@ export class InstanceActor implements WorkOwner {
       const batch = takeBatch(this.#state, this.#pending);
       if (batch.length === 0 && this.#state.started) break;
       try {
-        await this.#ctx.orchestratorSlots.run(() => this.#episode(batch));
+        await this.#episode(batch);
       } catch (error) {
         if (error instanceof ConflictError || error instanceof HistoryConflictError) {
           this.#ctx.logger.error("Host.Durable", `${error.message} Instance ${this.instanceId} is no longer processed by this host.`);
@@ -131,31 +137,40 @@ export class InstanceActor implements WorkOwner {
 
   async #episode(batch: InstanceMessage[]): Promise<void> {
     const state = this.#state;
-    const prepared = prepareEpisode(state, batch, new Date());
-    let result: EpisodeResult | undefined;
-    if (!prepared.terminate) {
-      const fn = this.#ctx.registry.get(state.name);
-      result = fn?.kind === "orchestration"
-        ? await runOrchestratorEpisode(this.#ctx.invoker, fn, {
-            instanceId: this.instanceId,
-            parentInstanceId: state.parent?.instanceId,
-            input: state.input,
-            history: episodeHistory(state, prepared),
-          })
-        : { kind: "failed", message: `The function '${state.name}' doesn't exist, is disabled, or is not an orchestrator function.` };
-    }
-    const concluded = concludeEpisode(state, prepared, result);
+    // maxConcurrentOrchestratorFunctions bounds the orchestrator invocations; the checkpoint that follows is bounded
+    // separately (storageSlots), so slow storage round trips do not hold orchestrator slots.
+    const { prepared, concluded } = await this.#ctx.orchestratorSlots.run(async () => {
+      const prepared = prepareEpisode(state, batch, new Date());
+      let result: EpisodeResult | undefined;
+      if (!prepared.terminate) {
+        const fn = this.#ctx.registry.get(state.name);
+        result = fn?.kind === "orchestration"
+          ? await runOrchestratorEpisode(this.#ctx.invoker, fn, {
+              instanceId: this.instanceId,
+              parentInstanceId: state.parent?.instanceId,
+              input: state.input,
+              history: episodeHistory(state, prepared),
+            })
+          : { kind: "failed", message: `The function '${state.name}' doesn't exist, is disabled, or is not an orchestrator function.` };
+      }
+      return { prepared, concluded: concludeEpisode(state, prepared, result) };
+    });
+    await this.#ctx.storageSlots.run(() => this.#checkpoint(state, prepared.now, concluded));
+    await this.#afterEpisode(concluded);
+  }
+
+  /** History first (the checkpoint proper), then the instance row, then the inbox rows the episode applied. */
+  async #checkpoint(state: ExecutionState, now: Date, concluded: ConcludedEpisode): Promise<void> {
     await this.#ctx.store.history.appendEpisode(this.instanceId, state.executionId, state.episodes, concluded.rows);
     state.episodes++;
     for (const row of concluded.rows) state.apply(row);
-    await this.#checkpointRecord(concluded, prepared.now);
+    await this.#checkpointRecord(concluded, now);
     const consumed = concluded.rows.map((r) => r.meta.messageId).filter((id): id is string => id !== undefined);
     if (consumed.length > 0) {
       await this.#ctx.store.deleteInbox(this.instanceId, consumed).catch((error: unknown) => {
         this.#ctx.logger.warn("Host.Durable", `Could not remove applied inbox messages of ${this.instanceId}: ${(error as Error).message}`);
       });
     }
-    await this.#afterEpisode(concluded);
   }
 
   async #checkpointRecord(concluded: ConcludedEpisode, now: Date): Promise<void> {

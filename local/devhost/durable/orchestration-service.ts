@@ -29,6 +29,8 @@ export class ClientError extends Error {
 }
 
 const ACTIVE_STATUSES: RuntimeStatus[] = ["Pending", "Running", "ContinuedAsNew", "Suspended"];
+/** Checkpoints in flight at once: enough to keep Azurite busy, few enough not to flood it with connections. */
+const STORAGE_CONCURRENCY = 32;
 
 /**
  * The Durable side of the host: keeps an actor per active instance, recovers every active instance from storage on
@@ -41,6 +43,7 @@ export class OrchestrationService {
   readonly #timers = new WallClockTimers();
   readonly #work: WorkDispatcher;
   readonly #orchestratorSlots: Semaphore;
+  readonly #storageSlots = new Semaphore(STORAGE_CONCURRENCY);
   #closing = false;
 
   constructor(options: OrchestrationServiceOptions) {
@@ -199,6 +202,7 @@ export class OrchestrationService {
         registry: this.#options.registry,
         logger: this.#options.logger,
         orchestratorSlots: this.#orchestratorSlots,
+        storageSlots: this.#storageSlots,
         work: this.#work,
         retire: (id) => this.#actors.delete(id),
         notifyParent: (parent, message) => void this.#notifyParent(parent, message),
