@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevHost, LogEntry } from "../../../local/devhost/index.js";
 import { startTestAzurite, type TestAzurite } from "../../support/azurite.js";
@@ -13,7 +15,13 @@ describe("devhost HTTP triggers (fixture app)", () => {
   beforeAll(async () => {
     azurite = await startTestAzurite();
     app = buildFixtureApp();
-    ({ host, logs } = await startFixtureHost(app.appRoot, azurite.connectionString, fixtureSettings({ taskHub: uniqueHubName("Http") })));
+    writeFileSync(join(app.appRoot, "local.settings.json"), JSON.stringify({
+      IsEncrypted: false,
+      Values: { FIXTURE_FROM_FILE: "file", FIXTURE_ENV_WINS: "file", FIXTURE_OVERRIDDEN: "file" },
+    }));
+    process.env.FIXTURE_ENV_WINS = "environment";
+    const settings = fixtureSettings({ taskHub: uniqueHubName("Http"), extra: { FIXTURE_OVERRIDDEN: "programmatic" } });
+    ({ host, logs } = await startFixtureHost(app.appRoot, azurite.connectionString, settings));
   });
   afterAll(async () => {
     await host?.close();
@@ -96,6 +104,14 @@ describe("devhost HTTP triggers (fixture app)", () => {
     expect(failure?.message).toContain("kaboom");
     expect(failure?.message).toContain(`Failed, Id=${body.invocationId}`);
     expect((await fetch(`${host.url}/api/hello/StillAlive`)).status).toBe(200);
+  });
+
+  it("reads local.settings.json like Core Tools (the environment wins) and lets programmatic settings win over both", async () => {
+    const value = async (name: string): Promise<unknown> => ((await (await fetch(`${host.url}/api/fixture/setting/${name}`)).json()) as { value: unknown }).value;
+    expect(await value("FIXTURE_FROM_FILE")).toBe("file");
+    expect(await value("FIXTURE_ENV_WINS")).toBe("environment");
+    expect(await value("FIXTURE_OVERRIDDEN")).toBe("programmatic");
+    expect(await value("AzureWebJobsStorage")).toBe(azurite.connectionString);
   });
 
   it("answers 204 when a handler returns nothing", async () => {
