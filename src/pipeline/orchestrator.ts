@@ -66,13 +66,14 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   try {
     for (const digest of inspected.scanTargets) {
       const target = { ...input.image, digest };
-      const submission: ScanSubmission = yield context.df.callActivityWithRetry(ACTIVITIES.submitScan, RETRY, { image: target, tag: input.tag, mediaType: inspected.mediaType });
+      const submission: ScanSubmission = yield context.df.callActivityWithRetry(ACTIVITIES.submitScan, RETRY, { image: target, tag: input.tag, mediaType: inspected.isIndex ? undefined : inspected.mediaType });
       for (;;) {
         const poll: ScanPoll = yield context.df.callActivityWithRetry(ACTIVITIES.pollScan, RETRY, { image: target, scanId: submission.scanId, now: context.df.currentUtcDateTime.toISOString() });
         if (poll.state === "done") {
           verdicts.push(poll.verdict);
           break;
         }
+        if (poll.state === "failed") throw new ScanFailedError(`the scanner reports the scan of ${digest} failed: ${poll.error}`);
         const now = context.df.currentUtcDateTime.getTime();
         if (now >= scanDeadline.getTime()) throw new ScanFailedError(`no scan report for ${digest} before the scan deadline ${scanDeadline.toISOString()}`);
         yield context.df.createTimer(new Date(Math.min(now + poll.retryAfterMs, scanDeadline.getTime())));

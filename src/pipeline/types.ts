@@ -85,7 +85,9 @@ export interface ScanSubmission {
 
 export type ScanPoll =
   | { state: "pending"; retryAfterMs: number }
-  | { state: "done"; verdict: VerdictSummary };
+  | { state: "done"; verdict: VerdictSummary }
+  /** The scanner itself reports the scan failed: no verdict either way, the image stays quarantined. */
+  | { state: "failed"; error: string };
 
 export interface ReleaseRequest {
   image: ImageKey;

@@ -22,7 +22,7 @@ describe("approvals end to end", () => {
   const finished = (body: Record<string, unknown>) => ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
 
   async function decide(person: "approver" | "breakGlass" | "viewer" | null, instanceId: string, body: unknown, headers: Record<string, string> = {}) {
-    const auth = person ? { Authorization: `Bearer ${await stack.personToken(person)}` } : {};
+    const auth: Record<string, string> = person ? { Authorization: `Bearer ${await stack.personToken(person)}` } : {};
     return fetch(`${stack.devhost.url}/api/approvals/${instanceId}`, { method: "POST", headers: { "Content-Type": "application/json", ...auth, ...headers }, body: JSON.stringify(body) });
   }
 

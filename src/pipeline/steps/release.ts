@@ -1,6 +1,6 @@
 import { QuarantineDetailsBuilder } from "../../acr/index.js";
 import { buildQuarantineSummary } from "../../scanning/quarantine-summary.js";
-import type { SeverityCounts } from "../../scanning/findings.js";
+import { SEVERITIES, type SeverityCounts } from "../../scanning/findings.js";
 import type { GateServices } from "../services.js";
 import type { ReleaseRequest, ReleaseResult } from "../types.js";
 
@@ -14,7 +14,9 @@ export async function setQuarantineState(services: Pick<GateServices, "acr">, re
     .state(`${request.state === "Passed" ? "released" : "failed"}: ${request.reason}`.slice(0, 200));
   if (request.statusUrl) builder.link(request.statusUrl);
   if (request.verdict) {
-    const summary = buildQuarantineSummary(request.verdict.severityCounts as SeverityCounts, `policy ${request.verdict.policyVersion}`);
+    // A verdict on an unusable report has no counts; ACR's schema still wants a number for every severity.
+    const counts = Object.fromEntries(SEVERITIES.map((s) => [s, request.verdict!.severityCounts[s] ?? 0])) as SeverityCounts;
+    const summary = buildQuarantineSummary(counts, `policy ${request.verdict.policyVersion}`);
     builder.result({ ...summary, version: request.verdict.evaluatedAt });
   }
   const written = await services.acr.registry(request.image.loginServer).setQuarantineState(request.image.repository, request.image.digest, { state: request.state, details: builder.build() });

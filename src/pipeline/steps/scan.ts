@@ -1,4 +1,4 @@
-import { evaluatePolicy } from "../../policy/index.js";
+import { decisiveReasons, evaluatePolicy } from "../../policy/index.js";
 import type { Verdict } from "../../policy/index.js";
 import type { ReportOutcome } from "../../policy/types.js";
 import type { GateServices } from "../services.js";
@@ -27,7 +27,9 @@ export async function submitScan(services: ScanServices, input: { image: ImageKe
 export async function pollScan(services: ScanServices, input: { image: ImageKey; scanId: string; now: string }): Promise<ScanPoll> {
   const poll = await services.scanner.fetchReport(input.scanId);
   if (poll.state === "pending") return { state: "pending", retryAfterMs: poll.refreshAfterSeconds * 1000 };
-  const report: ReportOutcome = poll.state === "done" ? (poll.outcome.ok ? poll.outcome : { ok: false, error: { code: poll.outcome.error.code, message: poll.outcome.error.message } }) : { ok: false, error: poll.error };
+  if (poll.state === "failed") return { state: "failed", error: poll.error.message };
+  // An unusable report is judged (the policy fails closed on it); a failed scan above is not a verdict at all.
+  const report: ReportOutcome = poll.outcome.ok ? poll.outcome : { ok: false, error: { code: poll.outcome.error.code, message: poll.outcome.error.message } };
   const verdict = evaluatePolicy({ policy: services.policy, image: { repository: input.image.repository, digest: input.image.digest }, report, now: input.now });
   return { state: "done", verdict: summarise(verdict, report, input.image.digest, services.policyVersion) };
 }
@@ -38,7 +40,7 @@ function summarise(verdict: Verdict, report: ReportOutcome, digest: string, poli
   const counts = report.ok ? report.report.counts : {};
   return {
     decision: verdict.decision,
-    platforms: [{ digest, decision: verdict.decision, reasons: verdict.reasons.slice(0, MAX_REASONS).map(describeReason) }],
+    platforms: [{ digest, decision: verdict.decision, reasons: decisiveReasons(verdict, MAX_REASONS).map(describeReason) }],
     severityCounts: { ...counts },
     findings: verdict.tally.findings,
     scanner: report.ok ? [report.report.scanner.name, report.report.scanner.version].filter(Boolean).join(" ") : "unknown",
