@@ -43,6 +43,7 @@ export class InstanceActor implements WorkOwner {
   readonly #pending: InstanceMessage[] = [];
   #running = false;
   #retired = false;
+  #stopping = false;
   #idle: Promise<void> = Promise.resolve();
 
   constructor(instanceId: string, ctx: ActorContext) {
@@ -86,24 +87,27 @@ export class InstanceActor implements WorkOwner {
 
   /** Starts processing: the first episode of a new instance, pending messages, and outstanding work of a resumed one. */
   activate(): void {
+    if (this.#stopping) return;
     if (this.#state.started) this.#ctx.work.dispatch(this, this.#state);
     this.#kick();
   }
 
   deliver(message: InstanceMessage, executionId?: string): void {
-    if (this.#retired) return;
+    if (this.#retired || this.#stopping) return;
     if (executionId !== undefined && executionId !== this.#state.executionId) return;
     this.#pending.push(message);
     this.#kick();
   }
 
-  /** Resolves when no episode is running (used on shutdown). */
-  whenIdle(): Promise<void> {
+  /** Host shutdown: accept nothing more and finish the episode in progress (state stays as stored). */
+  shutdown(): Promise<void> {
+    this.#stopping = true;
+    this.#pending.length = 0;
     return this.#idle;
   }
 
   #kick(): void {
-    if (this.#running || this.#retired) return;
+    if (this.#running || this.#retired || this.#stopping) return;
     if (this.#state.started && this.#pending.length === 0) return;
     this.#running = true;
     this.#idle = this.#loop()
@@ -116,7 +120,7 @@ export class InstanceActor implements WorkOwner {
   }
 
   async #loop(): Promise<void> {
-    while (!this.#retired && (!this.#state.started || this.#pending.length > 0)) {
+    while (!this.#retired && !this.#stopping && (!this.#state.started || this.#pending.length > 0)) {
       const batch = takeBatch(this.#state, this.#pending);
       if (batch.length === 0 && this.#state.started) break;
       try {
@@ -156,6 +160,7 @@ export class InstanceActor implements WorkOwner {
       return { prepared, concluded: concludeEpisode(state, prepared, result) };
     });
     await this.#ctx.storageSlots.run(() => this.#checkpoint(state, prepared.now, concluded));
+    if (this.#stopping) return;
     await this.#afterEpisode(concluded);
   }
 

@@ -72,7 +72,7 @@ export class OrchestrationService {
     this.#closing = true;
     this.#timers.clear();
     const actors = await Promise.all([...this.#actors.values()]);
-    await Promise.allSettled(actors.map((a) => a?.whenIdle()));
+    await Promise.allSettled(actors.map((a) => a?.shutdown()));
   }
 
   get activeInstances(): number {
