@@ -72,49 +72,55 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     stoppers.push(() => scanner.stop());
 
     const appRoot = projectRoot();
-    const devhostPort = ports.devhost ?? 0;
     const devhost = await startDevHost({
       appRoot,
-      port: devhostPort,
+      port: ports.devhost ?? 0,
       storageConnectionString: azurite.connectionString,
       logSinks: options.logSinks,
-      settings: {
-        ...identity.environment(),
-        AZURE_CLIENT_ID: APP_IDENTITY.clientId,
-        DURABLE_TASK_HUB: "QuarantineGate",
-        GATE_REGISTRIES: acr.loginServer,
-        GATE_MODE: "enforce",
-        SCANNER_KIND: "harbor",
-        HARBOR_SCANNER_URL: scanner.url,
-        SCAN_DEADLINE: "PT10M",
-        APPROVAL_DEADLINE: "P1D",
-        POLICY_DOCUMENT: JSON.stringify(STACK_POLICY),
-        APPROVER_ISSUER: identity.issuer,
-        APPROVER_AUDIENCE,
-        AUDIT_TABLE: "GateAudit",
-        ...(options.functionKey ? { DEVHOST_FUNCTION_KEY: options.functionKey } : {}),
-        ...options.settings,
-      },
+      settings: { ...appSettings({ identity, acr, scanner }), ...(options.functionKey ? { DEVHOST_FUNCTION_KEY: options.functionKey } : {}), ...options.settings },
     });
     stoppers.push(() => devhost.close());
     // The status link needs the devhost's address, known only now; activities read it lazily at their first call.
     process.env.STATUS_BASE_URL ??= `${devhost.url}/api`;
-    await fetch(`${acr.adminUrl}/webhooks/gate`, {
-      method: "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        serviceUri: `${devhost.url}/api/acr/events`,
-        customHeaders: { "x-functions-key": devhost.keys.functionKey },
-        actions: ["quarantine", "push", "delete"],
-        scope: "",
-        status: "enabled",
-      }),
-    }).then((r) => {
-      if (!r.ok) throw new Error(`could not point the registry's webhook at the app: ${r.status}`);
-    });
+    await pointWebhookAt(acr, devhost.url, devhost.keys.functionKey);
     return { identity, acr, azurite, scanner, devhost, appRoot, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/** The app settings that connect the app to the local stack (what Azure's app settings are in production). */
+export function appSettings(parts: { identity: IdentityServer; acr: AcrEmulator; scanner: ScannerEmulator }): Record<string, string> {
+  return {
+    ...parts.identity.environment(),
+    AZURE_CLIENT_ID: APP_IDENTITY.clientId,
+    DURABLE_TASK_HUB: "QuarantineGate",
+    GATE_REGISTRIES: parts.acr.loginServer,
+    GATE_MODE: "enforce",
+    SCANNER_KIND: "harbor",
+    HARBOR_SCANNER_URL: parts.scanner.url,
+    SCAN_DEADLINE: "PT10M",
+    APPROVAL_DEADLINE: "P1D",
+    POLICY_DOCUMENT: JSON.stringify(STACK_POLICY),
+    APPROVER_ISSUER: parts.identity.issuer,
+    APPROVER_AUDIENCE,
+    AUDIT_TABLE: "GateAudit",
+  };
+}
+
+/** Configures the registry's webhook like the deployment does: quarantine, push and delete, with the function key. */
+export async function pointWebhookAt(acr: AcrEmulator, appUrl: string, functionKey: string): Promise<void> {
+  const response = await fetch(`${acr.adminUrl}/webhooks/gate`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      serviceUri: `${appUrl}/api/acr/events`,
+      customHeaders: { "x-functions-key": functionKey },
+      actions: ["quarantine", "push", "delete"],
+      scope: "",
+      status: "enabled",
+    }),
+  });
+  if (!response.ok) throw new Error(`could not point the registry's webhook at the app: ${response.status}`);
 }
