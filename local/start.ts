@@ -1,56 +1,60 @@
-import { join, resolve } from "node:path";
-import { startIdentityServer } from "./identity/server.js";
-import { startAcrEmulator } from "./acr-emulator/server.js";
-import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, DEVELOPER_IDENTITY, STACK_PORTS, STACK_PRINCIPALS } from "./stack/defaults.js";
+import { join } from "node:path";
+import { startLocalStack } from "./stack/compose.js";
+import { projectRoot } from "./stack/paths.js";
+import { ensureLocalCaTrusted } from "./stack/trust.js";
+import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, DEVELOPER_IDENTITY, STACK_PEOPLE, STACK_PORTS } from "./stack/defaults.js";
 
 /**
- * `npm start`: the whole local stack on one machine with embedded defaults and no Azure. State lives under
- * .local/state (delete it to start fresh). Ctrl-C stops everything cleanly.
+ * `npm start`: the whole product on one machine with embedded defaults and no Azure — identity endpoint, ACR emulator
+ * (quarantine on, webhook pointed at the app), Azurite, a Harbor scanner emulator and the devhost running the app.
+ * State lives under .local/state (delete it to start fresh). Ctrl-C stops everything cleanly.
  */
 async function main(): Promise<void> {
-  const root = resolve(import.meta.dirname, "../..");
+  const root = projectRoot();
   const stateDir = process.env.GATE_LOCAL_STATE ?? join(root, ".local", "state");
-  const stoppers: Array<() => Promise<void>> = [];
+  const caDir = process.env.GATE_LOCAL_CA_DIR ?? join(stateDir, "tls");
+  await ensureLocalCaTrusted(caDir);
+  // GATE_LOCAL_RANDOM_PORTS=1 picks free ports (tests run the launcher beside other stacks).
+  const random = process.env.GATE_LOCAL_RANDOM_PORTS === "1";
+  const port = (fixed: number) => (random ? 0 : fixed);
+  const stack = await startLocalStack({
+    stateDir,
+    caDir,
+    ports: { identity: port(STACK_PORTS.identity), acr: port(STACK_PORTS.acr), acrAdmin: port(STACK_PORTS.acrAdmin), devhost: port(STACK_PORTS.devhost), scanner: port(STACK_PORTS.scanner) },
+    identities: [APP_IDENTITY, DEVELOPER_IDENTITY, CONSUMER_IDENTITY],
+    users: STACK_PEOPLE,
+  });
+  let stopping = false;
   const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     console.log(`\n${signal}: stopping the local stack…`);
-    for (const stopOne of stoppers.reverse()) await stopOne().catch((e: Error) => console.error(e.message));
+    await stack.stop();
     process.exit(0);
   };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
 
-  // GATE_LOCAL_RANDOM_PORTS=1 picks free ports (tests run the launcher beside other stacks).
-  const port = (fixed: number) => (process.env.GATE_LOCAL_RANDOM_PORTS === "1" ? 0 : fixed);
-  const identity = await startIdentityServer({
-    port: port(STACK_PORTS.identity),
-    stateDir: join(stateDir, "identity"),
-    config: { userAssigned: [APP_IDENTITY, DEVELOPER_IDENTITY, CONSUMER_IDENTITY] },
-  });
-  stoppers.push(() => identity.close());
+  const { identity, acr, devhost } = stack;
+  const creds = `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}`;
+  console.log(`
+ACR Quarantine Gate — local stack is up (state: ${stateDir})
 
-  const acr = await startAcrEmulator({
-    dataDir: join(stateDir, "acr"),
-    caDir: process.env.GATE_LOCAL_CA_DIR ?? join(stateDir, "tls"),
-    identity: { jwksUri: identity.jwksUri, issuer: identity.issuer },
-    port: port(STACK_PORTS.acr),
-    adminPort: port(STACK_PORTS.acrAdmin),
-    principals: STACK_PRINCIPALS,
-    settings: { quarantinePolicy: "enabled" },
-  });
-  stoppers.push(() => acr.stop());
-
-  console.log(`ACR Quarantine Gate — local stack is up (state: ${stateDir})
-
-  managed identity   IDENTITY_ENDPOINT=${identity.endpoint}  IDENTITY_HEADER=${identity.identityHeader}
-  ACR emulator       https://${acr.loginServer}  (quarantine policy on; docker-registry behind it)
+  the app (devhost)  ${devhost.url}/api   function key: ${devhost.keys.functionKey}
+  ACR emulator       https://${acr.loginServer}  (quarantine policy on; webhook → ${devhost.url}/api/acr/events)
   ACR admin API      ${acr.adminUrl}/state
-  local CA           ${acr.caCertPath}  (Node: NODE_EXTRA_CA_CERTS; skopeo: --dest-cert-dir ${acr.certDir})
+  managed identity   IDENTITY_ENDPOINT=${identity.endpoint}  IDENTITY_HEADER=${identity.identityHeader}
+  scanner emulator   ${stack.scanner.url}  (repositories named *vulnerable* fail, *risky* need approval, *broken* fail to scan)
+  local CA           ${acr.caCertPath}
 
-Try it:
-  skopeo copy --dest-cert-dir ${acr.certDir} --dest-creds ${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password} \\
-      docker-archive:<image.tar> docker://${acr.loginServer}/hello/world:v1
-  skopeo inspect --cert-dir ${acr.certDir} --creds ${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password} \\
-      docker://${acr.loginServer}/hello/world:v1        # → manifest unknown: the image is quarantined
+Try it (or run \`npm run demo\`, which does all of this by itself):
+  skopeo copy --dest-cert-dir ${acr.certDir} --dest-creds ${creds} oci:<layout>:latest docker://${acr.loginServer}/team/risky-app:v1
+  curl -s -H 'x-functions-key: ${devhost.keys.functionKey}' '${devhost.url}/api/images/status?image=${acr.loginServer}/team/risky-app@<digest>'
+  TOKEN=$(curl -s -X POST -H 'X-IDENTITY-HEADER: ${identity.identityHeader}' -H 'Content-Type: application/json' \\
+      -d '{"objectId":"${STACK_PEOPLE[0]!.objectId}","audience":"api://acr-quarantine-gate"}' ${identity.baseUrl}/admin/user-token | jq -r .access_token)
+  curl -s -H "Authorization: Bearer $TOKEN" ${devhost.url}/api/approvals
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+      -d '{"approve":true,"reason":"risk accepted"}' ${devhost.url}/api/approvals/<instanceId>
 
 Ctrl-C stops everything.`);
 }

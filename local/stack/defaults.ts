@@ -1,11 +1,13 @@
-import type { LocalIdentity } from "../identity/config.js";
+import type { LocalIdentity, LocalUser } from "../identity/config.js";
 import type { Principal } from "../acr-emulator/model.js";
 
 /** Embedded defaults for `npm start`: fixed loopback ports and a small cast of identities, no configuration needed. */
 export const STACK_PORTS = {
+  devhost: 7071,
   identity: 7080,
   acr: 5443,
   acrAdmin: 5444,
+  scanner: 5445,
 } as const;
 
 /** The app's own identity (what Azure would assign to the Function App) and two people's, for the demo. */
@@ -35,4 +37,11 @@ export const STACK_PRINCIPALS: Principal[] = [
   { id: DEVELOPER_IDENTITY.objectId, displayName: DEVELOPER_IDENTITY.displayName, roles: ["AcrPush"] },
   { id: CONSUMER_IDENTITY.objectId, displayName: CONSUMER_IDENTITY.displayName, roles: ["AcrPull"] },
   { id: DEMO_CREDENTIALS.username, displayName: "demo token (push + pull)", roles: ["AcrPush"], password: DEMO_CREDENTIALS.password },
+];
+
+/** People who decide in the demo: an approver, and a break-glass approver who may also override a failed verdict. */
+export const STACK_PEOPLE: LocalUser[] = [
+  { objectId: "0a000000-0000-4000-8000-000000000001", displayName: "Ada Approver", roles: ["Quarantine.Approver"] },
+  { objectId: "0a000000-0000-4000-8000-000000000002", displayName: "Bo Override", roles: ["Quarantine.Approver", "Quarantine.Override"] },
+  { objectId: "0a000000-0000-4000-8000-000000000003", displayName: "Vi Viewer", roles: [] },
 ];

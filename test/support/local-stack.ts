@@ -1,13 +1,8 @@
 import { startLocalStack, APPROVER_AUDIENCE, type LocalStack } from "../../local/stack/compose.js";
-import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, DEVELOPER_IDENTITY } from "../../local/stack/defaults.js";
-import { APPROVER_ROLE, OVERRIDE_ROLE } from "../../src/auth/approver-token.js";
+import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, DEVELOPER_IDENTITY, STACK_PEOPLE } from "../../local/stack/defaults.js";
 import { freshTempDir, localStateRoot } from "./paths.js";
 
-export const PEOPLE = {
-  approver: { objectId: "0a000000-0000-4000-8000-000000000001", displayName: "Ada Approver", roles: [APPROVER_ROLE] },
-  breakGlass: { objectId: "0a000000-0000-4000-8000-000000000002", displayName: "Bo Override", roles: [APPROVER_ROLE, OVERRIDE_ROLE] },
-  viewer: { objectId: "0a000000-0000-4000-8000-000000000003", displayName: "Vi Viewer", roles: [] },
-};
+export const PEOPLE = { approver: STACK_PEOPLE[0]!, breakGlass: STACK_PEOPLE[1]!, viewer: STACK_PEOPLE[2]! };
 
 export interface TestStack extends LocalStack {
   stateDir: string;
