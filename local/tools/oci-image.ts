@@ -65,3 +65,32 @@ export async function buildOciImage(dir: string, options: { payloadBytes?: numbe
   );
   return { layoutRef: `oci:${dir}:latest`, manifestDigest: manifest.digest, manifestSize: manifest.size };
 }
+
+export interface OciIndex extends OciImage {
+  platforms: Array<{ architecture: string; digest: string }>;
+}
+
+/** A multi-platform image: one image per architecture and an OCI image index over them (push with `skopeo copy --all`). */
+export async function buildOciIndex(dir: string, architectures: string[] = ["amd64", "arm64"]): Promise<OciIndex> {
+  const platforms: Array<{ architecture: string; digest: string; size: number }> = [];
+  for (const architecture of architectures) {
+    const image = await buildOciImage(dir, { architecture });
+    platforms.push({ architecture, digest: image.manifestDigest, size: image.manifestSize });
+  }
+  const indexBody = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: platforms.map((p) => ({ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: p.digest, size: p.size, platform: { architecture: p.architecture, os: "linux" } })),
+    }),
+  );
+  const index = writeBlob(dir, indexBody);
+  writeFileSync(
+    join(dir, "index.json"),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: "application/vnd.oci.image.index.v1+json", ...index, annotations: { "org.opencontainers.image.ref.name": "latest" } }],
+    }),
+  );
+  return { layoutRef: `oci:${dir}:latest`, manifestDigest: index.digest, manifestSize: index.size, platforms: platforms.map(({ architecture, digest }) => ({ architecture, digest })) };
+}

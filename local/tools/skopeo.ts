@@ -21,8 +21,8 @@ export interface RegistryAccess {
   creds: string;
 }
 
-export function push(source: string, destination: string, access: RegistryAccess): Promise<SkopeoResult> {
-  return skopeo(["copy", "--dest-cert-dir", access.certDir, "--dest-creds", access.creds, source, `docker://${destination}`]);
+export function push(source: string, destination: string, access: RegistryAccess, options: { all?: boolean } = {}): Promise<SkopeoResult> {
+  return skopeo(["copy", ...(options.all ? ["--all"] : []), "--dest-cert-dir", access.certDir, "--dest-creds", access.creds, source, `docker://${destination}`]);
 }
 
 export function pull(source: string, destinationDir: string, access: RegistryAccess): Promise<SkopeoResult> {
