@@ -8,8 +8,8 @@ import { normaliseReport } from "../../../src/scanning/normalise/index.js";
 import { projectRoot } from "../../support/paths.js";
 import { fixtureText } from "./fixtures.js";
 
-// The schema ACR documents for quarantineDetails, from shared/specs beside the project (see shared/README.md).
-const schema = JSON.parse(readFileSync(join(projectRoot, "..", "shared", "specs", "acr-quarantine-details.schema.json"), "utf8")) as object;
+// The schema ACR documents for quarantineDetails, copied into the project's specs/ (see specs/README.md).
+const schema = JSON.parse(readFileSync(join(projectRoot, "specs", "acr-quarantine-details.schema.json"), "utf8")) as object;
 const AjvDraft04 = AjvDraft04Module.default;
 const validateDetails = new AjvDraft04({ allErrors: true, strict: false }).compile(schema);
 
