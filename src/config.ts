@@ -75,6 +75,22 @@ export interface SweepConfig {
   readBudgetPercent: number;
 }
 
+/** The compliance sweep's settings beyond SweepConfig: expiry switch, read budget base, management plane (ARM). */
+export interface ComplianceConfig {
+  /** EXPIRE_IN_QUARANTINE: whether the sweep writes Failed for images pending longer than MAX_QUARANTINE_AGE (default false). */
+  expireInQuarantine: boolean;
+  /** SWEEP_REGISTRY_READ_OPS: the registry's ReadOps per minute that SWEEP_READ_BUDGET_PERCENT is a share of (Premium: 10,000). */
+  registryReadOpsPerMinute: number;
+  /** SWEEP_CONCURRENCY: repositories the sweep reads at once per registry, 1–32. */
+  concurrency: number;
+  /** ARM_ENDPOINT: the management plane, without a trailing slash. */
+  armEndpoint: string;
+  /** ARM_AUDIENCE: the Entra ID audience of management tokens. */
+  armAudience: string;
+  /** GATE_REGISTRY_RESOURCE_IDS: ARM ids in the order of GATE_REGISTRIES; empty when not set (management checks not configured). */
+  registryResourceIds: string[];
+}
+
 export interface StorageConfig {
   auditTable: string;
   reportContainer: string;
@@ -92,6 +108,7 @@ export interface AppConfig {
   approval: ApprovalConfig;
   policy: PolicyConfig;
   sweep: SweepConfig;
+  compliance: ComplianceConfig;
   storage: StorageConfig;
   status: StatusConfig;
 }
@@ -110,6 +127,11 @@ export const DEFAULTS = {
   SWEEP_READ_BUDGET_PERCENT: "20",
   AUDIT_TABLE: "GateAudit",
   REPORT_CONTAINER: "compliance-reports",
+  EXPIRE_IN_QUARANTINE: "false",
+  SWEEP_REGISTRY_READ_OPS: "10000",
+  SWEEP_CONCURRENCY: "4",
+  ARM_ENDPOINT: "https://management.azure.com",
+  ARM_AUDIENCE: "https://management.azure.com",
 } as const;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -272,6 +294,36 @@ export function sweepConfig(env: Env = process.env): SweepConfig {
   return r.done({ schedule, staleAfter, maxQuarantineAge, readBudgetPercent });
 }
 
+/** /subscriptions/{guid}/resourceGroups/{name}/providers/Microsoft.ContainerRegistry/registries/{name}, case-insensitive like ARM. */
+export const REGISTRY_RESOURCE_ID = /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.ContainerRegistry\/registries\/[a-z0-9]{5,50}$/i;
+
+export function complianceConfig(env: Env = process.env): ComplianceConfig {
+  const r = new Reader(env);
+  const expire = r.oneOf("EXPIRE_IN_QUARANTINE", ["true", "false"] as const, DEFAULTS.EXPIRE_IN_QUARANTINE);
+  const readOps = r.matching("SWEEP_REGISTRY_READ_OPS", /^[1-9]\d{0,6}$/, "must be a whole number of ReadOps per minute (1-9999999)", DEFAULTS.SWEEP_REGISTRY_READ_OPS);
+  const concurrency = r.matching("SWEEP_CONCURRENCY", /^([1-9]|[12]\d|3[0-2])$/, "must be a whole number from 1 to 32", DEFAULTS.SWEEP_CONCURRENCY);
+  const armEndpoint = r.required("ARM_ENDPOINT", DEFAULTS.ARM_ENDPOINT);
+  r.url("ARM_ENDPOINT", ["https"], armEndpoint);
+  const armAudience = r.required("ARM_AUDIENCE", DEFAULTS.ARM_AUDIENCE);
+  r.url("ARM_AUDIENCE", ["https"], armAudience);
+  const ids = (r.raw("GATE_REGISTRY_RESOURCE_IDS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const id of ids) {
+    if (!REGISTRY_RESOURCE_ID.test(id)) r.problems.push(`GATE_REGISTRY_RESOURCE_IDS: ${JSON.stringify(id.slice(0, 300))} is not a container registry resource id (/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>)`);
+  }
+  const registries = (r.raw("GATE_REGISTRIES") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (ids.length > 0 && ids.length !== registries.length) {
+    r.problems.push(`GATE_REGISTRY_RESOURCE_IDS names ${ids.length} registries but GATE_REGISTRIES names ${registries.length}; give one resource id per registry, in the same order`);
+  }
+  return r.done({
+    expireInQuarantine: expire === "true",
+    registryReadOpsPerMinute: Number(readOps),
+    concurrency: Number(concurrency),
+    armEndpoint: armEndpoint.replace(/\/+$/, ""),
+    armAudience: armAudience.replace(/\/+$/, ""),
+    registryResourceIds: ids,
+  });
+}
+
 export function storageConfig(env: Env = process.env): StorageConfig {
   const r = new Reader(env);
   const auditTable = r.matching("AUDIT_TABLE", /^[A-Za-z][A-Za-z0-9]{2,62}$/, "must be a table name (3-63 letters and digits, starting with a letter)", DEFAULTS.AUDIT_TABLE);
@@ -292,6 +344,7 @@ const PARTS = {
   approval: approvalConfig,
   policy: policyConfig,
   sweep: sweepConfig,
+  compliance: complianceConfig,
   storage: storageConfig,
   status: statusConfig,
 } as const;

@@ -3,6 +3,7 @@ import {
   ConfigError,
   DEFAULTS,
   approvalConfig,
+  complianceConfig,
   gateConfig,
   loadConfig,
   policyConfig,
@@ -135,5 +136,64 @@ describe("app settings", () => {
     expect(() => statusConfig(env)).not.toThrow();
     expect(() => approvalConfig({ APPROVER_AUDIENCE: "api://a b" })).toThrow(/APPROVER_AUDIENCE/);
     expect(() => policyConfig({ POLICY_DOCUMENT: "{not json" })).toThrow(ConfigError);
+  });
+});
+
+describe("compliance sweep settings", () => {
+  const ACR_ID = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg-gate/providers/Microsoft.ContainerRegistry/registries/contosoacr";
+
+  it("defaults: no expiry, Premium ReadOps, 4 repositories at once, public ARM, no resource ids", () => {
+    expect(loadConfig(MINIMAL).compliance).toEqual({
+      expireInQuarantine: false,
+      registryReadOpsPerMinute: 10_000,
+      concurrency: 4,
+      armEndpoint: "https://management.azure.com",
+      armAudience: "https://management.azure.com",
+      registryResourceIds: [],
+    });
+  });
+
+  it("reads every compliance setting", () => {
+    const config = complianceConfig({
+      GATE_REGISTRIES: "contoso.azurecr.io, localhost:5443",
+      GATE_REGISTRY_RESOURCE_IDS: ` ${ACR_ID} , ${ACR_ID.replace("contosoacr", "localacr")}`,
+      EXPIRE_IN_QUARANTINE: "true",
+      SWEEP_REGISTRY_READ_OPS: "3000",
+      SWEEP_CONCURRENCY: "32",
+      ARM_ENDPOINT: "https://localhost:5443/",
+      ARM_AUDIENCE: "https://management.usgovcloudapi.net/",
+    });
+    expect(config).toEqual({
+      expireInQuarantine: true,
+      registryReadOpsPerMinute: 3000,
+      concurrency: 32,
+      armEndpoint: "https://localhost:5443",
+      armAudience: "https://management.usgovcloudapi.net",
+      registryResourceIds: [ACR_ID, ACR_ID.replace("contosoacr", "localacr")],
+    });
+  });
+
+  it("refuses malformed values, each naming its setting", () => {
+    const problems = problemsOf(() =>
+      complianceConfig({
+        GATE_REGISTRIES: "a.azurecr.io",
+        GATE_REGISTRY_RESOURCE_IDS: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a",
+        EXPIRE_IN_QUARANTINE: "yes",
+        SWEEP_REGISTRY_READ_OPS: "0",
+        SWEEP_CONCURRENCY: "33",
+        ARM_ENDPOINT: "http://management.azure.com",
+        ARM_AUDIENCE: "not a url",
+      }),
+    );
+    for (const name of ["GATE_REGISTRY_RESOURCE_IDS", "EXPIRE_IN_QUARANTINE", "SWEEP_REGISTRY_READ_OPS", "SWEEP_CONCURRENCY", "ARM_ENDPOINT", "ARM_AUDIENCE"]) {
+      expect(problems.some((p) => p.startsWith(name)), name).toBe(true);
+    }
+  });
+
+  it("needs one resource id per registry, in the same order", () => {
+    expect(problemsOf(() => complianceConfig({ GATE_REGISTRIES: "a.azurecr.io,b.azurecr.io", GATE_REGISTRY_RESOURCE_IDS: ACR_ID }))).toEqual([
+      "GATE_REGISTRY_RESOURCE_IDS names 1 registries but GATE_REGISTRIES names 2; give one resource id per registry, in the same order",
+    ]);
+    expect(complianceConfig({ GATE_REGISTRIES: "a.azurecr.io" }).registryResourceIds).toEqual([]);
   });
 });
