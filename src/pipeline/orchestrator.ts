@@ -1,6 +1,6 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from "durable-functions";
-import { imageReference } from "./image-key.js";
+import { imageReference, type ImageKey } from "./image-key.js";
 import { combineVerdicts } from "./verdict.js";
 import type {
   ApprovalDecision,
@@ -10,6 +10,7 @@ import type {
   PipelineStatus,
   ReleaseRequest,
   ScanPoll,
+  ScanReportEvent,
   ScanSubmission,
   Stage,
   VerdictSummary,
@@ -17,6 +18,7 @@ import type {
 
 export const PIPELINE_ORCHESTRATOR = "quarantinePipeline";
 export const APPROVAL_EVENT = "ApprovalDecision";
+export const SCAN_REPORT_EVENT = "ScanReport";
 export const ACTIVITIES = {
   inspect: "inspectImage",
   submitScan: "submitScan",
@@ -64,20 +66,19 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   publish("scanning", { scanDeadline: scanDeadline.toISOString() });
   const verdicts: VerdictSummary[] = [];
   try {
-    for (const digest of inspected.scanTargets) {
+    for (const [index, digest] of inspected.scanTargets.entries()) {
       const target = { ...input.image, digest };
-      const submission: ScanSubmission = yield context.df.callActivityWithRetry(ACTIVITIES.submitScan, RETRY, { image: target, tag: input.tag, mediaType: inspected.isIndex ? undefined : inspected.mediaType });
-      for (;;) {
-        const poll: ScanPoll = yield context.df.callActivityWithRetry(ACTIVITIES.pollScan, RETRY, { image: target, scanId: submission.scanId, now: context.df.currentUtcDateTime.toISOString() });
-        if (poll.state === "done") {
-          verdicts.push(poll.verdict);
-          break;
-        }
-        if (poll.state === "failed") throw new ScanFailedError(`the scanner reports the scan of ${digest} failed: ${poll.error}`);
-        const now = context.df.currentUtcDateTime.getTime();
-        if (now >= scanDeadline.getTime()) throw new ScanFailedError(`no scan report for ${digest} before the scan deadline ${scanDeadline.toISOString()}`);
-        yield context.df.createTimer(new Date(Math.min(now + poll.retryAfterMs, scanDeadline.getTime())));
-      }
+      const scanId = `${context.df.instanceId}.${index}.${context.df.newGuid(`${context.df.instanceId}.${index}`).slice(0, 8)}`;
+      const submission: ScanSubmission = yield context.df.callActivityWithRetry(ACTIVITIES.submitScan, RETRY, {
+        image: target,
+        tag: input.tag,
+        mediaType: inspected.isIndex ? undefined : inspected.mediaType,
+        scanId,
+        now: context.df.currentUtcDateTime.toISOString(),
+      });
+      const result: ScanPoll = submission.mode === "poll" ? yield* pollUntilDone(context, target, submission.scanId, scanDeadline) : yield* awaitCallback(context, submission, target, scanDeadline, publish);
+      if (result.state === "failed") throw new ScanFailedError(`the scanner reports the scan of ${digest} failed: ${result.error}`);
+      if (result.state === "done") verdicts.push(result.verdict);
     }
   } catch (error) {
     // A scanner that is down, refuses, or misses the deadline is an explicit failure, never "no findings": the image
@@ -138,3 +139,42 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   publish("done", { outcome: outcome.result });
   return outcome;
 };
+
+/** Harbor adapters: ask for the report, waiting on durable timers as the adapter says, until the scan deadline. */
+function* pollUntilDone(context: OrchestrationContext, image: ImageKey, scanId: string, deadline: Date): Generator<Task, ScanPoll, ScanPoll> {
+  for (;;) {
+    const poll: ScanPoll = yield context.df.callActivityWithRetry(ACTIVITIES.pollScan, RETRY, { image, scanId, now: context.df.currentUtcDateTime.toISOString() });
+    if (poll.state !== "pending") return poll;
+    const now = context.df.currentUtcDateTime.getTime();
+    if (now >= deadline.getTime()) throw new ScanFailedError(`no scan report for ${image.digest} before the scan deadline ${deadline.toISOString()}`);
+    yield context.df.createTimer(new Date(Math.min(now + poll.retryAfterMs, deadline.getTime())));
+  }
+}
+
+/**
+ * External scanners: the report arrives through scanReports as a ScanReport event, raced against the scan deadline.
+ * Events for other scans (a late report of an earlier attempt) are ignored; only this scan's token hash is published.
+ */
+function* awaitCallback(
+  context: OrchestrationContext,
+  submission: Extract<ScanSubmission, { mode: "callback" }>,
+  image: ImageKey,
+  deadline: Date,
+  publish: (stage: Stage, change?: Partial<PipelineStatus>) => void,
+): Generator<Task, ScanPoll, unknown> {
+  publish("scanning", { pendingScan: { scanId: submission.scanId, callbackTokenHash: submission.callbackTokenHash, image } });
+  const timeout: TimerTask = context.df.createTimer(deadline);
+  for (;;) {
+    const report = context.df.waitForExternalEvent(SCAN_REPORT_EVENT);
+    const winner = (yield context.df.Task.any([report, timeout])) as Task;
+    if (winner === timeout) {
+      publish("scanning", { pendingScan: undefined });
+      throw new ScanFailedError(`no scan report for ${image.digest} before the scan deadline ${deadline.toISOString()}`);
+    }
+    const event = report.result as ScanReportEvent;
+    if (event.scanId !== submission.scanId) continue;
+    timeout.cancel();
+    publish("scanning", { pendingScan: undefined });
+    return event.result;
+  }
+}

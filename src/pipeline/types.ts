@@ -58,6 +58,8 @@ export interface PipelineStatus {
   decision?: { by: string; approve: boolean; reason: string; at: string };
   outcome?: PipelineOutcome["result"];
   error?: string;
+  /** The scan an external scanner owes a report for; only the token's hash is kept (status is readable in storage). */
+  pendingScan?: { scanId: string; callbackTokenHash: string; image: ImageKey };
   updatedAt: string;
 }
 
@@ -78,9 +80,16 @@ export interface InspectResult {
   isIndex: boolean;
 }
 
-export interface ScanSubmission {
-  digest: string;
+export type ScanSubmission =
+  /** Harbor adapters: the orchestrator polls for the report. */
+  | { mode: "poll"; digest: string; scanId: string }
+  /** External scanners via the queue: the report comes back through scanReports as a ScanReport event. */
+  | { mode: "callback"; digest: string; scanId: string; callbackTokenHash: string };
+
+/** What scanReports raises once a scanner's report is in and judged. */
+export interface ScanReportEvent {
   scanId: string;
+  result: Extract<ScanPoll, { state: "done" | "failed" }>;
 }
 
 export type ScanPoll =

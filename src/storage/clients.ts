@@ -1,5 +1,6 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { TableClient } from "@azure/data-tables";
+import { QueueClient } from "@azure/storage-queue";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -33,4 +34,10 @@ export function tableClient(connection: StorageConnection, table: string): Table
     return TableClient.fromConnectionString(connection.connectionString, table, { allowInsecureConnection: /^.*(UseDevelopmentStorage=true|http:\/\/)/i.test(connection.connectionString) });
   }
   return new TableClient(`https://${connection.accountName}.table.core.windows.net`, table, connection.credential);
+}
+
+/** A queue of the app's storage account (created on first use by the caller). */
+export function queueClient(connection: StorageConnection, queue: string): QueueClient {
+  if (connection.kind === "connectionString") return new QueueClient(connection.connectionString, queue);
+  return new QueueClient(`https://${connection.accountName}.queue.core.windows.net/${queue}`, connection.credential);
 }

@@ -1,22 +1,40 @@
 import { decisiveReasons, evaluatePolicy } from "../../policy/index.js";
 import type { Verdict } from "../../policy/index.js";
 import type { ReportOutcome } from "../../policy/types.js";
+import type { NormaliseOutcome } from "../../scanning/normalise/index.js";
 import type { GateServices } from "../services.js";
 import type { ImageKey } from "../image-key.js";
 import type { ScanPoll, ScanSubmission, VerdictSummary } from "../types.js";
 import { describeReason } from "../reasons.js";
 
-type ScanServices = Pick<GateServices, "scanner" | "pullTokens" | "policy" | "policyVersion">;
+type ScanServices = Pick<GateServices, "scanner" | "queue" | "pullTokens" | "policy" | "policyVersion">;
 
-/** Asks the Harbor scanner adapter to scan one manifest, giving it a pull token for that repository only. */
-export async function submitScan(services: ScanServices, input: { image: ImageKey; tag?: string; mediaType?: string }): Promise<ScanSubmission> {
+export interface SubmitScanInput {
+  image: ImageKey;
+  tag?: string;
+  mediaType?: string;
+  /** Chosen by the orchestrator (deterministic), used as the queue scan's id. */
+  scanId: string;
+  now: string;
+}
+
+/**
+ * Starts the scan of one manifest: with a Harbor adapter (given a pull token for that repository only), or by putting
+ * a request on the external scanners' queue with a single-use callback token whose hash alone is kept.
+ */
+export async function submitScan(services: ScanServices, input: SubmitScanInput): Promise<ScanSubmission> {
   const { image } = input;
+  if (services.queue) {
+    const dispatched = await services.queue.dispatch({ ...image, ...(input.tag ? { tag: input.tag } : {}), ...(input.mediaType ? { mediaType: input.mediaType } : {}) }, input.scanId, new Date(input.now));
+    return { mode: "callback", digest: image.digest, scanId: dispatched.scanId, callbackTokenHash: dispatched.callbackTokenHash };
+  }
+  if (!services.scanner) throw new Error("no scanner is configured (SCANNER_KIND)");
   const token = await services.pullTokens.pullToken(image.loginServer, image.repository);
   const scanId = await services.scanner.submitScan({
     registry: { url: `https://${image.loginServer}`, authorization: `Bearer ${token}` },
     artifact: { repository: image.repository, digest: image.digest, ...(input.tag ? { tag: input.tag } : {}), ...(input.mediaType ? { mime_type: input.mediaType } : {}) },
   });
-  return { digest: image.digest, scanId };
+  return { mode: "poll", digest: image.digest, scanId };
 }
 
 /**
@@ -25,13 +43,18 @@ export async function submitScan(services: ScanServices, input: { image: ImageKe
  * fails closed on it.
  */
 export async function pollScan(services: ScanServices, input: { image: ImageKey; scanId: string; now: string }): Promise<ScanPoll> {
+  if (!services.scanner) throw new Error("polling needs a Harbor scanner adapter (SCANNER_KIND=harbor)");
   const poll = await services.scanner.fetchReport(input.scanId);
   if (poll.state === "pending") return { state: "pending", retryAfterMs: poll.refreshAfterSeconds * 1000 };
   if (poll.state === "failed") return { state: "failed", error: poll.error.message };
-  // An unusable report is judged (the policy fails closed on it); a failed scan above is not a verdict at all.
-  const report: ReportOutcome = poll.outcome.ok ? poll.outcome : { ok: false, error: { code: poll.outcome.error.code, message: poll.outcome.error.message } };
-  const verdict = evaluatePolicy({ policy: services.policy, image: { repository: input.image.repository, digest: input.image.digest }, report, now: input.now });
-  return { state: "done", verdict: summarise(verdict, report, input.image.digest, services.policyVersion) };
+  return judgeReport(services, input.image, poll.outcome, input.now);
+}
+
+/** Judges a normalised report (or the error that made it unusable: the policy fails closed on it) against the policy. */
+export function judgeReport(services: Pick<GateServices, "policy" | "policyVersion">, image: ImageKey, outcome: NormaliseOutcome, now: string): Extract<ScanPoll, { state: "done" }> {
+  const report: ReportOutcome = outcome.ok ? outcome : { ok: false, error: { code: outcome.error.code, message: outcome.error.message } };
+  const verdict = evaluatePolicy({ policy: services.policy, image: { repository: image.repository, digest: image.digest }, report, now });
+  return { state: "done", verdict: summarise(verdict, report, image.digest, services.policyVersion) };
 }
 
 const MAX_REASONS = 20;

@@ -32,8 +32,10 @@ export class QueueScanDispatcher {
 
   constructor(private readonly options: QueueDispatcherOptions) {
     const base = new URL(options.callbackBaseUrl.endsWith("/") ? options.callbackBaseUrl : `${options.callbackBaseUrl}/`);
-    // The callback token travels to this URL in the scanner's requests: never in clear text.
-    if (base.protocol !== "https:") throw new RangeError(`the scan callback URL must be https, not ${base.protocol}`);
+    // The callback token travels to this URL in the scanner's requests: never in clear text over a network. Plain
+    // HTTP is accepted only on loopback, where the local stack's Functions host listens.
+    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(base.hostname);
+    if (base.protocol !== "https:" && !(base.protocol === "http:" && loopback)) throw new RangeError(`the scan callback URL must be https, not ${base.protocol}`);
     this.callbackBase = base;
   }
 

@@ -1,0 +1,33 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { acceptScanReport, ScanReportRejected } from "../pipeline/scan-reports.js";
+import { gateServices } from "../pipeline/services.js";
+import { DEFAULT_MAX_REPORT_BYTES } from "../scanning/normalise/detect.js";
+import { problem } from "../http/json.js";
+
+/**
+ * The callback for external scanners: POST api/scans/{scanId} with `Authorization: Bearer <per-scan token>` and the
+ * report (Trivy JSON, SARIF 2.1.0 or a Harbor report). Authenticated by that token, not by a function key, so a
+ * scanner outside Azure needs no app secret.
+ */
+export async function scanReports(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > DEFAULT_MAX_REPORT_BYTES) return problem(413, `reports are limited to ${DEFAULT_MAX_REPORT_BYTES} bytes`);
+  const body = new Uint8Array(await request.arrayBuffer());
+  try {
+    const event = await acceptScanReport(df.getClient(context), gateServices(), request.params.scanId ?? "", request.headers.get("authorization"), body, new Date());
+    context.log(`scan report ${event.scanId}: ${event.result.state === "done" ? event.result.verdict.decision : "failed"}`);
+    return { status: 202, jsonBody: { scanId: event.scanId, accepted: true, decision: event.result.state === "done" ? event.result.verdict.decision : undefined } };
+  } catch (error) {
+    if (error instanceof ScanReportRejected) return problem(error.status, error.message);
+    throw error;
+  }
+}
+
+app.http("scanReports", {
+  methods: ["POST"],
+  authLevel: "anonymous",
+  route: "scans/{scanId}",
+  extraInputs: [df.input.durableClient()],
+  handler: scanReports,
+});
