@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startLocalStack, APPROVER_AUDIENCE, type LocalStack } from "./stack/compose.js";
+import { startLocalStack, type LocalStack } from "./stack/compose.js";
+import { personToken, registryCredentials } from "./stack/credentials.js";
 import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, DEVELOPER_IDENTITY, STACK_PEOPLE } from "./stack/defaults.js";
 import { buildOciImage } from "./tools/oci-image.js";
 import { projectRoot } from "./stack/paths.js";
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
 async function scenario(stack: LocalStack, work: string, say: (line: string) => void): Promise<void> {
   const { acr, devhost, identity } = stack;
   const pushAccess = { certDir: acr.certDir, creds: `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}` };
-  const pullAccess = { certDir: acr.certDir, creds: await pullCredentials(stack) };
+  const pullAccess = { certDir: acr.certDir, creds: await registryCredentials(stack.identity, acr, CONSUMER_IDENTITY.clientId) };
   const status = async (reference: string) =>
     (await (await fetch(`${devhost.url}/api/images/status?image=${encodeURIComponent(reference)}`, { headers: { "x-functions-key": devhost.keys.functionKey } })).json()) as Record<string, unknown>;
   const waitFor = async (reference: string, done: (s: Record<string, unknown>) => boolean) => {
@@ -56,7 +57,7 @@ async function scenario(stack: LocalStack, work: string, say: (line: string) => 
     console.log(`  verdict: ${verdict?.decision} ${verdict?.platforms[0]?.reasons.slice(0, 1).join("") ?? ""}`);
     if (state.stage === "awaiting-approval") {
       say(`${repository} waits for a person; Ada Approver approves it`);
-      const token = await personToken(stack, STACK_PEOPLE[0]!.objectId);
+      const token = await personToken(identity, STACK_PEOPLE[0]!.objectId);
       const answer = await fetch(`${devhost.url}/api/approvals/${String(state.instanceId)}`, {
         method: "POST",
         headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
@@ -71,23 +72,6 @@ async function scenario(stack: LocalStack, work: string, say: (line: string) => 
     console.log(`  pull now: ${pulled.code === 0 ? "works" : "still blocked"}`);
   }
   say(`done. The audit trail and quarantineDetails are in the stack; identity endpoint was ${identity.baseUrl}.`);
-}
-
-async function pullCredentials(stack: LocalStack): Promise<string> {
-  const url = `${stack.identity.endpoint}?api-version=2019-08-01&resource=https://containerregistry.azure.net&client_id=${CONSUMER_IDENTITY.clientId}`;
-  const aad = ((await (await fetch(url, { headers: { "X-IDENTITY-HEADER": stack.identity.identityHeader } })).json()) as { access_token: string }).access_token;
-  const form = new URLSearchParams({ grant_type: "access_token", service: stack.acr.loginServer, access_token: aad });
-  const refresh = ((await (await fetch(`${stack.acr.url}/oauth2/exchange`, { method: "POST", body: form })).json()) as { refresh_token: string }).refresh_token;
-  return `00000000-0000-0000-0000-000000000000:${refresh}`;
-}
-
-async function personToken(stack: LocalStack, objectId: string): Promise<string> {
-  const response = await fetch(`${stack.identity.baseUrl}/admin/user-token`, {
-    method: "POST",
-    headers: { "X-IDENTITY-HEADER": stack.identity.identityHeader, "Content-Type": "application/json" },
-    body: JSON.stringify({ objectId, audience: APPROVER_AUDIENCE }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 main().catch((error: Error) => {

@@ -10,7 +10,8 @@ import type { Principal } from "../acr-emulator/model.js";
 import { APP_IDENTITY, STACK_PRINCIPALS } from "./defaults.js";
 import { STACK_POLICY, reportFor } from "./advisories.js";
 
-export const APPROVER_AUDIENCE = "api://acr-quarantine-gate";
+export { APPROVER_AUDIENCE } from "./audience.js";
+import { APPROVER_AUDIENCE } from "./audience.js";
 
 export interface StackOptions {
   stateDir: string;

@@ -6,7 +6,8 @@ import { startIdentityServer, type IdentityServer } from "../../local/identity/s
 import { startAcrEmulator, type AcrEmulator } from "../../local/acr-emulator/server.js";
 import { startScannerEmulator, type ScannerEmulator } from "../../local/scanner-emulator/server.js";
 import { startAzurite, type RunningAzurite } from "../../local/azurite/index.js";
-import { APPROVER_AUDIENCE, appSettings, pointWebhookAt } from "../../local/stack/compose.js";
+import { appSettings, pointWebhookAt } from "../../local/stack/compose.js";
+import { personToken, registryCredentials } from "../../local/stack/credentials.js";
 import { reportFor } from "../../local/stack/advisories.js";
 import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, STACK_PRINCIPALS } from "../../local/stack/defaults.js";
 import { PEOPLE } from "../support/local-stack.js";
@@ -95,11 +96,7 @@ describe("host killed while a pipeline waits for approval", () => {
 
     const after = await waitFor(reference, (b) => b.stage === "awaiting-approval");
     expect(after.instanceId).toBe(waiting.instanceId);
-    const token = ((await (await fetch(`${identity.baseUrl}/admin/user-token`, {
-      method: "POST",
-      headers: { "X-IDENTITY-HEADER": identity.identityHeader, "Content-Type": "application/json" },
-      body: JSON.stringify({ objectId: PEOPLE.approver.objectId, audience: APPROVER_AUDIENCE }),
-    })).json()) as { access_token: string }).access_token;
+    const token = await personToken(identity, PEOPLE.approver.objectId);
     const decided = await fetch(`${url()}/api/approvals/${String(waiting.instanceId)}`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
@@ -110,9 +107,7 @@ describe("host killed while a pipeline waits for approval", () => {
     expect((done.outcome as { result: string }).result).toBe("Passed");
     expect((done.timeline as Array<{ action: string }>).filter((r) => r.action === "released")).toHaveLength(1);
 
-    const form = new URLSearchParams({ grant_type: "access_token", service: acr.loginServer, access_token: ((await (await fetch(`${identity.endpoint}?api-version=2019-08-01&resource=https://containerregistry.azure.net&client_id=${CONSUMER_IDENTITY.clientId}`, { headers: { "X-IDENTITY-HEADER": identity.identityHeader } })).json()) as { access_token: string }).access_token });
-    const refresh = ((await (await fetch(`${acr.url}/oauth2/exchange`, { method: "POST", body: form })).json()) as { refresh_token: string }).refresh_token;
-    const pulled = await inspectRaw(`${acr.loginServer}/team/risky-crash:v1`, { certDir: acr.certDir, creds: `00000000-0000-0000-0000-000000000000:${refresh}` });
+    const pulled = await inspectRaw(`${acr.loginServer}/team/risky-crash:v1`, { certDir: acr.certDir, creds: await registryCredentials(identity, acr, CONSUMER_IDENTITY.clientId) });
     expect(pulled.code, pulled.stderr).toBe(0);
   });
 });

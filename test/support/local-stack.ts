@@ -1,4 +1,5 @@
-import { startLocalStack, APPROVER_AUDIENCE, type LocalStack } from "../../local/stack/compose.js";
+import { startLocalStack, type LocalStack } from "../../local/stack/compose.js";
+import { personToken, registryCredentials } from "../../local/stack/credentials.js";
 import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, DEVELOPER_IDENTITY, STACK_PEOPLE } from "../../local/stack/defaults.js";
 import { freshTempDir, localStateRoot } from "./paths.js";
 
@@ -31,21 +32,8 @@ export async function startTestStack(options: { settings?: Record<string, string
     ...stack,
     stateDir,
     pushCreds: `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}`,
-    async pullCreds() {
-      const url = `${stack.identity.endpoint}?api-version=2019-08-01&resource=https://containerregistry.azure.net&client_id=${CONSUMER_IDENTITY.clientId}`;
-      const aad = ((await (await fetch(url, { headers: { "X-IDENTITY-HEADER": stack.identity.identityHeader } })).json()) as { access_token: string }).access_token;
-      const form = new URLSearchParams({ grant_type: "access_token", service: stack.acr.loginServer, access_token: aad });
-      const refresh = ((await (await fetch(`${stack.acr.url}/oauth2/exchange`, { method: "POST", body: form })).json()) as { refresh_token: string }).refresh_token;
-      return `00000000-0000-0000-0000-000000000000:${refresh}`;
-    },
-    async personToken(person) {
-      const response = await fetch(`${stack.identity.baseUrl}/admin/user-token`, {
-        method: "POST",
-        headers: { "X-IDENTITY-HEADER": stack.identity.identityHeader, "Content-Type": "application/json" },
-        body: JSON.stringify({ objectId: PEOPLE[person].objectId, audience: APPROVER_AUDIENCE }),
-      });
-      return ((await response.json()) as { access_token: string }).access_token;
-    },
+    pullCreds: () => registryCredentials(stack.identity, stack.acr, CONSUMER_IDENTITY.clientId),
+    personToken: (person) => personToken(stack.identity, PEOPLE[person].objectId),
     async status(reference) {
       const response = await fetch(`${stack.devhost.url}/api/images/status?image=${encodeURIComponent(reference)}`, { headers: { "x-functions-key": stack.devhost.keys.functionKey } });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
