@@ -3,10 +3,21 @@
  * silent the choice is written down in docs/local-stack.md; the quarantine roles include metadata read because a scanner
  * or a gate that may "pull or get quarantined images" must be able to find them (catalog, manifest list).
  */
-export const ROLE_NAMES = ["AcrPull", "AcrPush", "AcrDelete", "AcrQuarantineReader", "AcrQuarantineWriter", "Owner"] as const;
+export const ROLE_NAMES = ["AcrPull", "AcrPush", "AcrDelete", "AcrQuarantineReader", "AcrQuarantineWriter", "Owner", "Reader"] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
 
-export type Capability = "pull" | "push" | "delete" | "metadataRead" | "metadataWrite" | "quarantineRead" | "quarantineWrite";
+export type Capability =
+  | "pull"
+  | "push"
+  | "delete"
+  | "metadataRead"
+  | "metadataWrite"
+  | "quarantineRead"
+  | "quarantineWrite"
+  /** ARM reads of the registry resource and its webhooks (Azure's read permissions). */
+  | "managementRead"
+  /** ARM actions such as webhooks/getCallbackConfig/action, which Reader (read permissions only) does not include. */
+  | "managementAction";
 
 const ROLE_CAPABILITIES: Record<RoleName, readonly Capability[]> = {
   AcrPull: ["pull", "metadataRead"],
@@ -15,7 +26,9 @@ const ROLE_CAPABILITIES: Record<RoleName, readonly Capability[]> = {
   AcrQuarantineReader: ["pull", "metadataRead", "quarantineRead"],
   AcrQuarantineWriter: ["pull", "metadataRead", "quarantineRead", "quarantineWrite"],
   // Owner manages the registry and reads/writes images, but the docs list no quarantine capability for it.
-  Owner: ["pull", "push", "delete", "metadataRead", "metadataWrite"],
+  Owner: ["pull", "push", "delete", "metadataRead", "metadataWrite", "managementRead", "managementAction"],
+  // Azure's built-in Reader on the registry resource: management-plane reads only, no data-plane access.
+  Reader: ["managementRead"],
 };
 
 export function isRoleName(value: unknown): value is RoleName {

@@ -17,6 +17,8 @@ import { handleExchange, handleToken } from "./handlers/oauth.js";
 import { handleRegistry } from "./handlers/registry.js";
 import { handleAcrApi } from "./handlers/acr-api.js";
 import { handleAdmin } from "./handlers/admin.js";
+import { handleArm } from "./handlers/arm.js";
+import { armResourceId, registerArmRegistry, type ArmRegistryIdentity } from "./arm/registry-resource.js";
 import { PREMIUM_THROTTLING, type Principal, type RegistrySettings, type WebhookConfig } from "./model.js";
 import type { EmulatorContext } from "./context.js";
 
@@ -33,6 +35,8 @@ export interface AcrEmulatorOptions {
   principals?: Principal[];
   webhooks?: WebhookConfig[];
   settings?: Partial<RegistrySettings>;
+  /** The registry's place in ARM (subscription, resource group, name, location); defaults in arm/registry-resource.ts. */
+  arm?: Partial<ArmRegistryIdentity>;
 }
 
 export interface AcrEmulator {
@@ -46,6 +50,8 @@ export interface AcrEmulator {
   /** A folder with ca.crt, for skopeo's --src-cert-dir / --dest-cert-dir. */
   certDir: string;
   backendUrl: string;
+  /** The registry's ARM resource id, served by the management surface under /subscriptions/… on the HTTPS port. */
+  armResourceId: string;
   context: EmulatorContext;
   stop(): Promise<void>;
 }
@@ -99,6 +105,7 @@ export async function startAcrEmulator(options: AcrEmulatorOptions): Promise<Acr
     stats: new Stats(),
     webhooks: new WebhookDispatcher(store),
   };
+  const arm = registerArmRegistry(context, options.arm);
   ready.ctx = context;
   const admin = await listen((req, res) => void serveAdmin(context, req, res, (s) => throttle.configure(s)), { port: options.adminPort });
 
@@ -109,6 +116,7 @@ export async function startAcrEmulator(options: AcrEmulatorOptions): Promise<Acr
     caCertPath: ca.certPath,
     certDir,
     backendUrl: backend.url,
+    armResourceId: armResourceId(arm),
     context,
     stop: async () => {
       process.off("exit", stopBackendOnExit);
@@ -130,6 +138,7 @@ async function serveAcr(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     const path = url.pathname;
     if (path === "/oauth2/exchange") return await handleExchange(ctx, req, res);
     if (path === "/oauth2/token") return await handleToken(ctx, req, res, url);
+    if (path.startsWith("/subscriptions/")) return await handleArm(ctx, req, res, url);
     const isRegistry = path === "/v2" || path.startsWith("/v2/");
     const isAcr = path.startsWith("/acr/v1/");
     if (!isRegistry && !isAcr) {

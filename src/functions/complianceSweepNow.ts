@@ -1,0 +1,41 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { ConfigError } from "../config.js";
+import { problem } from "../http/json.js";
+import { DurablePipelineDirectory } from "../sweep/durable-pipelines.js";
+import { summaryLine } from "../sweep/report.js";
+import { TIME_LIMITS, UnknownRegistryError, runComplianceSweep, selectRegistries } from "../sweep/run.js";
+import { sweepEnvironment } from "../sweep/services.js";
+
+/**
+ * Runs the compliance sweep now (admin key only), for every gated registry or `?registry=`, and answers with the
+ * reports. `?timeLimitSeconds=` (1–200) shortens the run; an unfinished pass resumes on the next run.
+ */
+export async function complianceSweepNow(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const limitText = request.query.get("timeLimitSeconds");
+  const limitSeconds = limitText === null ? TIME_LIMITS.httpMs / 1000 : Number(limitText);
+  if (!Number.isInteger(limitSeconds) || limitSeconds < 1 || limitSeconds > TIME_LIMITS.httpMs / 1000) {
+    return problem(400, `timeLimitSeconds must be a whole number from 1 to ${TIME_LIMITS.httpMs / 1000}`);
+  }
+  let environment;
+  let registries;
+  try {
+    environment = sweepEnvironment();
+    registries = selectRegistries(environment, request.query.get("registry") ?? undefined);
+  } catch (error) {
+    if (error instanceof UnknownRegistryError) return problem(400, error.message);
+    if (error instanceof ConfigError) return problem(500, "the app settings do not allow a sweep", { problems: error.problems });
+    throw error;
+  }
+  const reports = await runComplianceSweep(environment, new DurablePipelineDirectory(df.getClient(context)), { trigger: "http", timeLimitMs: limitSeconds * 1000, registries });
+  for (const report of reports) context.log(summaryLine(report));
+  return { status: 200, jsonBody: { reports, summaries: reports.map(summaryLine) } };
+}
+
+app.http("complianceSweepNow", {
+  methods: ["POST"],
+  authLevel: "admin",
+  route: "sweep/run",
+  extraInputs: [df.input.durableClient()],
+  handler: complianceSweepNow,
+});

@@ -1,0 +1,48 @@
+import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
+import { findInstance, startPipeline } from "../pipeline/start.js";
+import { pipelineInput } from "../pipeline/input.js";
+import { pipelineInstanceId, type ImageKey } from "../pipeline/image-key.js";
+import type { PipelineOutcome, PipelineStatus } from "../pipeline/types.js";
+import type { PipelineDirectory, PipelineView, StartOutcome } from "./pipeline-view.js";
+
+function isoTime(value: unknown): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** The durable status of a pipeline instance as the sweep's plain view. */
+export function pipelineView(status: DurableOrchestrationStatus): PipelineView {
+  const custom = status.customStatus as Partial<PipelineStatus> | undefined;
+  const output = status.output as Partial<PipelineOutcome> | undefined;
+  return {
+    instanceId: status.instanceId,
+    runtimeStatus: String(status.runtimeStatus),
+    createdTime: isoTime(status.createdTime),
+    stage: typeof custom?.stage === "string" ? custom.stage : undefined,
+    updatedAt: typeof custom?.updatedAt === "string" ? custom.updatedAt : undefined,
+    outcome: typeof output?.result === "string" ? output.result : undefined,
+  };
+}
+
+/** Pipelines through the Durable client: the same instance ids and idempotent start as the webhook handler. */
+export class DurablePipelineDirectory implements PipelineDirectory {
+  constructor(private readonly client: DurableClient) {}
+
+  async find(image: ImageKey): Promise<PipelineView | undefined> {
+    const status = await findInstance(this.client, pipelineInstanceId(image));
+    return status ? pipelineView(status) : undefined;
+  }
+
+  start(image: ImageKey, tag: string | undefined): Promise<StartOutcome> {
+    return startPipeline(this.client, pipelineInput(image, "sweep", tag));
+  }
+
+  async terminate(instanceId: string, reason: string): Promise<void> {
+    try {
+      await this.client.terminate(instanceId, reason);
+    } catch (error) {
+      // An instance that ended meanwhile (404/410) needs no terminating; anything else is a real failure.
+      if (!/\b(404|410)\b|not found|gone/i.test(String((error as Error).message))) throw error;
+    }
+  }
+}

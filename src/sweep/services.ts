@@ -1,0 +1,85 @@
+import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import { createAcrClient, type LoginServer } from "../acr/index.js";
+import { AuditLog } from "../audit/audit-log.js";
+import { complianceConfig, registryConfig, statusConfig, storageConfig, sweepConfig, type ComplianceConfig, type RegistryConfig, type SweepConfig } from "../config.js";
+import { blobContainerClient } from "../storage/blobs.js";
+import { storageConnection, tableClient } from "../storage/clients.js";
+import { PassStore } from "./checkpoint.js";
+import { RequestCounter } from "./enumerate/request-counter.js";
+import { ManagementReader } from "./management/reader.js";
+import type { PipelineDirectory } from "./pipeline-view.js";
+import { ReportStore } from "./report-store.js";
+import { PAGE_SIZE, type RegistrySweepDeps } from "./sweep-registry.js";
+
+/** The table holding each registry's pass state (resume position, lease). */
+export const PASS_TABLE = "GateSweepPasses";
+
+/** What every sweep or backfill run needs, read from the settings at the start of the run (so changes apply next run). */
+export interface SweepEnvironment {
+  registry: RegistryConfig;
+  sweep: SweepConfig;
+  compliance: ComplianceConfig;
+  statusBaseUrl: string | undefined;
+  credential: TokenCredential;
+  passes: PassStore;
+  reports: ReportStore;
+  audit: AuditLog;
+  /** This app's host (WEBSITE_HOSTNAME): where the registry's quarantine webhook must deliver. */
+  appHostname: string | undefined;
+}
+
+export function sweepEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): SweepEnvironment {
+  const registry = registryConfig(env);
+  const storage = storageConfig(env);
+  const connection = storageConnection(env);
+  return {
+    registry,
+    sweep: sweepConfig(env),
+    compliance: complianceConfig(env),
+    statusBaseUrl: statusConfig(env).baseUrl,
+    credential: new DefaultAzureCredential(registry.managedIdentityClientId ? { managedIdentityClientId: registry.managedIdentityClientId } : {}),
+    passes: new PassStore(tableClient(connection, PASS_TABLE)),
+    reports: new ReportStore(blobContainerClient(connection, storage.reportContainer)),
+    audit: new AuditLog(tableClient(connection, storage.auditTable)),
+    appHostname: env.WEBSITE_HOSTNAME?.trim() || undefined,
+  };
+}
+
+/** The sweep's share of the registry's ReadOps per minute: SWEEP_READ_BUDGET_PERCENT × SWEEP_REGISTRY_READ_OPS. */
+export function readBudgetPerMinute(sweep: SweepConfig, compliance: ComplianceConfig): number {
+  return Math.max(1, Math.floor((sweep.readBudgetPercent / 100) * compliance.registryReadOpsPerMinute));
+}
+
+/** The dependencies of one registry's run: its own budgeted, counted registry client and ARM reader. */
+export function registryDeps(environment: SweepEnvironment, registry: LoginServer, pipelines: PipelineDirectory, now: () => Date = () => new Date()): RegistrySweepDeps {
+  const { sweep, compliance } = environment;
+  const counter = new RequestCounter();
+  const budgetPerMinute = readBudgetPerMinute(sweep, compliance);
+  const acr = createAcrClient(environment.registry, { requestsPerMinute: budgetPerMinute, pageSize: PAGE_SIZE, httpClient: counter.httpClient() });
+  const index = environment.registry.allowedRegistries.indexOf(registry);
+  const resourceId = index >= 0 ? compliance.registryResourceIds[index] : undefined;
+  const management = new ManagementReader({ credential: environment.credential, endpoint: compliance.armEndpoint, audience: compliance.armAudience, httpClient: counter.httpClient() });
+  return {
+    registry,
+    acr,
+    counter,
+    budgetPerMinute,
+    pipelines,
+    passes: environment.passes,
+    reports: environment.reports,
+    audit: environment.audit,
+    readManagement: () => management.read(resourceId),
+    appHostname: environment.appHostname,
+    rules: {
+      staleAfterMs: sweep.staleAfter.ms,
+      staleAfterIso: sweep.staleAfter.iso,
+      maxQuarantineAgeMs: sweep.maxQuarantineAge.ms,
+      maxQuarantineAgeIso: sweep.maxQuarantineAge.iso,
+      expireInQuarantine: compliance.expireInQuarantine,
+    },
+    readBudgetPercent: sweep.readBudgetPercent,
+    concurrency: compliance.concurrency,
+    statusBaseUrl: environment.statusBaseUrl,
+    now,
+  };
+}
