@@ -1,0 +1,45 @@
+import { BlobServiceClient } from "@azure/storage-blob";
+import type { TestStack } from "../../support/local-stack.js";
+import { APP_IDENTITY } from "../../../local/stack/defaults.js";
+import type { SweepReport } from "../../../src/sweep/report.js";
+
+/**
+ * Wiring the stack does not do yet (see docs/sweep.md): the app's principal gets Reader on the registry, and the app
+ * learns the registry's ARM id and the ARM endpoint (the emulator's HTTPS port, known only once it listens). The
+ * sweep reads its settings at every run, so setting them in the devhost's environment after start is enough.
+ */
+export async function wireManagementPlane(stack: TestStack): Promise<void> {
+  await admin(stack, "PUT", `/principals/${APP_IDENTITY.objectId}`, { displayName: APP_IDENTITY.displayName, roles: ["AcrQuarantineReader", "AcrQuarantineWriter", "Reader"] });
+  process.env.ARM_ENDPOINT = stack.acr.url;
+  process.env.GATE_REGISTRY_RESOURCE_IDS = stack.acr.armResourceId;
+}
+
+export async function admin(stack: TestStack, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${stack.acr.adminUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`admin ${method} ${path} → ${response.status}: ${text}`);
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+/** POST /api/sweep/run with the master key (the function is admin-only). */
+export async function sweepNow(stack: TestStack, query = ""): Promise<SweepReport> {
+  const response = await fetch(`${stack.devhost.url}/api/sweep/run${query}`, { method: "POST", headers: { "x-functions-key": stack.devhost.keys.masterKey } });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`sweep/run → ${response.status}: ${text.slice(0, 2000)}`);
+  const body = JSON.parse(text) as { reports: SweepReport[] };
+  if (body.reports.length !== 1) throw new Error(`expected one report, got ${body.reports.length}`);
+  return body.reports[0]!;
+}
+
+/** The stored report blob ("compliance-reports/<registry>/<time>.json") from Azurite. */
+export async function readReportBlob(stack: TestStack, reportBlob: string): Promise<unknown> {
+  const [container, ...rest] = reportBlob.split("/");
+  const blob = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(container!).getBlobClient(rest.join("/"));
+  return JSON.parse((await blob.downloadToBuffer()).toString("utf8")) as unknown;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
