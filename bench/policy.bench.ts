@@ -147,8 +147,12 @@ function measureParseAlone(): number[] {
   return times;
 }
 
+// The deployed app runs Node with this flag (infra: languageWorkers__node__arguments); `npm run bench:policy` passes it
+// too, so the target is judged on the configuration that runs in production. A child run without it is shown beside.
 const TUNED_FLAG = "--max-semi-space-size=64";
-const isTunedChild = process.argv.includes("--tuned-child");
+const isComparisonChild = process.argv.includes("--comparison-child");
+const tuned = process.execArgv.includes(TUNED_FLAG);
+const settingsLabel = tuned ? `node ${TUNED_FLAG} (as deployed)` : "default heap settings";
 
 const parseAlone = measureParseAlone();
 const series = measure();
@@ -156,10 +160,10 @@ const last = series.last;
 const p50 = percentile(sorted(series.total), 0.5);
 const p95 = percentile(sorted(series.total), 0.95);
 
-if (isTunedChild) {
+if (isComparisonChild) {
   console.log(`  normalise+evaluate ${figures(series.total)}   (JSON.parse alone ${figures(parseAlone)})`);
 } else {
-  console.log(`bench:policy — normalise + evaluate, ${RUNS} runs after ${WARMUP} warm-up, Node ${process.version}, default heap settings`);
+  console.log(`bench:policy — normalise + evaluate, ${RUNS} runs after ${WARMUP} warm-up, Node ${process.version}, ${settingsLabel}`);
   console.log(`report: Trivy JSON, ${(Buffer.byteLength(body) / 1024 / 1024).toFixed(2)} MiB, ${last?.tally.findings ?? 0} findings`);
   console.log(`policy: 20 repository rules, 200 exceptions (half expired); VEX: 100 statements`);
   console.log(`verdict: ${last?.decision ?? "none"}  tally ${JSON.stringify(last?.tally)}  reasons ${last?.reasons.length ?? 0}`);
@@ -169,10 +173,11 @@ if (isTunedChild) {
   console.log(`normalise+evaluate ${figures(series.total)}`);
   console.log(`${p95 < TARGET_MS ? "PASS" : "MISS"}: p95 ${p95.toFixed(2)} ms against the target of ${TARGET_MS} ms (p50 ${p50.toFixed(2)} ms)`);
   // Most of the time beyond JSON.parse is young-generation garbage collection copying the freshly parsed report;
-  // a larger semi-space (a Node option a deployment can set) shows how much.
-  console.log(`for comparison, with node ${TUNED_FLAG}:`);
-  const tuned = spawnSync(process.execPath, [TUNED_FLAG, fileURLToPath(import.meta.url), "--tuned-child"], { encoding: "utf8" });
-  process.stdout.write(tuned.status === 0 ? tuned.stdout : `  (could not run: ${tuned.stderr.trim()})\n`);
+  // the other heap setting shows how much.
+  const otherArgs = tuned ? [] : [TUNED_FLAG];
+  console.log(`for comparison, with ${tuned ? "default heap settings" : `node ${TUNED_FLAG}`}:`);
+  const other = spawnSync(process.execPath, [...otherArgs, fileURLToPath(import.meta.url), "--comparison-child"], { encoding: "utf8" });
+  process.stdout.write(other.status === 0 ? other.stdout : `  (could not run: ${other.stderr.trim()})\n`);
 }
 if (last?.tally.findings !== FINDINGS) {
   console.error(`expected ${FINDINGS} findings, normalised ${last?.tally.findings ?? 0}`);
