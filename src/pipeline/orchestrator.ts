@@ -107,7 +107,8 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
       deadline.cancel();
       const given = approval.result as ApprovalDecision;
       const by = `${given.approver.name} (${given.approver.objectId})`;
-      decision = { state: given.approve ? "Passed" : "Failed", by, reason: given.reason };
+      // Only an explicit `true` releases: anything else an event could carry counts as a rejection.
+      decision = { state: given.approve === true ? "Passed" : "Failed", by, reason: given.reason };
       publish("awaiting-approval", { decision: { by, approve: given.approve, reason: given.reason, at: given.decidedAt } });
     } else {
       const stay = input.onApprovalTimeout === "stay-quarantined";
