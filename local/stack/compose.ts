@@ -4,6 +4,7 @@ import { startIdentityServer, type IdentityServer } from "../identity/server.js"
 import { startAcrEmulator, type AcrEmulator } from "../acr-emulator/server.js";
 import { startAzurite, type RunningAzurite } from "../azurite/index.js";
 import { startScannerEmulator, type ScannerEmulator } from "../scanner-emulator/server.js";
+import { reportsFromDirectory } from "../scanner-emulator/reports.js";
 import { startDevHost, type DevHost, type LogSink } from "../devhost/index.js";
 import type { LocalIdentity, LocalUser } from "../identity/config.js";
 import type { Principal } from "../acr-emulator/model.js";
@@ -69,7 +70,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     stoppers.push(() => acr.stop());
     const azurite = await startAzurite({ location: join(options.stateDir, "azurite") });
     stoppers.push(() => azurite.close());
-    const scanner = await startScannerEmulator({ caDir: options.caDir, port: ports.scanner ?? 0, reportFor, pendingPolls: options.scannerPendingPolls ?? 1, refreshAfterSeconds: 1 });
+    // GATE_LOCAL_ADVISORIES names a folder of Trivy JSON reports (<repo with / as __>.json, or default.json) to use
+    // instead of the built-in advisories.
+    const advisories = process.env.GATE_LOCAL_ADVISORIES ? reportsFromDirectory(process.env.GATE_LOCAL_ADVISORIES) : reportFor;
+    const scanner = await startScannerEmulator({ caDir: options.caDir, port: ports.scanner ?? 0, reportFor: advisories, pendingPolls: options.scannerPendingPolls ?? 1, refreshAfterSeconds: 1 });
     stoppers.push(() => scanner.stop());
 
     const appRoot = projectRoot();
