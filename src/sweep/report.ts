@@ -1,7 +1,7 @@
 import type { Finding } from "./management/findings.js";
 import type { ManagementView } from "./management/view.js";
 import type { RequestCounts } from "./enumerate/request-counter.js";
-import type { ImageEntry, SweepTally } from "./tally.js";
+import type { ImageEntry } from "./tally.js";
 import type { SweepDecision } from "./classify.js";
 
 export type RunOutcome = "complete" | "stopped-by-error" | "stopped-by-time-limit" | "skipped-busy";
@@ -47,19 +47,6 @@ export interface SweepReport {
   requests: RequestCounts & { total: number; readOps: number; budgetPerMinute: number };
   settings: { staleAfter: string; maxQuarantineAge: string; expireInQuarantine: boolean; readBudgetPercent: number; concurrency: number };
   reportBlob?: string;
-}
-
-export function tallyCounts(tally: SweepTally, skipped: number): SweepReport["counts"] {
-  return {
-    repositories: tally.repositories,
-    repositoriesSkippedAsDone: skipped,
-    repositoriesVanished: tally.repositoriesVanished,
-    manifests: tally.manifests,
-    byState: tally.byState,
-    pending: tally.pendingTotal(),
-    decisions: { ...tally.decisions },
-    ageBuckets: tally.ageBuckets,
-  };
 }
 
 function list(values: Record<string, number>): string {

@@ -1,5 +1,5 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import { createAcrClient, type LoginServer } from "../acr/index.js";
+import { createAcrClient, type AcrClient, type LoginServer } from "../acr/index.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { complianceConfig, registryConfig, statusConfig, storageConfig, sweepConfig, type ComplianceConfig, type RegistryConfig, type SweepConfig } from "../config.js";
 import { blobContainerClient } from "../storage/blobs.js";
@@ -9,7 +9,10 @@ import { RequestCounter } from "./enumerate/request-counter.js";
 import { ManagementReader } from "./management/reader.js";
 import type { PipelineDirectory } from "./pipeline-view.js";
 import { ReportStore } from "./report-store.js";
-import { PAGE_SIZE, type RegistrySweepDeps } from "./sweep-registry.js";
+import { PAGE_SIZE } from "./pass-runner.js";
+import type { RegistrySweepDeps } from "./sweep-registry.js";
+import type { BackfillDeps } from "./backfill/run.js";
+import type { ShadowEvaluations } from "./backfill/shadow.js";
 
 /** The table holding each registry's pass state (resume position, lease). */
 export const PASS_TABLE = "GateSweepPasses";
@@ -50,12 +53,18 @@ export function readBudgetPerMinute(sweep: SweepConfig, compliance: ComplianceCo
   return Math.max(1, Math.floor((sweep.readBudgetPercent / 100) * compliance.registryReadOpsPerMinute));
 }
 
+/** A registry client of the run's own: its limiter is the read budget, its requests are counted for the report. */
+export function budgetedRegistryClient(environment: SweepEnvironment): { acr: AcrClient; counter: RequestCounter; budgetPerMinute: number } {
+  const counter = new RequestCounter();
+  const budgetPerMinute = readBudgetPerMinute(environment.sweep, environment.compliance);
+  const acr = createAcrClient(environment.registry, { requestsPerMinute: budgetPerMinute, pageSize: PAGE_SIZE, httpClient: counter.httpClient() });
+  return { acr, counter, budgetPerMinute };
+}
+
 /** The dependencies of one registry's run: its own budgeted, counted registry client and ARM reader. */
 export function registryDeps(environment: SweepEnvironment, registry: LoginServer, pipelines: PipelineDirectory, now: () => Date = () => new Date()): RegistrySweepDeps {
   const { sweep, compliance } = environment;
-  const counter = new RequestCounter();
-  const budgetPerMinute = readBudgetPerMinute(sweep, compliance);
-  const acr = createAcrClient(environment.registry, { requestsPerMinute: budgetPerMinute, pageSize: PAGE_SIZE, httpClient: counter.httpClient() });
+  const { acr, counter, budgetPerMinute } = budgetedRegistryClient(environment);
   const index = environment.registry.allowedRegistries.indexOf(registry);
   const resourceId = index >= 0 ? compliance.registryResourceIds[index] : undefined;
   const management = new ManagementReader({ credential: environment.credential, endpoint: compliance.armEndpoint, audience: compliance.armAudience, httpClient: counter.httpClient() });
@@ -82,4 +91,9 @@ export function registryDeps(environment: SweepEnvironment, registry: LoginServe
     statusBaseUrl: environment.statusBaseUrl,
     now,
   };
+}
+
+/** The dependencies of one registry's backfill run. */
+export function backfillDeps(environment: SweepEnvironment, registry: LoginServer, shadow: ShadowEvaluations, now: () => Date = () => new Date()): BackfillDeps {
+  return { registry, ...budgetedRegistryClient(environment), passes: environment.passes, concurrency: environment.compliance.concurrency, shadow, now };
 }

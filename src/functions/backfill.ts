@@ -1,0 +1,48 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { ConfigError } from "../config.js";
+import { problem } from "../http/json.js";
+import { collectBackfill } from "../sweep/backfill/collect.js";
+import { backfillRegistry } from "../sweep/backfill/run.js";
+import { DurableShadowEvaluations } from "../sweep/backfill/shadow.js";
+import { TIME_LIMITS, UnknownRegistryError, selectRegistries } from "../sweep/run.js";
+import { backfillDeps, sweepEnvironment } from "../sweep/services.js";
+
+/**
+ * Backfill before turning quarantine on (admin key only). POST starts shadow evaluations of every existing image not
+ * yet decided (continuing an unfinished backfill; `?restart=true` starts a new one) and answers 202. GET collects what
+ * the evaluations say would be blocked, stores the report and answers 200 (404 when no backfill has run).
+ * `?registry=` limits either to one gated registry.
+ */
+export async function backfill(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  let environment;
+  let registries;
+  try {
+    environment = sweepEnvironment();
+    registries = selectRegistries(environment, request.query.get("registry") ?? undefined);
+  } catch (error) {
+    if (error instanceof UnknownRegistryError) return problem(400, error.message);
+    if (error instanceof ConfigError) return problem(500, "the app settings do not allow a backfill", { problems: error.problems });
+    throw error;
+  }
+  const shadow = new DurableShadowEvaluations(df.getClient(context));
+  if (request.method === "GET") {
+    const reports = (await Promise.all(registries.map((registry) => collectBackfill({ registry, passes: environment.passes, shadow, reports: environment.reports, now: () => new Date() })))).filter((r) => r !== undefined);
+    if (reports.length === 0) return problem(404, "no backfill has run for these registries; POST to start one");
+    return { status: 200, jsonBody: { reports } };
+  }
+  const restart = request.query.get("restart");
+  if (restart !== null && restart !== "true" && restart !== "false") return problem(400, "restart must be true or false");
+  const deadline = Date.now() + TIME_LIMITS.httpMs;
+  const runs = await Promise.all(registries.map((registry) => backfillRegistry(backfillDeps(environment, registry, shadow), { deadline, restart: restart === "true" })));
+  for (const run of runs) context.log(`backfill ${run.registry} ${run.backfillId}: ${run.outcome}, ${run.totals.evaluationsStarted} evaluations started, ${run.totals.alreadyDecided} already decided, ${run.requests.total} requests`);
+  return { status: 202, jsonBody: { runs } };
+}
+
+app.http("backfill", {
+  methods: ["GET", "POST"],
+  authLevel: "admin",
+  route: "sweep/backfill",
+  extraInputs: [df.input.durableClient()],
+  handler: backfill,
+});
