@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { managementFindings } from "../../../src/sweep/management/findings.js";
+import { managementFindings, type ExpectedSetup } from "../../../src/sweep/management/findings.js";
 import type { ManagementView, WebhookView } from "../../../src/sweep/management/view.js";
 import { parseRegistryResourceId, ResourceIdError } from "../../../src/sweep/management/resource-id.js";
 
-const EXPECTED = { loginServer: "contoso.azurecr.io", appHostname: "gate.azurewebsites.net" };
+const EXPECTED: ExpectedSetup = { loginServer: "contoso.azurecr.io", appHostname: "gate.azurewebsites.net" };
 const hook = (change: Partial<WebhookView> = {}): WebhookView => ({
   name: "gate",
   status: "enabled",
