@@ -1,12 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { ConfigError } from "../config.js";
 import { problem } from "../http/json.js";
 import { collectBackfill } from "../sweep/backfill/collect.js";
 import { backfillRegistry } from "../sweep/backfill/run.js";
 import { DurableShadowEvaluations } from "../sweep/backfill/shadow.js";
-import { TIME_LIMITS, UnknownRegistryError, selectRegistries } from "../sweep/run.js";
-import { backfillDeps, sweepEnvironment } from "../sweep/services.js";
+import { TIME_LIMITS, prepareRun } from "../sweep/run.js";
+import { backfillDeps } from "../sweep/services.js";
 
 /**
  * Backfill before turning quarantine on (admin key only). POST starts shadow evaluations of every existing image not
@@ -15,16 +14,9 @@ import { backfillDeps, sweepEnvironment } from "../sweep/services.js";
  * `?registry=` limits either to one gated registry.
  */
 export async function backfill(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  let environment;
-  let registries;
-  try {
-    environment = sweepEnvironment();
-    registries = selectRegistries(environment, request.query.get("registry") ?? undefined);
-  } catch (error) {
-    if (error instanceof UnknownRegistryError) return problem(400, error.message);
-    if (error instanceof ConfigError) return problem(500, "the app settings do not allow a backfill", { problems: error.problems });
-    throw error;
-  }
+  const setup = prepareRun(request.query.get("registry") ?? undefined);
+  if (!setup.ok) return problem(setup.status, setup.message, setup.problems ? { problems: setup.problems } : {});
+  const { environment, registries } = setup;
   const shadow = new DurableShadowEvaluations(df.getClient(context));
   if (request.method === "GET") {
     const reports = (await Promise.all(registries.map((registry) => collectBackfill({ registry, passes: environment.passes, shadow, reports: environment.reports, now: () => new Date() })))).filter((r) => r !== undefined);

@@ -1,11 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { ConfigError } from "../config.js";
 import { problem } from "../http/json.js";
 import { DurablePipelineDirectory } from "../sweep/durable-pipelines.js";
 import { summaryLine } from "../sweep/report.js";
-import { TIME_LIMITS, UnknownRegistryError, runComplianceSweep, selectRegistries } from "../sweep/run.js";
-import { sweepEnvironment } from "../sweep/services.js";
+import { TIME_LIMITS, prepareRun, runComplianceSweep } from "../sweep/run.js";
 
 /**
  * Runs the compliance sweep now (admin key only), for every gated registry or `?registry=`, and answers with the
@@ -17,16 +15,9 @@ export async function complianceSweepNow(request: HttpRequest, context: Invocati
   if (!Number.isInteger(limitSeconds) || limitSeconds < 1 || limitSeconds > TIME_LIMITS.httpMs / 1000) {
     return problem(400, `timeLimitSeconds must be a whole number from 1 to ${TIME_LIMITS.httpMs / 1000}`);
   }
-  let environment;
-  let registries;
-  try {
-    environment = sweepEnvironment();
-    registries = selectRegistries(environment, request.query.get("registry") ?? undefined);
-  } catch (error) {
-    if (error instanceof UnknownRegistryError) return problem(400, error.message);
-    if (error instanceof ConfigError) return problem(500, "the app settings do not allow a sweep", { problems: error.problems });
-    throw error;
-  }
+  const setup = prepareRun(request.query.get("registry") ?? undefined);
+  if (!setup.ok) return problem(setup.status, setup.message, setup.problems ? { problems: setup.problems } : {});
+  const { environment, registries } = setup;
   const reports = await runComplianceSweep(environment, new DurablePipelineDirectory(df.getClient(context)), { trigger: "http", timeLimitMs: limitSeconds * 1000, registries });
   for (const report of reports) context.log(summaryLine(report));
   return { status: 200, jsonBody: { reports, summaries: reports.map(summaryLine) } };

@@ -1,7 +1,8 @@
 import type { LoginServer } from "../acr/index.js";
+import { ConfigError } from "../config.js";
 import type { PipelineDirectory } from "./pipeline-view.js";
 import type { SweepReport } from "./report.js";
-import { registryDeps, type SweepEnvironment } from "./services.js";
+import { registryDeps, sweepEnvironment, type SweepEnvironment } from "./services.js";
 import { sweepRegistry } from "./sweep-registry.js";
 
 /**
@@ -22,6 +23,22 @@ export function selectRegistries(environment: SweepEnvironment, requested: strin
   const match = all.find((r) => r === requested.trim().toLowerCase());
   if (!match) throw new UnknownRegistryError(`${JSON.stringify(requested.slice(0, 200))} is not one of the gated registries (GATE_REGISTRIES)`);
   return [match];
+}
+
+/** What an HTTP trigger needs before a run, or why it cannot run (a 400 for the caller's input, a 500 for the settings). */
+export type RunSetup =
+  | { ok: true; environment: SweepEnvironment; registries: LoginServer[] }
+  | { ok: false; status: 400 | 500; message: string; problems?: readonly string[] };
+
+export function prepareRun(requestedRegistry: string | undefined): RunSetup {
+  try {
+    const environment = sweepEnvironment();
+    return { ok: true, environment, registries: selectRegistries(environment, requestedRegistry) };
+  } catch (error) {
+    if (error instanceof UnknownRegistryError) return { ok: false, status: 400, message: error.message };
+    if (error instanceof ConfigError) return { ok: false, status: 500, message: "the app settings do not allow a sweep or backfill", problems: error.problems };
+    throw error;
+  }
 }
 
 /**

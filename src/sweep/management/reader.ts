@@ -19,6 +19,19 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === "number" ? status : undefined;
 }
 
+/**
+ * The webhook's address without its query or user info: ACR webhooks to Functions often carry the function key as
+ * `?code=…`, and reports are stored and returned — the host and path are all the checks need.
+ */
+export function redactServiceUri(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return `${url.protocol}//${url.host}${url.pathname}${url.search ? "?(redacted)" : ""}`;
+  } catch {
+    return "(not a URL)";
+  }
+}
+
 function describe(error: unknown): string {
   const e = error as { code?: unknown; message?: unknown };
   const code = typeof e.code === "string" ? `${e.code}: ` : "";
@@ -75,7 +88,7 @@ export class ManagementReader {
   private async destination(client: ContainerRegistryManagementClient, group: string, registry: string, webhook: string): Promise<WebhookView["destination"]> {
     try {
       const config = await client.webhooks.getCallbackConfig(group, registry, webhook);
-      return { serviceUri: config.serviceUri };
+      return { serviceUri: redactServiceUri(config.serviceUri) };
     } catch (error) {
       const status = statusOf(error);
       if (status === 403 || status === 401) return { unverified: `getCallbackConfig refused (${status}): the identity lacks Microsoft.ContainerRegistry/registries/webhooks/getCallbackConfig/action` };

@@ -36,6 +36,11 @@ describe("ACR emulator management plane (ARM) through @azure/arm-containerregist
     expect(view.webhooks).toEqual([{ name: "gate", status: "enabled", actions: ["quarantine", "push", "delete"], scope: "", destination: { serviceUri: WEBHOOK.serviceUri } }]);
     expect(findings(view)).toEqual([]);
     expect(findings(view, "other-app.example.net")).toEqual(["quarantine-webhook-missing"]);
+    // Reports are stored and returned: neither the custom headers nor a key in the address may reach them.
+    await local.admin("PUT", "/webhooks/gate", { ...WEBHOOK, serviceUri: `${WEBHOOK.serviceUri}?code=function-key-123` });
+    const keyed = await read("owner");
+    expect(JSON.stringify(keyed)).not.toMatch(/secret-key|function-key-123/);
+    expect(findings(keyed)).toEqual([]);
   });
 
   it("a Reader reads the registry and webhooks, but not the write-only callback configuration (an ARM action)", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { managementFindings, type ExpectedSetup } from "../../../src/sweep/management/findings.js";
 import type { ManagementView, WebhookView } from "../../../src/sweep/management/view.js";
 import { parseRegistryResourceId, ResourceIdError } from "../../../src/sweep/management/resource-id.js";
+import { redactServiceUri } from "../../../src/sweep/management/reader.js";
 
 const EXPECTED: ExpectedSetup = { loginServer: "contoso.azurecr.io", appHostname: "gate.azurewebsites.net" };
 const hook = (change: Partial<WebhookView> = {}): WebhookView => ({
@@ -55,6 +56,14 @@ describe("management findings", () => {
     expect(codes({ state: "not-configured" })).toEqual(["medium:management-not-configured"]);
     expect(codes({ state: "unreadable", resourceId: "/x", error: "AuthorizationFailed", status: 403 })).toEqual(["high:management-unreadable"]);
     expect(codes(view({ loginServer: "fabrikam.azurecr.io", quarantinePolicy: "disabled" }))).toEqual(["high:resource-id-mismatch"]);
+  });
+});
+
+describe("webhook addresses in reports", () => {
+  it("keep host and path, never a key in the query or user info", () => {
+    expect(redactServiceUri("https://gate.azurewebsites.net/api/acr/events?code=s3cr3t==")).toBe("https://gate.azurewebsites.net/api/acr/events?(redacted)");
+    expect(redactServiceUri("https://user:pw@gate.example:8443/hook")).toBe("https://gate.example:8443/hook");
+    expect(redactServiceUri("::")).toBe("(not a URL)");
   });
 });
 
