@@ -18,6 +18,10 @@ export interface PassState {
   lastError: string | undefined;
   lastRunAt: string | undefined;
   totals: Record<string, number>;
+  /** The repository the last runs stopped at, and how many runs in a row did. */
+  failures: { repository: string; count: number } | undefined;
+  /** Repositories this pass gave up on after repeated failures (read again by the next pass). */
+  gaveUp: string[];
 }
 
 export function freshPass(now: Date): PassState {
@@ -29,6 +33,8 @@ export function freshPass(now: Date): PassState {
     lastError: undefined,
     lastRunAt: undefined,
     totals: {},
+    failures: undefined,
+    gaveUp: [],
   };
 }
 
@@ -44,6 +50,8 @@ interface PassEntity {
   lastError?: string;
   lastRunAt?: string;
   totals: string;
+  failures?: string;
+  gaveUp?: string;
   lockOwner?: string;
   lockedUntil?: string;
 }
@@ -86,6 +94,8 @@ export class PassLease {
       inProgress: state.inProgress,
       completedAhead: JSON.stringify(state.position.completedAhead),
       totals: JSON.stringify(state.totals),
+      gaveUp: JSON.stringify(state.gaveUp),
+      ...(state.failures ? { failures: JSON.stringify(state.failures) } : {}),
       ...(state.position.lastCompleted !== undefined ? { lastCompleted: state.position.lastCompleted } : {}),
       ...(state.lastError !== undefined ? { lastError: state.lastError.slice(0, 4_000) } : {}),
       ...(state.lastRunAt !== undefined ? { lastRunAt: state.lastRunAt } : {}),
@@ -184,5 +194,7 @@ function toState(entity: PassEntity): PassState {
     lastError: entity.lastError,
     lastRunAt: entity.lastRunAt,
     totals: parseJson<Record<string, number>>(entity.totals, {}),
+    failures: parseJson<PassState["failures"]>(entity.failures, undefined),
+    gaveUp: parseJson<string[]>(entity.gaveUp, []),
   };
 }

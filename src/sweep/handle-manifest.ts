@@ -1,4 +1,4 @@
-import type { ManifestAttributes } from "../acr/index.js";
+import { AcrInvalidInputError, AcrNotFoundError, AcrQuarantinedError, AcrWriteNotConfirmedError, type ManifestAttributes } from "../acr/index.js";
 import { imageReference, type ImageKey } from "../pipeline/image-key.js";
 import { classify, type SweepRules } from "./classify.js";
 import { expireImage, type ExpiryDeps } from "./expire.js";
@@ -10,6 +10,15 @@ export interface ManifestHandlerDeps extends ExpiryDeps {
   rules: SweepRules & { maxQuarantineAgeIso: string };
   tally: SweepTally;
   now: () => Date;
+}
+
+/**
+ * Errors that belong to one manifest (deleted since it was listed, a write the registry did not confirm, a name or
+ * state the client refuses): that manifest is reported and the sweep goes on. Anything else — throttling, outages,
+ * authentication, the Durable host — stops the run cleanly, to be resumed.
+ */
+function isManifestSpecific(error: unknown): boolean {
+  return error instanceof AcrNotFoundError || error instanceof AcrWriteNotConfirmedError || error instanceof AcrInvalidInputError || error instanceof AcrQuarantinedError;
 }
 
 /**
@@ -29,23 +38,29 @@ export async function handleManifest(deps: ManifestHandlerDeps, manifest: Manife
   const decision = classify({ status: manifest.quarantine.status, createdTime: manifest.createdTime }, pipeline, deps.rules, now);
   const entry: ImageEntry = { image: imageReference(image), pushedAt: manifest.createdTime };
   if (pipeline) Object.assign(entry, { instanceId: pipeline.instanceId, runtimeStatus: pipeline.runtimeStatus, stage: pipeline.stage, outcome: pipeline.outcome, pipelineCreatedAt: pipeline.createdTime, updatedAt: pipeline.updatedAt });
-  switch (decision.kind) {
-    case "start":
-    case "restart": {
-      const started = await deps.pipelines.start(image, manifest.tags[0]);
-      Object.assign(entry, { instanceId: started.instanceId, runtimeStatus: started.started ? "Pending" : started.runtimeStatus });
-      break;
+  try {
+    switch (decision.kind) {
+      case "start":
+      case "restart": {
+        const started = await deps.pipelines.start(image, manifest.tags[0]);
+        Object.assign(entry, { instanceId: started.instanceId, runtimeStatus: started.started ? "Pending" : started.runtimeStatus });
+        break;
+      }
+      case "expire": {
+        const reason = await expireImage(deps, image, decision.quarantineAgeMs, deps.rules.maxQuarantineAgeIso, decision.livePipeline, now);
+        Object.assign(entry, { ageMs: decision.quarantineAgeMs, outcome: reason });
+        break;
+      }
+      case "stale":
+        entry.ageMs = decision.pipelineAgeMs;
+        break;
+      default:
+        break;
     }
-    case "expire": {
-      const reason = await expireImage(deps, image, decision.quarantineAgeMs, deps.rules.maxQuarantineAgeIso, decision.livePipeline, now);
-      Object.assign(entry, { ageMs: decision.quarantineAgeMs, outcome: reason });
-      break;
-    }
-    case "stale":
-      entry.ageMs = decision.pipelineAgeMs;
-      break;
-    default:
-      break;
+  } catch (error) {
+    if (!isManifestSpecific(error)) throw error;
+    deps.tally.actionErrors.add({ ...entry, outcome: `${decision.kind} failed: ${(error as Error).message.slice(0, 500)}` });
+    return;
   }
   deps.tally.decision(decision, entry);
 }

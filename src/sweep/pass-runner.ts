@@ -33,6 +33,8 @@ export interface PassRunResult {
   repositories: number;
   repositoriesSkippedAsDone: number;
   repositoriesVanished: number;
+  /** Repositories this pass gave up on: their reads failed in MAX_REPEATED_FAILURES runs in a row. */
+  gaveUp: string[];
   error?: { message: string; repository?: string };
 }
 
@@ -40,6 +42,11 @@ export interface PassRunResult {
 export const PAGE_SIZE = 1000;
 /** Progress is saved at most this often (and at the end), so a crash repeats at most this much work. */
 const SAVE_EVERY_MS = 5_000;
+/**
+ * A repository whose reads fail this many runs in a row is given up for the pass (reported, read again by the next
+ * pass), so one broken repository cannot hold the rest of the registry back forever.
+ */
+export const MAX_REPEATED_FAILURES = 3;
 /** How long past the deadline the lease outlives a run that died without releasing it. */
 const LEASE_MARGIN_MS = 5 * 60_000;
 
@@ -63,10 +70,15 @@ export async function runPass(kind: PassKind, deps: PassRunDeps, options: PassRu
   } catch (error) {
     const busy = error instanceof PassBusyError;
     const message = busy ? error.message : `the pass state is unavailable, nothing was read: ${errorMessage(error)}`;
-    return { runId, startedAt, outcome: busy ? "skipped-busy" : "stopped-by-error", pass: freshPass(startedAt), resumedAfter: undefined, stoppedAt: undefined, ...counts, error: { message } };
+    return { runId, startedAt, outcome: busy ? "skipped-busy" : "stopped-by-error", pass: freshPass(startedAt), resumedAfter: undefined, stoppedAt: undefined, ...counts, gaveUp: [], error: { message } };
   }
   const resumed = options.restart ? undefined : lease.resumed;
   const pass = resumed ?? freshPass(startedAt);
+  if (pass.failures && pass.failures.count >= MAX_REPEATED_FAILURES) {
+    pass.gaveUp = [...pass.gaveUp, pass.failures.repository].slice(-100);
+    pass.position = { ...pass.position, completedAhead: [...pass.position.completedAhead, pass.failures.repository] };
+    pass.failures = undefined;
+  }
   const handle = deps.acr.registry(deps.registry);
   let lastSave = Date.now();
 
@@ -93,9 +105,11 @@ export async function runPass(kind: PassKind, deps: PassRunDeps, options: PassRu
 
   const complete = walk.stoppedBy === "done";
   let error = walk.error === undefined ? undefined : { message: errorMessage(walk.error), ...(walk.failedRepository ? { repository: walk.failedRepository } : {}) };
+  const failedAt = walk.failedRepository;
+  const failures = failedAt === undefined ? undefined : { repository: failedAt, count: pass.failures?.repository === failedAt ? pass.failures.count + 1 : 1 };
   const final: PassState = complete
-    ? { ...pass, inProgress: false, position: { lastCompleted: undefined, completedAhead: [] }, lastError: undefined, lastRunAt: startedAt.toISOString() }
-    : { ...pass, inProgress: true, position: walk.position, lastError: error?.message, lastRunAt: startedAt.toISOString() };
+    ? { ...pass, inProgress: false, position: { lastCompleted: undefined, completedAhead: [] }, lastError: undefined, lastRunAt: startedAt.toISOString(), failures: undefined }
+    : { ...pass, inProgress: true, position: walk.position, lastError: error?.message, lastRunAt: startedAt.toISOString(), failures };
   try {
     await lease.save(final, { release: true });
   } catch (caught) {
@@ -111,6 +125,7 @@ export async function runPass(kind: PassKind, deps: PassRunDeps, options: PassRu
     repositories: walk.visited,
     repositoriesSkippedAsDone: walk.skipped,
     repositoriesVanished: counts.repositoriesVanished,
+    gaveUp: pass.gaveUp,
     ...(error ? { error } : {}),
   };
 }

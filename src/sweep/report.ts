@@ -23,7 +23,7 @@ export interface SweepReport {
   durationMs: number;
   outcome: RunOutcome;
   /** The pass over the catalog this run belongs to: a pass resumes across runs until one reaches the end. */
-  pass: { id: string; startedAt: string; resumedAfter: string | undefined; complete: boolean; stoppedAt: string | undefined };
+  pass: { id: string; startedAt: string; resumedAfter: string | undefined; complete: boolean; stoppedAt: string | undefined; gaveUp: string[] };
   error?: { message: string; repository?: string };
   management: ManagementView;
   findings: Finding[];
@@ -44,6 +44,8 @@ export interface SweepReport {
   started: CappedListJson;
   restarted: CappedListJson;
   endedPending: CappedListJson;
+  /** Manifests whose action failed on their own (deleted meanwhile, write not confirmed); the run went on. */
+  actionErrors: CappedListJson;
   requests: RequestCounts & { total: number; readOps: number; budgetPerMinute: number };
   settings: { staleAfter: string; maxQuarantineAge: string; expireInQuarantine: boolean; readBudgetPercent: number; concurrency: number };
   reportBlob?: string;
@@ -68,7 +70,7 @@ export function summaryLine(report: SweepReport): string {
     `pending ${c.pending}: started ${d.start}, restarted ${d.restart}, in progress ${d["in-progress"]}, stale ${d.stale}, expired ${d.expire}, ended but pending ${d["ended-pending"]}`,
     `ages ${list(c.ageBuckets)}`,
     `stale: ${stale || "none"}${report.stale.total > 5 ? ` and ${report.stale.total - 5} more` : ""}`,
-    `findings: ${report.findings.length ? report.findings.map((f) => `${f.severity} ${f.code}`).join(", ") : "none"}`,
+    `${report.actionErrors.total ? `${report.actionErrors.total} manifests failed their action; ` : ""}${report.pass.gaveUp.length ? `gave up on ${report.pass.gaveUp.join(", ")}; ` : ""}findings: ${report.findings.length ? report.findings.map((f) => `${f.severity} ${f.code}`).join(", ") : "none"}`,
     `requests ${r.total} (catalog ${r.catalog}, manifest lists ${r.manifestList}, manifest gets ${r.manifestGet}, patches ${r.manifestPatch}, tokens ${r.token + r.exchange}, ARM ${r.arm}) within ${r.budgetPerMinute}/min`,
     `${report.durationMs} ms${report.reportBlob ? `; report ${report.reportBlob}` : ""}`,
   ].join("; ");

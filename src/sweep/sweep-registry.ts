@@ -72,7 +72,7 @@ function buildReport(deps: RegistrySweepDeps, trigger: string, run: PassRunResul
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - run.startedAt.getTime(),
     outcome: run.outcome,
-    pass: { id: run.pass.passId, startedAt: run.pass.passStartedAt, resumedAfter: run.resumedAfter, complete: run.outcome === "complete", stoppedAt: run.stoppedAt },
+    pass: { id: run.pass.passId, startedAt: run.pass.passStartedAt, resumedAfter: run.resumedAfter, complete: run.outcome === "complete", stoppedAt: run.stoppedAt, gaveUp: run.gaveUp },
     ...(run.error ? { error: run.error } : {}),
     management,
     findings: managementFindings(management, { loginServer: deps.registry, appHostname: deps.appHostname }),
@@ -91,6 +91,7 @@ function buildReport(deps: RegistrySweepDeps, trigger: string, run: PassRunResul
     started: tally.started.toJSON(),
     restarted: tally.restarted.toJSON(),
     endedPending: tally.endedPending.toJSON(),
+    actionErrors: tally.actionErrors.toJSON(),
     requests: { ...deps.counter.snapshot(), total: deps.counter.total(), readOps: deps.counter.readOps(), budgetPerMinute: deps.budgetPerMinute },
     settings: {
       staleAfter: deps.rules.staleAfterIso,

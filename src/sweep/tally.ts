@@ -59,6 +59,8 @@ export class SweepTally {
   readonly stale = new CappedList();
   readonly expired = new CappedList();
   readonly endedPending = new CappedList();
+  /** Manifests whose action failed for reasons of their own (deleted meanwhile, write not confirmed): skipped, reported. */
+  readonly actionErrors = new CappedList();
 
   /** Records a manifest's raw state ("(none)" when the registry reports none) and, when pending, its age bucket. */
   manifest(state: string | undefined, pending: boolean, pushedAt: string, now: Date): void {

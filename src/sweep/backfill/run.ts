@@ -20,6 +20,8 @@ export interface BackfillRunReport {
   enumerationComplete: boolean;
   resumedAfter: string | undefined;
   stoppedAt: string | undefined;
+  /** Repositories given up after repeated read failures (read again by the next backfill). */
+  gaveUp: string[];
   error?: { message: string; repository?: string };
   /** Over every run of this backfill so far. */
   totals: { manifests: number; evaluationsStarted: number; alreadyEvaluating: number; alreadyDecided: number };
@@ -56,6 +58,7 @@ export async function backfillRegistry(deps: BackfillDeps, options: { deadline: 
     enumerationComplete: run.outcome === "complete",
     resumedAfter: run.resumedAfter,
     stoppedAt: run.stoppedAt,
+    gaveUp: run.gaveUp,
     ...(run.error ? { error: run.error } : {}),
     totals: { manifests: t.manifests ?? 0, evaluationsStarted: t.evaluationsStarted ?? 0, alreadyEvaluating: t.alreadyEvaluating ?? 0, alreadyDecided: t.alreadyDecided ?? 0 },
     requests: { ...deps.counter.snapshot(), total: deps.counter.total(), readOps: deps.counter.readOps(), budgetPerMinute: deps.budgetPerMinute },

@@ -4,7 +4,7 @@ import { AcrClient, loginServer } from "../../../src/acr/index.js";
 import { tableClient } from "../../../src/storage/clients.js";
 import { PassBusyError, PassLostError, PassStore, freshPass } from "../../../src/sweep/checkpoint.js";
 import { RequestCounter } from "../../../src/sweep/enumerate/request-counter.js";
-import { PAGE_SIZE, runPass } from "../../../src/sweep/pass-runner.js";
+import { MAX_REPEATED_FAILURES, PAGE_SIZE, runPass } from "../../../src/sweep/pass-runner.js";
 import type { LocalAcr } from "../../support/local-acr.js";
 import { startTestAzurite, type TestAzurite } from "../../support/azurite.js";
 import { startLocalAcrForClient } from "../acr-client/support.js";
@@ -87,4 +87,35 @@ describe("sweep passes against the ACR emulator and Azurite: lease, resume state
       await local.admin("PUT", "/throttling", null);
     }
   }, 90_000);
+
+  it("gives up on a repository that fails run after run, so the rest of the registry is still swept", async () => {
+    await local.admin("POST", "/seed", { repositories: 4, manifestsPerRepository: 1, prefix: "stuck" });
+    await local.admin("PUT", "/faults", [{ method: "GET", pathPrefix: "/acr/v1/stuck/repo-1/_manifests", status: 500, times: 1_000 }]);
+    try {
+      const acr = new AcrClient({
+        credential: new ManagedIdentityCredential({ clientId: local.identities.gate.clientId }),
+        allowedRegistries: [local.acr.loginServer],
+        pageSize: PAGE_SIZE,
+        retry: { maxRetries: 0 },
+      });
+      const seen: string[] = [];
+      const once = () =>
+        runPass("backfill", { registry: REGISTRY(), acr, passes, concurrency: 1, now: () => new Date() }, {
+          deadline: Date.now() + 60_000,
+          onManifest: async (m) => void (m.repository.startsWith("stuck/") && seen.push(m.repository)),
+        });
+      for (let run = 1; run <= MAX_REPEATED_FAILURES; run++) {
+        const result = await once();
+        expect(result).toMatchObject({ outcome: "stopped-by-error", error: { repository: "stuck/repo-1" }, pass: { failures: { repository: "stuck/repo-1", count: run } } });
+      }
+      const last = await once();
+      expect(last).toMatchObject({ outcome: "complete", gaveUp: ["stuck/repo-1"] });
+      expect([...new Set(seen)].sort()).toEqual(["stuck/repo-0", "stuck/repo-2", "stuck/repo-3"]);
+      // Each of the others was read to the end once, despite four runs.
+      expect(seen.filter((r) => r === "stuck/repo-0")).toHaveLength(1);
+      expect(seen.filter((r) => r === "stuck/repo-3")).toHaveLength(1);
+    } finally {
+      await local.admin("PUT", "/faults", []);
+    }
+  });
 });

@@ -53,7 +53,8 @@ describe("tally and summary", () => {
       registry: "contoso.azurecr.io",
       outcome: "stopped-by-error",
       error: { message: "ACR GET /acr/v1/b/_manifests answered 500" },
-      pass: { resumedAfter: "a", stoppedAt: "b" },
+      pass: { resumedAfter: "a", stoppedAt: "b", gaveUp: ["team/broken"] },
+      actionErrors: { total: 2, items: [], truncated: 0 },
       counts: { repositories: 2, manifests: 5, byState: { Passed: 3, Quarantined: 2 }, pending: 2, ageBuckets: { "<1h": 2 }, decisions: { start: 1, restart: 0, "in-progress": 0, stale: 1, expire: 0, "ended-pending": 0 } },
       stale: { total: 1, items: [{ image: "contoso.azurecr.io/a@sha256:1", stage: "awaiting-approval" }] },
       findings: [{ code: "quarantine-disabled", severity: "high", message: "" }],
@@ -62,7 +63,7 @@ describe("tally and summary", () => {
       reportBlob: "compliance-reports/contoso.azurecr.io/x.json",
     } as unknown as SweepReport;
     const line = summaryLine(report);
-    for (const part of ["stopped by an error (ACR GET /acr/v1/b/_manifests answered 500)", "resumed after a", "2 repositories, 5 manifests (Passed 3, Quarantined 2)", "started 1", "stale 1", "ages <1h 2", "[awaiting-approval]", "high quarantine-disabled", "requests 9 (catalog 1, manifest lists 2, manifest gets 0", "tokens 4, ARM 2) within 2000/min", "report compliance-reports/contoso.azurecr.io/x.json"]) {
+    for (const part of ["stopped by an error (ACR GET /acr/v1/b/_manifests answered 500)", "resumed after a", "2 repositories, 5 manifests (Passed 3, Quarantined 2)", "started 1", "stale 1", "ages <1h 2", "[awaiting-approval]", "high quarantine-disabled", "2 manifests failed their action", "gave up on team/broken", "requests 9 (catalog 1, manifest lists 2, manifest gets 0", "tokens 4, ARM 2) within 2000/min", "report compliance-reports/contoso.azurecr.io/x.json"]) {
       expect(line).toContain(part);
     }
   });
