@@ -5,6 +5,7 @@ import { push } from "../support/skopeo.js";
 import { freshTempDir } from "../support/paths.js";
 import { pointWebhookAt } from "../../local/stack/compose.js";
 import { pipelineInstanceId } from "../../src/pipeline/image-key.js";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { admin, readReportBlob, sleep, sweepNow, wireManagementPlane } from "../integration/sweep/support.js";
 
 const finished = (body: Record<string, unknown>) => ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
@@ -148,4 +149,28 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     const catalog = (await admin(stack, "GET", "/state")) as { repositories: number };
     expect(first.counts.repositories + second.counts.repositories).toBe(catalog.repositories);
   }, 120_000);
+
+  it("runs on its timer too (the host runs the timer function through its admin API), writing a report", async () => {
+    const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient("compliance-reports");
+    const before = new Set<string>();
+    for await (const blob of container.listBlobsFlat()) before.add(blob.name);
+    const answer = await fetch(`${stack.devhost.url}/admin/functions/complianceSweep`, {
+      method: "POST",
+      headers: { "x-functions-key": stack.devhost.keys.masterKey, "Content-Type": "application/json" },
+      body: JSON.stringify({ input: "" }),
+    });
+    expect(answer.status).toBe(202);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const fresh: string[] = [];
+      for await (const blob of container.listBlobsFlat({ prefix: `${stack.acr.loginServer}/` })) if (!before.has(blob.name)) fresh.push(blob.name);
+      if (fresh.length > 0) {
+        const report = (await readReportBlob(stack, `compliance-reports/${fresh[0]}`)) as { trigger: string; outcome: string };
+        expect(report).toMatchObject({ trigger: "timer", outcome: "complete" });
+        break;
+      }
+      if (Date.now() > deadline) throw new Error("the timer run wrote no report");
+      await sleep(250);
+    }
+  });
 });
