@@ -79,6 +79,9 @@ param staleAfter string = 'PT6H'
 @description('MAX_QUARANTINE_AGE (ISO 8601 duration)')
 param maxQuarantineAge string = 'P14D'
 
+@description('EXPIRE_IN_QUARANTINE: whether the sweep marks images pending longer than MAX_QUARANTINE_AGE as Failed.')
+param expireInQuarantine bool = false
+
 @minValue(1)
 @maxValue(100)
 @description('SWEEP_READ_BUDGET_PERCENT: share of the registry\'s ReadOps the sweep may use.')
@@ -220,6 +223,8 @@ module functionApp 'modules/function-app.bicep' = {
     sweepSchedule: sweepSchedule
     staleAfter: staleAfter
     maxQuarantineAge: maxQuarantineAge
+    expireInQuarantine: expireInQuarantine
+    registryResourceId: registry.id
     sweepReadBudgetPercent: sweepReadBudgetPercent
     auditTable: storage.outputs.auditTableName
     reportContainer: storage.outputs.reportContainerName

@@ -43,6 +43,9 @@ param approverAudience string
 param sweepSchedule string
 param staleAfter string
 param maxQuarantineAge string
+param expireInQuarantine bool
+@description('ARM id of the gated registry, for the sweep\'s management-plane checks.')
+param registryResourceId string
 param sweepReadBudgetPercent int
 param auditTable string
 param reportContainer string
@@ -155,6 +158,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     SWEEP_SCHEDULE: sweepSchedule
     STALE_AFTER: staleAfter
     MAX_QUARANTINE_AGE: maxQuarantineAge
+    EXPIRE_IN_QUARANTINE: expireInQuarantine ? 'true' : 'false'
+    GATE_REGISTRY_RESOURCE_IDS: registryResourceId
     SWEEP_READ_BUDGET_PERCENT: string(sweepReadBudgetPercent)
     AUDIT_TABLE: auditTable
     REPORT_CONTAINER: reportContainer

@@ -111,6 +111,9 @@ export function appSettings(parts: { identity: IdentityServer; acr: AcrEmulator;
     APPROVER_ISSUER: parts.identity.issuer,
     APPROVER_AUDIENCE,
     AUDIT_TABLE: "GateAudit",
+    // The compliance sweep's management-plane checks go to the emulator's ARM surface.
+    ARM_ENDPOINT: parts.acr.url,
+    GATE_REGISTRY_RESOURCE_IDS: parts.acr.armResourceId,
   };
 }
 

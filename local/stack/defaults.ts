@@ -33,7 +33,8 @@ export const CONSUMER_IDENTITY: LocalIdentity = {
 export const DEMO_CREDENTIALS = { username: "demo", password: "demo-password" } as const;
 
 export const STACK_PRINCIPALS: Principal[] = [
-  { id: APP_IDENTITY.objectId, displayName: APP_IDENTITY.displayName, roles: ["AcrQuarantineReader", "AcrQuarantineWriter"] },
+  // As infra grants it: quarantine read and write, and Reader on the registry for the sweep's management checks.
+  { id: APP_IDENTITY.objectId, displayName: APP_IDENTITY.displayName, roles: ["AcrQuarantineReader", "AcrQuarantineWriter", "Reader"] },
   { id: DEVELOPER_IDENTITY.objectId, displayName: DEVELOPER_IDENTITY.displayName, roles: ["AcrPush"] },
   { id: CONSUMER_IDENTITY.objectId, displayName: CONSUMER_IDENTITY.displayName, roles: ["AcrPull"] },
   { id: DEMO_CREDENTIALS.username, displayName: "demo token (push + pull)", roles: ["AcrPush"], password: DEMO_CREDENTIALS.password },

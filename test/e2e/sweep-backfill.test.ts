@@ -6,7 +6,7 @@ import { freshTempDir } from "../support/paths.js";
 import { pointWebhookAt } from "../../local/stack/compose.js";
 import type { BackfillReport } from "../../src/sweep/backfill/collect.js";
 import type { BackfillRunReport } from "../../src/sweep/backfill/run.js";
-import { admin, readReportBlob, sleep, sweepNow, wireManagementPlane } from "../integration/sweep/support.js";
+import { admin, readReportBlob, sleep, sweepNow } from "../integration/sweep/support.js";
 
 describe("backfill: shadow evaluation of existing images before quarantine is turned on", () => {
   let stack: TestStack;
@@ -14,7 +14,6 @@ describe("backfill: shadow evaluation of existing images before quarantine is tu
 
   beforeAll(async () => {
     stack = await startTestStack({ settings: { SWEEP_SCHEDULE: "0 0 0 1 1 *", SCAN_DEADLINE: "PT20S" } });
-    await wireManagementPlane(stack);
     // A registry before the gate: quarantine off, no webhook to the app, images pushed over time.
     await admin(stack, "PUT", "/policy", { quarantine: "disabled" });
     await admin(stack, "DELETE", "/webhooks/gate");

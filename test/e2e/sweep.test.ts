@@ -6,7 +6,7 @@ import { freshTempDir } from "../support/paths.js";
 import { pointWebhookAt } from "../../local/stack/compose.js";
 import { pipelineInstanceId } from "../../src/pipeline/image-key.js";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { admin, readReportBlob, sleep, sweepNow, wireManagementPlane } from "../integration/sweep/support.js";
+import { admin, readReportBlob, sleep, sweepNow } from "../integration/sweep/support.js";
 
 const finished = (body: Record<string, unknown>) => ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
 const DAY = 86_400_000;
@@ -24,7 +24,6 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
         SCAN_DEADLINE: "PT20S",
       },
     });
-    await wireManagementPlane(stack);
   });
   afterAll(async () => stack?.stop());
 

@@ -282,3 +282,12 @@ describe("compiled infra: no secrets leave the deployment", () => {
     expect(main.outputs!.ACR_WEBHOOK_KEY_SECRET_NAME!.type).toBe("string");
   });
 });
+
+describe("the policy the template deploys by default", () => {
+  it("is a policy document the app accepts (parsePolicy), failing closed at High", async () => {
+    const { parsePolicy } = await import("../../src/policy/index.js");
+    const { readFileSync } = await import("node:fs");
+    const policy = parsePolicy(readFileSync(new URL("../../infra/policy.default.json", import.meta.url), "utf8"));
+    expect(policy.defaultRule?.blockAt).toBe("High");
+  });
+});

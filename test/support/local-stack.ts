@@ -25,7 +25,8 @@ export async function startTestStack(options: { settings?: Record<string, string
     caDir: localStateRoot("tls"),
     identities: [APP_IDENTITY, DEVELOPER_IDENTITY, CONSUMER_IDENTITY],
     users: Object.values(PEOPLE),
-    settings: options.settings,
+    // No sweep firing on its own in the middle of a test (tests run it on purpose through the admin API).
+    settings: { SWEEP_SCHEDULE: "0 0 0 1 1 *", ...options.settings },
     logSinks: [],
   });
   const self: TestStack = {

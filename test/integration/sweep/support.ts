@@ -1,18 +1,6 @@
 import { BlobServiceClient } from "@azure/storage-blob";
 import type { TestStack } from "../../support/local-stack.js";
-import { APP_IDENTITY } from "../../../local/stack/defaults.js";
 import type { SweepReport } from "../../../src/sweep/report.js";
-
-/**
- * Wiring the stack does not do yet (see docs/sweep.md): the app's principal gets Reader on the registry, and the app
- * learns the registry's ARM id and the ARM endpoint (the emulator's HTTPS port, known only once it listens). The
- * sweep reads its settings at every run, so setting them in the devhost's environment after start is enough.
- */
-export async function wireManagementPlane(stack: TestStack): Promise<void> {
-  await admin(stack, "PUT", `/principals/${APP_IDENTITY.objectId}`, { displayName: APP_IDENTITY.displayName, roles: ["AcrQuarantineReader", "AcrQuarantineWriter", "Reader"] });
-  process.env.ARM_ENDPOINT = stack.acr.url;
-  process.env.GATE_REGISTRY_RESOURCE_IDS = stack.acr.armResourceId;
-}
 
 export async function admin(stack: TestStack, method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${stack.acr.adminUrl}${path}`, {
