@@ -13,6 +13,7 @@ export type AuditAction =
   | "approval-expired"
   | "released"
   | "release-failed"
+  | "expired-in-quarantine"
   | "shadow-decision"
   | "pipeline-ended";
 

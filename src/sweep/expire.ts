@@ -41,7 +41,7 @@ export async function expireImage(deps: ExpiryDeps, image: ImageKey, quarantineA
   );
   await deps.audit.record({
     image: imageReference(image),
-    action: "released",
+    action: "expired-in-quarantine",
     actor: "compliance-sweep",
     at: now.toISOString(),
     reason,

@@ -101,7 +101,7 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     expect(JSON.parse(record.quarantineDetails!).state).toMatch(/expired in quarantine/);
     const status = await stack.status(reference);
     const timeline = status.body.timeline as Array<{ actor: string; reason: string; quarantineState: string }>;
-    expect(timeline).toContainEqual(expect.objectContaining({ actor: "compliance-sweep", quarantineState: "Failed", reason: expect.stringMatching(/^expired in quarantine/) }));
+    expect(timeline).toContainEqual(expect.objectContaining({ action: "expired-in-quarantine", actor: "compliance-sweep", quarantineState: "Failed", reason: expect.stringMatching(/^expired in quarantine/) }));
     const next = await sweepNow(stack);
     expect(next.expired.items.map((e) => e.image)).not.toContain(reference);
   });
