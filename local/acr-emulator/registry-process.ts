@@ -26,7 +26,12 @@ async function freePort(): Promise<number> {
  * Starts the CNCF reference registry (Debian's `docker-registry`) as a child process with its own config and data
  * folder, bound to loopback. Relative URLs keep its upload `Location` headers valid behind the emulator.
  */
-export async function startBackendRegistry(dataDir: string, binary = process.env.DOCKER_REGISTRY_BIN ?? "docker-registry"): Promise<BackendRegistry> {
+export async function startBackendRegistry(
+  dataDir: string,
+  binary = process.env.DOCKER_REGISTRY_BIN ?? "docker-registry",
+  /** Serve TLS itself (benchmarks compare against a registry deployed the way ACR is reached: over HTTPS). */
+  tls?: { certPath: string; keyPath: string },
+): Promise<BackendRegistry> {
   const storage = join(dataDir, "blobs");
   mkdirSync(storage, { recursive: true });
   const port = await freePort();
@@ -50,6 +55,7 @@ export async function startBackendRegistry(dataDir: string, binary = process.env
       "http:",
       `  addr: 127.0.0.1:${port}`,
       "  relativeurls: true",
+      ...(tls ? ["  tls:", `    certificate: ${JSON.stringify(tls.certPath)}`, `    key: ${JSON.stringify(tls.keyPath)}`] : []),
       `  secret: ${randomBytes(16).toString("hex")}`,
       "health:",
       "  storagedriver:",
@@ -66,7 +72,7 @@ export async function startBackendRegistry(dataDir: string, binary = process.env
   child.once("error", (error) => {
     stderr += `\n${error.message}`;
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
   await waitUntilReady(url, child, () => stderr);
   return { url, port, stop: () => stopChild(child, exited) };
 }
