@@ -54,7 +54,9 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   publish("inspecting");
 
   const inspected: InspectResult = yield context.df.callActivityWithRetry(ACTIVITIES.inspect, RETRY, input.image);
-  if (inspected.quarantineState === "Passed" || inspected.quarantineState === "Failed") {
+  // Enforcement leaves a decided image alone; a shadow evaluation (backfill) judges it anyway, because what matters
+  // then is what the policy would say, whatever state the registry reports for images never quarantined.
+  if (input.mode === "enforce" && (inspected.quarantineState === "Passed" || inspected.quarantineState === "Failed")) {
     const outcome: PipelineOutcome = { result: "already-decided", decidedBy: "registry", reason: `already ${inspected.quarantineState}` };
     yield record(outcome);
     publish("done", { outcome: outcome.result });

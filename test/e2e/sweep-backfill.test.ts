@@ -7,6 +7,8 @@ import { pointWebhookAt } from "../../local/stack/compose.js";
 import type { BackfillReport } from "../../src/sweep/backfill/collect.js";
 import type { BackfillRunReport } from "../../src/sweep/backfill/run.js";
 import { admin, readReportBlob, sleep, sweepNow } from "../integration/sweep/support.js";
+import { registryCredentials } from "../../local/stack/credentials.js";
+import { APP_IDENTITY } from "../../local/stack/defaults.js";
 
 describe("backfill: shadow evaluation of existing images before quarantine is turned on", () => {
   let stack: TestStack;
@@ -23,7 +25,18 @@ describe("backfill: shadow evaluation of existing images before quarantine is tu
       if (result.code !== 0) throw new Error(result.stderr);
       images[repository] = `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
     }
+    // ACR may report Passed for images never quarantined: the backfill must judge them all the same.
+    await markPassed(stack, "legacy/vulnerable-app", images["legacy/vulnerable-app"]!.split("@")[1]!);
   });
+
+  async function markPassed(stack: TestStack, repository: string, digest: string): Promise<void> {
+    const refresh = (await registryCredentials(stack.identity, stack.acr, APP_IDENTITY.clientId)).split(":")[1]!;
+    const form = new URLSearchParams({ grant_type: "refresh_token", service: stack.acr.loginServer, refresh_token: refresh, scope: `repository:${repository}:metadata_write` });
+    const token = ((await (await fetch(`${stack.acr.url}/oauth2/token`, { method: "POST", body: form })).json()) as { access_token: string }).access_token;
+    const details = JSON.stringify({ scanner: "legacy", state: "set before the gate", result: { version: "1", summary: [] } });
+    const patched = await fetch(`${stack.acr.url}/acr/v1/${repository}/_manifests/${digest}`, { method: "PATCH", headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify({ quarantineState: "Passed", quarantineDetails: details }) });
+    if (patched.status !== 200) throw new Error(`PATCH → ${patched.status}: ${await patched.text()}`);
+  }
   afterAll(async () => stack?.stop());
 
   const call = (method: "GET" | "POST", query = "", key = stack.devhost.keys.masterKey) => fetch(`${stack.devhost.url}/api/sweep/backfill${query}`, { method, headers: { "x-functions-key": key } });
@@ -49,7 +62,7 @@ describe("backfill: shadow evaluation of existing images before quarantine is tu
     const started = await call("POST");
     expect(started.status).toBe(202);
     const run = ((await started.json()) as { runs: BackfillRunReport[] }).runs[0]!;
-    expect(run).toMatchObject({ outcome: "complete", enumerationComplete: true, totals: { manifests: 4, evaluationsStarted: 4, alreadyDecided: 0 } });
+    expect(run).toMatchObject({ outcome: "complete", enumerationComplete: true, totals: { manifests: 4, evaluationsStarted: 4, alreadyDecided: 1 } });
     expect(run.requests.manifestGet).toBe(0);
 
     const report = await collected();
@@ -63,7 +76,8 @@ describe("backfill: shadow evaluation of existing images before quarantine is tu
 
     for (const reference of Object.values(images)) {
       const [repository, digest] = reference.slice(stack.acr.loginServer.length + 1).split("@") as [string, string];
-      expect(stack.acr.context.store.getManifest(repository, digest)!.quarantineState).toBeUndefined();
+      // Untouched: the one marked Passed before the gate stays Passed; the others have no state.
+      expect(stack.acr.context.store.getManifest(repository, digest)!.quarantineState).toBe(repository === "legacy/vulnerable-app" ? "Passed" : undefined);
     }
     // Nobody is asked to approve a shadow evaluation.
     const approvals = await fetch(`${stack.devhost.url}/api/approvals`, { headers: { "x-functions-key": stack.devhost.keys.functionKey, Authorization: `Bearer ${await stack.personToken("approver")}` } });
@@ -75,7 +89,9 @@ describe("backfill: shadow evaluation of existing images before quarantine is tu
     await admin(stack, "PUT", "/policy", { quarantine: "enabled" });
     await pointWebhookAt(stack.acr, stack.devhost.url, stack.devhost.keys.functionKey);
     const report = await sweepNow(stack);
-    expect(report.started.items.map((s) => s.image).sort()).toEqual(Object.values(images).sort());
+    // The sweep leaves decided images alone (the one marked Passed before the gate); it starts the rest.
+    const pending = Object.entries(images).filter(([repository]) => repository !== "legacy/vulnerable-app").map(([, reference]) => reference);
+    expect(report.started.items.map((s) => s.image).sort()).toEqual(pending.sort());
     const clean = await stack.waitForStatus(images["legacy/clean-app"]!, (b) => b.runtimeStatus === "Completed");
     expect((clean.outcome as { result: string }).result).toBe("Passed");
   });

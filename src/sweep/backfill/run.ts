@@ -33,8 +33,8 @@ function bump(totals: Record<string, number>, key: string): void {
 }
 
 /**
- * Backfill, to run before quarantine is turned on: every existing manifest the registry has not decided (no Passed or
- * Failed) gets a shadow evaluation — scan and policy, never a write to ACR — so the report can say what would be
+ * Backfill, to run before quarantine is turned on: every existing manifest, decided or not, gets a shadow
+ * evaluation — scan and policy, never a write to ACR — so the report can say what would be
  * blocked. ACR's docs tell users to scan existing images first "using catalog API and manifest list API"; this is
  * that, under the same read budget and resumable the same way as the sweep. A POST continues an unfinished backfill,
  * or starts a new one (restart: always a new one).
@@ -42,8 +42,9 @@ function bump(totals: Record<string, number>, key: string): void {
 export async function backfillRegistry(deps: BackfillDeps, options: { deadline: number; restart?: boolean }): Promise<BackfillRunReport> {
   const onManifest = async (manifest: ManifestAttributes, pass: { passId: string; totals: Record<string, number> }) => {
     bump(pass.totals, "manifests");
-    // The pipeline stops at once for a manifest the registry already decided; counting it here saves the evaluation.
-    if (manifest.quarantine.status !== "pending") return bump(pass.totals, "alreadyDecided");
+    // Decided manifests are evaluated too (counted for the report): before quarantine is on, the registry's state says
+    // nothing about what the policy would do, and ACR may report Passed for images that were never quarantined.
+    if (manifest.quarantine.status !== "pending") bump(pass.totals, "alreadyDecided");
     const started = await deps.shadow.start(pass.passId, { loginServer: manifest.registry, repository: manifest.repository, digest: manifest.digest }, manifest.tags[0]);
     bump(pass.totals, started ? "evaluationsStarted" : "alreadyEvaluating");
   };
