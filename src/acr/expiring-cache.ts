@@ -45,6 +45,20 @@ export class ExpiringCache<T> {
     return started;
   }
 
+  /** Whether a usable value is cached under `key`. */
+  has(key: string): boolean {
+    const entry = this.entries.get(key);
+    return entry !== undefined && this.options.now() < entry.usableUntil;
+  }
+
+  /** Stores a value loaded elsewhere (e.g. one token that covers several keys). */
+  put(key: string, loaded: Expiring<T>): void {
+    const usableUntil = this.usableUntil(loaded);
+    if (usableUntil === undefined) return;
+    this.entries.set(key, { value: loaded.value, usableUntil });
+    this.evict();
+  }
+
   /** Drops the entry, but only if it still holds `value` (a fresher value another caller fetched is kept). */
   invalidate(key: string, value?: T): void {
     const entry = this.entries.get(key);

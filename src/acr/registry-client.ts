@@ -71,6 +71,15 @@ export class RegistryClient {
     return this.pages(url, [this.scope(repo, "metadata_read")], (body) => parseManifestPage(this.loginServer, repo, body));
   }
 
+  /**
+   * Gets, in one token request per `batchSize` repositories, the tokens `listManifests` will need for these
+   * repositories (each repository keeps its own cache entry, so nothing else changes for the callers).
+   */
+  async prefetchListingTokens(repositories: readonly string[], batchSize = 25): Promise<void> {
+    const sets = repositories.map((r) => [this.scope(repositoryName(r), "metadata_read")]);
+    for (let i = 0; i < sets.length; i += batchSize) await this.ctx.tokens.prefetchAccessTokens(this.loginServer, sets.slice(i, i + batchSize));
+  }
+
   /** One manifest's attributes, quarantine state and details included. */
   async getManifest(repository: string, digest: string): Promise<ManifestAttributes> {
     const repo = repositoryName(repository);

@@ -60,6 +60,18 @@ export class AcrTokenProvider {
     return this.accessTokens.get(`${registry} ${scopeKey(scopes)}`, () => this.fetchAccessToken(registry, scopes));
   }
 
+  /**
+   * Fetches one access token covering several scope sets (ACR takes many scopes in one request) and caches it under
+   * each set, so that a caller about to touch many repositories, like the sweep walking a catalog page, makes one
+   * token request instead of one per repository. Sets that already have a usable token are left alone.
+   */
+  async prefetchAccessTokens(registry: LoginServer, scopeSets: readonly (readonly string[])[]): Promise<void> {
+    const missing = scopeSets.filter((scopes) => !this.accessTokens.has(`${registry} ${scopeKey(scopes)}`));
+    if (missing.length === 0) return;
+    const token = await this.fetchAccessToken(registry, [...new Set(missing.flat())]);
+    for (const scopes of missing) this.accessTokens.put(`${registry} ${scopeKey(scopes)}`, token);
+  }
+
   /** Forgets an access token the registry refused, so that the next call fetches a new one. */
   invalidateAccessToken(registry: LoginServer, scopes: readonly string[], token: string): void {
     this.accessTokens.invalidate(`${registry} ${scopeKey(scopes)}`, token);

@@ -3,6 +3,7 @@ import { AcrNotFoundError, type AcrClient, type LoginServer, type ManifestAttrib
 import { PassBusyError, freshPass, type PassKind, type PassState, type PassStore } from "./checkpoint.js";
 import { walkRepositories } from "./enumerate/walk.js";
 import type { RunOutcome } from "./report.js";
+import { withPrefetchedTokens } from "./enumerate/prefetch.js";
 
 export interface PassRunDeps {
   registry: LoginServer;
@@ -83,7 +84,7 @@ export async function runPass(kind: PassKind, deps: PassRunDeps, options: PassRu
   let lastSave = Date.now();
 
   const walk = await walkRepositories({
-    repositories: handle.listRepositories({ pageSize: PAGE_SIZE }),
+    repositories: withPrefetchedTokens(handle.listRepositories({ pageSize: PAGE_SIZE }), (batch) => handle.prefetchListingTokens(batch)),
     resumeFrom: pass.position,
     concurrency: deps.concurrency,
     deadline: options.deadline,
