@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { projectRoot } from "./paths.js";
 import { startIdentityServer, type IdentityServer } from "../identity/server.js";
 import { startAcrEmulator, type AcrEmulator } from "../acr-emulator/server.js";
+import { callEmulatorAdmin } from "../acr-emulator/admin-client.js";
 import { startAzurite, type RunningAzurite } from "../azurite/index.js";
 import { startScannerEmulator, type ScannerEmulator } from "../scanner-emulator/server.js";
 import { reportsFromDirectory } from "../scanner-emulator/reports.js";
@@ -119,16 +120,11 @@ export function appSettings(parts: { identity: IdentityServer; acr: AcrEmulator;
 
 /** Configures the registry's webhook like the deployment does: quarantine, push and delete, with the function key. */
 export async function pointWebhookAt(acr: AcrEmulator, appUrl: string, functionKey: string): Promise<void> {
-  const response = await fetch(`${acr.adminUrl}/webhooks/gate`, {
-    method: "PUT",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      serviceUri: `${appUrl}/api/acr/events`,
-      customHeaders: { "x-functions-key": functionKey },
-      actions: ["quarantine", "push", "delete"],
-      scope: "",
-      status: "enabled",
-    }),
+  await callEmulatorAdmin(acr.adminUrl, "PUT", "/webhooks/gate", {
+    serviceUri: `${appUrl}/api/acr/events`,
+    customHeaders: { "x-functions-key": functionKey },
+    actions: ["quarantine", "push", "delete"],
+    scope: "",
+    status: "enabled",
   });
-  if (!response.ok) throw new Error(`could not point the registry's webhook at the app: ${response.status}`);
 }

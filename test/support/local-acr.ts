@@ -1,4 +1,5 @@
 import { startIdentityServer, type IdentityServer } from "../../local/identity/server.js";
+import { callEmulatorAdmin } from "../../local/acr-emulator/admin-client.js";
 import { startAcrEmulator, type AcrEmulator, type AcrEmulatorOptions } from "../../local/acr-emulator/server.js";
 import type { LocalIdentity } from "../../local/identity/config.js";
 import type { RoleName } from "../../local/acr-emulator/roles.js";
@@ -67,16 +68,7 @@ export async function startLocalAcr(options: Partial<Pick<AcrEmulatorOptions, "s
     },
     identities,
     dataDir,
-    async admin(method, path, body) {
-      const response = await fetch(`${acr.adminUrl}${path}`, {
-        method,
-        headers: body === undefined ? {} : { "Content-Type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`admin ${method} ${path} → ${response.status}: ${text}`);
-      return text ? (JSON.parse(text) as unknown) : undefined;
-    },
+    admin: (method, path, body) => callEmulatorAdmin(acr.adminUrl, method, path, body),
     async aadToken(name, resource = "https://containerregistry.azure.net") {
       const url = `${identity.endpoint}?api-version=2019-08-01&resource=${encodeURIComponent(resource)}&client_id=${identities[name].clientId}`;
       const response = await fetch(url, { headers: { "X-IDENTITY-HEADER": identity.identityHeader } });

@@ -1,16 +1,10 @@
 import { BlobServiceClient } from "@azure/storage-blob";
 import type { TestStack } from "../../support/local-stack.js";
 import type { SweepReport } from "../../../src/sweep/report.js";
+import { callEmulatorAdmin } from "../../../local/acr-emulator/admin-client.js";
 
-export async function admin(stack: TestStack, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${stack.acr.adminUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`admin ${method} ${path} → ${response.status}: ${text}`);
-  return text ? (JSON.parse(text) as unknown) : undefined;
+export function admin(stack: TestStack, method: string, path: string, body?: unknown): Promise<unknown> {
+  return callEmulatorAdmin(stack.acr.adminUrl, method, path, body);
 }
 
 /** POST /api/sweep/run with the master key (the function is admin-only). */
