@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import prettierConfig from "eslint-config-prettier";
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "infra/**/*.json", ".local/**", "**/obj/**", "**/bin/**"] },
@@ -16,21 +17,32 @@ export default tseslint.config(
   {
     files: ["src/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [{ group: ["**/local/**"], message: "src/ never imports the local stack." }],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [{ group: ["**/local/**"], message: "src/ never imports the local stack." }],
+        },
+      ],
     },
   },
   {
     // The house rule: domain code never knows about the Functions host or the local stack.
     files: ["src/acr/**/*.ts", "src/scanning/**/*.ts", "src/policy/**/*.ts", "src/audit/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [
-          { group: ["@azure/functions", "durable-functions"], message: "Domain folders never import the Functions host." },
-          { group: ["**/local/**"], message: "src/ never imports the local stack." },
-        ],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@azure/functions", "durable-functions"],
+              message: "Domain folders never import the Functions host.",
+            },
+            { group: ["**/local/**"], message: "src/ never imports the local stack." },
+          ],
+        },
+      ],
     },
   },
+  // Formatting is Prettier's job (npm run format); this turns off the ESLint rules that would fight it.
+  prettierConfig,
 );

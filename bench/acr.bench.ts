@@ -28,7 +28,14 @@ const DETAILS = new QuarantineDetailsBuilder()
   .scanner("trivy")
   .state("scan passed")
   .link("https://gate.example/status")
-  .result({ version: "1.0", summary: [{ severity: "Critical", count: 0 }, { severity: "High", count: 0 }, { severity: "Medium", count: 2 }] })
+  .result({
+    version: "1.0",
+    summary: [
+      { severity: "Critical", count: 0 },
+      { severity: "High", count: 0 },
+      { severity: "Medium", count: 2 },
+    ],
+  })
   .build();
 const PATCH_BODY = JSON.stringify({ quarantineState: "Passed", quarantineDetails: JSON.stringify(DETAILS) });
 
@@ -46,7 +53,11 @@ function seededDigest(repository: string, index: number): string {
 }
 
 async function admin(acr: AcrEmulator, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${acr.adminUrl}${path}`, { method, headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${acr.adminUrl}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`admin ${method} ${path} → ${response.status}: ${text}`);
   return text ? (JSON.parse(text) as unknown) : undefined;
@@ -54,17 +65,26 @@ async function admin(acr: AcrEmulator, method: string, path: string, body?: unkn
 
 /** Tokens for the raw side, fetched by hand before timing starts (the seed procedure of acr-protocol.md §1–2). */
 async function rawTokens(identity: IdentityServer, acr: AcrEmulator): Promise<Map<string, string>> {
-  const aad = await fetch(`${identity.endpoint}?api-version=2019-08-01&resource=${encodeURIComponent("https://containerregistry.azure.net")}`, {
-    headers: { "X-IDENTITY-HEADER": identity.identityHeader },
-  });
+  const aad = await fetch(
+    `${identity.endpoint}?api-version=2019-08-01&resource=${encodeURIComponent("https://containerregistry.azure.net")}`,
+    {
+      headers: { "X-IDENTITY-HEADER": identity.identityHeader },
+    },
+  );
   const aadToken = ((await aad.json()) as { access_token: string }).access_token;
   const form = (fields: Record<string, string>) => ({ method: "POST", body: new URLSearchParams(fields) });
-  const exchange = await fetch(`${acr.url}/oauth2/exchange`, form({ grant_type: "access_token", service: acr.loginServer, access_token: aadToken }));
+  const exchange = await fetch(
+    `${acr.url}/oauth2/exchange`,
+    form({ grant_type: "access_token", service: acr.loginServer, access_token: aadToken }),
+  );
   const refreshToken = ((await exchange.json()) as { refresh_token: string }).refresh_token;
   const tokens = new Map<string, string>();
   for (let r = 0; r < REPOSITORIES; r++) {
     const scope = `repository:${repositoryName(r)}:metadata_read,metadata_write`;
-    const response = await fetch(`${acr.url}/oauth2/token`, form({ grant_type: "refresh_token", service: acr.loginServer, refresh_token: refreshToken, scope }));
+    const response = await fetch(
+      `${acr.url}/oauth2/token`,
+      form({ grant_type: "refresh_token", service: acr.loginServer, refresh_token: refreshToken, scope }),
+    );
     tokens.set(repositoryName(r), ((await response.json()) as { access_token: string }).access_token);
   }
   return tokens;
@@ -76,12 +96,20 @@ function rawPatch(agent: Agent, acr: AcrEmulator, repository: string, digest: st
     const req = httpsRequest(`${acr.url}/acr/v1/${repository}/_manifests/${digest}`, {
       method: "PATCH",
       agent,
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(PATCH_BODY) },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        "Content-Type": "application/json",
+        "Content-Length": Buffer.byteLength(PATCH_BODY),
+      },
     });
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => (res.statusCode === 200 ? resolvePatch() : reject(new Error(`raw PATCH → ${res.statusCode}: ${Buffer.concat(chunks).toString()}`))));
+      res.on("end", () =>
+        res.statusCode === 200
+          ? resolvePatch()
+          : reject(new Error(`raw PATCH → ${res.statusCode}: ${Buffer.concat(chunks).toString()}`)),
+      );
     });
     req.on("error", reject);
     req.end(PATCH_BODY);
@@ -95,19 +123,34 @@ async function main(): Promise<void> {
     dataDir: join(work, "acr"),
     caDir,
     identity: { jwksUri: identity.jwksUri, issuer: identity.issuer },
-    principals: [{ id: identity.config.systemAssigned.objectId, displayName: "gate", roles: ["AcrQuarantineReader", "AcrQuarantineWriter"] }],
+    principals: [
+      {
+        id: identity.config.systemAssigned.objectId,
+        displayName: "gate",
+        roles: ["AcrQuarantineReader", "AcrQuarantineWriter"],
+      },
+    ],
     settings: { throttling: null },
   });
   const agent = new Agent({ keepAlive: true });
   try {
     // Manifests 0..k-1 of each repository for the client, k..2k-1 for the raw side: every write is a real transition.
     const perRepository = Math.ceil(WRITES / REPOSITORIES);
-    await admin(acr, "POST", "/seed", { repositories: REPOSITORIES, manifestsPerRepository: 2 * perRepository, prefix: "bench", quarantineState: "Quarantined" });
+    await admin(acr, "POST", "/seed", {
+      repositories: REPOSITORIES,
+      manifestsPerRepository: 2 * perRepository,
+      prefix: "bench",
+      quarantineState: "Quarantined",
+    });
     const tokens = await rawTokens(identity, acr);
 
-    for (const name of ["IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE"]) delete process.env[name];
+    for (const name of ["IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE"])
+      delete process.env[name];
     Object.assign(process.env, identity.environment());
-    const registry = new AcrClient({ credential: new ManagedIdentityCredential(), allowedRegistries: [acr.loginServer] }).registry(acr.loginServer);
+    const registry = new AcrClient({
+      credential: new ManagedIdentityCredential(),
+      allowedRegistries: [acr.loginServer],
+    }).registry(acr.loginServer);
     await admin(acr, "DELETE", "/stats");
 
     const measure = async (writes: number, concurrency: number) => {
@@ -119,11 +162,20 @@ async function main(): Promise<void> {
           const repository = repositoryName(job % REPOSITORIES);
           const index = Math.floor(job / REPOSITORIES);
           let started = performance.now();
-          const written = await registry.setQuarantineState(repository, seededDigest(repository, index), { state: "Passed", details: DETAILS });
+          const written = await registry.setQuarantineState(repository, seededDigest(repository, index), {
+            state: "Passed",
+            details: DETAILS,
+          });
           clientMs.push(performance.now() - started);
           if (written.quarantine.status !== "released") throw new Error(`write ${job} not released`);
           started = performance.now();
-          await rawPatch(agent, acr, repository, seededDigest(repository, perRepository + index), tokens.get(repository)!);
+          await rawPatch(
+            agent,
+            acr,
+            repository,
+            seededDigest(repository, perRepository + index),
+            tokens.get(repository)!,
+          );
           rawMs.push(performance.now() - started);
         }
       };
@@ -139,14 +191,28 @@ async function main(): Promise<void> {
     const ratio = percentile(clientMs, 50) / percentile(rawMs, 50);
     const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
     const results = [exchanges === TARGETS.exchanges, tokenRequests <= TARGETS.tokenRequests, ratio <= TARGETS.ratio];
-    console.log(`bench:acr — ${WRITES} quarantine writes over ${REPOSITORIES} repositories, ${CONCURRENCY} at a time, ACR emulator over HTTPS, ManagedIdentityCredential`);
-    console.log(`  exchanges        ${String(exchanges).padStart(6)}   target = ${TARGETS.exchanges}    ${verdict(results[0]!)}`);
-    console.log(`  token requests   ${String(tokenRequests).padStart(6)}   target ≤ ${TARGETS.tokenRequests}   ${verdict(results[1]!)}`);
-    console.log(`  client write     p50 ${percentile(clientMs, 50).toFixed(2)} ms   p99 ${percentile(clientMs, 99).toFixed(2)} ms   (PATCH with read-back from its answer)`);
-    console.log(`  raw PATCH        p50 ${percentile(rawMs, 50).toFixed(2)} ms   p99 ${percentile(rawMs, 99).toFixed(2)} ms   (pre-fetched token)`);
+    console.log(
+      `bench:acr — ${WRITES} quarantine writes over ${REPOSITORIES} repositories, ${CONCURRENCY} at a time, ACR emulator over HTTPS, ManagedIdentityCredential`,
+    );
+    console.log(
+      `  exchanges        ${String(exchanges).padStart(6)}   target = ${TARGETS.exchanges}    ${verdict(results[0]!)}`,
+    );
+    console.log(
+      `  token requests   ${String(tokenRequests).padStart(6)}   target ≤ ${TARGETS.tokenRequests}   ${verdict(results[1]!)}`,
+    );
+    console.log(
+      `  client write     p50 ${percentile(clientMs, 50).toFixed(2)} ms   p99 ${percentile(clientMs, 99).toFixed(2)} ms   (PATCH with read-back from its answer)`,
+    );
+    console.log(
+      `  raw PATCH        p50 ${percentile(rawMs, 50).toFixed(2)} ms   p99 ${percentile(rawMs, 99).toFixed(2)} ms   (pre-fetched token)`,
+    );
     console.log(`  ratio p50        ${ratio.toFixed(3)}×  target ≤ ${TARGETS.ratio}×  ${verdict(results[2]!)}`);
-    console.log(`  ratio p99        ${(percentile(clientMs, 99) / percentile(rawMs, 99)).toFixed(3)}×  (information: includes the 50 token requests)`);
-    console.log(`  registry saw     ${stats["acr.manifests.patch"] ?? 0} PATCHes, ${stats["acr.manifests.get"] ?? 0} GETs, ${stats["throttled"] ?? 0} throttled; wall ${(wallMs / 1000).toFixed(1)} s`);
+    console.log(
+      `  ratio p99        ${(percentile(clientMs, 99) / percentile(rawMs, 99)).toFixed(3)}×  (information: includes the 50 token requests)`,
+    );
+    console.log(
+      `  registry saw     ${stats["acr.manifests.patch"] ?? 0} PATCHes, ${stats["acr.manifests.get"] ?? 0} GETs, ${stats["throttled"] ?? 0} throttled; wall ${(wallMs / 1000).toFixed(1)} s`,
+    );
     // For information: one write at a time with warm caches, where the client's own cost is least hidden by the server.
     const sequential = await measure(Math.min(WRITES, 300), 1);
     const sequentialRatio = percentile(sequential.clientMs, 50) / percentile(sequential.rawMs, 50);
@@ -169,7 +235,10 @@ async function main(): Promise<void> {
 async function start(): Promise<void> {
   const ca = await ensureLocalCa(caDir);
   if (process.env.NODE_EXTRA_CA_CERTS !== ca.certPath) {
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.certPath } });
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], {
+      stdio: "inherit",
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.certPath },
+    });
     process.exit(child.status ?? 2);
   }
   await main();

@@ -62,9 +62,11 @@ async function startBareServer(): Promise<{ server: Server; url: string }> {
 
 async function runPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -72,7 +74,10 @@ async function main(): Promise<void> {
   const appRoot = join(work, "app");
   mkdirSync(join(appRoot, "functions"), { recursive: true });
   writeFileSync(join(appRoot, "package.json"), JSON.stringify({ type: "module", main: "functions/*.js" }));
-  writeFileSync(join(appRoot, "host.json"), JSON.stringify({ version: "2.0", extensions: { durableTask: { hubName: "DevhostBench" } } }));
+  writeFileSync(
+    join(appRoot, "host.json"),
+    JSON.stringify({ version: "2.0", extensions: { durableTask: { hubName: "DevhostBench" } } }),
+  );
   writeFileSync(join(appRoot, "functions", "bench.js"), APP_SOURCE);
   const azurite = await startAzurite({ location: join(work, "azurite") });
   const completed = new Set<string>();
@@ -82,12 +87,20 @@ async function main(): Promise<void> {
     const match = /^Orchestration (\S+) \(benchThree\) (\w+)\./.exec(entry.message);
     if (match && match[2] === "Completed") completed.add(match[1]!);
   };
-  const host = await startDevHost({ appRoot, port: 0, storageConnectionString: azurite.connectionString, logSinks: [onLog] });
+  const host = await startDevHost({
+    appRoot,
+    port: 0,
+    storageConnectionString: azurite.connectionString,
+    logSinks: [onLog],
+  });
   const bare = await startBareServer();
   const results: boolean[] = [];
   try {
     const start = async (id: string, input: number): Promise<void> => {
-      const res = await fetch(`${host.url}/durabletask/orchestrators/benchThree/${id}`, { method: "POST", body: JSON.stringify(input) });
+      const res = await fetch(`${host.url}/durabletask/orchestrators/benchThree/${id}`, {
+        method: "POST",
+        body: JSON.stringify(input),
+      });
       if (res.status !== 202) throw new Error(`start answered ${res.status}: ${await res.text()}`);
     };
     const waitFor = async (ids: string[]): Promise<void> => {
@@ -110,7 +123,9 @@ async function main(): Promise<void> {
     }
     const orchestrationsOk = perSecond >= TARGET_ORCHESTRATIONS_PER_SECOND;
     results.push(orchestrationsOk);
-    console.log(`devhost bench (${ORCHESTRATIONS} orchestrations, ${HTTP_REQUESTS} HTTP requests, Azurite persistence)`);
+    console.log(
+      `devhost bench (${ORCHESTRATIONS} orchestrations, ${HTTP_REQUESTS} HTTP requests, Azurite persistence)`,
+    );
     console.log(
       `  orchestrations   ${perSecond.toFixed(1)}/s (${ORCHESTRATIONS} × 3 activities in ${seconds.toFixed(2)} s) — target ≥ ${TARGET_ORCHESTRATIONS_PER_SECOND}/s: ${orchestrationsOk ? "PASS" : "MISS"}`,
     );

@@ -64,7 +64,15 @@ async function main(): Promise<void> {
         if (side === "emulator") {
           const ref = `docker://${acr.loginServer}/bench/image-${run}:v1`;
           const creds = "bench:bench-password";
-          const push = await timed(["copy", "--dest-cert-dir", acr.certDir, "--dest-creds", creds, image.layoutRef, ref]);
+          const push = await timed([
+            "copy",
+            "--dest-cert-dir",
+            acr.certDir,
+            "--dest-creds",
+            creds,
+            image.layoutRef,
+            ref,
+          ]);
           const pull = await timed(["copy", "--src-cert-dir", acr.certDir, "--src-creds", creds, ref, `dir:${out}`]);
           viaEmulator.push(push + pull);
         } else if (side === "direct") {
@@ -91,10 +99,18 @@ async function main(): Promise<void> {
   const emulatorMedian = median(viaEmulator);
   const directMedian = median(viaDirect);
   const ratio = emulatorMedian / directMedian;
-  console.log(`bench:emulator — skopeo push+pull of a ${(PAYLOAD_BYTES / 1024 / 1024).toFixed(0)} MiB image, ${RUNS} runs each`);
-  console.log(`  through the ACR emulator : median ${emulatorMedian.toFixed(0)} ms  (runs: ${viaEmulator.map((v) => v.toFixed(0)).join(", ")})`);
-  console.log(`  direct to docker-registry (TLS, same certificate): median ${directMedian.toFixed(0)} ms  (runs: ${viaDirect.map((v) => v.toFixed(0)).join(", ")})`);
-  console.log(`  direct to docker-registry (plain HTTP, information): median ${median(viaPlain).toFixed(0)} ms — emulator / plain ${(emulatorMedian / median(viaPlain)).toFixed(2)}×`);
+  console.log(
+    `bench:emulator — skopeo push+pull of a ${(PAYLOAD_BYTES / 1024 / 1024).toFixed(0)} MiB image, ${RUNS} runs each`,
+  );
+  console.log(
+    `  through the ACR emulator : median ${emulatorMedian.toFixed(0)} ms  (runs: ${viaEmulator.map((v) => v.toFixed(0)).join(", ")})`,
+  );
+  console.log(
+    `  direct to docker-registry (TLS, same certificate): median ${directMedian.toFixed(0)} ms  (runs: ${viaDirect.map((v) => v.toFixed(0)).join(", ")})`,
+  );
+  console.log(
+    `  direct to docker-registry (plain HTTP, information): median ${median(viaPlain).toFixed(0)} ms — emulator / plain ${(emulatorMedian / median(viaPlain)).toFixed(2)}×`,
+  );
   console.log(`  ratio ${ratio.toFixed(2)}×  target ≤ ${TARGET_RATIO}×  ${ratio <= TARGET_RATIO ? "PASS" : "MISS"}`);
   process.exitCode = ratio <= TARGET_RATIO ? 0 : 1;
 }

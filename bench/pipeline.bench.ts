@@ -27,23 +27,37 @@ function percentile(values: number[], p: number): number {
 /** Pushes images over the registry API directly (one layer and config shared, a distinct manifest each). */
 class Pusher {
   private token = "";
-  constructor(private readonly stack: LocalStack, private readonly repository: string) {}
+  constructor(
+    private readonly stack: LocalStack,
+    private readonly repository: string,
+  ) {}
 
   async setUp(): Promise<void> {
     const basic = Buffer.from(`${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}`).toString("base64");
     const url = `${this.stack.acr.url}/oauth2/token?service=${this.stack.acr.loginServer}&scope=repository:${this.repository}:pull,push`;
-    this.token = ((await (await fetch(url, { headers: { Authorization: `Basic ${basic}` } })).json()) as { access_token: string }).access_token;
-    await this.blob(Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } })));
+    this.token = (
+      (await (await fetch(url, { headers: { Authorization: `Basic ${basic}` } })).json()) as { access_token: string }
+    ).access_token;
+    await this.blob(
+      Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } })),
+    );
   }
 
   configDigest = "";
 
   private async blob(content: Buffer): Promise<string> {
     const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
-    const start = await fetch(`${this.stack.acr.url}/v2/${this.repository}/blobs/uploads/`, { method: "POST", headers: { Authorization: `Bearer ${this.token}` } });
+    const start = await fetch(`${this.stack.acr.url}/v2/${this.repository}/blobs/uploads/`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${this.token}` },
+    });
     const location = new URL(start.headers.get("location")!, this.stack.acr.url);
     location.searchParams.set("digest", digest);
-    const put = await fetch(location, { method: "PUT", headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/octet-stream" }, body: content });
+    const put = await fetch(location, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/octet-stream" },
+      body: content,
+    });
     if (put.status !== 201) throw new Error(`blob upload → ${put.status}`);
     this.configDigest = digest;
     return digest;
@@ -72,12 +86,21 @@ async function main(): Promise<void> {
   const caDir = join(projectRoot(), ".local", "bench-tls");
   await ensureLocalCaTrusted(caDir);
   const work = mkdtempSync(join(tmpdir(), "aqg-bench-pipeline-"));
-  const stack = await startLocalStack({ stateDir: join(work, "state"), caDir, identities: [APP_IDENTITY, DEVELOPER_IDENTITY], scannerPendingPolls: 0, logSinks: [] });
+  const stack = await startLocalStack({
+    stateDir: join(work, "state"),
+    caDir,
+    identities: [APP_IDENTITY, DEVELOPER_IDENTITY],
+    scannerPendingPolls: 0,
+    logSinks: [],
+  });
   // The registry announces each release with a `push` webhook; a second webhook to this receiver timestamps them.
   const released = new Map<string, number>();
   const waiters = new Map<string, () => void>();
   const receiver = await listen(async (req, res) => {
-    const event = JSON.parse((await readBody(req, 1 << 20)).toString()) as { action: string; target?: { digest: string } };
+    const event = JSON.parse((await readBody(req, 1 << 20)).toString()) as {
+      action: string;
+      target?: { digest: string };
+    };
     if (event.action === "push" && event.target) {
       released.set(event.target.digest, performance.now());
       waiters.get(event.target.digest)?.();
@@ -89,7 +112,11 @@ async function main(): Promise<void> {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ serviceUri: `http://127.0.0.1:${receiver.port}/`, actions: ["push"], scope: "" }),
   });
-  await fetch(`${stack.acr.adminUrl}/throttling`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: "null" });
+  await fetch(`${stack.acr.adminUrl}/throttling`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: "null",
+  });
   const waitReleased = (digest: string, timeoutMs: number) =>
     released.has(digest)
       ? Promise.resolve()
@@ -129,10 +156,18 @@ async function main(): Promise<void> {
     const tokens = ((stats["oauth.token"] ?? 0) + (stats["oauth.exchange"] ?? 0)) / BURST;
     const scannerPulls = (stats["v2.read"] ?? 0) / BURST;
     console.log(`bench:pipeline — local stack, instant scanner, auto-release`);
-    console.log(`  push → released (one at a time, n=${SEQUENTIAL}): p50 ${p50.toFixed(0)} ms (target < 1000 ${p50 < 1000 ? "PASS" : "MISS"}), p95 ${p95.toFixed(0)} ms (target < 2000 ${p95 < 2000 ? "PASS" : "MISS"})`);
-    console.log(`  burst of ${BURST} pushes: ${BURST - lost} released, ${lost} lost (target 0 lost ${lost === 0 ? "PASS" : "MISS"}) in ${burstSeconds.toFixed(1)} s (${(BURST / burstSeconds).toFixed(1)} images/s)`);
-    console.log(`  gate's registry requests per released image: ${writes.toFixed(2)} write + ${reads.toFixed(2)} read + ${tokens.toFixed(3)} token requests (target 1 + 1 + amortised ${writes <= 1 && reads <= 1 ? "PASS" : "MISS"})`);
-    console.log(`  (the scanner's own manifest pulls: ${scannerPulls.toFixed(2)} per image; registry stats: ${JSON.stringify(stats)})`);
+    console.log(
+      `  push → released (one at a time, n=${SEQUENTIAL}): p50 ${p50.toFixed(0)} ms (target < 1000 ${p50 < 1000 ? "PASS" : "MISS"}), p95 ${p95.toFixed(0)} ms (target < 2000 ${p95 < 2000 ? "PASS" : "MISS"})`,
+    );
+    console.log(
+      `  burst of ${BURST} pushes: ${BURST - lost} released, ${lost} lost (target 0 lost ${lost === 0 ? "PASS" : "MISS"}) in ${burstSeconds.toFixed(1)} s (${(BURST / burstSeconds).toFixed(1)} images/s)`,
+    );
+    console.log(
+      `  gate's registry requests per released image: ${writes.toFixed(2)} write + ${reads.toFixed(2)} read + ${tokens.toFixed(3)} token requests (target 1 + 1 + amortised ${writes <= 1 && reads <= 1 ? "PASS" : "MISS"})`,
+    );
+    console.log(
+      `  (the scanner's own manifest pulls: ${scannerPulls.toFixed(2)} per image; registry stats: ${JSON.stringify(stats)})`,
+    );
     process.exitCode = lost === 0 && p50 < 1000 && p95 < 2000 && writes <= 1 && reads <= 1 ? 0 : 1;
   } finally {
     await receiver.close();

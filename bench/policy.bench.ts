@@ -52,7 +52,10 @@ function syntheticReport(): string {
       VulnerabilityID: cveId(index),
       PkgID: `${name}@${version}`,
       PkgName: name,
-      PkgIdentifier: { PURL: `pkg:${result.Type === "debian" ? "deb/debian" : "npm"}/${name}@${version}`, UID: index.toString(16) },
+      PkgIdentifier: {
+        PURL: `pkg:${result.Type === "debian" ? "deb/debian" : "npm"}/${name}@${version}`,
+        UID: index.toString(16),
+      },
       InstalledVersion: version,
       ...(fixed ? { FixedVersion: `1.${index % 13}.${(index % 7) + 1}`, Status: "fixed" } : { Status: "affected" }),
       SeveritySource: "nvd",
@@ -63,17 +66,30 @@ function syntheticReport(): string {
       CweIDs: ["CWE-787"],
       VendorSeverity: { nvd: 3, redhat: 2 },
       CVSS: { nvd: { V3Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", V3Score: score } },
-      References: [`https://nvd.nist.gov/vuln/detail/${cveId(index)}`, `https://security-tracker.debian.org/tracker/${cveId(index)}`],
+      References: [
+        `https://nvd.nist.gov/vuln/detail/${cveId(index)}`,
+        `https://security-tracker.debian.org/tracker/${cveId(index)}`,
+      ],
       PublishedDate: "2023-01-01T00:00:00Z",
       LastModifiedDate: "2024-01-01T00:00:00Z",
     });
   }
-  return JSON.stringify({ SchemaVersion: 2, ArtifactName: "registry.example/app:1.0", ArtifactType: "container_image", Results: results });
+  return JSON.stringify({
+    SchemaVersion: 2,
+    ArtifactName: "registry.example/app:1.0",
+    ArtifactType: "container_image",
+    Results: results,
+  });
 }
 
 const policy = parsePolicy({
   version: 1,
-  defaultRule: { blockAt: "Critical", requireApprovalAt: "High", ignoreUnfixed: true, unknownSeverity: "needsApproval" },
+  defaultRule: {
+    blockAt: "Critical",
+    requireApprovalAt: "High",
+    ignoreUnfixed: true,
+    unknownSeverity: "needsApproval",
+  },
   repositories: Array.from({ length: 20 }, (_, index) => ({ match: [`team-${index}/**`], rule: { blockAt: "High" } })),
   exceptions: Array.from({ length: 200 }, (_, index) => ({
     vulnerability: cveId(index * 17),
@@ -163,20 +179,30 @@ const p95 = percentile(sorted(series.total), 0.95);
 if (isComparisonChild) {
   console.log(`  normalise+evaluate ${figures(series.total)}   (JSON.parse alone ${figures(parseAlone)})`);
 } else {
-  console.log(`bench:policy — normalise + evaluate, ${RUNS} runs after ${WARMUP} warm-up, Node ${process.version}, ${settingsLabel}`);
-  console.log(`report: Trivy JSON, ${(Buffer.byteLength(body) / 1024 / 1024).toFixed(2)} MiB, ${last?.tally.findings ?? 0} findings`);
+  console.log(
+    `bench:policy — normalise + evaluate, ${RUNS} runs after ${WARMUP} warm-up, Node ${process.version}, ${settingsLabel}`,
+  );
+  console.log(
+    `report: Trivy JSON, ${(Buffer.byteLength(body) / 1024 / 1024).toFixed(2)} MiB, ${last?.tally.findings ?? 0} findings`,
+  );
   console.log(`policy: 20 repository rules, 200 exceptions (half expired); VEX: 100 statements`);
-  console.log(`verdict: ${last?.decision ?? "none"}  tally ${JSON.stringify(last?.tally)}  reasons ${last?.reasons.length ?? 0}`);
+  console.log(
+    `verdict: ${last?.decision ?? "none"}  tally ${JSON.stringify(last?.tally)}  reasons ${last?.reasons.length ?? 0}`,
+  );
   console.log(`JSON.parse alone   ${figures(parseAlone)}`);
   console.log(`normalise          ${figures(series.normalise)}   (JSON.parse, detection, schema check, findings)`);
   console.log(`evaluate           ${figures(series.evaluate)}`);
   console.log(`normalise+evaluate ${figures(series.total)}`);
-  console.log(`${p95 < TARGET_MS ? "PASS" : "MISS"}: p95 ${p95.toFixed(2)} ms against the target of ${TARGET_MS} ms (p50 ${p50.toFixed(2)} ms)`);
+  console.log(
+    `${p95 < TARGET_MS ? "PASS" : "MISS"}: p95 ${p95.toFixed(2)} ms against the target of ${TARGET_MS} ms (p50 ${p50.toFixed(2)} ms)`,
+  );
   // Most of the time beyond JSON.parse is young-generation garbage collection copying the freshly parsed report;
   // the other heap setting shows how much.
   const otherArgs = tuned ? [] : [TUNED_FLAG];
   console.log(`for comparison, with ${tuned ? "default heap settings" : `node ${TUNED_FLAG}`}:`);
-  const other = spawnSync(process.execPath, [...otherArgs, fileURLToPath(import.meta.url), "--comparison-child"], { encoding: "utf8" });
+  const other = spawnSync(process.execPath, [...otherArgs, fileURLToPath(import.meta.url), "--comparison-child"], {
+    encoding: "utf8",
+  });
   process.stdout.write(other.status === 0 ? other.stdout : `  (could not run: ${other.stderr.trim()})\n`);
 }
 if (last?.tally.findings !== FINDINGS) {

@@ -35,9 +35,15 @@ import { sweepRegistry } from "../src/sweep/sweep-registry.js";
 const caDir = resolve(import.meta.dirname, "../../.local/bench/tls");
 const MANIFESTS_PER_REPOSITORY = 10;
 const SIZES = (process.env.BENCH_SWEEP_SIZES ?? "1000,10000").split(",").map(Number);
-const BUDGET_SIZES = new Set((process.env.BENCH_SWEEP_BUDGET_SIZES ?? SIZES.join(",")).split(",").filter(Boolean).map(Number));
+const BUDGET_SIZES = new Set(
+  (process.env.BENCH_SWEEP_BUDGET_SIZES ?? SIZES.join(",")).split(",").filter(Boolean).map(Number),
+);
 const RSS_TARGET_MB = 256;
-const BENCH_IDENTITY = { clientId: "5ee9a000-0000-4000-8000-000000000001", objectId: "5ee9b000-0000-4000-8000-000000000001", displayName: "sweep-bench" };
+const BENCH_IDENTITY = {
+  clientId: "5ee9a000-0000-4000-8000-000000000001",
+  objectId: "5ee9b000-0000-4000-8000-000000000001",
+  displayName: "sweep-bench",
+};
 
 interface ChildInfo {
   loginServer: string;
@@ -55,14 +61,25 @@ async function emulatorChild(repositories: number, identity: { jwksUri: string; 
     dataDir,
     caDir,
     identity,
-    principals: [{ id: BENCH_IDENTITY.objectId, displayName: BENCH_IDENTITY.displayName, roles: ["AcrQuarantineReader", "AcrQuarantineWriter", "Reader"] }],
+    principals: [
+      {
+        id: BENCH_IDENTITY.objectId,
+        displayName: BENCH_IDENTITY.displayName,
+        roles: ["AcrQuarantineReader", "AcrQuarantineWriter", "Reader"],
+      },
+    ],
     settings: { quarantinePolicy: "enabled" },
   });
   const seedStarted = performance.now();
   const seeded = await fetch(`${acr.adminUrl}/seed`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ repositories, manifestsPerRepository: MANIFESTS_PER_REPOSITORY, prefix: "bench", quarantineState: "Quarantined" }),
+    body: JSON.stringify({
+      repositories,
+      manifestsPerRepository: MANIFESTS_PER_REPOSITORY,
+      prefix: "bench",
+      quarantineState: "Quarantined",
+    }),
   });
   if (!seeded.ok) throw new Error(`seeding failed: ${seeded.status} ${await seeded.text()}`);
   const info: ChildInfo = {
@@ -83,14 +100,24 @@ async function emulatorChild(repositories: number, identity: { jwksUri: string; 
   process.stdin.once("end", () => void stop());
 }
 
-async function startChild(repositories: number, identity: IdentityServer): Promise<{ child: ChildProcess; info: ChildInfo }> {
-  const args = [fileURLToPath(import.meta.url), "--emulator-child", String(repositories), identity.jwksUri, identity.issuer];
+async function startChild(
+  repositories: number,
+  identity: IdentityServer,
+): Promise<{ child: ChildProcess; info: ChildInfo }> {
+  const args = [
+    fileURLToPath(import.meta.url),
+    "--emulator-child",
+    String(repositories),
+    identity.jwksUri,
+    identity.issuer,
+  ];
   const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! });
   const info = await new Promise<ChildInfo>((resolveInfo, reject) => {
     child.once("exit", (code) => reject(new Error(`the emulator child exited (${code}) before it was ready`)));
     lines.on("line", (line) => {
-      if (line.startsWith("EMULATOR_READY ")) resolveInfo(JSON.parse(line.slice("EMULATOR_READY ".length)) as ChildInfo);
+      if (line.startsWith("EMULATOR_READY "))
+        resolveInfo(JSON.parse(line.slice("EMULATOR_READY ".length)) as ChildInfo);
     });
   });
   return { child, info };
@@ -112,7 +139,16 @@ class CountingPipelines implements PipelineDirectory {
   async find(image: ImageKey): Promise<PipelineView | undefined> {
     this.lookups += 1;
     const id = pipelineInstanceId(image);
-    return this.started.has(id) ? { instanceId: id, runtimeStatus: "Running", createdTime: new Date().toISOString(), stage: "scanning", updatedAt: undefined, outcome: undefined } : undefined;
+    return this.started.has(id)
+      ? {
+          instanceId: id,
+          runtimeStatus: "Running",
+          createdTime: new Date().toISOString(),
+          stage: "scanning",
+          updatedAt: undefined,
+          outcome: undefined,
+        }
+      : undefined;
   }
 
   async start(image: ImageKey): Promise<StartOutcome> {
@@ -135,7 +171,11 @@ interface Measured {
 }
 
 async function admin(info: ChildInfo, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${info.adminUrl}${path}`, { method, headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${info.adminUrl}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`admin ${method} ${path} → ${response.status}: ${text}`);
   return text ? (JSON.parse(text) as unknown) : undefined;
@@ -144,7 +184,12 @@ async function admin(info: ChildInfo, method: string, path: string, body?: unkno
 async function measure(info: ChildInfo, azurite: RunningAzurite, budgeted: boolean): Promise<Measured> {
   // At the budget the emulator enforces Premium's limits (a 429 would show the sweep ate into production's share);
   // unthrottled, neither side limits, which shows the sweep's own cost.
-  await admin(info, "PUT", "/throttling", budgeted ? { readOpsPerMinute: 10_000, writeOpsPerMinute: 2_000, burstSeconds: 60 } : null);
+  await admin(
+    info,
+    "PUT",
+    "/throttling",
+    budgeted ? { readOpsPerMinute: 10_000, writeOpsPerMinute: 2_000, burstSeconds: 60 } : null,
+  );
   await admin(info, "DELETE", "/stats");
   const environment = sweepEnvironment({
     GATE_REGISTRIES: info.loginServer,
@@ -173,7 +218,14 @@ async function measure(info: ChildInfo, azurite: RunningAzurite, budgeted: boole
   peak = Math.max(peak, process.memoryUsage().rss);
   const stats = (await admin(info, "GET", "/stats")) as Record<string, number>;
   if (report.outcome !== "complete") throw new Error(`the sweep did not complete: ${summaryLine(report)}`);
-  return { report, wallMs, peakRssMb: peak / 2 ** 20, peakHeapMb: peakHeap / 2 ** 20, starts: pipelines.started.size, throttled: stats.throttled ?? 0 };
+  return {
+    report,
+    wallMs,
+    peakRssMb: peak / 2 ** 20,
+    peakHeapMb: peakHeap / 2 ** 20,
+    starts: pipelines.started.size,
+    throttled: stats.throttled ?? 0,
+  };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -196,7 +248,15 @@ async function main(): Promise<void> {
   const azurite = await startAzurite({ location: azuriteDir });
   // One identity endpoint for every emulator: the credential caches its token for the process's lifetime.
   const identity = await startIdentityServer({ config: { userAssigned: [BENCH_IDENTITY] } });
-  for (const name of ["IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"]) delete process.env[name];
+  for (const name of [
+    "IDENTITY_SERVER_THUMBPRINT",
+    "IMDS_ENDPOINT",
+    "MSI_ENDPOINT",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_TENANT_ID",
+  ])
+    delete process.env[name];
   Object.assign(process.env, identity.environment());
   const results = new Map<number, { unthrottled: Measured; budgeted?: Measured }>();
   try {
@@ -222,22 +282,31 @@ async function main(): Promise<void> {
   const small = results.get(Math.min(...SIZES));
   const large = results.get(Math.max(...SIZES));
   const peak = Math.max(...[...results.values()].flatMap((r) => [r.unthrottled.peakRssMb, r.budgeted?.peakRssMb ?? 0]));
-  console.log(`\npeak RSS over all runs: ${peak.toFixed(0)} MB (target < ${RSS_TARGET_MB} MB) → ${peak < RSS_TARGET_MB ? "PASS" : "MISS"}`);
+  console.log(
+    `\npeak RSS over all runs: ${peak.toFixed(0)} MB (target < ${RSS_TARGET_MB} MB) → ${peak < RSS_TARGET_MB ? "PASS" : "MISS"}`,
+  );
   if (small && large && small !== large) {
     const reqRatio = large.unthrottled.report.requests.total / small.unthrottled.report.requests.total;
     const readRatio = large.unthrottled.report.requests.readOps / small.unthrottled.report.requests.readOps;
     const wallRatio = large.unthrottled.wallMs / small.unthrottled.wallMs;
     const sizeRatio = Math.max(...SIZES) / Math.min(...SIZES);
-    console.log(`cost ratio ${Math.max(...SIZES)}/${Math.min(...SIZES)} (target ≈ ${sizeRatio}): data-plane reads ${readRatio.toFixed(2)}, all requests ${reqRatio.toFixed(2)}, unthrottled wall time ${wallRatio.toFixed(2)}`);
-    if (small.budgeted && large.budgeted) console.log(`                          wall time at budget ${(large.budgeted.wallMs / small.budgeted.wallMs).toFixed(2)}`);
+    console.log(
+      `cost ratio ${Math.max(...SIZES)}/${Math.min(...SIZES)} (target ≈ ${sizeRatio}): data-plane reads ${readRatio.toFixed(2)}, all requests ${reqRatio.toFixed(2)}, unthrottled wall time ${wallRatio.toFixed(2)}`,
+    );
+    if (small.budgeted && large.budgeted)
+      console.log(
+        `                          wall time at budget ${(large.budgeted.wallMs / small.budgeted.wallMs).toFixed(2)}`,
+      );
   }
 }
 
 if (process.argv[2] === "--emulator-child") {
-  emulatorChild(Number(process.argv[3]), { jwksUri: process.argv[4]!, issuer: process.argv[5]! }).catch((error: Error) => {
-    console.error(`emulator child failed: ${error.stack ?? error.message}`);
-    process.exit(2);
-  });
+  emulatorChild(Number(process.argv[3]), { jwksUri: process.argv[4]!, issuer: process.argv[5]! }).catch(
+    (error: Error) => {
+      console.error(`emulator child failed: ${error.stack ?? error.message}`);
+      process.exit(2);
+    },
+  );
 } else {
   main().catch((error: Error) => {
     console.error(`bench:sweep failed: ${error.stack ?? error.message}`);

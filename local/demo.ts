@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalStack, type LocalStack } from "./stack/compose.js";
 import { personToken, registryCredentials } from "./stack/credentials.js";
-import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, DEVELOPER_IDENTITY, STACK_PEOPLE } from "./stack/defaults.js";
+import {
+  APP_IDENTITY,
+  CONSUMER_IDENTITY,
+  DEMO_CREDENTIALS,
+  DEVELOPER_IDENTITY,
+  STACK_PEOPLE,
+} from "./stack/defaults.js";
 import { buildOciImage } from "./tools/oci-image.js";
 import { projectRoot } from "./stack/paths.js";
 import { ensureLocalCaTrusted } from "./stack/trust.js";
@@ -19,7 +25,13 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "aqg-demo-"));
   const say = (line: string) => console.log(`\n▶ ${line}`);
   say("starting the local stack (identity, ACR emulator + docker-registry, Azurite, scanner, the app)…");
-  const stack = await startLocalStack({ stateDir: join(work, "state"), caDir, identities: [APP_IDENTITY, DEVELOPER_IDENTITY, CONSUMER_IDENTITY], users: STACK_PEOPLE, logSinks: [] });
+  const stack = await startLocalStack({
+    stateDir: join(work, "state"),
+    caDir,
+    identities: [APP_IDENTITY, DEVELOPER_IDENTITY, CONSUMER_IDENTITY],
+    users: STACK_PEOPLE,
+    logSinks: [],
+  });
   try {
     await scenario(stack, work, say);
   } finally {
@@ -31,9 +43,16 @@ async function main(): Promise<void> {
 async function scenario(stack: LocalStack, work: string, say: (line: string) => void): Promise<void> {
   const { acr, devhost, identity } = stack;
   const pushAccess = { certDir: acr.certDir, creds: `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}` };
-  const pullAccess = { certDir: acr.certDir, creds: await registryCredentials(stack.identity, acr, CONSUMER_IDENTITY.clientId) };
+  const pullAccess = {
+    certDir: acr.certDir,
+    creds: await registryCredentials(stack.identity, acr, CONSUMER_IDENTITY.clientId),
+  };
   const status = async (reference: string) =>
-    (await (await fetch(`${devhost.url}/api/images/status?image=${encodeURIComponent(reference)}`, { headers: { "x-functions-key": devhost.keys.functionKey } })).json()) as Record<string, unknown>;
+    (await (
+      await fetch(`${devhost.url}/api/images/status?image=${encodeURIComponent(reference)}`, {
+        headers: { "x-functions-key": devhost.keys.functionKey },
+      })
+    ).json()) as Record<string, unknown>;
   const waitFor = async (reference: string, done: (s: Record<string, unknown>) => boolean) => {
     for (let i = 0; i < 300; i++) {
       const s = await status(reference);
@@ -42,7 +61,8 @@ async function scenario(stack: LocalStack, work: string, say: (line: string) => 
     }
     throw new Error(`gave up waiting for ${reference}`);
   };
-  const finished = (s: Record<string, unknown>) => ["Completed", "Failed", "Terminated"].includes(String(s.runtimeStatus));
+  const finished = (s: Record<string, unknown>) =>
+    ["Completed", "Failed", "Terminated"].includes(String(s.runtimeStatus));
 
   for (const repository of ["demo/clean-app", "demo/risky-app", "demo/vulnerable-app"]) {
     const image = await buildOciImage(join(work, repository.replace("/", "-")));
@@ -51,7 +71,9 @@ async function scenario(stack: LocalStack, work: string, say: (line: string) => 
     const reference = `${acr.loginServer}/${repository}@${image.manifestDigest}`;
     say(`pushed ${repository}:v1 (${image.manifestDigest.slice(0, 19)}…) — ACR quarantines it and calls the gate`);
     const blocked = await inspectRaw(`${acr.loginServer}/${repository}:v1`, pullAccess);
-    console.log(`  pull right after push: ${blocked.code === 0 ? "allowed (too late to see it blocked)" : "blocked — " + (/manifest unknown/.exec(blocked.stderr)?.[0] ?? "denied")}`);
+    console.log(
+      `  pull right after push: ${blocked.code === 0 ? "allowed (too late to see it blocked)" : "blocked — " + (/manifest unknown/.exec(blocked.stderr)?.[0] ?? "denied")}`,
+    );
     let state = await waitFor(reference, (s) => finished(s) || s.stage === "awaiting-approval");
     const verdict = state.verdict as { decision: string; platforms: Array<{ reasons: string[] }> } | undefined;
     console.log(`  verdict: ${verdict?.decision} ${verdict?.platforms[0]?.reasons.slice(0, 1).join("") ?? ""}`);

@@ -2,7 +2,14 @@ import { join } from "node:path";
 import { startLocalStack } from "./stack/compose.js";
 import { projectRoot } from "./stack/paths.js";
 import { ensureLocalCaTrusted } from "./stack/trust.js";
-import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, DEVELOPER_IDENTITY, STACK_PEOPLE, STACK_PORTS } from "./stack/defaults.js";
+import {
+  APP_IDENTITY,
+  CONSUMER_IDENTITY,
+  DEMO_CREDENTIALS,
+  DEVELOPER_IDENTITY,
+  STACK_PEOPLE,
+  STACK_PORTS,
+} from "./stack/defaults.js";
 
 /**
  * `npm start`: the whole product on one machine with embedded defaults and no Azure — identity endpoint, ACR emulator
@@ -20,7 +27,13 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     stateDir,
     caDir,
-    ports: { identity: port(STACK_PORTS.identity), acr: port(STACK_PORTS.acr), acrAdmin: port(STACK_PORTS.acrAdmin), devhost: port(STACK_PORTS.devhost), scanner: port(STACK_PORTS.scanner) },
+    ports: {
+      identity: port(STACK_PORTS.identity),
+      acr: port(STACK_PORTS.acr),
+      acrAdmin: port(STACK_PORTS.acrAdmin),
+      devhost: port(STACK_PORTS.devhost),
+      scanner: port(STACK_PORTS.scanner),
+    },
     identities: [APP_IDENTITY, DEVELOPER_IDENTITY, CONSUMER_IDENTITY],
     users: STACK_PEOPLE,
   });

@@ -156,7 +156,8 @@ class Reader {
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: T): T {
     const value = this.required(name, fallback);
-    if (value !== "" && !(allowed as readonly string[]).includes(value)) this.problems.push(`${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+    if (value !== "" && !(allowed as readonly string[]).includes(value))
+      this.problems.push(`${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
     return value as T;
   }
 
@@ -168,7 +169,8 @@ class Reader {
 
   optionalGuid(name: string): string | undefined {
     const value = this.raw(name);
-    if (value !== undefined && !GUID.test(value)) this.problems.push(`${name} must be a GUID, got ${JSON.stringify(value)}`);
+    if (value !== undefined && !GUID.test(value))
+      this.problems.push(`${name} must be a GUID, got ${JSON.stringify(value)}`);
     return value;
   }
 
@@ -181,7 +183,9 @@ class Reader {
       if (url.username || url.password) throw new Error("credentials");
       return url;
     } catch {
-      this.problems.push(`${name} must be an absolute ${schemes.join(" or ")} URL without credentials, got ${JSON.stringify(value.slice(0, 200))}`);
+      this.problems.push(
+        `${name} must be an absolute ${schemes.join(" or ")} URL without credentials, got ${JSON.stringify(value.slice(0, 200))}`,
+      );
       return undefined;
     }
   }
@@ -191,8 +195,10 @@ class Reader {
     const iso = this.required(name, fallback);
     const parsed = Duration.fromISO(iso);
     const units = parsed.isValid ? parsed.toObject() : {};
-    if (!parsed.isValid) this.problems.push(`${name} must be an ISO 8601 duration such as PT30M or P3D, got ${JSON.stringify(iso)}`);
-    else if (units.years !== undefined || units.months !== undefined) this.problems.push(`${name} must not use years or months (their length varies); use days or weeks, got ${iso}`);
+    if (!parsed.isValid)
+      this.problems.push(`${name} must be an ISO 8601 duration such as PT30M or P3D, got ${JSON.stringify(iso)}`);
+    else if (units.years !== undefined || units.months !== undefined)
+      this.problems.push(`${name} must not use years or months (their length varies); use days or weeks, got ${iso}`);
     else if (!(parsed.as("milliseconds") > 0)) this.problems.push(`${name} must be longer than zero, got ${iso}`);
     return { iso, ms: parsed.isValid ? parsed.as("milliseconds") : Number.NaN };
   }
@@ -207,14 +213,20 @@ export function registryConfig(env: Env = process.env): RegistryConfig {
   const r = new Reader(env);
   const list = r.required("GATE_REGISTRIES");
   const allowedRegistries: LoginServer[] = [];
-  for (const entry of list.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of list
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     try {
       allowedRegistries.push(loginServer(entry));
     } catch {
-      r.problems.push(`GATE_REGISTRIES: ${JSON.stringify(entry.slice(0, 100))} is not a login server name (e.g. myregistry.azurecr.io, no scheme or path)`);
+      r.problems.push(
+        `GATE_REGISTRIES: ${JSON.stringify(entry.slice(0, 100))} is not a login server name (e.g. myregistry.azurecr.io, no scheme or path)`,
+      );
     }
   }
-  if (list !== "" && allowedRegistries.length === 0 && r.problems.length === 0) r.problems.push("GATE_REGISTRIES names no registry");
+  if (list !== "" && allowedRegistries.length === 0 && r.problems.length === 0)
+    r.problems.push("GATE_REGISTRIES names no registry");
   const audience = r.required("ACR_TOKEN_AUDIENCE", DEFAULTS.ACR_TOKEN_AUDIENCE);
   r.url("ACR_TOKEN_AUDIENCE", ["https"], audience);
   return r.done({
@@ -227,7 +239,12 @@ export function registryConfig(env: Env = process.env): RegistryConfig {
 export function gateConfig(env: Env = process.env): GateConfig {
   const r = new Reader(env);
   const mode = r.oneOf("GATE_MODE", ["enforce", "shadow"] as const, DEFAULTS.GATE_MODE);
-  const taskHub = r.matching("DURABLE_TASK_HUB", /^[A-Za-z][A-Za-z0-9]{2,44}$/, "must be 3-45 letters and digits, starting with a letter", DEFAULTS.DURABLE_TASK_HUB);
+  const taskHub = r.matching(
+    "DURABLE_TASK_HUB",
+    /^[A-Za-z][A-Za-z0-9]{2,44}$/,
+    "must be 3-45 letters and digits, starting with a letter",
+    DEFAULTS.DURABLE_TASK_HUB,
+  );
   return r.done({ mode, taskHub });
 }
 
@@ -240,7 +257,12 @@ export function scannerConfig(env: Env = process.env): ScannerConfig {
     return r.done({ kind, harborUrl: harborUrl as URL, deadline });
   }
   // Azure Storage queue names: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.
-  const queueName = r.matching("SCAN_QUEUE_NAME", /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/, "must be a storage queue name (3-63 lowercase letters, digits, single hyphens)", DEFAULTS.SCAN_QUEUE_NAME);
+  const queueName = r.matching(
+    "SCAN_QUEUE_NAME",
+    /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/,
+    "must be a storage queue name (3-63 lowercase letters, digits, single hyphens)",
+    DEFAULTS.SCAN_QUEUE_NAME,
+  );
   return r.done({ kind, queueName, deadline });
 }
 
@@ -249,12 +271,22 @@ export function approvalConfig(env: Env = process.env): ApprovalConfig {
   const deadline = r.duration("APPROVAL_DEADLINE", DEFAULTS.APPROVAL_DEADLINE);
   const tenantId = r.optionalGuid("APPROVER_TENANT_ID");
   const audience = r.raw("APPROVER_AUDIENCE");
-  if (audience !== undefined && /\s/.test(audience)) r.problems.push("APPROVER_AUDIENCE must be an application ID URI or client ID without spaces");
+  if (audience !== undefined && /\s/.test(audience))
+    r.problems.push("APPROVER_AUDIENCE must be an application ID URI or client ID without spaces");
   const explicitIssuer = r.url("APPROVER_ISSUER", ["https", "http"], r.raw("APPROVER_ISSUER"));
-  const issuer = explicitIssuer?.toString().replace(/\/$/, "") ?? (tenantId ? `https://login.microsoftonline.com/${tenantId}/v2.0` : undefined);
+  const issuer =
+    explicitIssuer?.toString().replace(/\/$/, "") ??
+    (tenantId ? `https://login.microsoftonline.com/${tenantId}/v2.0` : undefined);
   const onTimeout = r.raw("APPROVAL_TIMEOUT_OUTCOME", "Failed");
-  if (onTimeout !== "Failed" && onTimeout !== "stay-quarantined") r.problems.push(`APPROVAL_TIMEOUT_OUTCOME must be Failed or stay-quarantined, got "${onTimeout}"`);
-  return r.done({ deadline, tenantId, audience, issuer, onTimeout: onTimeout === "stay-quarantined" ? "stay-quarantined" : "Failed" });
+  if (onTimeout !== "Failed" && onTimeout !== "stay-quarantined")
+    r.problems.push(`APPROVAL_TIMEOUT_OUTCOME must be Failed or stay-quarantined, got "${onTimeout}"`);
+  return r.done({
+    deadline,
+    tenantId,
+    audience,
+    issuer,
+    onTimeout: onTimeout === "stay-quarantined" ? "stay-quarantined" : "Failed",
+  });
 }
 
 export function policyConfig(env: Env = process.env): PolicyConfig {
@@ -277,42 +309,77 @@ export function sweepConfig(env: Env = process.env): SweepConfig {
   const r = new Reader(env);
   const schedule = r.required("SWEEP_SCHEDULE", DEFAULTS.SWEEP_SCHEDULE);
   if (schedule.split(/\s+/).length !== 6) {
-    r.problems.push(`SWEEP_SCHEDULE must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week}), got ${JSON.stringify(schedule)}`);
+    r.problems.push(
+      `SWEEP_SCHEDULE must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week}), got ${JSON.stringify(schedule)}`,
+    );
   } else {
     try {
       CronExpressionParser.parse(schedule);
     } catch (error) {
-      r.problems.push(`SWEEP_SCHEDULE ${JSON.stringify(schedule)} is not a valid NCRONTAB expression: ${(error as Error).message}`);
+      r.problems.push(
+        `SWEEP_SCHEDULE ${JSON.stringify(schedule)} is not a valid NCRONTAB expression: ${(error as Error).message}`,
+      );
     }
   }
   const staleAfter = r.duration("STALE_AFTER", DEFAULTS.STALE_AFTER);
   const maxQuarantineAge = r.duration("MAX_QUARANTINE_AGE", DEFAULTS.MAX_QUARANTINE_AGE);
-  if (staleAfter.ms > maxQuarantineAge.ms) r.problems.push(`STALE_AFTER (${staleAfter.iso}) must not be longer than MAX_QUARANTINE_AGE (${maxQuarantineAge.iso})`);
-  const budget = r.matching("SWEEP_READ_BUDGET_PERCENT", /^\d{1,3}$/, "must be a whole number from 1 to 100", DEFAULTS.SWEEP_READ_BUDGET_PERCENT);
+  if (staleAfter.ms > maxQuarantineAge.ms)
+    r.problems.push(
+      `STALE_AFTER (${staleAfter.iso}) must not be longer than MAX_QUARANTINE_AGE (${maxQuarantineAge.iso})`,
+    );
+  const budget = r.matching(
+    "SWEEP_READ_BUDGET_PERCENT",
+    /^\d{1,3}$/,
+    "must be a whole number from 1 to 100",
+    DEFAULTS.SWEEP_READ_BUDGET_PERCENT,
+  );
   const readBudgetPercent = Number(budget);
-  if (/^\d{1,3}$/.test(budget) && (readBudgetPercent < 1 || readBudgetPercent > 100)) r.problems.push(`SWEEP_READ_BUDGET_PERCENT must be from 1 to 100, got ${budget}`);
+  if (/^\d{1,3}$/.test(budget) && (readBudgetPercent < 1 || readBudgetPercent > 100))
+    r.problems.push(`SWEEP_READ_BUDGET_PERCENT must be from 1 to 100, got ${budget}`);
   return r.done({ schedule, staleAfter, maxQuarantineAge, readBudgetPercent });
 }
 
 /** /subscriptions/{guid}/resourceGroups/{name}/providers/Microsoft.ContainerRegistry/registries/{name}, case-insensitive like ARM. */
-export const REGISTRY_RESOURCE_ID = /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.ContainerRegistry\/registries\/[a-z0-9]{5,50}$/i;
+export const REGISTRY_RESOURCE_ID =
+  /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.ContainerRegistry\/registries\/[a-z0-9]{5,50}$/i;
 
 export function complianceConfig(env: Env = process.env): ComplianceConfig {
   const r = new Reader(env);
   const expire = r.oneOf("EXPIRE_IN_QUARANTINE", ["true", "false"] as const, DEFAULTS.EXPIRE_IN_QUARANTINE);
-  const readOps = r.matching("SWEEP_REGISTRY_READ_OPS", /^[1-9]\d{0,6}$/, "must be a whole number of ReadOps per minute (1-9999999)", DEFAULTS.SWEEP_REGISTRY_READ_OPS);
-  const concurrency = r.matching("SWEEP_CONCURRENCY", /^([1-9]|[12]\d|3[0-2])$/, "must be a whole number from 1 to 32", DEFAULTS.SWEEP_CONCURRENCY);
+  const readOps = r.matching(
+    "SWEEP_REGISTRY_READ_OPS",
+    /^[1-9]\d{0,6}$/,
+    "must be a whole number of ReadOps per minute (1-9999999)",
+    DEFAULTS.SWEEP_REGISTRY_READ_OPS,
+  );
+  const concurrency = r.matching(
+    "SWEEP_CONCURRENCY",
+    /^([1-9]|[12]\d|3[0-2])$/,
+    "must be a whole number from 1 to 32",
+    DEFAULTS.SWEEP_CONCURRENCY,
+  );
   const armEndpoint = r.required("ARM_ENDPOINT", DEFAULTS.ARM_ENDPOINT);
   r.url("ARM_ENDPOINT", ["https"], armEndpoint);
   const armAudience = r.required("ARM_AUDIENCE", DEFAULTS.ARM_AUDIENCE);
   r.url("ARM_AUDIENCE", ["https"], armAudience);
-  const ids = (r.raw("GATE_REGISTRY_RESOURCE_IDS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const ids = (r.raw("GATE_REGISTRY_RESOURCE_IDS") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const id of ids) {
-    if (!REGISTRY_RESOURCE_ID.test(id)) r.problems.push(`GATE_REGISTRY_RESOURCE_IDS: ${JSON.stringify(id.slice(0, 300))} is not a container registry resource id (/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>)`);
+    if (!REGISTRY_RESOURCE_ID.test(id))
+      r.problems.push(
+        `GATE_REGISTRY_RESOURCE_IDS: ${JSON.stringify(id.slice(0, 300))} is not a container registry resource id (/subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>)`,
+      );
   }
-  const registries = (r.raw("GATE_REGISTRIES") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const registries = (r.raw("GATE_REGISTRIES") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (ids.length > 0 && ids.length !== registries.length) {
-    r.problems.push(`GATE_REGISTRY_RESOURCE_IDS names ${ids.length} registries but GATE_REGISTRIES names ${registries.length}; give one resource id per registry, in the same order`);
+    r.problems.push(
+      `GATE_REGISTRY_RESOURCE_IDS names ${ids.length} registries but GATE_REGISTRIES names ${registries.length}; give one resource id per registry, in the same order`,
+    );
   }
   return r.done({
     expireInQuarantine: expire === "true",
@@ -326,8 +393,18 @@ export function complianceConfig(env: Env = process.env): ComplianceConfig {
 
 export function storageConfig(env: Env = process.env): StorageConfig {
   const r = new Reader(env);
-  const auditTable = r.matching("AUDIT_TABLE", /^[A-Za-z][A-Za-z0-9]{2,62}$/, "must be a table name (3-63 letters and digits, starting with a letter)", DEFAULTS.AUDIT_TABLE);
-  const reportContainer = r.matching("REPORT_CONTAINER", /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/, "must be a blob container name (3-63 lowercase letters, digits, single hyphens)", DEFAULTS.REPORT_CONTAINER);
+  const auditTable = r.matching(
+    "AUDIT_TABLE",
+    /^[A-Za-z][A-Za-z0-9]{2,62}$/,
+    "must be a table name (3-63 letters and digits, starting with a letter)",
+    DEFAULTS.AUDIT_TABLE,
+  );
+  const reportContainer = r.matching(
+    "REPORT_CONTAINER",
+    /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/,
+    "must be a blob container name (3-63 lowercase letters, digits, single hyphens)",
+    DEFAULTS.REPORT_CONTAINER,
+  );
   return r.done({ auditTable, reportContainer });
 }
 

@@ -1,5 +1,10 @@
 /** Calls the emulator's admin API (JSON in, JSON out); a non-2xx answer is an error naming the call and the answer. */
-export async function callEmulatorAdmin(adminUrl: string, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function callEmulatorAdmin(
+  adminUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   const response = await fetch(`${adminUrl}${path}`, {
     method,
     headers: body === undefined ? {} : { "Content-Type": "application/json" },

@@ -3,7 +3,13 @@ import { HttpError } from "../http/errors.js";
 import { sendJson } from "../http/respond.js";
 
 /** ACR's error envelope: {"errors":[{"code","message","detail"}]} (acr-protocol.md §2.8). */
-export function acrError(status: number, code: string, message: string, detail: unknown = {}, headers: Record<string, string> = {}): HttpError {
+export function acrError(
+  status: number,
+  code: string,
+  message: string,
+  detail: unknown = {},
+  headers: Record<string, string> = {},
+): HttpError {
   return new HttpError(status, code, message, detail, headers);
 }
 

@@ -1,8 +1,14 @@
 import type { ManifestReference } from "./model.js";
 import { backendRequest, readAll } from "./proxy.js";
 
-const INDEX_TYPES = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
-const CONFIG_TYPES = new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]);
+const INDEX_TYPES = new Set([
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+]);
+const CONFIG_TYPES = new Set([
+  "application/vnd.oci.image.config.v1+json",
+  "application/vnd.docker.container.image.v1+json",
+]);
 
 export interface ManifestFacts {
   mediaType: string;
@@ -23,7 +29,12 @@ interface RawManifest {
  * config blob, fetched from the backend). docker-registry already validated the manifest, so parse failures here
  * only mean fewer attributes, never a rejected push.
  */
-export async function inspectManifest(backendUrl: string, repository: string, body: Buffer, contentType: string | undefined): Promise<ManifestFacts> {
+export async function inspectManifest(
+  backendUrl: string,
+  repository: string,
+  body: Buffer,
+  contentType: string | undefined,
+): Promise<ManifestFacts> {
   let raw: RawManifest = {};
   try {
     raw = JSON.parse(body.toString("utf8")) as RawManifest;
@@ -33,7 +44,9 @@ export async function inspectManifest(backendUrl: string, repository: string, bo
   const mediaType = raw.mediaType ?? contentType ?? "application/vnd.oci.image.manifest.v1+json";
   if (INDEX_TYPES.has(mediaType)) {
     const references = (raw.manifests ?? [])
-      .filter((m): m is { digest: string; platform?: { architecture?: string; os?: string } } => typeof m.digest === "string")
+      .filter(
+        (m): m is { digest: string; platform?: { architecture?: string; os?: string } } => typeof m.digest === "string",
+      )
       .map((m) => ({ digest: m.digest, architecture: m.platform?.architecture, os: m.platform?.os }));
     return { mediaType, references };
   }

@@ -76,4 +76,8 @@ export interface RegistrySettings {
 }
 
 /** ACR's Premium SKU limits (acr-protocol.md §5.1). */
-export const PREMIUM_THROTTLING: ThrottleSettings = { readOpsPerMinute: 10_000, writeOpsPerMinute: 2_000, burstSeconds: 60 };
+export const PREMIUM_THROTTLING: ThrottleSettings = {
+  readOpsPerMinute: 10_000,
+  writeOpsPerMinute: 2_000,
+  burstSeconds: 60,
+};

@@ -20,5 +20,8 @@ export function quarantineDetailsProblems(value: unknown): string[] {
     return [`quarantineDetails is not valid JSON: ${(error as Error).message}`];
   }
   if (validate(parsed)) return [];
-  return (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `quarantineDetails${e.instancePath} ${e.message ?? "is invalid"}`);
+  return (validate.errors ?? []).map(
+    (e: { instancePath: string; message?: string }) =>
+      `quarantineDetails${e.instancePath} ${e.message ?? "is invalid"}`,
+  );
 }

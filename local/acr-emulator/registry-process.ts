@@ -17,7 +17,9 @@ async function freePort(): Promise<number> {
     probe.once("error", reject);
     probe.listen(0, "127.0.0.1", () => {
       const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      probe.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -55,7 +57,9 @@ export async function startBackendRegistry(
       "http:",
       `  addr: 127.0.0.1:${port}`,
       "  relativeurls: true",
-      ...(tls ? ["  tls:", `    certificate: ${JSON.stringify(tls.certPath)}`, `    key: ${JSON.stringify(tls.keyPath)}`] : []),
+      ...(tls
+        ? ["  tls:", `    certificate: ${JSON.stringify(tls.certPath)}`, `    key: ${JSON.stringify(tls.keyPath)}`]
+        : []),
       `  secret: ${randomBytes(16).toString("hex")}`,
       "health:",
       "  storagedriver:",

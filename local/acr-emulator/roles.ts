@@ -3,7 +3,15 @@
  * silent the choice is written down in docs/local-stack.md; the quarantine roles include metadata read because a scanner
  * or a gate that may "pull or get quarantined images" must be able to find them (catalog, manifest list).
  */
-export const ROLE_NAMES = ["AcrPull", "AcrPush", "AcrDelete", "AcrQuarantineReader", "AcrQuarantineWriter", "Owner", "Reader"] as const;
+export const ROLE_NAMES = [
+  "AcrPull",
+  "AcrPush",
+  "AcrDelete",
+  "AcrQuarantineReader",
+  "AcrQuarantineWriter",
+  "Owner",
+  "Reader",
+] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
 
 export type Capability =

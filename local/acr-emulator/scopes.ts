@@ -20,7 +20,10 @@ export function parseScopes(values: readonly string[]): AccessEntry[] | { error:
     if (first <= 0 || last === first) return { error: `scope "${raw}" is not type:name:actions` };
     const type = raw.slice(0, first);
     const name = raw.slice(first + 1, last);
-    const actions = raw.slice(last + 1).split(",").filter(Boolean);
+    const actions = raw
+      .slice(last + 1)
+      .split(",")
+      .filter(Boolean);
     if (actions.length === 0) return { error: `scope "${raw}" names no action` };
     if (type === "registry") {
       if (name !== "catalog") return { error: `unknown registry scope "${raw}"` };
@@ -48,7 +51,9 @@ export function grantScopes(requested: readonly AccessEntry[], capabilities: Set
       : entry.actions;
     const allowed =
       entry.type === "registry"
-        ? capabilities.has("metadataRead") ? ["*"] : []
+        ? capabilities.has("metadataRead")
+          ? ["*"]
+          : []
         : expanded.filter((action) => mayGrantRepositoryAction(action, capabilities));
     granted.push({ type: entry.type, name: entry.name, actions: [...new Set(allowed)] });
   }
@@ -62,6 +67,9 @@ export function formatScope(entry: AccessEntry): string {
 /** Whether a token's access list allows `action` on the resource (wildcard repository grants included). */
 export function allows(access: readonly AccessEntry[], type: string, name: string, action: string): boolean {
   return access.some(
-    (entry) => entry.type === type && (entry.name === name || entry.name === "*") && (entry.actions.includes(action) || entry.actions.includes("*")),
+    (entry) =>
+      entry.type === type &&
+      (entry.name === name || entry.name === "*") &&
+      (entry.actions.includes(action) || entry.actions.includes("*")),
   );
 }

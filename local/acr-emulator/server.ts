@@ -107,7 +107,9 @@ export async function startAcrEmulator(options: AcrEmulatorOptions): Promise<Acr
   };
   const arm = registerArmRegistry(context, options.arm);
   ready.ctx = context;
-  const admin = await listen((req, res) => void serveAdmin(context, req, res, (s) => throttle.configure(s)), { port: options.adminPort });
+  const admin = await listen((req, res) => void serveAdmin(context, req, res, (s) => throttle.configure(s)), {
+    port: options.adminPort,
+  });
 
   return {
     loginServer,
@@ -132,7 +134,8 @@ async function serveAcr(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     // "//host/…" would be read as another origin by the URL parser; no ACR path starts that way.
     if (!raw.startsWith("/") || raw.startsWith("//")) throw acrError(400, "NAME_INVALID", "invalid request target");
     // Checked on the raw target: the URL parser would silently resolve "..", "%2e%2e" and "\\" into another path.
-    if (HOSTILE_PATH.test(raw.split("?")[0]!)) throw acrError(400, "NAME_INVALID", "invalid characters or segments in path");
+    if (HOSTILE_PATH.test(raw.split("?")[0]!))
+      throw acrError(400, "NAME_INVALID", "invalid characters or segments in path");
     const url = new URL(raw, ctx.baseUrl);
     ctx.stats.add("requests");
     const path = url.pathname;
@@ -157,7 +160,12 @@ async function serveAcr(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
   }
 }
 
-async function serveAdmin(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, onThrottling: (s: RegistrySettings["throttling"]) => void): Promise<void> {
+async function serveAdmin(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  onThrottling: (s: RegistrySettings["throttling"]) => void,
+): Promise<void> {
   try {
     await handleAdmin(ctx, req, res, new URL(req.url ?? "/", "http://127.0.0.1"), onThrottling);
   } catch (error) {

@@ -32,22 +32,42 @@ export class RegistryTokens {
   // A KeyObject, imported once: jose would otherwise import raw key bytes again on every sign and verify.
   private readonly key: KeyObject;
 
-  constructor(secret: Buffer, private readonly audience: string, private readonly lifetimes: () => TokenLifetimes) {
+  constructor(
+    secret: Buffer,
+    private readonly audience: string,
+    private readonly lifetimes: () => TokenLifetimes,
+  ) {
     this.key = createSecretKey(secret);
   }
 
   async issueRefresh(claims: RefreshClaims): Promise<string> {
-    return this.sign({ grant_type: "refresh_token", tenant: claims.tenant, permissions: { actions: ["*"], notActions: [] }, roles: [] }, claims.sub, this.lifetimes().refreshTokenSeconds);
+    return this.sign(
+      {
+        grant_type: "refresh_token",
+        tenant: claims.tenant,
+        permissions: { actions: ["*"], notActions: [] },
+        roles: [],
+      },
+      claims.sub,
+      this.lifetimes().refreshTokenSeconds,
+    );
   }
 
   async issueAccess(claims: AccessClaims): Promise<string> {
-    return this.sign({ grant_type: "access_token", access: claims.access, roles: [] }, claims.sub, this.lifetimes().accessTokenSeconds);
+    return this.sign(
+      { grant_type: "access_token", access: claims.access, roles: [] },
+      claims.sub,
+      this.lifetimes().accessTokenSeconds,
+    );
   }
 
   async verifyRefresh(token: string): Promise<TokenCheck<RefreshClaims>> {
     const checked = await this.verify(token, "refresh_token");
     if (!checked.ok) return checked;
-    return { ok: true, claims: { sub: String(checked.payload.sub), tenant: checked.payload.tenant as string | undefined } };
+    return {
+      ok: true,
+      claims: { sub: String(checked.payload.sub), tenant: checked.payload.tenant as string | undefined },
+    };
   }
 
   async verifyAccess(token: string): Promise<TokenCheck<AccessClaims>> {
@@ -71,9 +91,16 @@ export class RegistryTokens {
       .sign(this.key);
   }
 
-  private async verify(token: string, grantType: string): Promise<{ ok: true; payload: Record<string, unknown> } | { ok: false; reason: "expired" | "invalid" }> {
+  private async verify(
+    token: string,
+    grantType: string,
+  ): Promise<{ ok: true; payload: Record<string, unknown> } | { ok: false; reason: "expired" | "invalid" }> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ACR_ISSUER, audience: this.audience, algorithms: ["HS256"] });
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ACR_ISSUER,
+        audience: this.audience,
+        algorithms: ["HS256"],
+      });
       if (payload.grant_type !== grantType || typeof payload.sub !== "string") return { ok: false, reason: "invalid" };
       return { ok: true, payload };
     } catch (error) {

@@ -62,16 +62,29 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     "--silent",
     "--disableTelemetry",
     "--skipApiVersionCheck",
-    "--location", location,
-    "--blobHost", host, "--blobPort", String(options.blobPort ?? 0),
-    "--queueHost", host, "--queuePort", String(options.queuePort ?? 0),
-    "--tableHost", host, "--tablePort", String(options.tablePort ?? 0),
+    "--location",
+    location,
+    "--blobHost",
+    host,
+    "--blobPort",
+    String(options.blobPort ?? 0),
+    "--queueHost",
+    host,
+    "--queuePort",
+    String(options.queuePort ?? 0),
+    "--tableHost",
+    host,
+    "--tablePort",
+    String(options.tablePort ?? 0),
     ...(options.inMemory ? ["--inMemoryPersistence"] : []),
   ];
   // AZURITE_DB would move blob metadata to an external SQL database; this stack always uses local files.
   const env = { ...process.env };
   delete env.AZURITE_DB;
-  const child = spawn(process.execPath, ["-e", WRAPPER, script, ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"], env });
+  const child = spawn(process.execPath, ["-e", WRAPPER, script, ...args], {
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+    env,
+  });
   const ports = await waitForPorts(child, options.startTimeoutMs ?? 30_000, options.onOutput);
   const blobEndpoint = `http://${host}:${ports.blob}/${AZURITE_ACCOUNT_NAME}`;
   const queueEndpoint = `http://${host}:${ports.queue}/${AZURITE_ACCOUNT_NAME}`;

@@ -61,21 +61,30 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   const config: HostConfig = readHostConfig(options.hostJsonPath ?? join(appRoot, "host.json"));
   const logger = new HostLogger(parseLogLevel(config.logLevel), options.logSinks ?? [consoleSink]);
   const keys = resolveKeys();
-  const hostId = process.env.AzureFunctionsWebHost__hostid || `devhost-${createHash("sha256").update(appRoot).digest("hex").slice(0, 16)}`;
+  const hostId =
+    process.env.AzureFunctionsWebHost__hostid ||
+    `devhost-${createHash("sha256").update(appRoot).digest("hex").slice(0, 16)}`;
 
   const { registry } = await loadApp(appRoot, (level, _category, message) => logger.log(level, "Host.Worker", message));
   const model = currentProgrammingModel();
   const capabilities = (await model.getCapabilities?.({})) ?? {};
   if (capabilities.HttpUri) {
-    throw new Error("The app enables HTTP streaming (app.setup({ enableHttpStream: true })), which the devhost does not support.");
+    throw new Error(
+      "The app enables HTTP streaming (app.setup({ enableHttpStream: true })), which the devhost does not support.",
+    );
   }
   const appHookData: Record<string, unknown> = {};
-  await executeHooks(registry.hooks("appStart"), readOnlyHookContext({ hookData: {}, appHookData }, { functionAppDirectory: appRoot }));
+  await executeHooks(
+    registry.hooks("appStart"),
+    readOnlyHookContext({ hookData: {}, appHookData }, { functionAppDirectory: appRoot }),
+  );
 
   const invoker = new Invoker(registry, logger, appHookData);
   const routes = new RouteTable(registry.ofKind("http"));
   const store = await DurableStore.open(options.storageConnectionString, config.hubName).catch((error: unknown) => {
-    throw new Error(`Cannot open the task hub "${config.hubName}" in Table Storage (is Azurite running?): ${(error as Error).message}`);
+    throw new Error(
+      `Cannot open the task hub "${config.hubName}" in Table Storage (is Azurite running?): ${(error as Error).message}`,
+    );
   });
   const durable = new OrchestrationService({
     store,
@@ -85,7 +94,12 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     maxConcurrentActivityFunctions: config.maxConcurrentActivityFunctions,
     maxConcurrentOrchestratorFunctions: config.maxConcurrentOrchestratorFunctions,
   });
-  const timers = new TimerScheduler(registry.ofKind("timer"), invoker, new ScheduleStatusStore(options.storageConnectionString, hostId), logger);
+  const timers = new TimerScheduler(
+    registry.ofKind("timer"),
+    invoker,
+    new ScheduleStatusStore(options.storageConnectionString, hostId),
+    logger,
+  );
   const functionsArea = new HttpFunctionDispatcher({
     routes,
     routePrefix: config.routePrefix,
@@ -98,7 +112,11 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   const durableApi = new DurableHttpApi({ service: durable, hubName: config.hubName, keys });
   const areas: HostArea[] = [
     durableApi,
-    { name: "admin", claims: (url) => admin.handles(url.pathname), handle: (req, res, url) => admin.handle(req, res, url) },
+    {
+      name: "admin",
+      claims: (url) => admin.handles(url.pathname),
+      handle: (req, res, url) => admin.handle(req, res, url),
+    },
     {
       name: "functions",
       claims: (url) => functionsArea.relativePath(url.pathname) !== undefined,
@@ -109,7 +127,9 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   const server = await startHostServer(() => areas, { port: options.port ?? 7071, host, logger });
   const origin = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   process.env.WEBSITE_HOSTNAME = options.settings?.WEBSITE_HOSTNAME ?? `${host}:${server.port}`;
-  const clientData = JSON.stringify(durableClientBindingData({ origin, hubName: config.hubName, systemKey: keys.durableSystemKey }));
+  const clientData = JSON.stringify(
+    durableClientBindingData({ origin, hubName: config.hubName, systemKey: keys.durableSystemKey }),
+  );
   invoker.registerInputProvider("durableClient", () => ({ string: clientData }));
   invoker.registerInputProvider("orchestrationClient", () => ({ string: clientData }));
 
@@ -122,9 +142,15 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   }
   for (const route of routes.routes) {
     const path = [config.routePrefix, route.template.template.replace(/^\/+/, "")].filter(Boolean).join("/");
-    logger.info("Host", `${route.fn.name}: [${route.methods ? [...route.methods].join(",") : "ALL"}] ${origin}/${path}`);
+    logger.info(
+      "Host",
+      `${route.fn.name}: [${route.methods ? [...route.methods].join(",") : "ALL"}] ${origin}/${path}`,
+    );
   }
-  logger.info("Host", `Devhost listening on ${origin} (task hub ${config.hubName}, ${registry.all().length} functions).`);
+  logger.info(
+    "Host",
+    `Devhost listening on ${origin} (task hub ${config.hubName}, ${registry.all().length} functions).`,
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -133,14 +159,18 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     keys,
     taskHub: config.hubName,
     functions: registry.all().map((f) => ({ name: f.name, kind: f.kind })),
-    close: () => (closing ??= (async () => {
-      await timers.stop();
-      await server.close();
-      await admin.drain();
-      await durable.close();
-      await executeHooks(registry.hooks("appTerminate"), readOnlyHookContext({ hookData: {}, appHookData }, {})).catch((error: unknown) => {
-        logger.warn("Host", `appTerminate hook failed: ${(error as Error).message}`);
-      });
-    })()),
+    close: () =>
+      (closing ??= (async () => {
+        await timers.stop();
+        await server.close();
+        await admin.drain();
+        await durable.close();
+        await executeHooks(
+          registry.hooks("appTerminate"),
+          readOnlyHookContext({ hookData: {}, appHookData }, {}),
+        ).catch((error: unknown) => {
+          logger.warn("Host", `appTerminate hook failed: ${(error as Error).message}`);
+        });
+      })()),
   };
 }

@@ -20,9 +20,11 @@ async function main(): Promise<void> {
     strict: true,
   });
   const storage = values.storage ?? process.env.DEVHOST_STORAGE_CONNECTION_STRING;
-  if (!storage) throw new Error("Give the storage connection string with --storage or DEVHOST_STORAGE_CONNECTION_STRING.");
+  if (!storage)
+    throw new Error("Give the storage connection string with --storage or DEVHOST_STORAGE_CONNECTION_STRING.");
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (got ${values.port}).`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number (got ${values.port}).`);
   const settings: Record<string, string> = {};
   for (const pair of values.setting ?? []) {
     const at = pair.indexOf("=");
@@ -37,7 +39,9 @@ async function main(): Promise<void> {
     hostJsonPath: values["host-json"],
     settings,
   });
-  console.log(`DEVHOST_READY ${JSON.stringify({ url: host.url, port: host.port, keys: host.keys, taskHub: host.taskHub })}`);
+  console.log(
+    `DEVHOST_READY ${JSON.stringify({ url: host.url, port: host.port, keys: host.keys, taskHub: host.taskHub })}`,
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -16,7 +16,10 @@ export interface RunningServer {
 }
 
 /** Starts an HTTP(S) server on loopback; port 0 picks a free port. Keeps track of sockets so close() never hangs. */
-export async function listen(listener: RequestListener, options: { port?: number; host?: string; tls?: TlsMaterial }): Promise<RunningServer> {
+export async function listen(
+  listener: RequestListener,
+  options: { port?: number; host?: string; tls?: TlsMaterial },
+): Promise<RunningServer> {
   const server: Server = options.tls
     ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert, highWaterMark: 1 << 20 }, listener)
     : createHttpServer({ highWaterMark: 1 << 20 }, listener);

@@ -38,7 +38,8 @@ export const defaultIdentityConfig = (): IdentityConfig => ({
       clientId: "22222222-2222-4222-8222-222222222222",
       objectId: "bbbbbbbb-2222-4222-8222-222222222222",
       displayName: "quarantine-gate-app",
-      resourceId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.ManagedIdentity/userAssignedIdentities/quarantine-gate-app",
+      resourceId:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.ManagedIdentity/userAssignedIdentities/quarantine-gate-app",
     },
   ],
   users: [],
@@ -51,7 +52,8 @@ export function findIdentity(
   selector: { clientId?: string; objectId?: string; resourceId?: string },
 ): LocalIdentity | undefined {
   const all = [config.systemAssigned, ...config.userAssigned];
-  const eq = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+  const eq = (a: string | undefined, b: string | undefined) =>
+    a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
   if (selector.clientId) return all.find((i) => eq(i.clientId, selector.clientId));
   if (selector.objectId) return all.find((i) => eq(i.objectId, selector.objectId));
   if (selector.resourceId) return all.find((i) => eq(i.resourceId, selector.resourceId));

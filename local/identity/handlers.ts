@@ -31,7 +31,12 @@ function normaliseResource(resource: string): string {
 }
 
 /** GET /msi/token — the App Service managed identity protocol (api-version 2019-08-01). */
-export async function handleMsiToken(ctx: IdentityContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleMsiToken(
+  ctx: IdentityContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   if (req.method !== "GET") throw new HttpError(405, "invalid_request", "use GET for the managed identity endpoint");
   const header = req.headers["x-identity-header"];
   if (header === undefined) throw new HttpError(400, "invalid_request", "X-IDENTITY-HEADER is missing");
@@ -40,7 +45,11 @@ export async function handleMsiToken(ctx: IdentityContext, req: IncomingMessage,
   }
   const apiVersion = url.searchParams.get("api-version");
   if (apiVersion !== APP_SERVICE_API_VERSION) {
-    throw new HttpError(400, "invalid_request", `api-version must be ${APP_SERVICE_API_VERSION}, got ${apiVersion ?? "none"}`);
+    throw new HttpError(
+      400,
+      "invalid_request",
+      `api-version must be ${APP_SERVICE_API_VERSION}, got ${apiVersion ?? "none"}`,
+    );
   }
   const resource = url.searchParams.get("resource");
   if (!resource) throw new HttpError(400, "invalid_request", "resource is required");
@@ -101,7 +110,8 @@ export async function handleUserToken(ctx: IdentityContext, req: IncomingMessage
   }
   const user = ctx.config.users.find((u) => u.objectId === objectId);
   if (!user) throw new HttpError(404, "invalid_request", `no local user with objectId ${objectId}`);
-  const lifetime = typeof lifetimeSeconds === "number" && lifetimeSeconds > 0 ? lifetimeSeconds : ctx.config.tokenLifetimeSeconds;
+  const lifetime =
+    typeof lifetimeSeconds === "number" && lifetimeSeconds > 0 ? lifetimeSeconds : ctx.config.tokenLifetimeSeconds;
   const { token, expiresOn } = await ctx.issuer.forUser(user, normaliseResource(audience), lifetime);
   sendJson(res, 200, { access_token: token, expires_on: String(expiresOn), token_type: "Bearer" });
 }

@@ -42,10 +42,13 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
   const counters = new Map<string, number>();
   // The issuer needs the port, which is known only after listening; the context is filled in right after.
   const ready: { ctx?: IdentityContext } = {};
-  const running = await listen((req, res) => {
-    if (!ready.ctx) return void res.writeHead(503).end();
-    void route(ready.ctx, req, res);
-  }, { port: options.port });
+  const running = await listen(
+    (req, res) => {
+      if (!ready.ctx) return void res.writeHead(503).end();
+      void route(ready.ctx, req, res);
+    },
+    { port: options.port },
+  );
   const baseUrl = `http://127.0.0.1:${running.port}`;
   const issuerUrl = `${baseUrl}/${config.tenantId}/v2.0`;
   ready.ctx = { config, key, issuer: new TokenIssuer(key, issuerUrl, config.tenantId), baseUrl, counters };
@@ -70,7 +73,11 @@ async function route(ctx: IdentityContext, req: IncomingMessage, res: ServerResp
   const tenant = ctx.config.tenantId;
   try {
     if (path === MSI_TOKEN_PATH) return await handleMsiToken(ctx, req, res, url);
-    if (path === "/.well-known/jwks.json" || path === `/${tenant}/discovery/v2.0/keys` || path === `/${tenant}/discovery/keys`) {
+    if (
+      path === "/.well-known/jwks.json" ||
+      path === `/${tenant}/discovery/v2.0/keys` ||
+      path === `/${tenant}/discovery/keys`
+    ) {
       return handleJwks(ctx, res);
     }
     if (path === `/${tenant}/v2.0/.well-known/openid-configuration`) return handleOpenIdConfiguration(ctx, res);

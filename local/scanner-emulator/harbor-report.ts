@@ -28,14 +28,25 @@ export interface HarborArtifact {
   mime_type?: string;
 }
 
-const HARBOR_SEVERITY: Record<string, string> = { CRITICAL: "Critical", HIGH: "High", MEDIUM: "Medium", LOW: "Low", UNKNOWN: "Unknown" };
+const HARBOR_SEVERITY: Record<string, string> = {
+  CRITICAL: "Critical",
+  HIGH: "High",
+  MEDIUM: "Medium",
+  LOW: "Low",
+  UNKNOWN: "Unknown",
+};
 const ORDER = ["Unknown", "Negligible", "Low", "Medium", "High", "Critical"];
 
 function preferredCvss(vulnerability: TrivyVulnerability): object | undefined {
   const all = vulnerability.CVSS ?? {};
   const entry = all["nvd"] ?? Object.values(all)[0];
   if (entry === undefined) return undefined;
-  return { score_v3: entry.V3Score, vector_v3: entry.V3Vector ?? "", score_v2: entry.V2Score, vector_v2: entry.V2Vector ?? "" };
+  return {
+    score_v3: entry.V3Score,
+    vector_v3: entry.V3Vector ?? "",
+    score_v2: entry.V2Score,
+    vector_v2: entry.V2Vector ?? "",
+  };
 }
 
 export function harborReportFromTrivy(trivy: TrivyReportLike, artifact: HarborArtifact, generatedAt: Date): object {

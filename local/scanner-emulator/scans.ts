@@ -13,7 +13,10 @@ export interface ScanRecord {
   outcome?: Promise<ScanOutcome>;
 }
 
-const MANIFEST_TYPES = ["application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"];
+const MANIFEST_TYPES = [
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+];
 
 /**
  * Pulls the manifest the way a scanner must before it can scan anything: from the registry the request names, with
@@ -24,14 +27,20 @@ export async function pullManifest(scan: ScanRecord): Promise<string | undefined
   const url = `${scan.registryUrl.replace(/\/+$/, "")}/v2/${scan.artifact.repository}/manifests/${scan.artifact.digest}`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { Authorization: scan.authorization, Accept: MANIFEST_TYPES.join(", ") }, signal: AbortSignal.timeout(30_000) });
+    response = await fetch(url, {
+      headers: { Authorization: scan.authorization, Accept: MANIFEST_TYPES.join(", ") },
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch (error) {
     return `pulling ${scan.artifact.repository}@${scan.artifact.digest} failed: ${(error as Error).message}`;
   }
   const body = Buffer.from(await response.arrayBuffer());
-  if (response.status !== 200) return `pulling ${scan.artifact.repository}@${scan.artifact.digest} failed: registry answered ${response.status}`;
+  if (response.status !== 200)
+    return `pulling ${scan.artifact.repository}@${scan.artifact.digest} failed: registry answered ${response.status}`;
   const digest = `sha256:${createHash("sha256").update(body).digest("hex")}`;
-  return digest === scan.artifact.digest ? undefined : `pulled manifest has digest ${digest}, not ${scan.artifact.digest}`;
+  return digest === scan.artifact.digest
+    ? undefined
+    : `pulled manifest has digest ${digest}, not ${scan.artifact.digest}`;
 }
 
 export class ScanStore {

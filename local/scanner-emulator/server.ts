@@ -42,9 +42,19 @@ const CONSUMES = ["application/vnd.oci.image.manifest.v1+json", "application/vnd
 const PRODUCES = [TYPES.harbor10, TYPES.report11, TYPES.raw];
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-const canonical = (type: string): string => type.split(";").map((part) => part.trim().toLowerCase()).join(";");
+const canonical = (type: string): string =>
+  type
+    .split(";")
+    .map((part) => part.trim().toLowerCase())
+    .join(";");
 
-function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   const payload = Buffer.from(body);
   res.writeHead(status, { "Content-Type": contentType, "Content-Length": String(payload.length), ...headers });
   res.end(payload);
@@ -62,12 +72,18 @@ function authorised(req: IncomingMessage, apiKey: string | undefined): boolean {
 }
 
 function scanRequestOf(body: unknown): { registryUrl: string; authorization: string; artifact: HarborArtifact } {
-  const request = body as { registry?: { url?: unknown; authorization?: unknown }; artifact?: Record<string, unknown> } | null;
+  const request = body as {
+    registry?: { url?: unknown; authorization?: unknown };
+    artifact?: Record<string, unknown>;
+  } | null;
   const registryUrl = request?.registry?.url;
   const artifact = request?.artifact;
-  if (typeof registryUrl !== "string" || !/^https:\/\/[^/]+\/?$/.test(registryUrl)) throw new HttpError(400, "BAD_REQUEST", "registry.url must be an https base URL");
-  if (typeof artifact?.repository !== "string" || artifact.repository === "") throw new HttpError(400, "BAD_REQUEST", "artifact.repository is required");
-  if (typeof artifact.digest !== "string" || !DIGEST.test(artifact.digest)) throw new HttpError(400, "BAD_REQUEST", "artifact.digest must be a sha256 digest");
+  if (typeof registryUrl !== "string" || !/^https:\/\/[^/]+\/?$/.test(registryUrl))
+    throw new HttpError(400, "BAD_REQUEST", "registry.url must be an https base URL");
+  if (typeof artifact?.repository !== "string" || artifact.repository === "")
+    throw new HttpError(400, "BAD_REQUEST", "artifact.repository is required");
+  if (typeof artifact.digest !== "string" || !DIGEST.test(artifact.digest))
+    throw new HttpError(400, "BAD_REQUEST", "artifact.digest must be a sha256 digest");
   if (artifact.mime_type !== undefined && !CONSUMES.includes(String(artifact.mime_type))) {
     throw new HttpError(422, "UNSUPPORTED", `artifact mime type ${String(artifact.mime_type)} is not supported`);
   }
@@ -122,16 +138,27 @@ export async function startScannerEmulator(options: ScannerEmulatorOptions): Pro
     if (!authorised(req, options.apiKey)) return sendError(res, 401, "unauthorized");
     if (req.method === "GET" && url.pathname === "/api/v1/metadata") {
       const capabilities = [{ type: "vulnerability", consumes_mime_types: CONSUMES, produces_mime_types: PRODUCES }];
-      return send(res, 200, TYPES.metadata, JSON.stringify({ scanner: { name: "Trivy", vendor: "Aqua Security", version: "emulated" }, capabilities, properties: { "harbor.scanner-adapter/scanner-type": "os-package-vulnerability" } }));
+      return send(
+        res,
+        200,
+        TYPES.metadata,
+        JSON.stringify({
+          scanner: { name: "Trivy", vendor: "Aqua Security", version: "emulated" },
+          capabilities,
+          properties: { "harbor.scanner-adapter/scanner-type": "os-package-vulnerability" },
+        }),
+      );
     }
     if (req.method === "POST" && url.pathname === "/api/v1/scan") {
-      if (!String(req.headers["content-type"] ?? "").startsWith(TYPES.scanRequest)) return sendError(res, 400, `Content-Type must be ${TYPES.scanRequest}`);
+      if (!String(req.headers["content-type"] ?? "").startsWith(TYPES.scanRequest))
+        return sendError(res, 400, `Content-Type must be ${TYPES.scanRequest}`);
       const request = scanRequestOf(await readJson(req));
       const scan = store.add(request.registryUrl, request.authorization, request.artifact);
       return send(res, 202, TYPES.scanResponse, JSON.stringify({ id: scan.id }));
     }
     const reportPath = /^\/api\/v1\/scan\/([^/]+)\/report$/.exec(url.pathname);
-    if (req.method === "GET" && reportPath?.[1] !== undefined) return report(req, res, decodeURIComponent(reportPath[1]));
+    if (req.method === "GET" && reportPath?.[1] !== undefined)
+      return report(req, res, decodeURIComponent(reportPath[1]));
     sendError(res, 404, `no route ${req.method ?? ""} ${url.pathname}`);
   }
 

@@ -8,16 +8,35 @@ import type { ScanOutcome } from "../scanner-emulator/scans.js";
  * `risky` ones a High that needs approval, `broken` ones make the scanner fail.
  */
 export const ADVISORIES: Array<{ match: string; outcome: (artifact: HarborArtifact) => ScanOutcome }> = [
-  { match: "**/vulnerable*", outcome: (a) => ({ trivy: trivyReport(a, [vulnerability("CVE-2026-0001", "openssl", "3.0.1", "3.0.9", "CRITICAL")]) }) },
-  { match: "vulnerable*", outcome: (a) => ({ trivy: trivyReport(a, [vulnerability("CVE-2026-0001", "openssl", "3.0.1", "3.0.9", "CRITICAL")]) }) },
-  { match: "**/risky*", outcome: (a) => ({ trivy: trivyReport(a, [vulnerability("CVE-2026-0002", "zlib", "1.2.11", "1.2.13", "HIGH")]) }) },
-  { match: "risky*", outcome: (a) => ({ trivy: trivyReport(a, [vulnerability("CVE-2026-0002", "zlib", "1.2.11", "1.2.13", "HIGH")]) }) },
+  {
+    match: "**/vulnerable*",
+    outcome: (a) => ({
+      trivy: trivyReport(a, [vulnerability("CVE-2026-0001", "openssl", "3.0.1", "3.0.9", "CRITICAL")]),
+    }),
+  },
+  {
+    match: "vulnerable*",
+    outcome: (a) => ({
+      trivy: trivyReport(a, [vulnerability("CVE-2026-0001", "openssl", "3.0.1", "3.0.9", "CRITICAL")]),
+    }),
+  },
+  {
+    match: "**/risky*",
+    outcome: (a) => ({ trivy: trivyReport(a, [vulnerability("CVE-2026-0002", "zlib", "1.2.11", "1.2.13", "HIGH")]) }),
+  },
+  {
+    match: "risky*",
+    outcome: (a) => ({ trivy: trivyReport(a, [vulnerability("CVE-2026-0002", "zlib", "1.2.11", "1.2.13", "HIGH")]) }),
+  },
   { match: "**/broken*", outcome: () => ({ fail: "the scanner crashed (local advisory: broken)" }) },
   { match: "broken*", outcome: () => ({ fail: "the scanner crashed (local advisory: broken)" }) },
 ];
 
 /** The stack's policy: Critical blocks, High needs a person, everything else passes. */
-export const STACK_POLICY = { version: 1, defaultRule: { blockAt: "Critical", requireApprovalAt: "High", unknownSeverity: "needsApproval" } };
+export const STACK_POLICY = {
+  version: 1,
+  defaultRule: { blockAt: "Critical", requireApprovalAt: "High", unknownSeverity: "needsApproval" },
+};
 
 export function reportFor(artifact: HarborArtifact): ScanOutcome {
   const advisory = ADVISORIES.find((a) => picomatch.isMatch(artifact.repository, a.match));
@@ -25,7 +44,14 @@ export function reportFor(artifact: HarborArtifact): ScanOutcome {
 }
 
 function vulnerability(id: string, pkg: string, installed: string, fixed: string, severity: string) {
-  return { VulnerabilityID: id, PkgName: pkg, InstalledVersion: installed, FixedVersion: fixed, Severity: severity, Title: `${pkg}: local advisory ${id}` };
+  return {
+    VulnerabilityID: id,
+    PkgName: pkg,
+    InstalledVersion: installed,
+    FixedVersion: fixed,
+    Severity: severity,
+    Title: `${pkg}: local advisory ${id}`,
+  };
 }
 
 function trivyReport(artifact: HarborArtifact, vulnerabilities: ReturnType<typeof vulnerability>[]) {
@@ -34,6 +60,8 @@ function trivyReport(artifact: HarborArtifact, vulnerabilities: ReturnType<typeo
     ArtifactName: `${artifact.repository}@${artifact.digest}`,
     ArtifactType: "container_image",
     Metadata: { RepoDigests: [`${artifact.repository}@${artifact.digest}`] },
-    Results: [{ Target: `${artifact.repository} (local)`, Class: "os-pkgs", Type: "alpine", Vulnerabilities: vulnerabilities }],
+    Results: [
+      { Target: `${artifact.repository} (local)`, Class: "os-pkgs", Type: "alpine", Vulnerabilities: vulnerabilities },
+    ],
   };
 }

@@ -50,7 +50,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   const ports = options.ports ?? {};
   const stoppers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const stop of stoppers.reverse()) await stop().catch((error: Error) => console.error(`stopping: ${error.message}`));
+    for (const stop of stoppers.reverse())
+      await stop().catch((error: Error) => console.error(`stopping: ${error.message}`));
   };
   try {
     const identity = await startIdentityServer({
@@ -73,8 +74,16 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     stoppers.push(() => azurite.close());
     // GATE_LOCAL_ADVISORIES names a folder of Trivy JSON reports (<repo with / as __>.json, or default.json) to use
     // instead of the built-in advisories.
-    const advisories = process.env.GATE_LOCAL_ADVISORIES ? reportsFromDirectory(process.env.GATE_LOCAL_ADVISORIES) : reportFor;
-    const scanner = await startScannerEmulator({ caDir: options.caDir, port: ports.scanner ?? 0, reportFor: advisories, pendingPolls: options.scannerPendingPolls ?? 1, refreshAfterSeconds: 1 });
+    const advisories = process.env.GATE_LOCAL_ADVISORIES
+      ? reportsFromDirectory(process.env.GATE_LOCAL_ADVISORIES)
+      : reportFor;
+    const scanner = await startScannerEmulator({
+      caDir: options.caDir,
+      port: ports.scanner ?? 0,
+      reportFor: advisories,
+      pendingPolls: options.scannerPendingPolls ?? 1,
+      refreshAfterSeconds: 1,
+    });
     stoppers.push(() => scanner.stop());
 
     const appRoot = projectRoot();
@@ -83,7 +92,11 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       port: ports.devhost ?? 0,
       storageConnectionString: azurite.connectionString,
       logSinks: options.logSinks,
-      settings: { ...appSettings({ identity, acr, scanner }), ...(options.functionKey ? { DEVHOST_FUNCTION_KEY: options.functionKey } : {}), ...options.settings },
+      settings: {
+        ...appSettings({ identity, acr, scanner }),
+        ...(options.functionKey ? { DEVHOST_FUNCTION_KEY: options.functionKey } : {}),
+        ...options.settings,
+      },
     });
     stoppers.push(() => devhost.close());
     // The status link needs the devhost's address, known only now; activities read it lazily at their first call.
@@ -97,7 +110,11 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 }
 
 /** The app settings that connect the app to the local stack (what Azure's app settings are in production). */
-export function appSettings(parts: { identity: IdentityServer; acr: AcrEmulator; scanner: ScannerEmulator }): Record<string, string> {
+export function appSettings(parts: {
+  identity: IdentityServer;
+  acr: AcrEmulator;
+  scanner: ScannerEmulator;
+}): Record<string, string> {
   return {
     ...parts.identity.environment(),
     AZURE_CLIENT_ID: APP_IDENTITY.clientId,

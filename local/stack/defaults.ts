@@ -34,15 +34,28 @@ export const DEMO_CREDENTIALS = { username: "demo", password: "demo-password" } 
 
 export const STACK_PRINCIPALS: Principal[] = [
   // As infra grants it: quarantine read and write, and Reader on the registry for the sweep's management checks.
-  { id: APP_IDENTITY.objectId, displayName: APP_IDENTITY.displayName, roles: ["AcrQuarantineReader", "AcrQuarantineWriter", "Reader"] },
+  {
+    id: APP_IDENTITY.objectId,
+    displayName: APP_IDENTITY.displayName,
+    roles: ["AcrQuarantineReader", "AcrQuarantineWriter", "Reader"],
+  },
   { id: DEVELOPER_IDENTITY.objectId, displayName: DEVELOPER_IDENTITY.displayName, roles: ["AcrPush"] },
   { id: CONSUMER_IDENTITY.objectId, displayName: CONSUMER_IDENTITY.displayName, roles: ["AcrPull"] },
-  { id: DEMO_CREDENTIALS.username, displayName: "demo token (push + pull)", roles: ["AcrPush"], password: DEMO_CREDENTIALS.password },
+  {
+    id: DEMO_CREDENTIALS.username,
+    displayName: "demo token (push + pull)",
+    roles: ["AcrPush"],
+    password: DEMO_CREDENTIALS.password,
+  },
 ];
 
 /** People who decide in the demo: an approver, and a break-glass approver who may also override a failed verdict. */
 export const STACK_PEOPLE: LocalUser[] = [
   { objectId: "0a000000-0000-4000-8000-000000000001", displayName: "Ada Approver", roles: ["Quarantine.Approver"] },
-  { objectId: "0a000000-0000-4000-8000-000000000002", displayName: "Bo Override", roles: ["Quarantine.Approver", "Quarantine.Override"] },
+  {
+    objectId: "0a000000-0000-4000-8000-000000000002",
+    displayName: "Bo Override",
+    roles: ["Quarantine.Approver", "Quarantine.Override"],
+  },
   { objectId: "0a000000-0000-4000-8000-000000000003", displayName: "Vi Viewer", roles: [] },
 ];

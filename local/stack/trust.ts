@@ -24,6 +24,8 @@ export async function ensureLocalCaTrusted(caDir: string): Promise<void> {
   // Signals are passed on (Ctrl-C reaches both, which the child's stop-once guard absorbs).
   process.on("SIGINT", () => child.kill("SIGINT"));
   process.on("SIGTERM", () => child.kill("SIGTERM"));
-  const code = await new Promise<number>((resolve) => child.once("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  const code = await new Promise<number>((resolve) =>
+    child.once("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0))),
+  );
   process.exit(code);
 }

@@ -19,7 +19,10 @@ export interface ServerCertificate {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -33,33 +36,80 @@ export async function ensureLocalCa(dir: string): Promise<LocalCa> {
   const keyPath = join(dir, "ca-key.pem");
   if (!(await exists(certPath)) || !(await exists(keyPath))) {
     await run("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", keyPath, "-out", certPath, "-days", "3650",
-      "-subj", "/CN=ACR Quarantine Gate local CA",
-      "-addext", "basicConstraints=critical,CA:TRUE",
-      "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+      "-days",
+      "3650",
+      "-subj",
+      "/CN=ACR Quarantine Gate local CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
     ]);
   }
   return { dir, certPath, keyPath };
 }
 
 /** A server certificate for loopback names, signed by the local CA (created once per folder and reused). */
-export async function ensureServerCertificate(ca: LocalCa, dir: string, names: string[] = ["localhost", "127.0.0.1"]): Promise<ServerCertificate> {
+export async function ensureServerCertificate(
+  ca: LocalCa,
+  dir: string,
+  names: string[] = ["localhost", "127.0.0.1"],
+): Promise<ServerCertificate> {
   await mkdir(dir, { recursive: true });
   const certPath = join(dir, "server.pem");
   const keyPath = join(dir, "server-key.pem");
   if (!(await exists(certPath)) || !(await exists(keyPath))) {
     const csrPath = join(dir, "server.csr");
     const extPath = join(dir, "server.ext");
-    const san = names.map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) || n.includes(":") ? `IP:${n}` : `DNS:${n}`)).join(",");
+    const san = names
+      .map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) || n.includes(":") ? `IP:${n}` : `DNS:${n}`))
+      .join(",");
     await run("openssl", [
-      "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", keyPath, "-out", csrPath, "-subj", "/CN=localhost",
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyPath,
+      "-out",
+      csrPath,
+      "-subj",
+      "/CN=localhost",
     ]);
-    await writeFile(extPath, `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`);
+    await writeFile(
+      extPath,
+      `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`,
+    );
     await run("openssl", [
-      "x509", "-req", "-in", csrPath, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-CAcreateserial",
-      "-out", certPath, "-days", "825", "-extfile", extPath,
+      "x509",
+      "-req",
+      "-in",
+      csrPath,
+      "-CA",
+      ca.certPath,
+      "-CAkey",
+      ca.keyPath,
+      "-CAcreateserial",
+      "-out",
+      certPath,
+      "-days",
+      "825",
+      "-extfile",
+      extPath,
     ]);
   }
   return { certPath, keyPath, cert: await readFile(certPath, "utf8"), key: await readFile(keyPath, "utf8") };

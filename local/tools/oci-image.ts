@@ -24,7 +24,10 @@ function writeBlob(dir: string, content: Buffer): { digest: string; size: number
  * Builds a real single-layer OCI image as an image layout on disk (what `umoci` or `buildah` would write): a tar layer
  * made by GNU tar (gzip-compressed) holding `payloadBytes` of random data (so every image has its own digest), a config and a manifest.
  */
-export async function buildOciImage(dir: string, options: { payloadBytes?: number; architecture?: string } = {}): Promise<OciImage> {
+export async function buildOciImage(
+  dir: string,
+  options: { payloadBytes?: number; architecture?: string } = {},
+): Promise<OciImage> {
   mkdirSync(join(dir, "blobs", "sha256"), { recursive: true });
   const rootfs = join(dir, "rootfs");
   mkdirSync(rootfs, { recursive: true });
@@ -60,7 +63,13 @@ export async function buildOciImage(dir: string, options: { payloadBytes?: numbe
     join(dir, "index.json"),
     JSON.stringify({
       schemaVersion: 2,
-      manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifest, annotations: { "org.opencontainers.image.ref.name": "latest" } }],
+      manifests: [
+        {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          ...manifest,
+          annotations: { "org.opencontainers.image.ref.name": "latest" },
+        },
+      ],
     }),
   );
   return { layoutRef: `oci:${dir}:latest`, manifestDigest: manifest.digest, manifestSize: manifest.size };
@@ -81,7 +90,12 @@ export async function buildOciIndex(dir: string, architectures: string[] = ["amd
     JSON.stringify({
       schemaVersion: 2,
       mediaType: "application/vnd.oci.image.index.v1+json",
-      manifests: platforms.map((p) => ({ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: p.digest, size: p.size, platform: { architecture: p.architecture, os: "linux" } })),
+      manifests: platforms.map((p) => ({
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        digest: p.digest,
+        size: p.size,
+        platform: { architecture: p.architecture, os: "linux" },
+      })),
     }),
   );
   const index = writeBlob(dir, indexBody);
@@ -89,8 +103,19 @@ export async function buildOciIndex(dir: string, architectures: string[] = ["amd
     join(dir, "index.json"),
     JSON.stringify({
       schemaVersion: 2,
-      manifests: [{ mediaType: "application/vnd.oci.image.index.v1+json", ...index, annotations: { "org.opencontainers.image.ref.name": "latest" } }],
+      manifests: [
+        {
+          mediaType: "application/vnd.oci.image.index.v1+json",
+          ...index,
+          annotations: { "org.opencontainers.image.ref.name": "latest" },
+        },
+      ],
     }),
   );
-  return { layoutRef: `oci:${dir}:latest`, manifestDigest: index.digest, manifestSize: index.size, platforms: platforms.map(({ architecture, digest }) => ({ architecture, digest })) };
+  return {
+    layoutRef: `oci:${dir}:latest`,
+    manifestDigest: index.digest,
+    manifestSize: index.size,
+    platforms: platforms.map(({ architecture, digest }) => ({ architecture, digest })),
+  };
 }

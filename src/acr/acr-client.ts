@@ -97,7 +97,9 @@ export interface RegistrySettings {
  * user-assigned one named by AZURE_CLIENT_ID when set, else the system-assigned one.
  */
 export function createAcrClient(settings: RegistrySettings, overrides: Partial<AcrClientOptions> = {}): AcrClient {
-  const credential = new DefaultAzureCredential(settings.managedIdentityClientId ? { managedIdentityClientId: settings.managedIdentityClientId } : {});
+  const credential = new DefaultAzureCredential(
+    settings.managedIdentityClientId ? { managedIdentityClientId: settings.managedIdentityClientId } : {},
+  );
   return new AcrClient({
     credential,
     allowedRegistries: settings.allowedRegistries,

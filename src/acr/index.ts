@@ -1,4 +1,10 @@
-export { AcrClient, createAcrClient, type AcrClientOptions, type RegistryHandleOptions, type RegistrySettings } from "./acr-client.js";
+export {
+  AcrClient,
+  createAcrClient,
+  type AcrClientOptions,
+  type RegistryHandleOptions,
+  type RegistrySettings,
+} from "./acr-client.js";
 export {
   RegistryClient,
   type ListManifestsOptions,
@@ -19,8 +25,25 @@ export {
   type AcrErrorEntry,
   type AcrRequestInfo,
 } from "./errors.js";
-export { RegistryAllowlist, digest, isDigest, isRepositoryName, loginServer, repositoryName, type Digest, type LoginServer, type RepositoryName } from "./names.js";
-export { quarantineStatus, type ManifestAttributes, type ManifestReference, type QuarantineInfo, type QuarantineStatus, type QuarantineVerdictState } from "./manifest.js";
+export {
+  RegistryAllowlist,
+  digest,
+  isDigest,
+  isRepositoryName,
+  loginServer,
+  repositoryName,
+  type Digest,
+  type LoginServer,
+  type RepositoryName,
+} from "./names.js";
+export {
+  quarantineStatus,
+  type ManifestAttributes,
+  type ManifestReference,
+  type QuarantineInfo,
+  type QuarantineStatus,
+  type QuarantineVerdictState,
+} from "./manifest.js";
 export {
   QuarantineDetailsBuilder,
   decodeQuarantineDetails,

@@ -47,7 +47,12 @@ export interface ManifestAttributes {
   os: string | undefined;
   /** The manifests of an index / manifest list; empty for an image. */
   references: ManifestReference[];
-  changeableAttributes: { deleteEnabled?: boolean; writeEnabled?: boolean; readEnabled?: boolean; listEnabled?: boolean };
+  changeableAttributes: {
+    deleteEnabled?: boolean;
+    writeEnabled?: boolean;
+    readEnabled?: boolean;
+    listEnabled?: boolean;
+  };
   quarantine: QuarantineInfo;
 }
 
@@ -67,7 +72,11 @@ const manifestSchema = {
     tags: { type: ["array", "null"], items: { type: "string" } },
     references: {
       type: ["array", "null"],
-      items: { type: "object", required: ["digest"], properties: { digest: { type: "string" }, architecture: optionalString, os: optionalString } },
+      items: {
+        type: "object",
+        required: ["digest"],
+        properties: { digest: { type: "string" }, architecture: optionalString, os: optionalString },
+      },
     },
     changeableAttributes: {
       type: ["object", "null"],
@@ -86,11 +95,16 @@ interface WireManifest {
   os?: string | null;
   tags?: string[] | null;
   references?: Array<{ digest: string; architecture?: string | null; os?: string | null }> | null;
-  changeableAttributes?: (Record<string, unknown> & { quarantineState?: string | null; quarantineDetails?: string | null }) | null;
+  changeableAttributes?:
+    (Record<string, unknown> & { quarantineState?: string | null; quarantineDetails?: string | null }) | null;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
-const validateSingle = ajv.compile<{ manifest: WireManifest }>({ type: "object", required: ["manifest"], properties: { manifest: manifestSchema } });
+const validateSingle = ajv.compile<{ manifest: WireManifest }>({
+  type: "object",
+  required: ["manifest"],
+  properties: { manifest: manifestSchema },
+});
 const validateList = ajv.compile<{ manifests?: WireManifest[] | null }>({
   type: "object",
   properties: { manifests: { type: ["array", "null"], items: manifestSchema } },
@@ -101,15 +115,23 @@ const validateCatalog = ajv.compile<{ repositories?: string[] | null }>({
 });
 
 function problems(errors: typeof validateSingle.errors): string {
-  return (errors ?? []).slice(0, 5).map((e) => `${e.instancePath || "(body)"} ${e.message ?? "is invalid"}`).join("; ");
+  return (errors ?? [])
+    .slice(0, 5)
+    .map((e) => `${e.instancePath || "(body)"} ${e.message ?? "is invalid"}`)
+    .join("; ");
 }
 
 function flag(value: unknown): boolean | undefined {
   return typeof value === "boolean" ? value : undefined;
 }
 
-function toAttributes(registry: LoginServer, repository: RepositoryName, wire: WireManifest): ManifestAttributes | string {
-  if (!isDigest(wire.digest)) return `manifest digest ${JSON.stringify(wire.digest.slice(0, 80))} is not a valid digest`;
+function toAttributes(
+  registry: LoginServer,
+  repository: RepositoryName,
+  wire: WireManifest,
+): ManifestAttributes | string {
+  if (!isDigest(wire.digest))
+    return `manifest digest ${JSON.stringify(wire.digest.slice(0, 80))} is not a valid digest`;
   const changeable = wire.changeableAttributes ?? {};
   const state = changeable.quarantineState ?? undefined;
   const rawDetails = changeable.quarantineDetails ?? undefined;
@@ -125,25 +147,43 @@ function toAttributes(registry: LoginServer, repository: RepositoryName, wire: W
     tags: wire.tags ?? [],
     architecture: wire.architecture ?? undefined,
     os: wire.os ?? undefined,
-    references: (wire.references ?? []).map((r) => ({ digest: r.digest, ...(r.architecture ? { architecture: r.architecture } : {}), ...(r.os ? { os: r.os } : {}) })),
+    references: (wire.references ?? []).map((r) => ({
+      digest: r.digest,
+      ...(r.architecture ? { architecture: r.architecture } : {}),
+      ...(r.os ? { os: r.os } : {}),
+    })),
     changeableAttributes: {
       deleteEnabled: flag(changeable.deleteEnabled),
       writeEnabled: flag(changeable.writeEnabled),
       readEnabled: flag(changeable.readEnabled),
       listEnabled: flag(changeable.listEnabled),
     },
-    quarantine: { state, status: quarantineStatus(state), rawDetails, details: decoded.details, detailsProblems: decoded.problems },
+    quarantine: {
+      state,
+      status: quarantineStatus(state),
+      rawDetails,
+      details: decoded.details,
+      detailsProblems: decoded.problems,
+    },
   };
 }
 
 /** `{registry, imageName, manifest:{…}}` → attributes, or a description of what is wrong with the body. */
-export function parseManifestBody(registry: LoginServer, repository: RepositoryName, body: unknown): ManifestAttributes | string {
+export function parseManifestBody(
+  registry: LoginServer,
+  repository: RepositoryName,
+  body: unknown,
+): ManifestAttributes | string {
   if (!validateSingle(body)) return problems(validateSingle.errors);
   return toAttributes(registry, repository, body.manifest);
 }
 
 /** `{registry, imageName, manifests:[…]}` → attributes of one page, or a description of what is wrong. */
-export function parseManifestPage(registry: LoginServer, repository: RepositoryName, body: unknown): ManifestAttributes[] | string {
+export function parseManifestPage(
+  registry: LoginServer,
+  repository: RepositoryName,
+  body: unknown,
+): ManifestAttributes[] | string {
   if (!validateList(body)) return problems(validateList.errors);
   const parsed: ManifestAttributes[] = [];
   for (const wire of body.manifests ?? []) {

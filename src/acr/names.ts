@@ -35,14 +35,19 @@ export function isDigest(value: unknown): value is Digest {
 /** Checks a repository name against the OCI distribution grammar; `..`, `%2F`, `\`, upper case and the like fail. */
 export function repositoryName(value: unknown): RepositoryName {
   if (!isRepositoryName(value)) {
-    throw new AcrInvalidInputError(`invalid repository name ${shown(value)}: expected lowercase path components such as "team/app" (OCI distribution grammar, at most ${MAX_REPOSITORY_LENGTH} characters)`);
+    throw new AcrInvalidInputError(
+      `invalid repository name ${shown(value)}: expected lowercase path components such as "team/app" (OCI distribution grammar, at most ${MAX_REPOSITORY_LENGTH} characters)`,
+    );
   }
   return value;
 }
 
 /** Checks a digest: `sha256:` + 64 or `sha512:` + 128 lowercase hex characters. */
 export function digest(value: unknown): Digest {
-  if (!isDigest(value)) throw new AcrInvalidInputError(`invalid digest ${shown(value)}: expected sha256:<64 hex> or sha512:<128 hex>, lowercase`);
+  if (!isDigest(value))
+    throw new AcrInvalidInputError(
+      `invalid digest ${shown(value)}: expected sha256:<64 hex> or sha512:<128 hex>, lowercase`,
+    );
   return value;
 }
 
@@ -55,7 +60,9 @@ export function loginServer(value: unknown): LoginServer {
   const match = text !== undefined && text.length <= 260 ? HOST_AND_PORT.exec(text) : null;
   const port = match?.[2] === undefined ? undefined : Number(match[2]);
   if (!match || match[1]!.length > 253 || (port !== undefined && (port < 1 || port > 65535))) {
-    throw new AcrInvalidInputError(`invalid login server ${shown(value)}: expected a host name with an optional port, e.g. myregistry.azurecr.io`);
+    throw new AcrInvalidInputError(
+      `invalid login server ${shown(value)}: expected a host name with an optional port, e.g. myregistry.azurecr.io`,
+    );
   }
   return text as LoginServer;
 }
@@ -66,13 +73,15 @@ export class RegistryAllowlist {
 
   constructor(servers: Iterable<string>) {
     this.servers = new Set([...servers].map((server) => loginServer(server)));
-    if (this.servers.size === 0) throw new AcrInvalidInputError("the registry allowlist is empty: no registry may be used");
+    if (this.servers.size === 0)
+      throw new AcrInvalidInputError("the registry allowlist is empty: no registry may be used");
   }
 
   /** Validates the name and checks it is allowed; returns the normalised login server. */
   check(value: unknown): LoginServer {
     const server = loginServer(value);
-    if (!this.servers.has(server)) throw new AcrInvalidInputError(`registry ${shown(server)} is not in the allowlist (GATE_REGISTRIES)`);
+    if (!this.servers.has(server))
+      throw new AcrInvalidInputError(`registry ${shown(server)} is not in the allowlist (GATE_REGISTRIES)`);
     return server;
   }
 

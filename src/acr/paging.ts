@@ -22,6 +22,7 @@ export function safeNextUrl(link: string, current: URL): URL | undefined {
   } catch {
     return undefined;
   }
-  if (next.origin !== current.origin || next.pathname !== current.pathname || next.username || next.password) return undefined;
+  if (next.origin !== current.origin || next.pathname !== current.pathname || next.username || next.password)
+    return undefined;
   return next;
 }

@@ -42,10 +42,14 @@ export function quarantineDetailsProblems(details: unknown): string[] {
   }
   const problems: string[] = [];
   const summary = details.result?.summary ?? [];
-  if (summary.some((item) => item.count < 0)) problems.push("quarantineDetails/result/summary counts must not be negative");
-  if (new Set(summary.map((item) => item.severity)).size !== summary.length) problems.push("quarantineDetails/result/summary names a severity twice");
-  if (details.link !== undefined && !isHttpUrl(details.link)) problems.push("quarantineDetails/link must be an absolute http(s) URL");
-  if (JSON.stringify(details).length > MAX_DETAILS_LENGTH) problems.push(`quarantineDetails is longer than ${MAX_DETAILS_LENGTH} characters`);
+  if (summary.some((item) => item.count < 0))
+    problems.push("quarantineDetails/result/summary counts must not be negative");
+  if (new Set(summary.map((item) => item.severity)).size !== summary.length)
+    problems.push("quarantineDetails/result/summary names a severity twice");
+  if (details.link !== undefined && !isHttpUrl(details.link))
+    problems.push("quarantineDetails/link must be an absolute http(s) URL");
+  if (JSON.stringify(details).length > MAX_DETAILS_LENGTH)
+    problems.push(`quarantineDetails is longer than ${MAX_DETAILS_LENGTH} characters`);
   return problems;
 }
 
@@ -61,7 +65,8 @@ function isHttpUrl(text: string): boolean {
 /** Validates and encodes details the way ACR takes them: a JSON string, not an object (acr-protocol.md §2.2). */
 export function encodeQuarantineDetails(details: QuarantineDetails): string {
   const problems = quarantineDetailsProblems(details);
-  if (problems.length > 0) throw new AcrInvalidInputError(`quarantineDetails does not match ACR's schema: ${problems.join("; ")}`);
+  if (problems.length > 0)
+    throw new AcrInvalidInputError(`quarantineDetails does not match ACR's schema: ${problems.join("; ")}`);
   return JSON.stringify(details);
 }
 
@@ -100,7 +105,8 @@ export class QuarantineDetailsBuilder {
   build(): QuarantineDetails {
     const built = structuredClone(this.details);
     const problems = quarantineDetailsProblems(built);
-    if (problems.length > 0) throw new AcrInvalidInputError(`quarantineDetails does not match ACR's schema: ${problems.join("; ")}`);
+    if (problems.length > 0)
+      throw new AcrInvalidInputError(`quarantineDetails does not match ACR's schema: ${problems.join("; ")}`);
     return built;
   }
 }
@@ -115,5 +121,9 @@ export function decodeQuarantineDetails(raw: string | undefined): { details?: Qu
     return { problems: ["quarantineDetails is not valid JSON"] };
   }
   if (validateSchema(parsed)) return { details: parsed, problems: [] };
-  return { problems: (validateSchema.errors ?? []).map((e) => `quarantineDetails${e.instancePath} ${e.message ?? "is invalid"}`) };
+  return {
+    problems: (validateSchema.errors ?? []).map(
+      (e) => `quarantineDetails${e.instancePath} ${e.message ?? "is invalid"}`,
+    ),
+  };
 }

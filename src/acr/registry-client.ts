@@ -4,8 +4,21 @@ import { AcrInvalidInputError, AcrRequestError, AcrWriteNotConfirmedError } from
 import type { RequestLimiter } from "./http/rate-limit.js";
 import { errorFromResponse, isSuccess, jsonBody, requestInfo } from "./http/responses.js";
 import type { AcrTransport } from "./http/transport.js";
-import { parseCatalogPage, parseManifestBody, parseManifestPage, type ManifestAttributes, type QuarantineVerdictState } from "./manifest.js";
-import { digest as checkDigest, isRepositoryName, repositoryName, type Digest, type LoginServer, type RepositoryName } from "./names.js";
+import {
+  parseCatalogPage,
+  parseManifestBody,
+  parseManifestPage,
+  type ManifestAttributes,
+  type QuarantineVerdictState,
+} from "./manifest.js";
+import {
+  digest as checkDigest,
+  isRepositoryName,
+  repositoryName,
+  type Digest,
+  type LoginServer,
+  type RepositoryName,
+} from "./names.js";
 import { nextLink, safeNextUrl } from "./paging.js";
 import { encodeQuarantineDetails, type QuarantineDetails } from "./quarantine-details.js";
 import { CATALOG_SCOPE, repositoryScope, type RepositoryAction } from "./scopes.js";
@@ -45,7 +58,10 @@ export interface QuarantineWriteOptions {
 
 /** ACR's data-plane operations on one registry. Every name is validated before a URL exists. */
 export class RegistryClient {
-  constructor(readonly loginServer: LoginServer, private readonly ctx: RegistryClientContext) {}
+  constructor(
+    readonly loginServer: LoginServer,
+    private readonly ctx: RegistryClientContext,
+  ) {}
 
   /** Every repository in the registry, one page in memory at a time (GET /acr/v1/_catalog, following Link). */
   listRepositories(options: ListOptions = {}): AsyncIterable<RepositoryName> {
@@ -55,7 +71,9 @@ export class RegistryClient {
       const names = parseCatalogPage(body);
       if (typeof names === "string") return names;
       const invalid = names.find((name) => !isRepositoryName(name));
-      return invalid === undefined ? (names as RepositoryName[]) : `the catalog lists an invalid repository name ${JSON.stringify(invalid.slice(0, 80))}`;
+      return invalid === undefined
+        ? (names as RepositoryName[])
+        : `the catalog lists an invalid repository name ${JSON.stringify(invalid.slice(0, 80))}`;
     });
   }
 
@@ -68,7 +86,9 @@ export class RegistryClient {
     const url = this.url(`/acr/v1/${repo}/_manifests`);
     url.searchParams.set("n", String(this.pageSize(options.pageSize)));
     if (options.orderBy) url.searchParams.set("orderby", options.orderBy);
-    return this.pages(url, [this.scope(repo, "metadata_read")], (body) => parseManifestPage(this.loginServer, repo, body));
+    return this.pages(url, [this.scope(repo, "metadata_read")], (body) =>
+      parseManifestPage(this.loginServer, repo, body),
+    );
   }
 
   /**
@@ -77,7 +97,8 @@ export class RegistryClient {
    */
   async prefetchListingTokens(repositories: readonly string[], batchSize = 25): Promise<void> {
     const sets = repositories.map((r) => [this.scope(repositoryName(r), "metadata_read")]);
-    for (let i = 0; i < sets.length; i += batchSize) await this.ctx.tokens.prefetchAccessTokens(this.loginServer, sets.slice(i, i + batchSize));
+    for (let i = 0; i < sets.length; i += batchSize)
+      await this.ctx.tokens.prefetchAccessTokens(this.loginServer, sets.slice(i, i + batchSize));
   }
 
   /** One manifest's attributes, quarantine state and details included. */
@@ -93,17 +114,29 @@ export class RegistryClient {
    * Sets quarantineState (Passed | Failed) and quarantineDetails, then reads the manifest back and checks that it
    * shows exactly what was written; otherwise AcrWriteNotConfirmedError. Returns the attributes read back.
    */
-  async setQuarantineState(repository: string, digest: string, write: QuarantineWrite, options: QuarantineWriteOptions = {}): Promise<ManifestAttributes> {
+  async setQuarantineState(
+    repository: string,
+    digest: string,
+    write: QuarantineWrite,
+    options: QuarantineWriteOptions = {},
+  ): Promise<ManifestAttributes> {
     const repo = repositoryName(repository);
     const d = checkDigest(digest);
-    if (write?.state !== "Passed" && write?.state !== "Failed") throw new AcrInvalidInputError(`quarantine state must be "Passed" or "Failed"`);
+    if (write?.state !== "Passed" && write?.state !== "Failed")
+      throw new AcrInvalidInputError(`quarantine state must be "Passed" or "Failed"`);
     const encoded = encodeQuarantineDetails(write.details);
     const url = this.manifestUrl(repo, d);
     const scopes = [this.scope(repo, "metadata_write")];
-    const response = await this.authorized("PATCH", url, scopes, JSON.stringify({ quarantineState: write.state, quarantineDetails: encoded }));
+    const response = await this.authorized(
+      "PATCH",
+      url,
+      scopes,
+      JSON.stringify({ quarantineState: write.state, quarantineDetails: encoded }),
+    );
     const answered = options.readBack === "get" ? undefined : this.manifestInAnswer(response, repo, d);
     const readBack = answered ?? (await this.getManifest(repo, d));
-    const sameDetails = readBack.quarantine.rawDetails === encoded || isDeepStrictEqual(readBack.quarantine.details, write.details);
+    const sameDetails =
+      readBack.quarantine.rawDetails === encoded || isDeepStrictEqual(readBack.quarantine.details, write.details);
     if (readBack.quarantine.state !== write.state || !sameDetails) {
       const info = requestInfo("PATCH", url);
       throw new AcrWriteNotConfirmedError(
@@ -128,12 +161,18 @@ export class RegistryClient {
 
   private pageSize(requested: number | undefined): number {
     const size = requested ?? this.ctx.pageSize;
-    if (!Number.isInteger(size) || size < 1 || size > 1000) throw new AcrInvalidInputError(`pageSize must be an integer from 1 to 1000, got ${String(size)}`);
+    if (!Number.isInteger(size) || size < 1 || size > 1000)
+      throw new AcrInvalidInputError(`pageSize must be an integer from 1 to 1000, got ${String(size)}`);
     return size;
   }
 
   /** Sends with a cached token; a 401 drops that token and retries once with a fresh one. Non-2xx → typed error. */
-  private async authorized(method: HttpMethods, url: URL, scopes: readonly string[], body?: string): Promise<PipelineResponse> {
+  private async authorized(
+    method: HttpMethods,
+    url: URL,
+    scopes: readonly string[],
+    body?: string,
+  ): Promise<PipelineResponse> {
     const headers: Record<string, string> = body === undefined ? {} : { "Content-Type": "application/json" };
     for (let attempt = 1; ; attempt++) {
       const token = await this.ctx.tokens.accessToken(this.loginServer, scopes);
@@ -154,7 +193,13 @@ export class RegistryClient {
     }
   }
 
-  private manifestFrom(response: PipelineResponse, url: URL, method: string, repo: RepositoryName, d: Digest): ManifestAttributes {
+  private manifestFrom(
+    response: PipelineResponse,
+    url: URL,
+    method: string,
+    repo: RepositoryName,
+    d: Digest,
+  ): ManifestAttributes {
     const info = requestInfo(method, url);
     const parsed = parseManifestBody(this.loginServer, repo, jsonBody(response, info, this.loginServer));
     if (typeof parsed === "string") throw this.malformed(info, parsed);
@@ -163,7 +208,11 @@ export class RegistryClient {
   }
 
   /** The manifest in a PATCH answer, if the answer carries one for this digest. */
-  private manifestInAnswer(response: PipelineResponse, repo: RepositoryName, d: Digest): ManifestAttributes | undefined {
+  private manifestInAnswer(
+    response: PipelineResponse,
+    repo: RepositoryName,
+    d: Digest,
+  ): ManifestAttributes | undefined {
     if (!response.bodyAsText) return undefined;
     let body: unknown;
     try {
@@ -176,14 +225,21 @@ export class RegistryClient {
   }
 
   private malformed(info: { method: string; path: string }, why: string): AcrRequestError {
-    return new AcrRequestError(`ACR ${info.method} ${info.path} on ${this.loginServer} answered with an unexpected body: ${why}`, {
-      registry: this.loginServer,
-      request: info,
-    });
+    return new AcrRequestError(
+      `ACR ${info.method} ${info.path} on ${this.loginServer} answered with an unexpected body: ${why}`,
+      {
+        registry: this.loginServer,
+        request: info,
+      },
+    );
   }
 
   /** Follows `Link: <…>; rel="next"` one page at a time; a link off this endpoint or back to the same page stops it. */
-  private async *pages<T>(first: URL, scopes: readonly string[], parse: (body: unknown) => T[] | string): AsyncGenerator<T, void, undefined> {
+  private async *pages<T>(
+    first: URL,
+    scopes: readonly string[],
+    parse: (body: unknown) => T[] | string,
+  ): AsyncGenerator<T, void, undefined> {
     let url = first;
     for (;;) {
       const response = await this.authorized("GET", url, scopes);

@@ -81,7 +81,11 @@ export class AcrTokenProvider {
     const authority = await this.authority(registry);
     for (let attempt = 1; ; attempt++) {
       const refreshToken = await this.refreshTokens.get(registry, () => this.exchange(registry, authority));
-      const form = new URLSearchParams({ grant_type: "refresh_token", service: authority.service, refresh_token: refreshToken });
+      const form = new URLSearchParams({
+        grant_type: "refresh_token",
+        service: authority.service,
+        refresh_token: refreshToken,
+      });
       for (const scope of scopes) form.append("scope", scope);
       const response = await this.post(registry, authority.tokenUrl, form);
       // The refresh token expired early or was revoked: exchange a new one, once.
@@ -89,7 +93,8 @@ export class AcrTokenProvider {
         this.refreshTokens.invalidate(registry, refreshToken);
         continue;
       }
-      if (!isSuccess(response)) throw this.tokenError(response, authority.tokenUrl, registry, "ACR access token request failed");
+      if (!isSuccess(response))
+        throw this.tokenError(response, authority.tokenUrl, registry, "ACR access token request failed");
       return this.expiring(this.field(response, authority.tokenUrl, registry, "access_token"));
     }
   }
@@ -101,11 +106,19 @@ export class AcrTokenProvider {
       if (!token?.token) throw new Error("the credential returned no token");
       aadToken = token.token;
     } catch (error) {
-      throw new AcrAuthError(`could not get an Entra ID token for ${this.scope}: ${(error as Error)?.message ?? String(error)}`, { registry, cause: error });
+      throw new AcrAuthError(
+        `could not get an Entra ID token for ${this.scope}: ${(error as Error)?.message ?? String(error)}`,
+        { registry, cause: error },
+      );
     }
-    const form = new URLSearchParams({ grant_type: "access_token", service: authority.service, access_token: aadToken });
+    const form = new URLSearchParams({
+      grant_type: "access_token",
+      service: authority.service,
+      access_token: aadToken,
+    });
     const response = await this.post(registry, authority.exchangeUrl, form);
-    if (!isSuccess(response)) throw this.tokenError(response, authority.exchangeUrl, registry, "ACR token exchange failed");
+    if (!isSuccess(response))
+      throw this.tokenError(response, authority.exchangeUrl, registry, "ACR token exchange failed");
     return this.expiring(this.field(response, authority.exchangeUrl, registry, "refresh_token"));
   }
 
@@ -126,23 +139,39 @@ export class AcrTokenProvider {
   private async discover(registry: LoginServer): Promise<Authority> {
     const url = new URL(`https://${registry}/v2/`);
     const response = await this.options.transport.send({ method: "GET", url, registry });
-    const challenge = response.status === 401 ? parseBearerChallenge(response.headers.get("www-authenticate")) : undefined;
+    const challenge =
+      response.status === 401 ? parseBearerChallenge(response.headers.get("www-authenticate")) : undefined;
     const info = requestInfo("GET", url);
     if (!challenge) {
-      if (response.status !== 401 && !isSuccess(response)) throw errorFromResponse(response, info, registry, "registry challenge");
-      throw new AcrAuthError(`registry ${registry} answered GET /v2/ with ${response.status} and no Bearer challenge`, { status: response.status, registry, request: info });
+      if (response.status !== 401 && !isSuccess(response))
+        throw errorFromResponse(response, info, registry, "registry challenge");
+      throw new AcrAuthError(`registry ${registry} answered GET /v2/ with ${response.status} and no Bearer challenge`, {
+        status: response.status,
+        registry,
+        request: info,
+      });
     }
     let realm: URL;
     try {
       realm = new URL(challenge.realm);
     } catch {
-      throw new AcrAuthError(`registry ${registry} sent a challenge with an invalid realm`, { registry, request: info });
+      throw new AcrAuthError(`registry ${registry} sent a challenge with an invalid realm`, {
+        registry,
+        request: info,
+      });
     }
     if (realm.protocol !== "https:" || realm.host.toLowerCase() !== registry) {
-      throw new AcrAuthError(`registry ${registry} named a token realm on another origin (${realm.origin}); refusing to send tokens there`, { registry, request: info });
+      throw new AcrAuthError(
+        `registry ${registry} named a token realm on another origin (${realm.origin}); refusing to send tokens there`,
+        { registry, request: info },
+      );
     }
     // As azure-cli does: the realm's scheme and host, with the exchange and token paths.
-    return { service: challenge.service, exchangeUrl: new URL("/oauth2/exchange", realm.origin), tokenUrl: new URL("/oauth2/token", realm.origin) };
+    return {
+      service: challenge.service,
+      exchangeUrl: new URL("/oauth2/exchange", realm.origin),
+      tokenUrl: new URL("/oauth2/token", realm.origin),
+    };
   }
 
   private post(registry: LoginServer, url: URL, form: URLSearchParams): Promise<PipelineResponse> {
@@ -159,14 +188,30 @@ export class AcrTokenProvider {
   private tokenError(response: PipelineResponse, url: URL, registry: LoginServer, context: string): AcrError {
     const error = errorFromResponse(response, requestInfo("POST", url), registry, context);
     if (error instanceof AcrAuthError || response.status === 429 || response.status >= 500) return error;
-    return new AcrAuthError(error.message, { acrCode: error.acrCode, status: error.status, registry, request: error.request, errors: error.errors });
+    return new AcrAuthError(error.message, {
+      acrCode: error.acrCode,
+      status: error.status,
+      registry,
+      request: error.request,
+      errors: error.errors,
+    });
   }
 
-  private field(response: PipelineResponse, url: URL, registry: LoginServer, name: "access_token" | "refresh_token"): string {
+  private field(
+    response: PipelineResponse,
+    url: URL,
+    registry: LoginServer,
+    name: "access_token" | "refresh_token",
+  ): string {
     const info = requestInfo("POST", url);
     const body = jsonBody(response, info, registry) as Record<string, unknown> | null;
     const value = body?.[name];
-    if (typeof value !== "string" || value === "") throw new AcrAuthError(`ACR POST ${info.path} on ${registry} answered without ${name}`, { status: response.status, registry, request: info });
+    if (typeof value !== "string" || value === "")
+      throw new AcrAuthError(`ACR POST ${info.path} on ${registry} answered without ${name}`, {
+        status: response.status,
+        registry,
+        request: info,
+      });
     return value;
   }
 

@@ -74,7 +74,9 @@ export class AuditLog {
       policyVersion: entry.policyVersion,
       instanceId: entry.instanceId,
     };
-    await this.table.createEntity(Object.fromEntries(Object.entries(entity).filter(([, v]) => v !== undefined)) as unknown as AuditEntity);
+    await this.table.createEntity(
+      Object.fromEntries(Object.entries(entity).filter(([, v]) => v !== undefined)) as unknown as AuditEntity,
+    );
   }
 
   /** The image's trail, oldest first. */
@@ -91,7 +93,9 @@ export class AuditLog {
         reason: entity.reason,
         verdict: entity.verdict,
         quarantineState: entity.quarantineState,
-        findingsSummary: entity.findingsSummary ? (JSON.parse(entity.findingsSummary) as Record<string, number>) : undefined,
+        findingsSummary: entity.findingsSummary
+          ? (JSON.parse(entity.findingsSummary) as Record<string, number>)
+          : undefined,
         policyVersion: entity.policyVersion,
         instanceId: entity.instanceId,
       });

@@ -11,7 +11,10 @@ export function approverVerifier(): ApproverTokenVerifier {
   if (verifier) return verifier;
   const config = approvalConfig();
   if (!config.audience || !config.issuer) {
-    throw new ApproverAuthError(401, "approvals are closed: APPROVER_AUDIENCE and APPROVER_TENANT_ID (or APPROVER_ISSUER) are not set");
+    throw new ApproverAuthError(
+      401,
+      "approvals are closed: APPROVER_AUDIENCE and APPROVER_TENANT_ID (or APPROVER_ISSUER) are not set",
+    );
   }
   verifier = new ApproverTokenVerifier({ issuer: config.issuer, audience: config.audience });
   return verifier;

@@ -48,7 +48,12 @@ export class ApproverTokenVerifier {
       });
       if (typeof payload.oid !== "string") throw new ApproverAuthError(401, "the token has no object id (oid)");
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === "string") : [];
-      const name = typeof payload.name === "string" ? payload.name : typeof payload.preferred_username === "string" ? payload.preferred_username : payload.oid;
+      const name =
+        typeof payload.name === "string"
+          ? payload.name
+          : typeof payload.preferred_username === "string"
+            ? payload.preferred_username
+            : payload.oid;
       return { objectId: payload.oid, name, roles };
     } catch (error) {
       if (error instanceof ApproverAuthError) throw error;

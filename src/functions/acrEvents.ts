@@ -37,7 +37,9 @@ export async function acrEvents(request: HttpRequest, context: InvocationContext
   switch (event.action) {
     case "quarantine": {
       const started = await startPipeline(client, pipelineInput(image, "webhook", event.target.tag));
-      context.log(`${event.action} ${image.repository}@${image.digest}: ${started.started ? "started" : `already ${started.runtimeStatus}`} ${started.instanceId}`);
+      context.log(
+        `${event.action} ${image.repository}@${image.digest}: ${started.started ? "started" : `already ${started.runtimeStatus}`} ${started.instanceId}`,
+      );
       return { status: started.started ? 202 : 200, jsonBody: { ...started, statusUrl: link } };
     }
     case "push": {

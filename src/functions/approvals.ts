@@ -28,14 +28,19 @@ export async function approvals(request: HttpRequest, context: InvocationContext
     const client = df.getClient(context);
     const instanceId = request.params.instanceId;
     if (request.method === "GET") return { status: 200, jsonBody: { pending: await listPendingApprovals(client) } };
-    if (!instanceId || !/^qp-[0-9a-f]{40}$/.test(instanceId)) return problem(400, "POST approvals/{instanceId} with a pipeline instance id");
+    if (!instanceId || !/^qp-[0-9a-f]{40}$/.test(instanceId))
+      return problem(400, "POST approvals/{instanceId} with a pipeline instance id");
     const body = await readJsonBody(request, 16 * 1024);
     if ("error" in body) return body.error;
     if (!validateDecision(body.value)) {
-      return problem(400, "invalid decision", { problems: (validateDecision.errors ?? []).map((e) => `${e.instancePath || "(body)"} ${e.message ?? ""}`) });
+      return problem(400, "invalid decision", {
+        problems: (validateDecision.errors ?? []).map((e) => `${e.instancePath || "(body)"} ${e.message ?? ""}`),
+      });
     }
     const result = await decide(client, instanceId, approver, body.value, new Date());
-    context.log(`approval: ${approver.name} (${approver.objectId}) ${body.value.approve ? "approved" : "rejected"} ${instanceId}: ${result.kind}`);
+    context.log(
+      `approval: ${approver.name} (${approver.objectId}) ${body.value.approve ? "approved" : "rejected"} ${instanceId}: ${result.kind}`,
+    );
     return { status: 202, jsonBody: { ...result, approve: body.value.approve, by: approver.name } };
   } catch (error) {
     if (error instanceof ApproverAuthError) return problem(error.status, error.message);

@@ -19,15 +19,35 @@ export async function backfill(request: HttpRequest, context: InvocationContext)
   const { environment, registries } = setup;
   const shadow = new DurableShadowEvaluations(df.getClient(context));
   if (request.method === "GET") {
-    const reports = (await Promise.all(registries.map((registry) => collectBackfill({ registry, passes: environment.passes, shadow, reports: environment.reports, now: () => new Date() })))).filter((r) => r !== undefined);
+    const reports = (
+      await Promise.all(
+        registries.map((registry) =>
+          collectBackfill({
+            registry,
+            passes: environment.passes,
+            shadow,
+            reports: environment.reports,
+            now: () => new Date(),
+          }),
+        ),
+      )
+    ).filter((r) => r !== undefined);
     if (reports.length === 0) return problem(404, "no backfill has run for these registries; POST to start one");
     return { status: 200, jsonBody: { reports } };
   }
   const restart = request.query.get("restart");
-  if (restart !== null && restart !== "true" && restart !== "false") return problem(400, "restart must be true or false");
+  if (restart !== null && restart !== "true" && restart !== "false")
+    return problem(400, "restart must be true or false");
   const deadline = Date.now() + TIME_LIMITS.httpMs;
-  const runs = await Promise.all(registries.map((registry) => backfillRegistry(backfillDeps(environment, registry, shadow), { deadline, restart: restart === "true" })));
-  for (const run of runs) context.log(`backfill ${run.registry} ${run.backfillId}: ${run.outcome}, ${run.totals.evaluationsStarted} evaluations started, ${run.totals.alreadyDecided} already decided, ${run.requests.total} requests`);
+  const runs = await Promise.all(
+    registries.map((registry) =>
+      backfillRegistry(backfillDeps(environment, registry, shadow), { deadline, restart: restart === "true" }),
+    ),
+  );
+  for (const run of runs)
+    context.log(
+      `backfill ${run.registry} ${run.backfillId}: ${run.outcome}, ${run.totals.evaluationsStarted} evaluations started, ${run.totals.alreadyDecided} already decided, ${run.requests.total} requests`,
+    );
   return { status: 202, jsonBody: { runs } };
 }
 

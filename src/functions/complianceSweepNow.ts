@@ -18,7 +18,11 @@ export async function complianceSweepNow(request: HttpRequest, context: Invocati
   const setup = prepareRun(request.query.get("registry") ?? undefined);
   if (!setup.ok) return problem(setup.status, setup.message, setup.problems ? { problems: setup.problems } : {});
   const { environment, registries } = setup;
-  const reports = await runComplianceSweep(environment, new DurablePipelineDirectory(df.getClient(context)), { trigger: "http", timeLimitMs: limitSeconds * 1000, registries });
+  const reports = await runComplianceSweep(environment, new DurablePipelineDirectory(df.getClient(context)), {
+    trigger: "http",
+    timeLimitMs: limitSeconds * 1000,
+    registries,
+  });
   for (const report of reports) context.log(summaryLine(report));
   return { status: 200, jsonBody: { reports, summaries: reports.map(summaryLine) } };
 }

@@ -1,7 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { readFileSync } from "node:fs";
 
-const version = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /** Liveness for deploy checks and the local launcher: answers without touching the registry or storage. */
 export async function health(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {

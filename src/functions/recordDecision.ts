@@ -5,7 +5,10 @@ import { recordDecision } from "../pipeline/steps/record-decision.js";
 import type { PipelineInput, PipelineOutcome } from "../pipeline/types.js";
 
 export async function recordDecisionActivity(input: unknown): Promise<void> {
-  await recordDecision(gateServices(), input as { input: PipelineInput; outcome: PipelineOutcome; instanceId: string; at: string });
+  await recordDecision(
+    gateServices(),
+    input as { input: PipelineInput; outcome: PipelineOutcome; instanceId: string; at: string },
+  );
 }
 
 df.app.activity(ACTIVITIES.record, { handler: recordDecisionActivity });

@@ -12,12 +12,29 @@ import { problem } from "../http/json.js";
  */
 export async function scanReports(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > DEFAULT_MAX_REPORT_BYTES) return problem(413, `reports are limited to ${DEFAULT_MAX_REPORT_BYTES} bytes`);
+  if (declared > DEFAULT_MAX_REPORT_BYTES)
+    return problem(413, `reports are limited to ${DEFAULT_MAX_REPORT_BYTES} bytes`);
   const body = new Uint8Array(await request.arrayBuffer());
   try {
-    const event = await acceptScanReport(df.getClient(context), gateServices(), request.params.scanId ?? "", request.headers.get("authorization"), body, new Date());
-    context.log(`scan report ${event.scanId}: ${event.result.state === "done" ? event.result.verdict.decision : "failed"}`);
-    return { status: 202, jsonBody: { scanId: event.scanId, accepted: true, decision: event.result.state === "done" ? event.result.verdict.decision : undefined } };
+    const event = await acceptScanReport(
+      df.getClient(context),
+      gateServices(),
+      request.params.scanId ?? "",
+      request.headers.get("authorization"),
+      body,
+      new Date(),
+    );
+    context.log(
+      `scan report ${event.scanId}: ${event.result.state === "done" ? event.result.verdict.decision : "failed"}`,
+    );
+    return {
+      status: 202,
+      jsonBody: {
+        scanId: event.scanId,
+        accepted: true,
+        decision: event.result.state === "done" ? event.result.verdict.decision : undefined,
+      },
+    };
   } catch (error) {
     if (error instanceof ScanReportRejected) return problem(error.status, error.message);
     throw error;

@@ -6,7 +6,10 @@ export function problem(status: number, message: string, extra: Record<string, u
 }
 
 /** Reads a JSON body with a size limit: an oversized, empty or malformed body is a clear 4xx, never a crash. */
-export async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<{ value: unknown } | { error: HttpResponseInit }> {
+export async function readJsonBody(
+  request: HttpRequest,
+  maxBytes: number,
+): Promise<{ value: unknown } | { error: HttpResponseInit }> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) return { error: problem(413, `body larger than ${maxBytes} bytes`) };
   const text = await request.text();

@@ -29,7 +29,12 @@ export async function listPendingApprovals(client: DurableClient): Promise<Pendi
     .filter((s) => (s.customStatus as PipelineStatus | undefined)?.stage === "awaiting-approval")
     .map((s) => {
       const status = s.customStatus as PipelineStatus;
-      return { instanceId: s.instanceId, image: status.image, approvalDeadline: status.approvalDeadline, verdict: status.verdict };
+      return {
+        instanceId: s.instanceId,
+        image: status.image,
+        approvalDeadline: status.approvalDeadline,
+        verdict: status.verdict,
+      };
     });
 }
 
@@ -44,12 +49,23 @@ export interface DecisionRequest {
  * verdict failed can only be released by break-glass: the override role and a justification, audited, run by its own
  * orchestration. Anything else is a conflict; nothing here can release without an authorised person.
  */
-export async function decide(client: DurableClient, instanceId: string, approver: Approver, request: DecisionRequest, now: Date): Promise<{ kind: "event-raised" | "break-glass-started"; instanceId: string }> {
+export async function decide(
+  client: DurableClient,
+  instanceId: string,
+  approver: Approver,
+  request: DecisionRequest,
+  now: Date,
+): Promise<{ kind: "event-raised" | "break-glass-started"; instanceId: string }> {
   requireRole(approver, APPROVER_ROLE);
   const status = await findInstance(client, instanceId);
   if (!status) throw new ApprovalConflictError(404, `no pipeline ${instanceId}`);
   const custom = status.customStatus as PipelineStatus | undefined;
-  const decision: ApprovalDecision = { approve: request.approve, reason: request.reason, approver, decidedAt: now.toISOString() };
+  const decision: ApprovalDecision = {
+    approve: request.approve,
+    reason: request.reason,
+    approver,
+    decidedAt: now.toISOString(),
+  };
   if (String(status.runtimeStatus) === "Running" && custom?.stage === "awaiting-approval") {
     if (request.approve && custom.verdict?.decision === "fail") requireOverride(approver, request, decision);
     await client.raiseEvent(instanceId, APPROVAL_EVENT, decision);
@@ -57,18 +73,28 @@ export async function decide(client: DurableClient, instanceId: string, approver
   }
   if (request.approve && isFailedByPolicy(status)) {
     requireOverride(approver, request, decision);
-    const input: BreakGlassInput = { pipeline: (await fullStatus(client, instanceId)).input as PipelineInput, verdict: custom?.verdict, decision };
+    const input: BreakGlassInput = {
+      pipeline: (await fullStatus(client, instanceId)).input as PipelineInput,
+      verdict: custom?.verdict,
+      decision,
+    };
     const breakGlassId = `bg-${instanceId.slice(3)}-${now.getTime()}`;
     await client.startNew(BREAK_GLASS_ORCHESTRATOR, { instanceId: breakGlassId, input });
     return { kind: "break-glass-started", instanceId: breakGlassId };
   }
-  throw new ApprovalConflictError(409, `pipeline ${instanceId} is not waiting for approval (status ${String(status.runtimeStatus)}, stage ${custom?.stage ?? "unknown"})`);
+  throw new ApprovalConflictError(
+    409,
+    `pipeline ${instanceId} is not waiting for approval (status ${String(status.runtimeStatus)}, stage ${custom?.stage ?? "unknown"})`,
+  );
 }
 
 function requireOverride(approver: Approver, request: DecisionRequest, decision: ApprovalDecision): void {
   requireRole(approver, OVERRIDE_ROLE);
   if (!request.justification || request.justification.trim().length < 10) {
-    throw new ApproverAuthError(403, "approving an image whose verdict failed needs a justification (at least 10 characters)");
+    throw new ApproverAuthError(
+      403,
+      "approving an image whose verdict failed needs a justification (at least 10 characters)",
+    );
   }
   decision.override = true;
   decision.reason = `${request.reason} — justification: ${request.justification.trim()}`;
@@ -76,7 +102,9 @@ function requireOverride(approver: Approver, request: DecisionRequest, decision:
 
 function isFailedByPolicy(status: DurableOrchestrationStatus): boolean {
   const output = status.output as PipelineOutcome | undefined;
-  return String(status.runtimeStatus) === "Completed" && output?.result === "Failed" && output.verdict?.decision === "fail";
+  return (
+    String(status.runtimeStatus) === "Completed" && output?.result === "Failed" && output.verdict?.decision === "fail"
+  );
 }
 
 async function fullStatus(client: DurableClient, instanceId: string): Promise<DurableOrchestrationStatus> {

@@ -22,7 +22,13 @@ export const breakGlassRelease: OrchestrationHandler = function* (context: Orche
   const input = context.df.getInput<BreakGlassInput>();
   const by = `${input.decision.approver.name} (${input.decision.approver.objectId})`;
   const reason = `break-glass override: ${input.decision.reason}`;
-  const request: ReleaseRequest = { image: input.pipeline.image, state: "Passed", reason, verdict: input.verdict, statusUrl: input.pipeline.statusUrl };
+  const request: ReleaseRequest = {
+    image: input.pipeline.image,
+    state: "Passed",
+    reason,
+    verdict: input.verdict,
+    statusUrl: input.pipeline.statusUrl,
+  };
   let outcome: PipelineOutcome;
   if (input.pipeline.mode === "shadow") {
     outcome = { result: "would-pass", verdict: input.verdict, decidedBy: by, reason };
@@ -30,6 +36,11 @@ export const breakGlassRelease: OrchestrationHandler = function* (context: Orche
     yield context.df.callActivityWithRetry(ACTIVITIES.release, RETRY, request);
     outcome = { result: "Passed", verdict: input.verdict, decidedBy: by, reason };
   }
-  yield context.df.callActivityWithRetry(ACTIVITIES.record, RETRY, { input: input.pipeline, outcome, instanceId: context.df.instanceId, at: context.df.currentUtcDateTime.toISOString() });
+  yield context.df.callActivityWithRetry(ACTIVITIES.record, RETRY, {
+    input: input.pipeline,
+    outcome,
+    instanceId: context.df.instanceId,
+    at: context.df.currentUtcDateTime.toISOString(),
+  });
   return outcome;
 };

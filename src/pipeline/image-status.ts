@@ -4,7 +4,8 @@ import { imageReference, pipelineInstanceId, type ImageKey } from "./image-key.j
 import { findInstance } from "./start.js";
 import type { PipelineOutcome, PipelineStatus } from "./types.js";
 
-const REFERENCE = /^([a-z0-9.-]+(?::\d+)?)\/([a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*)@(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+const REFERENCE =
+  /^([a-z0-9.-]+(?::\d+)?)\/([a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*)@(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
 export function parseImageReference(reference: string): ImageKey | undefined {
   const m = REFERENCE.exec(reference.trim().toLowerCase());
@@ -30,7 +31,10 @@ export interface ImageStatusView {
 
 export async function imageStatus(client: DurableClient, audit: AuditLog, image: ImageKey): Promise<ImageStatusView> {
   const instanceId = pipelineInstanceId(image);
-  const [status, timeline] = await Promise.all([findInstance(client, instanceId), audit.history(imageReference(image))]);
+  const [status, timeline] = await Promise.all([
+    findInstance(client, instanceId),
+    audit.history(imageReference(image)),
+  ]);
   const custom = status?.customStatus as PipelineStatus | undefined;
   return {
     image: imageReference(image),

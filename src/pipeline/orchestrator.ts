@@ -45,19 +45,34 @@ export class ScanFailedError extends Error {
 export const quarantinePipeline: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<PipelineInput>();
   const image = imageReference(input.image);
-  const status: PipelineStatus = { stage: "inspecting", image, mode: input.mode, updatedAt: context.df.currentUtcDateTime.toISOString() };
+  const status: PipelineStatus = {
+    stage: "inspecting",
+    image,
+    mode: input.mode,
+    updatedAt: context.df.currentUtcDateTime.toISOString(),
+  };
   const publish = (stage: Stage, change: Partial<PipelineStatus> = {}) => {
     Object.assign(status, change, { stage, updatedAt: context.df.currentUtcDateTime.toISOString() });
     context.df.setCustomStatus(status);
   };
-  const record = (outcome: PipelineOutcome): Task => context.df.callActivityWithRetry(ACTIVITIES.record, RETRY, { input, outcome, instanceId: context.df.instanceId, at: context.df.currentUtcDateTime.toISOString() });
+  const record = (outcome: PipelineOutcome): Task =>
+    context.df.callActivityWithRetry(ACTIVITIES.record, RETRY, {
+      input,
+      outcome,
+      instanceId: context.df.instanceId,
+      at: context.df.currentUtcDateTime.toISOString(),
+    });
   publish("inspecting");
 
   const inspected: InspectResult = yield context.df.callActivityWithRetry(ACTIVITIES.inspect, RETRY, input.image);
   // Enforcement leaves a decided image alone; a shadow evaluation (backfill) judges it anyway, because what matters
   // then is what the policy would say, whatever state the registry reports for images never quarantined.
   if (input.mode === "enforce" && (inspected.quarantineState === "Passed" || inspected.quarantineState === "Failed")) {
-    const outcome: PipelineOutcome = { result: "already-decided", decidedBy: "registry", reason: `already ${inspected.quarantineState}` };
+    const outcome: PipelineOutcome = {
+      result: "already-decided",
+      decidedBy: "registry",
+      reason: `already ${inspected.quarantineState}`,
+    };
     yield record(outcome);
     publish("done", { outcome: outcome.result });
     return outcome;
@@ -78,8 +93,12 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
         scanId,
         now: context.df.currentUtcDateTime.toISOString(),
       });
-      const result: ScanPoll = submission.mode === "poll" ? yield* pollUntilDone(context, target, submission.scanId, scanDeadline) : yield* awaitCallback(context, submission, target, scanDeadline, publish);
-      if (result.state === "failed") throw new ScanFailedError(`the scanner reports the scan of ${digest} failed: ${result.error}`);
+      const result: ScanPoll =
+        submission.mode === "poll"
+          ? yield* pollUntilDone(context, target, submission.scanId, scanDeadline)
+          : yield* awaitCallback(context, submission, target, scanDeadline, publish);
+      if (result.state === "failed")
+        throw new ScanFailedError(`the scanner reports the scan of ${digest} failed: ${result.error}`);
       if (result.state === "done") verdicts.push(result.verdict);
     }
   } catch (error) {
@@ -98,7 +117,15 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   if (verdict.decision === "pass") {
     decision = { state: "Passed", by: "policy", reason: "the policy passed every finding" };
   } else if (verdict.decision === "fail") {
-    decision = { state: "Failed", by: "policy", reason: verdict.platforms.flatMap((p) => p.reasons).slice(0, 3).join("; ") || "the policy failed the image" };
+    decision = {
+      state: "Failed",
+      by: "policy",
+      reason:
+        verdict.platforms
+          .flatMap((p) => p.reasons)
+          .slice(0, 3)
+          .join("; ") || "the policy failed the image",
+    };
   } else {
     const approvalDeadline = new Date(context.df.currentUtcDateTime.getTime() + input.approvalDeadlineMs);
     publish("awaiting-approval", { approvalDeadline: approvalDeadline.toISOString() });
@@ -111,10 +138,16 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
       const by = `${given.approver.name} (${given.approver.objectId})`;
       // Only an explicit `true` releases: anything else an event could carry counts as a rejection.
       decision = { state: given.approve === true ? "Passed" : "Failed", by, reason: given.reason };
-      publish("awaiting-approval", { decision: { by, approve: given.approve, reason: given.reason, at: given.decidedAt } });
+      publish("awaiting-approval", {
+        decision: { by, approve: given.approve, reason: given.reason, at: given.decidedAt },
+      });
     } else {
       const stay = input.onApprovalTimeout === "stay-quarantined";
-      decision = { state: stay ? undefined : "Failed", by: "gate", reason: `no approval before ${approvalDeadline.toISOString()}` };
+      decision = {
+        state: stay ? undefined : "Failed",
+        by: "gate",
+        reason: `no approval before ${approvalDeadline.toISOString()}`,
+      };
     }
   }
 
@@ -123,10 +156,21 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   if (decision.state === undefined) {
     outcome = { result: "left-quarantined", verdict, decidedBy: decision.by, reason: decision.reason };
   } else if (input.mode === "shadow") {
-    outcome = { result: decision.state === "Passed" ? "would-pass" : "would-fail", verdict, decidedBy: decision.by, reason: decision.reason };
+    outcome = {
+      result: decision.state === "Passed" ? "would-pass" : "would-fail",
+      verdict,
+      decidedBy: decision.by,
+      reason: decision.reason,
+    };
   } else {
     publish("releasing");
-    const request: ReleaseRequest = { image: input.image, state: decision.state, reason: decision.reason, verdict, statusUrl: input.statusUrl };
+    const request: ReleaseRequest = {
+      image: input.image,
+      state: decision.state,
+      reason: decision.reason,
+      verdict,
+      statusUrl: input.statusUrl,
+    };
     try {
       yield context.df.callActivityWithRetry(ACTIVITIES.release, RETRY, request);
     } catch (error) {
@@ -144,12 +188,24 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
 };
 
 /** Harbor adapters: ask for the report, waiting on durable timers as the adapter says, until the scan deadline. */
-function* pollUntilDone(context: OrchestrationContext, image: ImageKey, scanId: string, deadline: Date): Generator<Task, ScanPoll, ScanPoll> {
+function* pollUntilDone(
+  context: OrchestrationContext,
+  image: ImageKey,
+  scanId: string,
+  deadline: Date,
+): Generator<Task, ScanPoll, ScanPoll> {
   for (;;) {
-    const poll: ScanPoll = yield context.df.callActivityWithRetry(ACTIVITIES.pollScan, RETRY, { image, scanId, now: context.df.currentUtcDateTime.toISOString() });
+    const poll: ScanPoll = yield context.df.callActivityWithRetry(ACTIVITIES.pollScan, RETRY, {
+      image,
+      scanId,
+      now: context.df.currentUtcDateTime.toISOString(),
+    });
     if (poll.state !== "pending") return poll;
     const now = context.df.currentUtcDateTime.getTime();
-    if (now >= deadline.getTime()) throw new ScanFailedError(`no scan report for ${image.digest} before the scan deadline ${deadline.toISOString()}`);
+    if (now >= deadline.getTime())
+      throw new ScanFailedError(
+        `no scan report for ${image.digest} before the scan deadline ${deadline.toISOString()}`,
+      );
     yield context.df.createTimer(new Date(Math.min(now + poll.retryAfterMs, deadline.getTime())));
   }
 }
@@ -165,14 +221,18 @@ function* awaitCallback(
   deadline: Date,
   publish: (stage: Stage, change?: Partial<PipelineStatus>) => void,
 ): Generator<Task, ScanPoll, unknown> {
-  publish("scanning", { pendingScan: { scanId: submission.scanId, callbackTokenHash: submission.callbackTokenHash, image } });
+  publish("scanning", {
+    pendingScan: { scanId: submission.scanId, callbackTokenHash: submission.callbackTokenHash, image },
+  });
   const timeout: TimerTask = context.df.createTimer(deadline);
   for (;;) {
     const report = context.df.waitForExternalEvent(SCAN_REPORT_EVENT);
     const winner = (yield context.df.Task.any([report, timeout])) as Task;
     if (winner === timeout) {
       publish("scanning", { pendingScan: undefined });
-      throw new ScanFailedError(`no scan report for ${image.digest} before the scan deadline ${deadline.toISOString()}`);
+      throw new ScanFailedError(
+        `no scan report for ${image.digest} before the scan deadline ${deadline.toISOString()}`,
+      );
     }
     const event = report.result as ScanReportEvent;
     if (event.scanId !== submission.scanId) continue;

@@ -40,12 +40,19 @@ export async function acceptScanReport(
   const status = await findInstance(client, instanceId);
   const pending = (status?.customStatus as PipelineStatus | undefined)?.pendingScan;
   if (!status || String(status.runtimeStatus) !== "Running" || pending?.scanId !== scanId) {
-    throw new ScanReportRejected(409, `scan ${scanId} is not waiting for a report (already reported, timed out, or unknown)`);
+    throw new ScanReportRejected(
+      409,
+      `scan ${scanId} is not waiting for a report (already reported, timed out, or unknown)`,
+    );
   }
   const accepted = acceptCallbackReport({ authorization, expectedTokenHash: pending.callbackTokenHash, body });
   if (!accepted.accepted) throw new ScanReportRejected(401, "the callback token is missing or wrong");
-  if (!(await services.scanLedger.claim(instanceId, scanId, now))) throw new ScanReportRejected(409, `scan ${scanId} already has its report`);
-  const event: ScanReportEvent = { scanId, result: judgeReport(services, pending.image, accepted.outcome, now.toISOString()) };
+  if (!(await services.scanLedger.claim(instanceId, scanId, now)))
+    throw new ScanReportRejected(409, `scan ${scanId} already has its report`);
+  const event: ScanReportEvent = {
+    scanId,
+    result: judgeReport(services, pending.image, accepted.outcome, now.toISOString()),
+  };
   await client.raiseEvent(instanceId, SCAN_REPORT_EVENT, event);
   return event;
 }

@@ -41,19 +41,30 @@ function buildServices(config: AppConfig): GateServices {
   const policy = parsePolicy(config.policy.document);
   const pullTokens: PullTokenSource = {
     // The scanner pulls with the gate's own quarantine-reader rights, for this one repository only.
-    pullToken: (server, repository) => acr.tokens.accessToken(loginServer(server), [repositoryScope(repositoryName(repository), ["pull"])]),
+    pullToken: (server, repository) =>
+      acr.tokens.accessToken(loginServer(server), [repositoryScope(repositoryName(repository), ["pull"])]),
   };
   const connection = storageConnection();
   let queue: QueueScanDispatcher | undefined;
   if (config.scanner.kind === "queue") {
-    if (!config.status.baseUrl) throw new Error("SCANNER_KIND=queue needs STATUS_BASE_URL: external scanners post their reports to <STATUS_BASE_URL>/scans/{scanId}");
+    if (!config.status.baseUrl)
+      throw new Error(
+        "SCANNER_KIND=queue needs STATUS_BASE_URL: external scanners post their reports to <STATUS_BASE_URL>/scans/{scanId}",
+      );
     const client = queueClient(connection, config.scanner.queueName);
-    queue = new QueueScanDispatcher({ queue: { sendMessage: async (text) => (await client.createIfNotExists(), client.sendMessage(text)) }, pullTokens, callbackBaseUrl: `${config.status.baseUrl.replace(/\/$/, "")}/scans` });
+    queue = new QueueScanDispatcher({
+      queue: { sendMessage: async (text) => (await client.createIfNotExists(), client.sendMessage(text)) },
+      pullTokens,
+      callbackBaseUrl: `${config.status.baseUrl.replace(/\/$/, "")}/scans`,
+    });
   }
   return {
     config,
     acr,
-    scanner: config.scanner.kind === "harbor" ? new HarborScannerClient({ baseUrl: config.scanner.harborUrl.toString() }) : undefined,
+    scanner:
+      config.scanner.kind === "harbor"
+        ? new HarborScannerClient({ baseUrl: config.scanner.harborUrl.toString() })
+        : undefined,
     queue,
     pullTokens,
     policy,

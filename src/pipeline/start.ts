@@ -13,7 +13,10 @@ export interface StartResult {
 }
 
 /** The status of an instance, or undefined when there is none (the client throws on 404). */
-export async function findInstance(client: DurableClient, instanceId: string): Promise<DurableOrchestrationStatus | undefined> {
+export async function findInstance(
+  client: DurableClient,
+  instanceId: string,
+): Promise<DurableOrchestrationStatus | undefined> {
   try {
     return await client.getStatus(instanceId, { showInput: false });
   } catch (error) {
@@ -38,7 +41,8 @@ export async function startPipeline(client: DurableClient, input: PipelineInput)
   } catch (error) {
     // Another delivery of the same webhook won the race between our status check and this start.
     const now = await findInstance(client, instanceId);
-    if (now && LIVE_OR_DONE.has(String(now.runtimeStatus))) return { instanceId, started: false, runtimeStatus: String(now.runtimeStatus) };
+    if (now && LIVE_OR_DONE.has(String(now.runtimeStatus)))
+      return { instanceId, started: false, runtimeStatus: String(now.runtimeStatus) };
     throw error;
   }
 }

@@ -9,9 +9,12 @@ const ORDER = { pass: 0, needsApproval: 1, fail: 2 } as const;
 export function combineVerdicts(verdicts: readonly VerdictSummary[], indexDigest?: string): VerdictSummary {
   if (verdicts.length === 0) throw new Error("no verdicts to combine: an image without scanned manifests cannot pass");
   if (verdicts.length === 1 && !indexDigest) return verdicts[0]!;
-  const decision = verdicts.map((v) => v.decision).reduce((worst, d) => (ORDER[d] > ORDER[worst] ? d : worst), "pass" as VerdictSummary["decision"]);
+  const decision = verdicts
+    .map((v) => v.decision)
+    .reduce((worst, d) => (ORDER[d] > ORDER[worst] ? d : worst), "pass" as VerdictSummary["decision"]);
   const severityCounts: Record<string, number> = {};
-  for (const v of verdicts) for (const [k, n] of Object.entries(v.severityCounts)) severityCounts[k] = (severityCounts[k] ?? 0) + n;
+  for (const v of verdicts)
+    for (const [k, n] of Object.entries(v.severityCounts)) severityCounts[k] = (severityCounts[k] ?? 0) + n;
   return {
     decision,
     platforms: verdicts.flatMap((v) => v.platforms),
@@ -19,6 +22,9 @@ export function combineVerdicts(verdicts: readonly VerdictSummary[], indexDigest
     findings: verdicts.reduce((n, v) => n + v.findings, 0),
     scanner: verdicts[0]!.scanner,
     policyVersion: verdicts[0]!.policyVersion,
-    evaluatedAt: verdicts.map((v) => v.evaluatedAt).sort().at(-1)!,
+    evaluatedAt: verdicts
+      .map((v) => v.evaluatedAt)
+      .sort()
+      .at(-1)!,
   };
 }

@@ -42,7 +42,12 @@ const validateEvent = ajv.compile({
         },
         request: {
           type: "object",
-          properties: { id: { type: "string" }, host: { type: "string", maxLength: 255 }, method: { type: "string" }, useragent: { type: "string" } },
+          properties: {
+            id: { type: "string" },
+            host: { type: "string", maxLength: 255 },
+            method: { type: "string" },
+            useragent: { type: "string" },
+          },
         },
       },
     },
@@ -65,7 +70,8 @@ function describe(errors: ErrorObject[] | null | undefined): string[] {
 
 /** Validates an ACR webhook body: a ping, or an image event with a valid repository name and digest. */
 export function parseWebhookEvent(body: unknown): AcrWebhookEvent {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new WebhookPayloadError(["payload must be a JSON object"]);
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new WebhookPayloadError(["payload must be a JSON object"]);
   if (validateEvent(body)) return body as AcrWebhookEvent;
   const problems = describe(validateEvent.errors);
   throw new WebhookPayloadError(problems.length ? problems : ["payload is not an ACR webhook event"]);

@@ -49,7 +49,16 @@ function refOf(finding: Finding): FindingRef {
 }
 
 function emptyTally(findings: number): Tally {
-  return { findings, blocking: 0, needingApproval: 0, suppressedByVex: 0, excepted: 0, ignoredUnfixed: 0, ignoredUnknown: 0, belowThreshold: 0 };
+  return {
+    findings,
+    blocking: 0,
+    needingApproval: 0,
+    suppressedByVex: 0,
+    excepted: 0,
+    ignoredUnfixed: 0,
+    ignoredUnknown: 0,
+    belowThreshold: 0,
+  };
 }
 
 function instantOf(now: Date | string): number {
@@ -81,7 +90,8 @@ function effectOf(finding: Finding, settings: RuleSettings): Effect {
     }
   }
   if (reaches(finding.severity, settings.blockAt)) return { kind: "blocks", setting: "blockAt" };
-  if (reaches(finding.severity, settings.requireApprovalAt)) return { kind: "needsApproval", setting: "requireApprovalAt" };
+  if (reaches(finding.severity, settings.requireApprovalAt))
+    return { kind: "needsApproval", setting: "requireApprovalAt" };
   return { kind: "none" };
 }
 
@@ -93,7 +103,12 @@ function counted(finding: Finding, effect: Exclude<Effect, { kind: "none" }>, se
       : { kind: "finding-blocks", finding: ref, setting: "unknownSeverity" };
   }
   return effect.setting === "requireApprovalAt"
-    ? { kind: "finding-needs-approval", finding: ref, setting: "requireApprovalAt", threshold: settings.requireApprovalAt }
+    ? {
+        kind: "finding-needs-approval",
+        finding: ref,
+        setting: "requireApprovalAt",
+        threshold: settings.requireApprovalAt,
+      }
     : { kind: "finding-needs-approval", finding: ref, setting: "unknownSeverity" };
 }
 
@@ -110,7 +125,8 @@ export function evaluatePolicy(input: PolicyInput): Verdict {
   const rule: EffectiveRule = resolveRule(input.policy, input.image.repository);
   const outcome = input.report as ReportOutcome | undefined;
   if (outcome?.ok !== true || !Array.isArray(outcome.report?.findings)) {
-    const error = outcome?.ok === false ? outcome.error : { code: "report-missing", message: "No scan report was provided" };
+    const error =
+      outcome?.ok === false ? outcome.error : { code: "report-missing", message: "No scan report was provided" };
     return {
       decision: "fail",
       rule,
@@ -167,7 +183,8 @@ export function evaluatePolicy(input: PolicyInput): Verdict {
       tally.excepted += 1;
       continue;
     }
-    for (const exception of match.expired) reasons.push({ kind: "exception-expired", finding: refOf(finding), exception });
+    for (const exception of match.expired)
+      reasons.push({ kind: "exception-expired", finding: refOf(finding), exception });
     reasons.push(counted(finding, effect, settings));
     if (effect.kind === "blocks") tally.blocking += 1;
     else tally.needingApproval += 1;

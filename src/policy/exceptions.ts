@@ -37,7 +37,11 @@ export class ExceptionIndex {
   constructor(policy: PolicyDocument, image: ImageRef) {
     (policy.exceptions ?? []).forEach((exception, index) => {
       if (exception.digest !== undefined && exception.digest !== image.digest) return;
-      if (exception.repository !== undefined && !picomatch.isMatch(image.repository, exception.repository, GLOB_OPTIONS)) return;
+      if (
+        exception.repository !== undefined &&
+        !picomatch.isMatch(image.repository, exception.repository, GLOB_OPTIONS)
+      )
+        return;
       const key = exception.vulnerability.toUpperCase();
       const list = this.byVulnerability.get(key) ?? [];
       list.push({ index, exception, expiresAt: Date.parse(exception.expires) });

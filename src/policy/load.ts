@@ -8,7 +8,10 @@ import type { PolicyDocument } from "./types.js";
 export class PolicyError extends Error {
   override readonly name = "PolicyError";
 
-  constructor(message: string, readonly problems: readonly string[] = []) {
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [],
+  ) {
     super(problems.length > 0 ? `${message}:\n- ${problems.join("\n- ")}` : message);
   }
 }
@@ -47,7 +50,9 @@ function globProblems(policy: PolicyDocument): string[] {
       problems.push(`${where}: is not a valid glob (${error instanceof Error ? error.message : String(error)})`);
     }
   };
-  policy.repositories?.forEach((entry, index) => entry.match.forEach((pattern, at) => check(pattern, `/repositories/${index}/match/${at}`)));
+  policy.repositories?.forEach((entry, index) =>
+    entry.match.forEach((pattern, at) => check(pattern, `/repositories/${index}/match/${at}`)),
+  );
   policy.exceptions?.forEach((exception, index) => {
     if (exception.repository !== undefined) check(exception.repository, `/exceptions/${index}/repository`);
   });

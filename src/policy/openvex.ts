@@ -33,7 +33,10 @@ export interface OpenVexDocument {
 export class VexError extends Error {
   override readonly name = "VexError";
 
-  constructor(message: string, readonly problems: readonly string[] = []) {
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [],
+  ) {
     super(problems.length > 0 ? `${message}: ${problems.join("; ")}` : message);
   }
 }
@@ -78,7 +81,10 @@ const openVexSchema = {
           products: {
             type: "array",
             minItems: 1,
-            items: { ...component, properties: { ...component.properties, subcomponents: { type: "array", items: component } } },
+            items: {
+              ...component,
+              properties: { ...component.properties, subcomponents: { type: "array", items: component } },
+            },
           },
           status: { enum: ["not_affected", "affected", "fixed", "under_investigation"] },
           justification: {

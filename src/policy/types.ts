@@ -89,8 +89,18 @@ export interface VexStatementRef {
 export type Reason =
   | { kind: "report-unusable"; code: string; message: string }
   | { kind: "report-for-another-image"; reportDigest: string; imageDigest: string }
-  | { kind: "finding-blocks"; finding: FindingRef; setting: "blockAt" | "unknownSeverity"; threshold?: SeverityThreshold }
-  | { kind: "finding-needs-approval"; finding: FindingRef; setting: "requireApprovalAt" | "unknownSeverity"; threshold?: SeverityThreshold }
+  | {
+      kind: "finding-blocks";
+      finding: FindingRef;
+      setting: "blockAt" | "unknownSeverity";
+      threshold?: SeverityThreshold;
+    }
+  | {
+      kind: "finding-needs-approval";
+      finding: FindingRef;
+      setting: "requireApprovalAt" | "unknownSeverity";
+      threshold?: SeverityThreshold;
+    }
   | { kind: "unknown-severity-ignored"; finding: FindingRef }
   | { kind: "unfixed-ignored"; finding: FindingRef }
   | { kind: "exception-applied"; finding: FindingRef; exception: ExceptionRef }
@@ -120,8 +130,7 @@ export interface Verdict {
 
 /** The report as the pipeline hands it over: normalised, or the typed error that stopped normalisation. */
 export type ReportOutcome =
-  | { ok: true; report: NormalisedReport }
-  | { ok: false; error: { code: string; message: string } };
+  { ok: true; report: NormalisedReport } | { ok: false; error: { code: string; message: string } };
 
 export interface ImageRef {
   repository: string;

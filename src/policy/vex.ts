@@ -55,7 +55,8 @@ function statementMatcher(statement: VexStatement, image: ImageRef): FindingMatc
     const digest = imageDigestOf(product);
     if (digest !== undefined && digest !== image.digest) continue;
     if (digest !== undefined && subcomponents.length === 0) return () => true;
-    for (const component of subcomponents.length > 0 ? subcomponents : [product]) matchers.push(componentMatcher(component));
+    for (const component of subcomponents.length > 0 ? subcomponents : [product])
+      matchers.push(componentMatcher(component));
   }
   return (finding) => matchers.some((matches) => matches(finding));
 }
@@ -72,7 +73,12 @@ export class VexIndex {
         const suppresses = statement.status === "not_affected" || statement.status === "fixed";
         let ref: VexStatementRef | undefined;
         if (suppresses) {
-          ref = { document: document["@id"], statementIndex, vulnerability, status: statement.status as VexStatementRef["status"] };
+          ref = {
+            document: document["@id"],
+            statementIndex,
+            vulnerability,
+            status: statement.status as VexStatementRef["status"],
+          };
           if (statement.justification !== undefined) ref.justification = statement.justification;
           if (statement.impact_statement !== undefined) ref.impactStatement = statement.impact_statement;
         }
@@ -83,7 +89,11 @@ export class VexIndex {
           matches: statementMatcher(statement, image),
         };
         const { name, "@id": id, aliases = [] } = statement.vulnerability;
-        for (const key of new Set([name, id, ...aliases].filter((value): value is string => value !== undefined).map((value) => value.toUpperCase()))) {
+        for (const key of new Set(
+          [name, id, ...aliases]
+            .filter((value): value is string => value !== undefined)
+            .map((value) => value.toUpperCase()),
+        )) {
           const list = this.byVulnerability.get(key) ?? [];
           list.push(entry);
           this.byVulnerability.set(key, list);

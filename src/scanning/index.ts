@@ -1,6 +1,13 @@
 export * from "./findings.js";
 export * from "./normalise/index.js";
-export { ACR_SEVERITY_OF, ACR_SUMMARY_VERSION, buildQuarantineSummary, type AcrScanSummary, type AcrSummaryItem, type AcrSummarySeverity } from "./quarantine-summary.js";
+export {
+  ACR_SEVERITY_OF,
+  ACR_SUMMARY_VERSION,
+  buildQuarantineSummary,
+  type AcrScanSummary,
+  type AcrSummaryItem,
+  type AcrSummarySeverity,
+} from "./quarantine-summary.js";
 export type { ImageToScan, PullTokenSource } from "./pull-token.js";
 export * from "./harbor/index.js";
 export * from "./queue/index.js";

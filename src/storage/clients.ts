@@ -23,15 +23,23 @@ export function storageConnection(env: Env = process.env): StorageConnection {
   const accountName = env.AzureWebJobsStorage__accountName;
   if (accountName) {
     const clientId = env.AzureWebJobsStorage__clientId;
-    return { kind: "identity", accountName, credential: new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}) };
+    return {
+      kind: "identity",
+      accountName,
+      credential: new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}),
+    };
   }
-  throw new StorageSettingsError("storage is not configured: set AzureWebJobsStorage or AzureWebJobsStorage__accountName");
+  throw new StorageSettingsError(
+    "storage is not configured: set AzureWebJobsStorage or AzureWebJobsStorage__accountName",
+  );
 }
 
 export function tableClient(connection: StorageConnection, table: string): TableClient {
   if (connection.kind === "connectionString") {
     // Azurite speaks plain HTTP; the SDK only allows that when told to.
-    return TableClient.fromConnectionString(connection.connectionString, table, { allowInsecureConnection: /^.*(UseDevelopmentStorage=true|http:\/\/)/i.test(connection.connectionString) });
+    return TableClient.fromConnectionString(connection.connectionString, table, {
+      allowInsecureConnection: /^.*(UseDevelopmentStorage=true|http:\/\/)/i.test(connection.connectionString),
+    });
   }
   return new TableClient(`https://${connection.accountName}.table.core.windows.net`, table, connection.credential);
 }

@@ -99,13 +99,19 @@ export class PassLease {
       ...(state.position.lastCompleted !== undefined ? { lastCompleted: state.position.lastCompleted } : {}),
       ...(state.lastError !== undefined ? { lastError: state.lastError.slice(0, 4_000) } : {}),
       ...(state.lastRunAt !== undefined ? { lastRunAt: state.lastRunAt } : {}),
-      ...(options.release ? {} : { lockOwner: this.owner, lockedUntil: (options.holdUntil ?? new Date(Date.now() + 15 * 60_000)).toISOString() }),
+      ...(options.release
+        ? {}
+        : {
+            lockOwner: this.owner,
+            lockedUntil: (options.holdUntil ?? new Date(Date.now() + 15 * 60_000)).toISOString(),
+          }),
     };
     try {
       const answer = await this.table.updateEntity(entity, "Replace", { etag: this.etag });
       this.etag = answer.etag ?? this.etag;
     } catch (error) {
-      if (status(error) === 412) throw new PassLostError(`the pass state of ${this.keys.registry} was changed by another run`);
+      if (status(error) === 412)
+        throw new PassLostError(`the pass state of ${this.keys.registry} was changed by another run`);
       throw error;
     }
   }
@@ -140,16 +146,30 @@ export class PassStore {
     const lock = { lockOwner: owner, lockedUntil: holdUntil.toISOString() };
     if (!existing) {
       const placeholder = freshPass(now);
-      const entity: PassEntity = { ...keys, passId: placeholder.passId, passStartedAt: placeholder.passStartedAt, inProgress: false, completedAhead: "[]", totals: "{}", ...lock };
+      const entity: PassEntity = {
+        ...keys,
+        passId: placeholder.passId,
+        passStartedAt: placeholder.passStartedAt,
+        inProgress: false,
+        completedAhead: "[]",
+        totals: "{}",
+        ...lock,
+      };
       try {
         const answer = await this.table.createEntity(entity);
         return new PassLease(this.table, keys, owner, answer.etag ?? "*", undefined);
       } catch (error) {
-        if (status(error) === 409) throw new PassBusyError("a run that started at the same moment", holdUntil.toISOString());
+        if (status(error) === 409)
+          throw new PassBusyError("a run that started at the same moment", holdUntil.toISOString());
         throw error;
       }
     }
-    if (existing.lockOwner && existing.lockOwner !== owner && existing.lockedUntil && Date.parse(existing.lockedUntil) > now.getTime()) {
+    if (
+      existing.lockOwner &&
+      existing.lockOwner !== owner &&
+      existing.lockedUntil &&
+      Date.parse(existing.lockedUntil) > now.getTime()
+    ) {
       throw new PassBusyError(existing.lockOwner, existing.lockedUntil);
     }
     try {
@@ -157,7 +177,8 @@ export class PassStore {
       const state = toState(existing);
       return new PassLease(this.table, keys, owner, answer.etag ?? existing.etag, state.inProgress ? state : undefined);
     } catch (error) {
-      if (status(error) === 412) throw new PassBusyError("a run that started at the same moment", holdUntil.toISOString());
+      if (status(error) === 412)
+        throw new PassBusyError("a run that started at the same moment", holdUntil.toISOString());
       throw error;
     }
   }
@@ -190,7 +211,10 @@ function toState(entity: PassEntity): PassState {
     passId: entity.passId,
     passStartedAt: entity.passStartedAt,
     inProgress: entity.inProgress === true,
-    position: { lastCompleted: entity.lastCompleted || undefined, completedAhead: parseJson<string[]>(entity.completedAhead, []) },
+    position: {
+      lastCompleted: entity.lastCompleted || undefined,
+      completedAhead: parseJson<string[]>(entity.completedAhead, []),
+    },
     lastError: entity.lastError,
     lastRunAt: entity.lastRunAt,
     totals: parseJson<Record<string, number>>(entity.totals, {}),

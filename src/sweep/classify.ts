@@ -42,7 +42,12 @@ export function isLive(pipeline: PipelineView | undefined): boolean {
  * pipeline. Only Passed releases and Failed decides; anything else is pending (acr-protocol.md §2.5). Nothing here can
  * lead to Passed: the sweep only starts pipelines, flags them, or fails images that waited too long.
  */
-export function classify(manifest: { status: QuarantineStatus; createdTime: string }, pipeline: PipelineView | undefined, rules: SweepRules, now: Date): SweepDecision {
+export function classify(
+  manifest: { status: QuarantineStatus; createdTime: string },
+  pipeline: PipelineView | undefined,
+  rules: SweepRules,
+  now: Date,
+): SweepDecision {
   if (manifest.status === "released") return { kind: "released" };
   if (manifest.status === "failed") return { kind: "failed" };
   const quarantineAge = ageMs(manifest.createdTime, now);
@@ -54,6 +59,7 @@ export function classify(manifest: { status: QuarantineStatus; createdTime: stri
   if (ENDED_UNSUCCESSFULLY.has(pipeline.runtimeStatus)) return { kind: "restart", previous: pipeline };
   if (pipeline.runtimeStatus === "Completed") return { kind: "ended-pending", pipeline };
   const pipelineAge = ageMs(pipeline.createdTime, now);
-  if (pipelineAge !== undefined && pipelineAge > rules.staleAfterMs) return { kind: "stale", pipeline, pipelineAgeMs: pipelineAge };
+  if (pipelineAge !== undefined && pipelineAge > rules.staleAfterMs)
+    return { kind: "stale", pipeline, pipelineAgeMs: pipelineAge };
   return { kind: "in-progress", pipeline, pipelineAgeMs: pipelineAge };
 }

@@ -32,12 +32,24 @@ export function humanAge(ms: number): string {
  * quarantine" — written and read back by the pipeline's own release step — and the audit trail records who and why.
  * This path only ever writes Failed.
  */
-export async function expireImage(deps: ExpiryDeps, image: ImageKey, quarantineAgeMs: number, maxQuarantineAge: string, livePipeline: PipelineView | undefined, now: Date): Promise<string> {
+export async function expireImage(
+  deps: ExpiryDeps,
+  image: ImageKey,
+  quarantineAgeMs: number,
+  maxQuarantineAge: string,
+  livePipeline: PipelineView | undefined,
+  now: Date,
+): Promise<string> {
   const reason = `${EXPIRED_REASON}: pending ${humanAge(quarantineAgeMs)} since push, longer than MAX_QUARANTINE_AGE ${maxQuarantineAge}`;
   if (livePipeline) await deps.pipelines.terminate(livePipeline.instanceId, EXPIRED_REASON);
   const written = await setQuarantineState(
     { acr: deps.acr },
-    { image, state: "Failed", reason, ...(deps.statusBaseUrl ? { statusUrl: statusLink(deps.statusBaseUrl, image) } : {}) },
+    {
+      image,
+      state: "Failed",
+      reason,
+      ...(deps.statusBaseUrl ? { statusUrl: statusLink(deps.statusBaseUrl, image) } : {}),
+    },
   );
   await deps.audit.record({
     image: imageReference(image),

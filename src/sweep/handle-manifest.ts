@@ -1,4 +1,10 @@
-import { AcrInvalidInputError, AcrNotFoundError, AcrQuarantinedError, AcrWriteNotConfirmedError, type ManifestAttributes } from "../acr/index.js";
+import {
+  AcrInvalidInputError,
+  AcrNotFoundError,
+  AcrQuarantinedError,
+  AcrWriteNotConfirmedError,
+  type ManifestAttributes,
+} from "../acr/index.js";
 import { imageReference, type ImageKey } from "../pipeline/image-key.js";
 import { classify, type SweepRules } from "./classify.js";
 import { expireImage, type ExpiryDeps } from "./expire.js";
@@ -18,7 +24,12 @@ export interface ManifestHandlerDeps extends ExpiryDeps {
  * authentication, the Durable host — stops the run cleanly, to be resumed.
  */
 function isManifestSpecific(error: unknown): boolean {
-  return error instanceof AcrNotFoundError || error instanceof AcrWriteNotConfirmedError || error instanceof AcrInvalidInputError || error instanceof AcrQuarantinedError;
+  return (
+    error instanceof AcrNotFoundError ||
+    error instanceof AcrWriteNotConfirmedError ||
+    error instanceof AcrInvalidInputError ||
+    error instanceof AcrQuarantinedError
+  );
 }
 
 /**
@@ -35,19 +46,42 @@ export async function handleManifest(deps: ManifestHandlerDeps, manifest: Manife
   }
   const image: ImageKey = { loginServer: manifest.registry, repository: manifest.repository, digest: manifest.digest };
   const pipeline = await deps.pipelines.find(image);
-  const decision = classify({ status: manifest.quarantine.status, createdTime: manifest.createdTime }, pipeline, deps.rules, now);
+  const decision = classify(
+    { status: manifest.quarantine.status, createdTime: manifest.createdTime },
+    pipeline,
+    deps.rules,
+    now,
+  );
   const entry: ImageEntry = { image: imageReference(image), pushedAt: manifest.createdTime };
-  if (pipeline) Object.assign(entry, { instanceId: pipeline.instanceId, runtimeStatus: pipeline.runtimeStatus, stage: pipeline.stage, outcome: pipeline.outcome, pipelineCreatedAt: pipeline.createdTime, updatedAt: pipeline.updatedAt });
+  if (pipeline)
+    Object.assign(entry, {
+      instanceId: pipeline.instanceId,
+      runtimeStatus: pipeline.runtimeStatus,
+      stage: pipeline.stage,
+      outcome: pipeline.outcome,
+      pipelineCreatedAt: pipeline.createdTime,
+      updatedAt: pipeline.updatedAt,
+    });
   try {
     switch (decision.kind) {
       case "start":
       case "restart": {
         const started = await deps.pipelines.start(image, manifest.tags[0]);
-        Object.assign(entry, { instanceId: started.instanceId, runtimeStatus: started.started ? "Pending" : started.runtimeStatus });
+        Object.assign(entry, {
+          instanceId: started.instanceId,
+          runtimeStatus: started.started ? "Pending" : started.runtimeStatus,
+        });
         break;
       }
       case "expire": {
-        const reason = await expireImage(deps, image, decision.quarantineAgeMs, deps.rules.maxQuarantineAgeIso, decision.livePipeline, now);
+        const reason = await expireImage(
+          deps,
+          image,
+          decision.quarantineAgeMs,
+          deps.rules.maxQuarantineAgeIso,
+          decision.livePipeline,
+          now,
+        );
         Object.assign(entry, { ageMs: decision.quarantineAgeMs, outcome: reason });
         break;
       }
@@ -59,7 +93,10 @@ export async function handleManifest(deps: ManifestHandlerDeps, manifest: Manife
     }
   } catch (error) {
     if (!isManifestSpecific(error)) throw error;
-    deps.tally.actionErrors.add({ ...entry, outcome: `${decision.kind} failed: ${(error as Error).message.slice(0, 500)}` });
+    deps.tally.actionErrors.add({
+      ...entry,
+      outcome: `${decision.kind} failed: ${(error as Error).message.slice(0, 500)}`,
+    });
     return;
   }
   deps.tally.decision(decision, entry);

@@ -71,7 +71,17 @@ export async function runPass(kind: PassKind, deps: PassRunDeps, options: PassRu
   } catch (error) {
     const busy = error instanceof PassBusyError;
     const message = busy ? error.message : `the pass state is unavailable, nothing was read: ${errorMessage(error)}`;
-    return { runId, startedAt, outcome: busy ? "skipped-busy" : "stopped-by-error", pass: freshPass(startedAt), resumedAfter: undefined, stoppedAt: undefined, ...counts, gaveUp: [], error: { message } };
+    return {
+      runId,
+      startedAt,
+      outcome: busy ? "skipped-busy" : "stopped-by-error",
+      pass: freshPass(startedAt),
+      resumedAfter: undefined,
+      stoppedAt: undefined,
+      ...counts,
+      gaveUp: [],
+      error: { message },
+    };
   }
   const resumed = options.restart ? undefined : lease.resumed;
   const pass = resumed ?? freshPass(startedAt);
@@ -84,13 +94,16 @@ export async function runPass(kind: PassKind, deps: PassRunDeps, options: PassRu
   let lastSave = Date.now();
 
   const walk = await walkRepositories({
-    repositories: withPrefetchedTokens(handle.listRepositories({ pageSize: PAGE_SIZE }), (batch) => handle.prefetchListingTokens(batch)),
+    repositories: withPrefetchedTokens(handle.listRepositories({ pageSize: PAGE_SIZE }), (batch) =>
+      handle.prefetchListingTokens(batch),
+    ),
     resumeFrom: pass.position,
     concurrency: deps.concurrency,
     deadline: options.deadline,
     visit: async (repository) => {
       try {
-        for await (const manifest of handle.listManifests(repository, { pageSize: PAGE_SIZE })) await options.onManifest(manifest, pass);
+        for await (const manifest of handle.listManifests(repository, { pageSize: PAGE_SIZE }))
+          await options.onManifest(manifest, pass);
       } catch (error) {
         // Deleted between the catalog page and its listing: nothing left to read.
         if (error instanceof AcrNotFoundError) counts.repositoriesVanished += 1;
@@ -105,16 +118,38 @@ export async function runPass(kind: PassKind, deps: PassRunDeps, options: PassRu
   });
 
   const complete = walk.stoppedBy === "done";
-  let error = walk.error === undefined ? undefined : { message: errorMessage(walk.error), ...(walk.failedRepository ? { repository: walk.failedRepository } : {}) };
+  let error =
+    walk.error === undefined
+      ? undefined
+      : { message: errorMessage(walk.error), ...(walk.failedRepository ? { repository: walk.failedRepository } : {}) };
   const failedAt = walk.failedRepository;
-  const failures = failedAt === undefined ? undefined : { repository: failedAt, count: pass.failures?.repository === failedAt ? pass.failures.count + 1 : 1 };
+  const failures =
+    failedAt === undefined
+      ? undefined
+      : { repository: failedAt, count: pass.failures?.repository === failedAt ? pass.failures.count + 1 : 1 };
   const final: PassState = complete
-    ? { ...pass, inProgress: false, position: { lastCompleted: undefined, completedAhead: [] }, lastError: undefined, lastRunAt: startedAt.toISOString(), failures: undefined }
-    : { ...pass, inProgress: true, position: walk.position, lastError: error?.message, lastRunAt: startedAt.toISOString(), failures };
+    ? {
+        ...pass,
+        inProgress: false,
+        position: { lastCompleted: undefined, completedAhead: [] },
+        lastError: undefined,
+        lastRunAt: startedAt.toISOString(),
+        failures: undefined,
+      }
+    : {
+        ...pass,
+        inProgress: true,
+        position: walk.position,
+        lastError: error?.message,
+        lastRunAt: startedAt.toISOString(),
+        failures,
+      };
   try {
     await lease.save(final, { release: true });
   } catch (caught) {
-    error ??= { message: `the pass state could not be saved (the next run repeats this one's work): ${errorMessage(caught)}` };
+    error ??= {
+      message: `the pass state could not be saved (the next run repeats this one's work): ${errorMessage(caught)}`,
+    };
   }
   return {
     runId,

@@ -23,7 +23,9 @@ export class ReportStore {
     });
     await this.created;
     const body = JSON.stringify(report, null, 2);
-    await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" } });
+    await this.container
+      .getBlockBlobClient(name)
+      .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" } });
     return `${this.container.containerName}/${name}`;
   }
 }

@@ -23,7 +23,14 @@ export interface SweepReport {
   durationMs: number;
   outcome: RunOutcome;
   /** The pass over the catalog this run belongs to: a pass resumes across runs until one reaches the end. */
-  pass: { id: string; startedAt: string; resumedAfter: string | undefined; complete: boolean; stoppedAt: string | undefined; gaveUp: string[] };
+  pass: {
+    id: string;
+    startedAt: string;
+    resumedAfter: string | undefined;
+    complete: boolean;
+    stoppedAt: string | undefined;
+    gaveUp: string[];
+  };
   error?: { message: string; repository?: string };
   management: ManagementView;
   findings: Finding[];
@@ -47,7 +54,13 @@ export interface SweepReport {
   /** Manifests whose action failed on their own (deleted meanwhile, write not confirmed); the run went on. */
   actionErrors: CappedListJson;
   requests: RequestCounts & { total: number; readOps: number; budgetPerMinute: number };
-  settings: { staleAfter: string; maxQuarantineAge: string; expireInQuarantine: boolean; readBudgetPercent: number; concurrency: number };
+  settings: {
+    staleAfter: string;
+    maxQuarantineAge: string;
+    expireInQuarantine: boolean;
+    readBudgetPercent: number;
+    concurrency: number;
+  };
   reportBlob?: string;
 }
 
@@ -58,11 +71,20 @@ function list(values: Record<string, number>): string {
 
 /** One readable log line: what state the registry is in, what the sweep did, what it cost. */
 export function summaryLine(report: SweepReport): string {
-  if (report.outcome === "skipped-busy") return `compliance sweep ${report.registry}: skipped, ${report.error?.message ?? "another run holds the registry"}`;
+  if (report.outcome === "skipped-busy")
+    return `compliance sweep ${report.registry}: skipped, ${report.error?.message ?? "another run holds the registry"}`;
   const c = report.counts;
   const d = c.decisions;
-  const how = report.outcome === "complete" ? "complete" : report.outcome === "stopped-by-time-limit" ? `stopped at the time limit after ${report.pass.stoppedAt ?? "(start)"}` : `stopped by an error (${report.error?.message.slice(0, 200) ?? "unknown"})`;
-  const stale = report.stale.items.slice(0, 5).map((s) => `${s.image} [${s.stage ?? s.runtimeStatus ?? "?"}]`).join("; ");
+  const how =
+    report.outcome === "complete"
+      ? "complete"
+      : report.outcome === "stopped-by-time-limit"
+        ? `stopped at the time limit after ${report.pass.stoppedAt ?? "(start)"}`
+        : `stopped by an error (${report.error?.message.slice(0, 200) ?? "unknown"})`;
+  const stale = report.stale.items
+    .slice(0, 5)
+    .map((s) => `${s.image} [${s.stage ?? s.runtimeStatus ?? "?"}]`)
+    .join("; ");
   const r = report.requests;
   return [
     `compliance sweep ${report.registry}: ${how}${report.pass.resumedAfter ? ` (resumed after ${report.pass.resumedAfter})` : ""}`,

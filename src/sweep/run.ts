@@ -21,7 +21,10 @@ export function selectRegistries(environment: SweepEnvironment, requested: strin
   const all = environment.registry.allowedRegistries;
   if (requested === undefined || requested.trim() === "") return [...all];
   const match = all.find((r) => r === requested.trim().toLowerCase());
-  if (!match) throw new UnknownRegistryError(`${JSON.stringify(requested.slice(0, 200))} is not one of the gated registries (GATE_REGISTRIES)`);
+  if (!match)
+    throw new UnknownRegistryError(
+      `${JSON.stringify(requested.slice(0, 200))} is not one of the gated registries (GATE_REGISTRIES)`,
+    );
   return [match];
 }
 
@@ -36,7 +39,13 @@ export function prepareRun(requestedRegistry: string | undefined): RunSetup {
     return { ok: true, environment, registries: selectRegistries(environment, requestedRegistry) };
   } catch (error) {
     if (error instanceof UnknownRegistryError) return { ok: false, status: 400, message: error.message };
-    if (error instanceof ConfigError) return { ok: false, status: 500, message: "the app settings do not allow a sweep or backfill", problems: error.problems };
+    if (error instanceof ConfigError)
+      return {
+        ok: false,
+        status: 500,
+        message: "the app settings do not allow a sweep or backfill",
+        problems: error.problems,
+      };
     throw error;
   }
 }
@@ -53,5 +62,9 @@ export async function runComplianceSweep(
 ): Promise<SweepReport[]> {
   const deadline = Date.now() + options.timeLimitMs;
   const registries = options.registries ?? environment.registry.allowedRegistries;
-  return Promise.all(registries.map((registry) => sweepRegistry(registryDeps(environment, registry, pipelines), { trigger: options.trigger, deadline })));
+  return Promise.all(
+    registries.map((registry) =>
+      sweepRegistry(registryDeps(environment, registry, pipelines), { trigger: options.trigger, deadline }),
+    ),
+  );
 }

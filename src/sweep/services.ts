@@ -1,7 +1,16 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { createAcrClient, type AcrClient, type LoginServer } from "../acr/index.js";
 import { AuditLog } from "../audit/audit-log.js";
-import { complianceConfig, registryConfig, statusConfig, storageConfig, sweepConfig, type ComplianceConfig, type RegistryConfig, type SweepConfig } from "../config.js";
+import {
+  complianceConfig,
+  registryConfig,
+  statusConfig,
+  storageConfig,
+  sweepConfig,
+  type ComplianceConfig,
+  type RegistryConfig,
+  type SweepConfig,
+} from "../config.js";
 import { blobContainerClient } from "../storage/blobs.js";
 import { storageConnection, tableClient } from "../storage/clients.js";
 import { PassStore } from "./checkpoint.js";
@@ -40,7 +49,9 @@ export function sweepEnvironment(env: Readonly<Record<string, string | undefined
     sweep: sweepConfig(env),
     compliance: complianceConfig(env),
     statusBaseUrl: statusConfig(env).baseUrl,
-    credential: new DefaultAzureCredential(registry.managedIdentityClientId ? { managedIdentityClientId: registry.managedIdentityClientId } : {}),
+    credential: new DefaultAzureCredential(
+      registry.managedIdentityClientId ? { managedIdentityClientId: registry.managedIdentityClientId } : {},
+    ),
     passes: new PassStore(tableClient(connection, PASS_TABLE)),
     reports: new ReportStore(blobContainerClient(connection, storage.reportContainer)),
     audit: new AuditLog(tableClient(connection, storage.auditTable)),
@@ -54,20 +65,38 @@ export function readBudgetPerMinute(sweep: SweepConfig, compliance: ComplianceCo
 }
 
 /** A registry client of the run's own: its limiter is the read budget, its requests are counted for the report. */
-export function budgetedRegistryClient(environment: SweepEnvironment): { acr: AcrClient; counter: RequestCounter; budgetPerMinute: number } {
+export function budgetedRegistryClient(environment: SweepEnvironment): {
+  acr: AcrClient;
+  counter: RequestCounter;
+  budgetPerMinute: number;
+} {
   const counter = new RequestCounter();
   const budgetPerMinute = readBudgetPerMinute(environment.sweep, environment.compliance);
-  const acr = createAcrClient(environment.registry, { requestsPerMinute: budgetPerMinute, pageSize: PAGE_SIZE, httpClient: counter.httpClient() });
+  const acr = createAcrClient(environment.registry, {
+    requestsPerMinute: budgetPerMinute,
+    pageSize: PAGE_SIZE,
+    httpClient: counter.httpClient(),
+  });
   return { acr, counter, budgetPerMinute };
 }
 
 /** The dependencies of one registry's run: its own budgeted, counted registry client and ARM reader. */
-export function registryDeps(environment: SweepEnvironment, registry: LoginServer, pipelines: PipelineDirectory, now: () => Date = () => new Date()): RegistrySweepDeps {
+export function registryDeps(
+  environment: SweepEnvironment,
+  registry: LoginServer,
+  pipelines: PipelineDirectory,
+  now: () => Date = () => new Date(),
+): RegistrySweepDeps {
   const { sweep, compliance } = environment;
   const { acr, counter, budgetPerMinute } = budgetedRegistryClient(environment);
   const index = environment.registry.allowedRegistries.indexOf(registry);
   const resourceId = index >= 0 ? compliance.registryResourceIds[index] : undefined;
-  const management = new ManagementReader({ credential: environment.credential, endpoint: compliance.armEndpoint, audience: compliance.armAudience, httpClient: counter.httpClient() });
+  const management = new ManagementReader({
+    credential: environment.credential,
+    endpoint: compliance.armEndpoint,
+    audience: compliance.armAudience,
+    httpClient: counter.httpClient(),
+  });
   return {
     registry,
     acr,
@@ -94,6 +123,18 @@ export function registryDeps(environment: SweepEnvironment, registry: LoginServe
 }
 
 /** The dependencies of one registry's backfill run. */
-export function backfillDeps(environment: SweepEnvironment, registry: LoginServer, shadow: ShadowEvaluations, now: () => Date = () => new Date()): BackfillDeps {
-  return { registry, ...budgetedRegistryClient(environment), passes: environment.passes, concurrency: environment.compliance.concurrency, shadow, now };
+export function backfillDeps(
+  environment: SweepEnvironment,
+  registry: LoginServer,
+  shadow: ShadowEvaluations,
+  now: () => Date = () => new Date(),
+): BackfillDeps {
+  return {
+    registry,
+    ...budgetedRegistryClient(environment),
+    passes: environment.passes,
+    concurrency: environment.compliance.concurrency,
+    shadow,
+    now,
+  };
 }

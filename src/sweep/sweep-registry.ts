@@ -47,7 +47,10 @@ export async function sweepRegistry(deps: RegistrySweepDeps, options: SweepRunOp
   const tally = new SweepTally();
   const management = await deps.readManagement();
   const manifestDeps = { ...deps, tally };
-  const run = await runPass("sweep", deps, { deadline: options.deadline, onManifest: (manifest) => handleManifest(manifestDeps, manifest) });
+  const run = await runPass("sweep", deps, {
+    deadline: options.deadline,
+    onManifest: (manifest) => handleManifest(manifestDeps, manifest),
+  });
   tally.repositories = run.repositories;
   tally.repositoriesVanished = run.repositoriesVanished;
   const report = buildReport(deps, options.trigger, run, tally, management);
@@ -61,7 +64,13 @@ export async function sweepRegistry(deps: RegistrySweepDeps, options: SweepRunOp
   return report;
 }
 
-function buildReport(deps: RegistrySweepDeps, trigger: string, run: PassRunResult, tally: SweepTally, management: ManagementView): SweepReport {
+function buildReport(
+  deps: RegistrySweepDeps,
+  trigger: string,
+  run: PassRunResult,
+  tally: SweepTally,
+  management: ManagementView,
+): SweepReport {
   const finishedAt = deps.now();
   return {
     kind: "compliance-sweep",
@@ -72,7 +81,14 @@ function buildReport(deps: RegistrySweepDeps, trigger: string, run: PassRunResul
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - run.startedAt.getTime(),
     outcome: run.outcome,
-    pass: { id: run.pass.passId, startedAt: run.pass.passStartedAt, resumedAfter: run.resumedAfter, complete: run.outcome === "complete", stoppedAt: run.stoppedAt, gaveUp: run.gaveUp },
+    pass: {
+      id: run.pass.passId,
+      startedAt: run.pass.passStartedAt,
+      resumedAfter: run.resumedAfter,
+      complete: run.outcome === "complete",
+      stoppedAt: run.stoppedAt,
+      gaveUp: run.gaveUp,
+    },
     ...(run.error ? { error: run.error } : {}),
     management,
     findings: managementFindings(management, { loginServer: deps.registry, appHostname: deps.appHostname }),
@@ -92,7 +108,12 @@ function buildReport(deps: RegistrySweepDeps, trigger: string, run: PassRunResul
     restarted: tally.restarted.toJSON(),
     endedPending: tally.endedPending.toJSON(),
     actionErrors: tally.actionErrors.toJSON(),
-    requests: { ...deps.counter.snapshot(), total: deps.counter.total(), readOps: deps.counter.readOps(), budgetPerMinute: deps.budgetPerMinute },
+    requests: {
+      ...deps.counter.snapshot(),
+      total: deps.counter.total(),
+      readOps: deps.counter.readOps(),
+      budgetPerMinute: deps.budgetPerMinute,
+    },
     settings: {
       staleAfter: deps.rules.staleAfterIso,
       maxQuarantineAge: deps.rules.maxQuarantineAgeIso,

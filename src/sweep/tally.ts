@@ -53,7 +53,16 @@ export class SweepTally {
   manifests = 0;
   readonly byState: Record<string, number> = {};
   readonly ageBuckets: Record<string, number> = {};
-  readonly decisions: Record<SweepDecision["kind"], number> = { released: 0, failed: 0, expire: 0, start: 0, restart: 0, "in-progress": 0, stale: 0, "ended-pending": 0 };
+  readonly decisions: Record<SweepDecision["kind"], number> = {
+    released: 0,
+    failed: 0,
+    expire: 0,
+    start: 0,
+    restart: 0,
+    "in-progress": 0,
+    stale: 0,
+    "ended-pending": 0,
+  };
   readonly started = new CappedList();
   readonly restarted = new CappedList();
   readonly stale = new CappedList();

@@ -13,17 +13,30 @@ describe("approvals end to end", () => {
 
   async function pushImage(repository: string): Promise<string> {
     const image = await buildOciImage(freshTempDir("img"));
-    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, { certDir: stack.acr.certDir, creds: stack.pushCreds });
+    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
+      certDir: stack.acr.certDir,
+      creds: stack.pushCreds,
+    });
     expect(result.code, result.stderr).toBe(0);
     return `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
   }
 
   const awaiting = (body: Record<string, unknown>) => body.stage === "awaiting-approval";
-  const finished = (body: Record<string, unknown>) => ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
+  const finished = (body: Record<string, unknown>) =>
+    ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
 
-  async function decide(person: "approver" | "breakGlass" | "viewer" | null, instanceId: string, body: unknown, headers: Record<string, string> = {}) {
+  async function decide(
+    person: "approver" | "breakGlass" | "viewer" | null,
+    instanceId: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const auth: Record<string, string> = person ? { Authorization: `Bearer ${await stack.personToken(person)}` } : {};
-    return fetch(`${stack.devhost.url}/api/approvals/${instanceId}`, { method: "POST", headers: { "Content-Type": "application/json", ...auth, ...headers }, body: JSON.stringify(body) });
+    return fetch(`${stack.devhost.url}/api/approvals/${instanceId}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...auth, ...headers },
+      body: JSON.stringify(body),
+    });
   }
 
   it("waits for a person on a needs-approval image; an approver releases it and a consumer can pull", async () => {
@@ -31,31 +44,47 @@ describe("approvals end to end", () => {
     const waiting = await stack.waitForStatus(reference, awaiting);
     const instanceId = String(waiting.instanceId);
 
-    const list = await fetch(`${stack.devhost.url}/api/approvals`, { headers: { Authorization: `Bearer ${await stack.personToken("approver")}` } });
+    const list = await fetch(`${stack.devhost.url}/api/approvals`, {
+      headers: { Authorization: `Bearer ${await stack.personToken("approver")}` },
+    });
     expect(list.status).toBe(200);
-    const pending = ((await list.json()) as { pending: Array<{ instanceId: string; verdict: { decision: string } }> }).pending;
+    const pending = ((await list.json()) as { pending: Array<{ instanceId: string; verdict: { decision: string } }> })
+      .pending;
     expect(pending.find((p) => p.instanceId === instanceId)?.verdict.decision).toBe("needsApproval");
 
     // Neither a spoofed platform header, nor no token, nor a person without the role may decide.
-    const spoofed = Buffer.from(JSON.stringify({ userId: "x", userRoles: ["Quarantine.Approver", "Quarantine.Override"] })).toString("base64");
-    expect((await decide(null, instanceId, { approve: true, reason: "spoofed" }, { "x-ms-client-principal": spoofed })).status).toBe(401);
+    const spoofed = Buffer.from(
+      JSON.stringify({ userId: "x", userRoles: ["Quarantine.Approver", "Quarantine.Override"] }),
+    ).toString("base64");
+    expect(
+      (await decide(null, instanceId, { approve: true, reason: "spoofed" }, { "x-ms-client-principal": spoofed }))
+        .status,
+    ).toBe(401);
     expect((await decide("viewer", instanceId, { approve: true, reason: "not mine to give" })).status).toBe(403);
     expect((await decide("approver", instanceId, { approve: "yes" })).status).toBe(400);
     expect((await stack.status(reference)).body.stage).toBe("awaiting-approval");
 
-    const approved = await decide("approver", instanceId, { approve: true, reason: "zlib fix is scheduled; risk accepted" });
+    const approved = await decide("approver", instanceId, {
+      approve: true,
+      reason: "zlib fix is scheduled; risk accepted",
+    });
     expect(approved.status).toBe(202);
     const done = await stack.waitForStatus(reference, finished);
     expect((done.outcome as { result: string; decidedBy: string }).result).toBe("Passed");
     expect((done.outcome as { decidedBy: string }).decidedBy).toContain("Ada Approver");
-    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/risky-app:v1`, { certDir: stack.acr.certDir, creds: await stack.pullCreds() });
+    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/risky-app:v1`, {
+      certDir: stack.acr.certDir,
+      creds: await stack.pullCreds(),
+    });
     expect(pulled.code, pulled.stderr).toBe(0);
   });
 
   it("a rejection fails the image", async () => {
     const reference = await pushImage("team/risky-rejected");
     const waiting = await stack.waitForStatus(reference, awaiting);
-    expect((await decide("approver", String(waiting.instanceId), { approve: false, reason: "not without the fix" })).status).toBe(202);
+    expect(
+      (await decide("approver", String(waiting.instanceId), { approve: false, reason: "not without the fix" })).status,
+    ).toBe(202);
     const done = await stack.waitForStatus(reference, finished);
     expect((done.outcome as { result: string }).result).toBe("Failed");
   });
@@ -65,7 +94,10 @@ describe("approvals end to end", () => {
     const done = await stack.waitForStatus(reference, finished, 30_000);
     expect((done.outcome as { result: string; reason: string }).result).toBe("Failed");
     expect((done.outcome as { reason: string }).reason).toMatch(/no approval before/);
-    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/risky-forgotten:v1`, { certDir: stack.acr.certDir, creds: await stack.pullCreds() });
+    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/risky-forgotten:v1`, {
+      certDir: stack.acr.certDir,
+      creds: await stack.pullCreds(),
+    });
     expect(pulled.code).not.toBe(0);
   });
 
@@ -75,18 +107,34 @@ describe("approvals end to end", () => {
     expect((failed.outcome as { result: string }).result).toBe("Failed");
     const instanceId = String(failed.instanceId);
     expect((await decide("approver", instanceId, { approve: true, reason: "please" })).status).toBe(403);
-    expect((await decide("breakGlass", instanceId, { approve: true, reason: "outage", justification: "short" })).status).toBe(403);
-    const override = await decide("breakGlass", instanceId, { approve: true, reason: "production outage", justification: "INC-4711: hotfix must ship; CVE not reachable" });
+    expect(
+      (await decide("breakGlass", instanceId, { approve: true, reason: "outage", justification: "short" })).status,
+    ).toBe(403);
+    const override = await decide("breakGlass", instanceId, {
+      approve: true,
+      reason: "production outage",
+      justification: "INC-4711: hotfix must ship; CVE not reachable",
+    });
     expect(override.status).toBe(202);
     const pullCreds = await stack.pullCreds();
     const deadline = Date.now() + 30_000;
     let code = 1;
     while (Date.now() < deadline && code !== 0) {
-      code = (await inspectRaw(`${stack.acr.loginServer}/team/vulnerable-hotfix:v1`, { certDir: stack.acr.certDir, creds: pullCreds })).code;
+      code = (
+        await inspectRaw(`${stack.acr.loginServer}/team/vulnerable-hotfix:v1`, {
+          certDir: stack.acr.certDir,
+          creds: pullCreds,
+        })
+      ).code;
       if (code !== 0) await new Promise((r) => setTimeout(r, 250));
     }
     expect(code).toBe(0);
-    const audited = await stack.waitForStatus(reference, (b) => (b.timeline as Array<{ reason: string }>).some((r) => r.reason.includes("break-glass")));
-    expect((audited.timeline as Array<{ actor: string; reason: string }>).find((r) => r.reason.includes("break-glass"))!.actor).toContain("Bo Override");
+    const audited = await stack.waitForStatus(reference, (b) =>
+      (b.timeline as Array<{ reason: string }>).some((r) => r.reason.includes("break-glass")),
+    );
+    expect(
+      (audited.timeline as Array<{ actor: string; reason: string }>).find((r) => r.reason.includes("break-glass"))!
+        .actor,
+    ).toContain("Bo Override");
   });
 });

@@ -35,7 +35,15 @@ describe("host killed while a pipeline waits for approval", () => {
   let settings: Record<string, string>;
 
   async function startHost(): Promise<ChildProcess> {
-    const args = [join(projectRoot, "dist/local/devhost/main.js"), "--app-root", projectRoot, "--storage", azurite.connectionString, "--port", String(port)];
+    const args = [
+      join(projectRoot, "dist/local/devhost/main.js"),
+      "--app-root",
+      projectRoot,
+      "--storage",
+      azurite.connectionString,
+      "--port",
+      String(port),
+    ];
     for (const [k, v] of Object.entries(settings)) args.push("--setting", `${k}=${v}`);
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -51,8 +59,15 @@ describe("host killed while a pipeline waits for approval", () => {
 
   const url = () => `http://127.0.0.1:${port}`;
   const status = async (reference: string) =>
-    (await (await fetch(`${url()}/api/images/status?image=${encodeURIComponent(reference)}`, { headers: { "x-functions-key": functionKey } })).json()) as Record<string, unknown>;
-  async function waitFor(reference: string, done: (b: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+    (await (
+      await fetch(`${url()}/api/images/status?image=${encodeURIComponent(reference)}`, {
+        headers: { "x-functions-key": functionKey },
+      })
+    ).json()) as Record<string, unknown>;
+  async function waitFor(
+    reference: string,
+    done: (b: Record<string, unknown>) => boolean,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const body = await status(reference).catch(() => ({}) as Record<string, unknown>);
@@ -65,12 +80,24 @@ describe("host killed while a pipeline waits for approval", () => {
   beforeAll(async () => {
     const state = freshTempDir("crash");
     const caDir = localStateRoot("tls");
-    identity = await startIdentityServer({ config: { userAssigned: [APP_IDENTITY, CONSUMER_IDENTITY], users: Object.values(PEOPLE) } });
-    acr = await startAcrEmulator({ dataDir: join(state, "acr"), caDir, identity: { jwksUri: identity.jwksUri, issuer: identity.issuer }, principals: STACK_PRINCIPALS, settings: { throttling: null } });
+    identity = await startIdentityServer({
+      config: { userAssigned: [APP_IDENTITY, CONSUMER_IDENTITY], users: Object.values(PEOPLE) },
+    });
+    acr = await startAcrEmulator({
+      dataDir: join(state, "acr"),
+      caDir,
+      identity: { jwksUri: identity.jwksUri, issuer: identity.issuer },
+      principals: STACK_PRINCIPALS,
+      settings: { throttling: null },
+    });
     azurite = await startAzurite({ location: join(state, "azurite") });
     scanner = await startScannerEmulator({ caDir, reportFor, refreshAfterSeconds: 1 });
     port = await freePort();
-    settings = { ...appSettings({ identity, acr, scanner }), DEVHOST_FUNCTION_KEY: functionKey, STATUS_BASE_URL: `${url()}/api` };
+    settings = {
+      ...appSettings({ identity, acr, scanner }),
+      DEVHOST_FUNCTION_KEY: functionKey,
+      STATUS_BASE_URL: `${url()}/api`,
+    };
     host = await startHost();
     await pointWebhookAt(acr, url(), functionKey);
   });
@@ -84,7 +111,10 @@ describe("host killed while a pipeline waits for approval", () => {
 
   it("resumes from durable history after SIGKILL: the approval given after the restart releases the image", async () => {
     const image = await buildOciImage(freshTempDir("img"));
-    const pushed = await push(image.layoutRef, `${acr.loginServer}/team/risky-crash:v1`, { certDir: acr.certDir, creds: `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}` });
+    const pushed = await push(image.layoutRef, `${acr.loginServer}/team/risky-crash:v1`, {
+      certDir: acr.certDir,
+      creds: `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}`,
+    });
     expect(pushed.code, pushed.stderr).toBe(0);
     const reference = `${acr.loginServer}/team/risky-crash@${image.manifestDigest}`;
     const waiting = await waitFor(reference, (b) => b.stage === "awaiting-approval");
@@ -107,7 +137,10 @@ describe("host killed while a pipeline waits for approval", () => {
     expect((done.outcome as { result: string }).result).toBe("Passed");
     expect((done.timeline as Array<{ action: string }>).filter((r) => r.action === "released")).toHaveLength(1);
 
-    const pulled = await inspectRaw(`${acr.loginServer}/team/risky-crash:v1`, { certDir: acr.certDir, creds: await registryCredentials(identity, acr, CONSUMER_IDENTITY.clientId) });
+    const pulled = await inspectRaw(`${acr.loginServer}/team/risky-crash:v1`, {
+      certDir: acr.certDir,
+      creds: await registryCredentials(identity, acr, CONSUMER_IDENTITY.clientId),
+    });
     expect(pulled.code, pulled.stderr).toBe(0);
   });
 });

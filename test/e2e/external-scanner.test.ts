@@ -8,14 +8,17 @@ import { push } from "../support/skopeo.js";
 import { freshTempDir, projectRoot } from "../support/paths.js";
 import { decodeQueueMessage, type ScanRequestMessage } from "../../src/scanning/queue/index.js";
 
-const finished = (body: Record<string, unknown>) => ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
+const finished = (body: Record<string, unknown>) =>
+  ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
 const fixture = (name: string) => readFileSync(join(projectRoot, "test/fixtures/trivy", name));
 
 describe("external scanners through the scan queue and the scanReports callback", () => {
   let stack: TestStack;
   let queue: QueueClient;
   beforeAll(async () => {
-    stack = await startTestStack({ settings: { SCANNER_KIND: "queue", SCAN_QUEUE_NAME: "scan-requests", SCAN_DEADLINE: "PT8S" } });
+    stack = await startTestStack({
+      settings: { SCANNER_KIND: "queue", SCAN_QUEUE_NAME: "scan-requests", SCAN_DEADLINE: "PT8S" },
+    });
     queue = new QueueClient(stack.azurite.connectionString, "scan-requests");
   });
   afterAll(async () => stack?.stop());
@@ -38,12 +41,26 @@ describe("external scanners through the scan queue and the scanReports callback"
 
   async function pushImage(repository: string) {
     const image = await buildOciImage(freshTempDir("img"));
-    expect((await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, { certDir: stack.acr.certDir, creds: stack.pushCreds })).code).toBe(0);
-    return { digest: image.manifestDigest, reference: `${stack.acr.loginServer}/${repository}@${image.manifestDigest}` };
+    expect(
+      (
+        await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
+          certDir: stack.acr.certDir,
+          creds: stack.pushCreds,
+        })
+      ).code,
+    ).toBe(0);
+    return {
+      digest: image.manifestDigest,
+      reference: `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`,
+    };
   }
 
   const post = (message: ScanRequestMessage, body: Buffer | string, token = message.callback.token) =>
-    fetch(message.callback.url, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body });
+    fetch(message.callback.url, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body,
+    });
 
   it("hands the scan to the queue with a pull token and a callback; a clean Trivy report releases the image", async () => {
     const { digest, reference } = await pushImage("team/queued-app");

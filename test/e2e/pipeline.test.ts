@@ -13,19 +13,26 @@ describe("the quarantine pipeline end to end (skopeo → ACR emulator → webhoo
 
   async function pushImage(repository: string, tag = "v1"): Promise<string> {
     const image = await buildOciImage(freshTempDir("img"));
-    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:${tag}`, { certDir: stack.acr.certDir, creds: stack.pushCreds });
+    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:${tag}`, {
+      certDir: stack.acr.certDir,
+      creds: stack.pushCreds,
+    });
     expect(result.code, result.stderr).toBe(0);
     return `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
   }
 
-  const done = (body: Record<string, unknown>) => ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
+  const done = (body: Record<string, unknown>) =>
+    ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
 
   it("releases a clean image automatically, and a consumer can pull it", async () => {
     const reference = await pushImage("team/clean-app");
     const finished = await stack.waitForStatus(reference, done);
     expect(finished.runtimeStatus).toBe("Completed");
     expect((finished.outcome as { result: string }).result).toBe("Passed");
-    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/clean-app:v1`, { certDir: stack.acr.certDir, creds: await stack.pullCreds() });
+    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/clean-app:v1`, {
+      certDir: stack.acr.certDir,
+      creds: await stack.pullCreds(),
+    });
     expect(pulled.code, pulled.stderr).toBe(0);
     expect((finished.timeline as Array<{ action: string }>).map((r) => r.action)).toContain("released");
   });
@@ -37,7 +44,10 @@ describe("the quarantine pipeline end to end (skopeo → ACR emulator → webhoo
     const verdict = finished.verdict as { decision: string; platforms: Array<{ reasons: string[] }> };
     expect(verdict.decision).toBe("fail");
     expect(verdict.platforms[0]!.reasons.join(" ")).toContain("CVE-2026-0001");
-    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/vulnerable-app:v1`, { certDir: stack.acr.certDir, creds: await stack.pullCreds() });
+    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/vulnerable-app:v1`, {
+      certDir: stack.acr.certDir,
+      creds: await stack.pullCreds(),
+    });
     expect(pulled.code).not.toBe(0);
   });
 });

@@ -4,13 +4,18 @@ import { buildOciImage } from "../support/oci-image.js";
 import { push } from "../support/skopeo.js";
 import { freshTempDir } from "../support/paths.js";
 
-const finished = (body: Record<string, unknown>) => ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
+const finished = (body: Record<string, unknown>) =>
+  ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
 
 describe("GATE_MODE=shadow on a registry without quarantine", () => {
   let stack: TestStack;
   beforeAll(async () => {
     stack = await startTestStack({ settings: { GATE_MODE: "shadow" } });
-    await fetch(`${stack.acr.adminUrl}/policy`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ quarantine: "disabled" }) });
+    await fetch(`${stack.acr.adminUrl}/policy`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ quarantine: "disabled" }),
+    });
   });
   afterAll(async () => stack?.stop());
 
@@ -19,8 +24,18 @@ describe("GATE_MODE=shadow on a registry without quarantine", () => {
     const outcomes: Record<string, string> = {};
     for (const repository of ["team/clean-shadow", "team/vulnerable-shadow"]) {
       const image = await buildOciImage(freshTempDir("img"));
-      expect((await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, { certDir: stack.acr.certDir, creds: stack.pushCreds })).code).toBe(0);
-      const done = await stack.waitForStatus(`${stack.acr.loginServer}/${repository}@${image.manifestDigest}`, finished);
+      expect(
+        (
+          await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
+            certDir: stack.acr.certDir,
+            creds: stack.pushCreds,
+          })
+        ).code,
+      ).toBe(0);
+      const done = await stack.waitForStatus(
+        `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`,
+        finished,
+      );
       outcomes[repository] = (done.outcome as { result: string }).result;
       expect((done.timeline as Array<{ action: string }>).map((r) => r.action)).toContain("shadow-decision");
     }

@@ -21,7 +21,10 @@ describe("backfill: shadow evaluation of existing images before quarantine is tu
     await admin(stack, "DELETE", "/webhooks/gate");
     for (const repository of ["legacy/clean-app", "legacy/vulnerable-app", "legacy/risky-app", "legacy/broken-app"]) {
       const image = await buildOciImage(freshTempDir("img"));
-      const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, { certDir: stack.acr.certDir, creds: stack.pushCreds });
+      const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
+        certDir: stack.acr.certDir,
+        creds: stack.pushCreds,
+      });
       if (result.code !== 0) throw new Error(result.stderr);
       images[repository] = `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
     }
@@ -31,15 +34,33 @@ describe("backfill: shadow evaluation of existing images before quarantine is tu
 
   async function markPassed(stack: TestStack, repository: string, digest: string): Promise<void> {
     const refresh = (await registryCredentials(stack.identity, stack.acr, APP_IDENTITY.clientId)).split(":")[1]!;
-    const form = new URLSearchParams({ grant_type: "refresh_token", service: stack.acr.loginServer, refresh_token: refresh, scope: `repository:${repository}:metadata_write` });
-    const token = ((await (await fetch(`${stack.acr.url}/oauth2/token`, { method: "POST", body: form })).json()) as { access_token: string }).access_token;
-    const details = JSON.stringify({ scanner: "legacy", state: "set before the gate", result: { version: "1", summary: [] } });
-    const patched = await fetch(`${stack.acr.url}/acr/v1/${repository}/_manifests/${digest}`, { method: "PATCH", headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify({ quarantineState: "Passed", quarantineDetails: details }) });
+    const form = new URLSearchParams({
+      grant_type: "refresh_token",
+      service: stack.acr.loginServer,
+      refresh_token: refresh,
+      scope: `repository:${repository}:metadata_write`,
+    });
+    const token = (
+      (await (await fetch(`${stack.acr.url}/oauth2/token`, { method: "POST", body: form })).json()) as {
+        access_token: string;
+      }
+    ).access_token;
+    const details = JSON.stringify({
+      scanner: "legacy",
+      state: "set before the gate",
+      result: { version: "1", summary: [] },
+    });
+    const patched = await fetch(`${stack.acr.url}/acr/v1/${repository}/_manifests/${digest}`, {
+      method: "PATCH",
+      headers: { Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ quarantineState: "Passed", quarantineDetails: details }),
+    });
     if (patched.status !== 200) throw new Error(`PATCH → ${patched.status}: ${await patched.text()}`);
   }
   afterAll(async () => stack?.stop());
 
-  const call = (method: "GET" | "POST", query = "", key = stack.devhost.keys.masterKey) => fetch(`${stack.devhost.url}/api/sweep/backfill${query}`, { method, headers: { "x-functions-key": key } });
+  const call = (method: "GET" | "POST", query = "", key = stack.devhost.keys.masterKey) =>
+    fetch(`${stack.devhost.url}/api/sweep/backfill${query}`, { method, headers: { "x-functions-key": key } });
 
   async function collected(): Promise<BackfillReport> {
     const deadline = Date.now() + 90_000;
@@ -62,25 +83,53 @@ describe("backfill: shadow evaluation of existing images before quarantine is tu
     const started = await call("POST");
     expect(started.status).toBe(202);
     const run = ((await started.json()) as { runs: BackfillRunReport[] }).runs[0]!;
-    expect(run).toMatchObject({ outcome: "complete", enumerationComplete: true, totals: { manifests: 4, evaluationsStarted: 4, alreadyDecided: 1 } });
+    expect(run).toMatchObject({
+      outcome: "complete",
+      enumerationComplete: true,
+      totals: { manifests: 4, evaluationsStarted: 4, alreadyDecided: 1 },
+    });
     expect(run.requests.manifestGet).toBe(0);
 
     const report = await collected();
-    expect(report.byVerdict).toMatchObject({ "would-pass": 1, "would-fail": 1, "would-need-approval": 1, "scan-failed": 1 });
+    expect(report.byVerdict).toMatchObject({
+      "would-pass": 1,
+      "would-fail": 1,
+      "would-need-approval": 1,
+      "scan-failed": 1,
+    });
     const blocked = Object.fromEntries(report.wouldBeBlocked.items.map((i) => [i.image, i]));
-    expect(Object.keys(blocked).sort()).toEqual([images["legacy/broken-app"], images["legacy/risky-app"], images["legacy/vulnerable-app"]].sort());
-    expect(blocked[images["legacy/vulnerable-app"]!]).toMatchObject({ verdict: "would-fail", reasons: [expect.stringContaining("CVE-2026-0001")] });
-    expect(blocked[images["legacy/risky-app"]!]).toMatchObject({ verdict: "would-need-approval", reasons: [expect.stringContaining("CVE-2026-0002")] });
+    expect(Object.keys(blocked).sort()).toEqual(
+      [images["legacy/broken-app"], images["legacy/risky-app"], images["legacy/vulnerable-app"]].sort(),
+    );
+    expect(blocked[images["legacy/vulnerable-app"]!]).toMatchObject({
+      verdict: "would-fail",
+      reasons: [expect.stringContaining("CVE-2026-0001")],
+    });
+    expect(blocked[images["legacy/risky-app"]!]).toMatchObject({
+      verdict: "would-need-approval",
+      reasons: [expect.stringContaining("CVE-2026-0002")],
+    });
     expect(blocked[images["legacy/broken-app"]!]!.verdict).toBe("scan-failed");
-    expect(await readReportBlob(stack, report.reportBlob!)).toMatchObject({ kind: "backfill", backfillId: run.backfillId, byVerdict: report.byVerdict });
+    expect(await readReportBlob(stack, report.reportBlob!)).toMatchObject({
+      kind: "backfill",
+      backfillId: run.backfillId,
+      byVerdict: report.byVerdict,
+    });
 
     for (const reference of Object.values(images)) {
       const [repository, digest] = reference.slice(stack.acr.loginServer.length + 1).split("@") as [string, string];
       // Untouched: the one marked Passed before the gate stays Passed; the others have no state.
-      expect(stack.acr.context.store.getManifest(repository, digest)!.quarantineState).toBe(repository === "legacy/vulnerable-app" ? "Passed" : undefined);
+      expect(stack.acr.context.store.getManifest(repository, digest)!.quarantineState).toBe(
+        repository === "legacy/vulnerable-app" ? "Passed" : undefined,
+      );
     }
     // Nobody is asked to approve a shadow evaluation.
-    const approvals = await fetch(`${stack.devhost.url}/api/approvals`, { headers: { "x-functions-key": stack.devhost.keys.functionKey, Authorization: `Bearer ${await stack.personToken("approver")}` } });
+    const approvals = await fetch(`${stack.devhost.url}/api/approvals`, {
+      headers: {
+        "x-functions-key": stack.devhost.keys.functionKey,
+        Authorization: `Bearer ${await stack.personToken("approver")}`,
+      },
+    });
     expect(approvals.status).toBe(200);
     expect(((await approvals.json()) as { pending: unknown[] }).pending).toEqual([]);
   });
@@ -90,7 +139,9 @@ describe("backfill: shadow evaluation of existing images before quarantine is tu
     await pointWebhookAt(stack.acr, stack.devhost.url, stack.devhost.keys.functionKey);
     const report = await sweepNow(stack);
     // The sweep leaves decided images alone (the one marked Passed before the gate); it starts the rest.
-    const pending = Object.entries(images).filter(([repository]) => repository !== "legacy/vulnerable-app").map(([, reference]) => reference);
+    const pending = Object.entries(images)
+      .filter(([repository]) => repository !== "legacy/vulnerable-app")
+      .map(([, reference]) => reference);
     expect(report.started.items.map((s) => s.image).sort()).toEqual(pending.sort());
     const clean = await stack.waitForStatus(images["legacy/clean-app"]!, (b) => b.runtimeStatus === "Completed");
     expect((clean.outcome as { result: string }).result).toBe("Passed");

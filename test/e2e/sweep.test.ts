@@ -8,7 +8,8 @@ import { pipelineInstanceId } from "../../src/pipeline/image-key.js";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { admin, readReportBlob, sleep, sweepNow } from "../integration/sweep/support.js";
 
-const finished = (body: Record<string, unknown>) => ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
+const finished = (body: Record<string, unknown>) =>
+  ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
 const DAY = 86_400_000;
 
 describe("compliance sweep end to end (ACR emulator with ARM surface → devhost → pipelines, reports in Azurite)", () => {
@@ -29,21 +30,39 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
 
   async function pushImage(repository: string): Promise<{ reference: string; digest: string }> {
     const image = await buildOciImage(freshTempDir("img"));
-    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, { certDir: stack.acr.certDir, creds: stack.pushCreds });
+    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
+      certDir: stack.acr.certDir,
+      creds: stack.pushCreds,
+    });
     expect(result.code, result.stderr).toBe(0);
-    return { reference: `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`, digest: image.manifestDigest };
+    return {
+      reference: `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`,
+      digest: image.manifestDigest,
+    };
   }
 
   it("is registered as a timer, and running it now needs the admin key", async () => {
     expect(stack.devhost.functions).toContainEqual({ name: "complianceSweep", kind: "timer" });
-    const withFunctionKey = await fetch(`${stack.devhost.url}/api/sweep/run`, { method: "POST", headers: { "x-functions-key": stack.devhost.keys.functionKey } });
+    const withFunctionKey = await fetch(`${stack.devhost.url}/api/sweep/run`, {
+      method: "POST",
+      headers: { "x-functions-key": stack.devhost.keys.functionKey },
+    });
     expect(withFunctionKey.status).toBe(401);
-    const unknownRegistry = await fetch(`${stack.devhost.url}/api/sweep/run?registry=evil.azurecr.io`, { method: "POST", headers: { "x-functions-key": stack.devhost.keys.masterKey } });
+    const unknownRegistry = await fetch(`${stack.devhost.url}/api/sweep/run?registry=evil.azurecr.io`, {
+      method: "POST",
+      headers: { "x-functions-key": stack.devhost.keys.masterKey },
+    });
     expect(unknownRegistry.status).toBe(400);
   });
 
   it("starts the pipeline the webhook never delivered, and the image is released", async () => {
-    await admin(stack, "PUT", "/webhooks/gate", { serviceUri: `${stack.devhost.url}/api/acr/events`, customHeaders: { "x-functions-key": stack.devhost.keys.functionKey }, actions: ["quarantine", "push", "delete"], scope: "", status: "disabled" });
+    await admin(stack, "PUT", "/webhooks/gate", {
+      serviceUri: `${stack.devhost.url}/api/acr/events`,
+      customHeaders: { "x-functions-key": stack.devhost.keys.functionKey },
+      actions: ["quarantine", "push", "delete"],
+      scope: "",
+      status: "disabled",
+    });
     const { reference, digest } = await pushImage("team/missed-app");
     await sleep(1_000);
     expect((await stack.status(reference)).status).toBe(404);
@@ -52,7 +71,9 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     expect(report.outcome).toBe("complete");
     expect(report.findings.map((f) => f.code)).toContain("quarantine-webhook-disabled");
     expect(report.started.items.map((s) => s.image)).toContain(reference);
-    expect(report.started.items.find((s) => s.image === reference)!.instanceId).toBe(pipelineInstanceId({ loginServer: stack.acr.loginServer, repository: "team/missed-app", digest }));
+    expect(report.started.items.find((s) => s.image === reference)!.instanceId).toBe(
+      pipelineInstanceId({ loginServer: stack.acr.loginServer, repository: "team/missed-app", digest }),
+    );
     // Listing only: the catalog, one list per repository, no per-manifest GETs.
     expect(report.requests.manifestGet).toBe(0);
     expect(report.requests.catalog).toBe(1);
@@ -101,7 +122,14 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     expect(JSON.parse(record.quarantineDetails!).state).toMatch(/expired in quarantine/);
     const status = await stack.status(reference);
     const timeline = status.body.timeline as Array<{ actor: string; reason: string; quarantineState: string }>;
-    expect(timeline).toContainEqual(expect.objectContaining({ action: "expired-in-quarantine", actor: "compliance-sweep", quarantineState: "Failed", reason: expect.stringMatching(/^expired in quarantine/) }));
+    expect(timeline).toContainEqual(
+      expect.objectContaining({
+        action: "expired-in-quarantine",
+        actor: "compliance-sweep",
+        quarantineState: "Failed",
+        reason: expect.stringMatching(/^expired in quarantine/),
+      }),
+    );
     const next = await sweepNow(stack);
     expect(next.expired.items.map((e) => e.image)).not.toContain(reference);
   });
@@ -112,7 +140,10 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     try {
       const report = await sweepNow(stack);
       expect(report.findings).toEqual(
-        expect.arrayContaining([expect.objectContaining({ code: "quarantine-disabled", severity: "high" }), expect.objectContaining({ code: "quarantine-webhook-missing", severity: "high" })]),
+        expect.arrayContaining([
+          expect.objectContaining({ code: "quarantine-disabled", severity: "high" }),
+          expect.objectContaining({ code: "quarantine-webhook-missing", severity: "high" }),
+        ]),
       );
       expect(report.management).toMatchObject({ state: "read", quarantinePolicy: "disabled", webhooks: [] });
     } finally {
@@ -124,8 +155,15 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
   });
 
   it("ends cleanly on ACR 5xx in the middle, and the next run resumes after it without duplicates", async () => {
-    await admin(stack, "POST", "/seed", { repositories: 8, manifestsPerRepository: 2, prefix: "resume", quarantineState: "Quarantined" });
-    await admin(stack, "PUT", "/faults", [{ method: "GET", pathPrefix: "/acr/v1/resume/repo-4/_manifests", status: 500, times: 50 }]);
+    await admin(stack, "POST", "/seed", {
+      repositories: 8,
+      manifestsPerRepository: 2,
+      prefix: "resume",
+      quarantineState: "Quarantined",
+    });
+    await admin(stack, "PUT", "/faults", [
+      { method: "GET", pathPrefix: "/acr/v1/resume/repo-4/_manifests", status: 500, times: 50 },
+    ]);
     const first = await sweepNow(stack);
     expect(first.outcome).toBe("stopped-by-error");
     expect(first.error).toMatchObject({ repository: "resume/repo-4", message: expect.stringMatching(/500|failed/) });
@@ -139,7 +177,11 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     expect(second.outcome).toBe("complete");
     expect(second.pass).toMatchObject({ id: first.pass.id, resumedAfter: "resume/repo-3", complete: true });
 
-    const seeded = (run: typeof first) => run.started.items.concat(run.restarted.items).map((s) => s.image).filter((i) => i.includes("/resume/"));
+    const seeded = (run: typeof first) =>
+      run.started.items
+        .concat(run.restarted.items)
+        .map((s) => s.image)
+        .filter((i) => i.includes("/resume/"));
     const firstStarts = seeded(first);
     const secondStarts = seeded(second);
     expect(firstStarts.filter((i) => secondStarts.includes(i))).toEqual([]);
@@ -150,7 +192,9 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
   }, 120_000);
 
   it("runs on its timer too (the host runs the timer function through its admin API), writing a report", async () => {
-    const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient("compliance-reports");
+    const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(
+      "compliance-reports",
+    );
     const before = new Set<string>();
     for await (const blob of container.listBlobsFlat()) before.add(blob.name);
     const answer = await fetch(`${stack.devhost.url}/admin/functions/complianceSweep`, {
@@ -162,9 +206,13 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     const deadline = Date.now() + 60_000;
     for (;;) {
       const fresh: string[] = [];
-      for await (const blob of container.listBlobsFlat({ prefix: `${stack.acr.loginServer}/` })) if (!before.has(blob.name)) fresh.push(blob.name);
+      for await (const blob of container.listBlobsFlat({ prefix: `${stack.acr.loginServer}/` }))
+        if (!before.has(blob.name)) fresh.push(blob.name);
       if (fresh.length > 0) {
-        const report = (await readReportBlob(stack, `compliance-reports/${fresh[0]}`)) as { trigger: string; outcome: string };
+        const report = (await readReportBlob(stack, `compliance-reports/${fresh[0]}`)) as {
+          trigger: string;
+          outcome: string;
+        };
         expect(report).toMatchObject({ trigger: "timer", outcome: "complete" });
         break;
       }

@@ -5,7 +5,8 @@ import { inspectRaw, push } from "../support/skopeo.js";
 import { freshTempDir } from "../support/paths.js";
 import { pipelineInstanceId } from "../../src/pipeline/image-key.js";
 
-const finished = (body: Record<string, unknown>) => ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
+const finished = (body: Record<string, unknown>) =>
+  ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
 
 describe("acrEvents and failure paths end to end", () => {
   let stack: TestStack;
@@ -14,8 +15,15 @@ describe("acrEvents and failure paths end to end", () => {
   });
   afterAll(async () => stack?.stop());
 
-  const webhook = (body: unknown, headers: Record<string, string> = { "x-functions-key": stack.devhost.keys.functionKey }) =>
-    fetch(`${stack.devhost.url}/api/acr/events`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const webhook = (
+    body: unknown,
+    headers: Record<string, string> = { "x-functions-key": stack.devhost.keys.functionKey },
+  ) =>
+    fetch(`${stack.devhost.url}/api/acr/events`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
 
   const event = (repository: string, digest: string, host = stack.acr.loginServer) => ({
     id: crypto.randomUUID(),
@@ -27,9 +35,15 @@ describe("acrEvents and failure paths end to end", () => {
 
   async function pushImage(repository: string): Promise<{ reference: string; digest: string }> {
     const image = await buildOciImage(freshTempDir("img"));
-    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, { certDir: stack.acr.certDir, creds: stack.pushCreds });
+    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
+      certDir: stack.acr.certDir,
+      creds: stack.pushCreds,
+    });
     expect(result.code, result.stderr).toBe(0);
-    return { reference: `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`, digest: image.manifestDigest };
+    return {
+      reference: `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`,
+      digest: image.manifestDigest,
+    };
   }
 
   it("refuses unauthenticated, malformed and foreign-registry webhooks without starting anything", async () => {
@@ -50,7 +64,9 @@ describe("acrEvents and failure paths end to end", () => {
     const answers = await Promise.all(Array.from({ length: 100 }, () => webhook(event("team/dup-app", digest))));
     expect(answers.every((a) => a.status === 200 || a.status === 202)).toBe(true);
     const bodies = (await Promise.all(answers.map((a) => a.json()))) as Array<{ instanceId: string; started: boolean }>;
-    expect(new Set(bodies.map((b) => b.instanceId))).toEqual(new Set([pipelineInstanceId({ loginServer: stack.acr.loginServer, repository: "team/dup-app", digest })]));
+    expect(new Set(bodies.map((b) => b.instanceId))).toEqual(
+      new Set([pipelineInstanceId({ loginServer: stack.acr.loginServer, repository: "team/dup-app", digest })]),
+    );
     // The emulator's own delivery may have started it first; either way at most one start in all deliveries.
     expect(bodies.filter((b) => b.started).length).toBeLessThanOrEqual(1);
     const done = await stack.waitForStatus(reference, finished);
@@ -64,7 +80,10 @@ describe("acrEvents and failure paths end to end", () => {
     const done = await stack.waitForStatus(reference, finished);
     expect(done.runtimeStatus).toBe("Failed");
     expect(done.stage).toBe("scan-failed");
-    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/broken-app:v1`, { certDir: stack.acr.certDir, creds: await stack.pullCreds() });
+    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/broken-app:v1`, {
+      certDir: stack.acr.certDir,
+      creds: await stack.pullCreds(),
+    });
     expect(pulled.code).not.toBe(0);
   });
 
@@ -72,14 +91,20 @@ describe("acrEvents and failure paths end to end", () => {
     await fetch(`${stack.acr.adminUrl}/faults`, {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify([{ method: "PATCH", pathPrefix: "/acr/v1/team/flaky-app/", status: 503, times: 3 }, { method: "PATCH", pathPrefix: "/acr/v1/team/flaky-app/", status: 429, times: 2 }]),
+      body: JSON.stringify([
+        { method: "PATCH", pathPrefix: "/acr/v1/team/flaky-app/", status: 503, times: 3 },
+        { method: "PATCH", pathPrefix: "/acr/v1/team/flaky-app/", status: 429, times: 2 },
+      ]),
     });
     const { reference } = await pushImage("team/flaky-app");
     const done = await stack.waitForStatus(reference, finished, 90_000);
     expect((done.outcome as { result: string }).result).toBe("Passed");
     const stats = (await (await fetch(`${stack.acr.adminUrl}/stats`)).json()) as Record<string, number>;
     expect(stats["acr.manifests.patch"]).toBeGreaterThanOrEqual(1);
-    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/flaky-app:v1`, { certDir: stack.acr.certDir, creds: await stack.pullCreds() });
+    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/flaky-app:v1`, {
+      certDir: stack.acr.certDir,
+      creds: await stack.pullCreds(),
+    });
     expect(pulled.code, pulled.stderr).toBe(0);
   });
 
@@ -93,9 +118,16 @@ describe("acrEvents and failure paths end to end", () => {
     const done = await stack.waitForStatus(reference, finished, 120_000);
     expect(done.runtimeStatus).toBe("Failed");
     expect(done.stage).toBe("release-failed");
-    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/doomed-app:v1`, { certDir: stack.acr.certDir, creds: await stack.pullCreds() });
+    const pulled = await inspectRaw(`${stack.acr.loginServer}/team/doomed-app:v1`, {
+      certDir: stack.acr.certDir,
+      creds: await stack.pullCreds(),
+    });
     expect(pulled.code).not.toBe(0);
-    await fetch(`${stack.acr.adminUrl}/faults`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: "[]" });
+    await fetch(`${stack.acr.adminUrl}/faults`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: "[]",
+    });
   }, 150_000);
 
   it("a delete webhook ends a pending pipeline for that digest", async () => {

@@ -192,7 +192,11 @@ function call(name: string, args: ArmValue[], scope: EvaluationScope): ArmValue 
 function evaluateNode(node: Node, scope: EvaluationScope): ArmValue {
   if (node.kind === "literal") return node.value;
   if (node.kind === "member") return member(evaluateNode(node.target, scope), evaluateNode(node.key, scope));
-  return call(node.name, node.args.map((arg) => evaluateNode(arg, scope)), scope);
+  return call(
+    node.name,
+    node.args.map((arg) => evaluateNode(arg, scope)),
+    scope,
+  );
 }
 
 /** Evaluates a template value: expressions are computed, objects and arrays evaluated member by member. */

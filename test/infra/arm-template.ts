@@ -80,7 +80,10 @@ export function resourcesOf(template: ArmTemplate): ArmResource[] {
   return Array.isArray(template.resources) ? template.resources : Object.values(template.resources);
 }
 
-function templateScope(template: ArmTemplate, parameterValue: (name: string, own: EvaluationScope) => ArmValue): EvaluationScope {
+function templateScope(
+  template: ArmTemplate,
+  parameterValue: (name: string, own: EvaluationScope) => ArmValue,
+): EvaluationScope {
   const variableCache = new Map<string, ArmValue>();
   const scope: EvaluationScope = {
     parameter: (name) => parameterValue(name, scope),
@@ -110,7 +113,10 @@ export function walk(template: ArmTemplate, topLevelValues: Record<string, ArmVa
     for (const resource of resourcesOf(current)) {
       const located: Located = { resource, template: current, parent, scope, path };
       found.push(located);
-      const nested = resource.type === "Microsoft.Resources/deployments" ? (resource.properties?.template as ArmTemplate | undefined) : undefined;
+      const nested =
+        resource.type === "Microsoft.Resources/deployments"
+          ? (resource.properties?.template as ArmTemplate | undefined)
+          : undefined;
       if (!nested) continue;
       const passed = (resource.properties?.parameters ?? {}) as Record<string, { value?: unknown }>;
       const childScope = templateScope(nested, (name, own) => {
@@ -140,7 +146,8 @@ export function isDeployed(located: Located): boolean {
   for (let current: Located | undefined = located; current; current = current.parent) {
     if (current.resource.condition === undefined) continue;
     const value = evaluate(current.resource.condition, current.scope);
-    if (value instanceof Runtime) throw new Error(`condition of ${current.path}/${current.resource.type} is only known at deployment time`);
+    if (value instanceof Runtime)
+      throw new Error(`condition of ${current.path}/${current.resource.type} is only known at deployment time`);
     if (!value) return false;
   }
   return true;
@@ -155,7 +162,10 @@ export function azdParameterValues(environment: Record<string, string> = {}): Re
     parameters: Record<string, { value: unknown }>;
   };
   const substitute = (text: string): string =>
-    text.replace(/\$\{([A-Z0-9_]+)(?:=([^}]*))?\}/g, (_, name: string, fallback?: string) => environment[name] ?? fallback ?? "");
+    text.replace(
+      /\$\{([A-Z0-9_]+)(?:=([^}]*))?\}/g,
+      (_, name: string, fallback?: string) => environment[name] ?? fallback ?? "",
+    );
   return Object.fromEntries(
     Object.entries(file.parameters).map(([name, entry]) => [
       name,

@@ -36,17 +36,34 @@ const PRIVILEGED_ROLES = {
   acrDelete: "c2f4ef07-c644-48eb-af81-4b1b4947fb11",
 };
 const CONFIG_SETTINGS = [
-  "DURABLE_TASK_HUB", "GATE_REGISTRIES", "GATE_MODE", "ACR_TOKEN_AUDIENCE", "AZURE_CLIENT_ID", "SCANNER_KIND",
-  "HARBOR_SCANNER_URL", "SCAN_QUEUE_NAME", "SCAN_DEADLINE", "APPROVAL_DEADLINE", "POLICY_DOCUMENT", "APPROVER_TENANT_ID",
-  "APPROVER_AUDIENCE", "SWEEP_SCHEDULE", "STALE_AFTER", "MAX_QUARANTINE_AGE", "SWEEP_READ_BUDGET_PERCENT", "AUDIT_TABLE",
-  "REPORT_CONTAINER", "STATUS_BASE_URL",
+  "DURABLE_TASK_HUB",
+  "GATE_REGISTRIES",
+  "GATE_MODE",
+  "ACR_TOKEN_AUDIENCE",
+  "AZURE_CLIENT_ID",
+  "SCANNER_KIND",
+  "HARBOR_SCANNER_URL",
+  "SCAN_QUEUE_NAME",
+  "SCAN_DEADLINE",
+  "APPROVAL_DEADLINE",
+  "POLICY_DOCUMENT",
+  "APPROVER_TENANT_ID",
+  "APPROVER_AUDIENCE",
+  "SWEEP_SCHEDULE",
+  "STALE_AFTER",
+  "MAX_QUARANTINE_AGE",
+  "SWEEP_READ_BUDGET_PERCENT",
+  "AUDIT_TABLE",
+  "REPORT_CONTAINER",
+  "STATUS_BASE_URL",
 ];
 const SECURE_TYPES = new Set(["securestring", "secureobject"]);
 
 let main: ArmTemplate;
 let deployed: Located[];
 
-const ofType = (type: string): Located[] => deployed.filter((l) => l.resource.type.toLowerCase() === type.toLowerCase());
+const ofType = (type: string): Located[] =>
+  deployed.filter((l) => l.resource.type.toLowerCase() === type.toLowerCase());
 const only = (type: string): Located => {
   const found = ofType(type);
   expect(found, `exactly one ${type}`).toHaveLength(1);
@@ -116,13 +133,17 @@ describe("compiled infra: storage without keys", () => {
     for (const [name, value] of Object.entries(settings)) {
       expect(String(value), name).not.toMatch(/AccountKey=|SharedAccessSignature=|sig=/i);
     }
-    const deployment = (propertiesOf(site).functionAppConfig as Record<string, Record<string, Record<string, ArmValue>>>).deployment!.storage!;
+    const deployment = (
+      propertiesOf(site).functionAppConfig as Record<string, Record<string, Record<string, ArmValue>>>
+    ).deployment!.storage!;
     expect(deployment.authentication).toMatchObject({ type: "UserAssignedIdentity" });
   });
 
   it("Application Insights and Log Analytics accept Entra ID only; the app authenticates to them by identity", () => {
     expect(propertiesOf(only("Microsoft.Insights/components")).DisableLocalAuth).toBe(true);
-    expect(propertiesOf(only("Microsoft.OperationalInsights/workspaces")).features).toMatchObject({ disableLocalAuth: true });
+    expect(propertiesOf(only("Microsoft.OperationalInsights/workspaces")).features).toMatchObject({
+      disableLocalAuth: true,
+    });
     expect(String(propertiesOf(only("Microsoft.Web/sites/config")).APPLICATIONINSIGHTS_AUTHENTICATION_STRING)).toMatch(
       /^ClientId=.+;Authorization=AAD$/,
     );
@@ -148,7 +169,9 @@ describe("compiled infra: storage without keys", () => {
 
 describe("compiled infra: roles", () => {
   const registryScoped = (): Located[] =>
-    ofType("Microsoft.Authorization/roleAssignments").filter((l) => String(l.resource.scope).includes("Microsoft.ContainerRegistry/registries"));
+    ofType("Microsoft.Authorization/roleAssignments").filter((l) =>
+      String(l.resource.scope).includes("Microsoft.ContainerRegistry/registries"),
+    );
 
   it("grants exactly AcrQuarantineReader, AcrQuarantineWriter and Reader at registry scope", () => {
     const roles = registryScoped().map(roleIdOf).sort();
@@ -167,7 +190,8 @@ describe("compiled infra: roles", () => {
   it("gives the registry roles to the app identity and to nobody else", () => {
     expect(registryScoped()).toHaveLength(3);
     for (const assignment of registryScoped()) {
-      const passed = (assignment.parent!.resource.properties!.parameters as Record<string, { value: string }>).appPrincipalId!.value;
+      const passed = (assignment.parent!.resource.properties!.parameters as Record<string, { value: string }>)
+        .appPrincipalId!.value;
       expect(assignment.resource.properties?.principalId).toBe("[parameters('appPrincipalId')]");
       expect(passed).toContain("'identity'");
       expect(passed).toContain("outputs.principalId.value");
@@ -177,7 +201,9 @@ describe("compiled infra: roles", () => {
 
 describe("compiled infra: the registry's quarantine policy", () => {
   const registryWrites = (values: Record<string, ArmValue>): Located[] =>
-    walk(main, values).filter((l) => l.resource.type === "Microsoft.ContainerRegistry/registries" && !l.resource.existing && isDeployed(l));
+    walk(main, values).filter(
+      (l) => l.resource.type === "Microsoft.ContainerRegistry/registries" && !l.resource.existing && isDeployed(l),
+    );
 
   it("is off by default, both as the template default and as azd passes it", () => {
     expect(main.parameters?.enableQuarantinePolicy).toMatchObject({ type: "bool", defaultValue: false });
@@ -187,7 +213,9 @@ describe("compiled infra: the registry's quarantine policy", () => {
   it("is not written at all with the defaults: the only registry resource deployed is the webhook", () => {
     expect(registryWrites(azdParameterValues())).toEqual([]);
     expect(registryWrites({})).toEqual([]);
-    const containerRegistryTypes = deployed.map((l) => l.resource.type).filter((t) => t.startsWith("Microsoft.ContainerRegistry/"));
+    const containerRegistryTypes = deployed
+      .map((l) => l.resource.type)
+      .filter((t) => t.startsWith("Microsoft.ContainerRegistry/"));
     expect(containerRegistryTypes).toEqual(["Microsoft.ContainerRegistry/registries/webhooks"]);
   });
 
@@ -196,7 +224,9 @@ describe("compiled infra: the registry's quarantine policy", () => {
     expect(writes).toHaveLength(1);
     const written = writes[0]!;
     const properties = String(written.resource.properties);
-    expect(properties).toBe("[union(parameters('properties'), createObject('policies', union(coalesce(tryGet(parameters('properties'), 'policies'), createObject()), createObject('quarantinePolicy', createObject('status', 'enabled')))))]");
+    expect(properties).toBe(
+      "[union(parameters('properties'), createObject('policies', union(coalesce(tryGet(parameters('properties'), 'policies'), createObject()), createObject('quarantinePolicy', createObject('status', 'enabled')))))]",
+    );
     expect(written.resource.sku).toBe("[parameters('sku')]");
     expect(written.resource.identity).toBe("[parameters('identity')]");
   });
@@ -225,7 +255,10 @@ describe("compiled infra: the webhook and its key", () => {
     expect(rootParameter(secret.parent, secret.resource.properties?.value)).toBe("webhookKey");
 
     const users = walk(main).filter((l) => l.template === main && readsAtItsLevel(l.resource).includes("webhookKey"));
-    expect(users.map((l) => l.resource.name).sort()).toEqual(["[format('registry-access-{0}', variables('resourceToken'))]", "key-vault"]);
+    expect(users.map((l) => l.resource.name).sort()).toEqual([
+      "[format('registry-access-{0}', variables('resourceToken'))]",
+      "key-vault",
+    ]);
   });
 
   it("makes the host read its keys from that vault", () => {
@@ -242,18 +275,28 @@ describe("compiled infra: no secrets leave the deployment", () => {
     { template: main, where: "main" },
     ...walk(main)
       .filter((l) => l.resource.type === "Microsoft.Resources/deployments")
-      .map((l) => ({ template: l.resource.properties!.template as ArmTemplate, where: l.path + "/" + String(l.resource.name) })),
+      .map((l) => ({
+        template: l.resource.properties!.template as ArmTemplate,
+        where: l.path + "/" + String(l.resource.name),
+      })),
   ];
 
   it("no output of any template is secure, reads a secure parameter, or reads a key or connection string", () => {
     let outputs = 0;
     for (const { template, where } of templates()) {
-      const secure = Object.entries(template.parameters ?? {}).filter(([, p]) => SECURE_TYPES.has(p.type.toLowerCase())).map(([n]) => n);
+      const secure = Object.entries(template.parameters ?? {})
+        .filter(([, p]) => SECURE_TYPES.has(p.type.toLowerCase()))
+        .map(([n]) => n);
       for (const [name, output] of Object.entries(template.outputs ?? {})) {
         outputs++;
         expect(SECURE_TYPES.has(output.type.toLowerCase()), `${where} output ${name}`).toBe(false);
-        expect(parametersReadBy(output.value).filter((p) => secure.includes(p)), `${where} output ${name}`).toEqual([]);
-        expect(JSON.stringify(output.value), `${where} output ${name}`).not.toMatch(/ConnectionString|InstrumentationKey|primaryKey|secondaryKey|\blist[A-Za-z]*\(/i);
+        expect(
+          parametersReadBy(output.value).filter((p) => secure.includes(p)),
+          `${where} output ${name}`,
+        ).toEqual([]);
+        expect(JSON.stringify(output.value), `${where} output ${name}`).not.toMatch(
+          /ConnectionString|InstrumentationKey|primaryKey|secondaryKey|\blist[A-Za-z]*\(/i,
+        );
       }
     }
     expect(outputs).toBeGreaterThan(10);
@@ -266,7 +309,9 @@ describe("compiled infra: no secrets leave the deployment", () => {
       const childParameters = (module.resource.properties!.template as ArmTemplate).parameters ?? {};
       const passed = (module.resource.properties!.parameters ?? {}) as Record<string, { value: unknown }>;
       for (const [name, entry] of Object.entries(passed)) {
-        const readsSecure = parametersReadBy(entry.value).some((p) => SECURE_TYPES.has(parentParameters[p]?.type.toLowerCase() ?? ""));
+        const readsSecure = parametersReadBy(entry.value).some((p) =>
+          SECURE_TYPES.has(parentParameters[p]?.type.toLowerCase() ?? ""),
+        );
         if (!readsSecure) continue;
         handed++;
         expect(childParameters[name]?.type.toLowerCase(), `${module.path}: ${name}`).toBe("securestring");

@@ -12,7 +12,14 @@ describe("local managed-identity endpoint", () => {
     identity = await startIdentityServer();
     // msal-node picks the managed-identity source from these variables and caches it per process:
     // set them before the first credential is built, and clear the ones that would select another source.
-    for (const v of ["IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"]) {
+    for (const v of [
+      "IDENTITY_SERVER_THUMBPRINT",
+      "IMDS_ENDPOINT",
+      "MSI_ENDPOINT",
+      "AZURE_FEDERATED_TOKEN_FILE",
+      "AZURE_CLIENT_SECRET",
+      "AZURE_TENANT_ID",
+    ]) {
       delete process.env[v];
     }
     Object.assign(process.env, identity.environment());
@@ -67,7 +74,10 @@ describe("local managed-identity endpoint", () => {
   });
 
   it("publishes OpenID discovery that points at the signing keys", async () => {
-    const discovery = (await (await fetch(`${identity.issuer}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
+    const discovery = (await (await fetch(`${identity.issuer}/.well-known/openid-configuration`)).json()) as {
+      issuer: string;
+      jwks_uri: string;
+    };
     expect(discovery.issuer).toBe(identity.issuer);
     const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: Array<{ kty: string; d?: string }> };
     expect(jwks.keys).toHaveLength(1);

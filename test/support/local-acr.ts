@@ -21,7 +21,11 @@ export type TestPrincipal = keyof typeof TEST_PRINCIPALS;
 
 function testIdentity(name: TestPrincipal, index: number): LocalIdentity {
   const n = String(index + 1).padStart(2, "0");
-  return { clientId: `c1e00000-0000-4000-8000-0000000000${n}`, objectId: `0b100000-0000-4000-8000-0000000000${n}`, displayName: name };
+  return {
+    clientId: `c1e00000-0000-4000-8000-0000000000${n}`,
+    objectId: `0b100000-0000-4000-8000-0000000000${n}`,
+    displayName: name,
+  };
 }
 
 export interface LocalAcr {
@@ -45,16 +49,23 @@ export interface LocalAcr {
 }
 
 /** Starts the identity endpoint and the ACR emulator (with docker-registry) on free loopback ports. */
-export async function startLocalAcr(options: Partial<Pick<AcrEmulatorOptions, "settings" | "webhooks">> = {}): Promise<LocalAcr> {
+export async function startLocalAcr(
+  options: Partial<Pick<AcrEmulatorOptions, "settings" | "webhooks">> = {},
+): Promise<LocalAcr> {
   const names = Object.keys(TEST_PRINCIPALS) as TestPrincipal[];
-  const identities = Object.fromEntries(names.map((n, i) => [n, testIdentity(n, i)])) as Record<TestPrincipal, LocalIdentity>;
+  const identities = Object.fromEntries(names.map((n, i) => [n, testIdentity(n, i)])) as Record<
+    TestPrincipal,
+    LocalIdentity
+  >;
   const identity = await startIdentityServer({ config: { userAssigned: Object.values(identities) } });
   const dataDir = freshTempDir("acr");
   const emulatorOptions = (): AcrEmulatorOptions => ({
     dataDir,
     caDir: localStateRoot("tls"),
     identity: { jwksUri: identity.jwksUri, issuer: identity.issuer },
-    principals: names.filter((n) => TEST_PRINCIPALS[n].length > 0).map((n) => ({ id: identities[n].objectId, displayName: n, roles: [...TEST_PRINCIPALS[n]] })),
+    principals: names
+      .filter((n) => TEST_PRINCIPALS[n].length > 0)
+      .map((n) => ({ id: identities[n].objectId, displayName: n, roles: [...TEST_PRINCIPALS[n]] })),
     webhooks: options.webhooks,
     settings: { throttling: null, ...options.settings },
   });
@@ -76,13 +87,21 @@ export async function startLocalAcr(options: Partial<Pick<AcrEmulatorOptions, "s
       return ((await response.json()) as { access_token: string }).access_token;
     },
     async refreshToken(name) {
-      const form = new URLSearchParams({ grant_type: "access_token", service: acr.loginServer, access_token: await local.aadToken(name) });
+      const form = new URLSearchParams({
+        grant_type: "access_token",
+        service: acr.loginServer,
+        access_token: await local.aadToken(name),
+      });
       const response = await fetch(`${acr.url}/oauth2/exchange`, { method: "POST", body: form });
       if (!response.ok) throw new Error(`exchange for ${name} → ${response.status}: ${await response.text()}`);
       return ((await response.json()) as { refresh_token: string }).refresh_token;
     },
     async accessToken(name, scopes) {
-      const form = new URLSearchParams({ grant_type: "refresh_token", service: acr.loginServer, refresh_token: await local.refreshToken(name) });
+      const form = new URLSearchParams({
+        grant_type: "refresh_token",
+        service: acr.loginServer,
+        refresh_token: await local.refreshToken(name),
+      });
       for (const scope of scopes) form.append("scope", scope);
       const response = await fetch(`${acr.url}/oauth2/token`, { method: "POST", body: form });
       if (!response.ok) throw new Error(`token for ${name} → ${response.status}: ${await response.text()}`);

@@ -1,6 +1,12 @@
 import { startLocalStack, type LocalStack } from "../../local/stack/compose.js";
 import { personToken, registryCredentials } from "../../local/stack/credentials.js";
-import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, DEVELOPER_IDENTITY, STACK_PEOPLE } from "../../local/stack/defaults.js";
+import {
+  APP_IDENTITY,
+  CONSUMER_IDENTITY,
+  DEMO_CREDENTIALS,
+  DEVELOPER_IDENTITY,
+  STACK_PEOPLE,
+} from "../../local/stack/defaults.js";
 import { freshTempDir, localStateRoot } from "./paths.js";
 
 export const PEOPLE = { approver: STACK_PEOPLE[0]!, breakGlass: STACK_PEOPLE[1]!, viewer: STACK_PEOPLE[2]! };
@@ -14,11 +20,17 @@ export interface TestStack extends LocalStack {
   /** GET api/images/status for an image, with the function key. */
   status(reference: string): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Polls the image status until `done` says so (or times out). */
-  waitForStatus(reference: string, done: (body: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForStatus(
+    reference: string,
+    done: (body: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
 }
 
 /** The whole local stack for an end-to-end test file, in this process (the devhost owns process.env while it runs). */
-export async function startTestStack(options: { settings?: Record<string, string>; stateDir?: string } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { settings?: Record<string, string>; stateDir?: string } = {},
+): Promise<TestStack> {
   const stateDir = options.stateDir ?? freshTempDir("stack");
   const stack = await startLocalStack({
     stateDir,
@@ -36,7 +48,9 @@ export async function startTestStack(options: { settings?: Record<string, string
     pullCreds: () => registryCredentials(stack.identity, stack.acr, CONSUMER_IDENTITY.clientId),
     personToken: (person) => personToken(stack.identity, PEOPLE[person].objectId),
     async status(reference) {
-      const response = await fetch(`${stack.devhost.url}/api/images/status?image=${encodeURIComponent(reference)}`, { headers: { "x-functions-key": stack.devhost.keys.functionKey } });
+      const response = await fetch(`${stack.devhost.url}/api/images/status?image=${encodeURIComponent(reference)}`, {
+        headers: { "x-functions-key": stack.devhost.keys.functionKey },
+      });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     },
     async waitForStatus(reference, done, timeoutMs = 60_000) {

@@ -34,7 +34,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       for (;;) {
         const matches = received.filter(predicate);
         if (matches.length >= count) return matches;
-        if (Date.now() > deadline) throw new Error(`expected ${count} matching webhook(s), got ${matches.length} of ${received.length}`);
+        if (Date.now() > deadline)
+          throw new Error(`expected ${count} matching webhook(s), got ${matches.length} of ${received.length}`);
         await new Promise((r) => setTimeout(r, 25));
       }
     },

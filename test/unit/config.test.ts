@@ -29,10 +29,24 @@ function problemsOf(read: () => unknown): string[] {
 describe("app settings", () => {
   it("needs only the registries and the policy; everything else has the infra defaults", () => {
     const config = loadConfig(MINIMAL);
-    expect(config.registry).toEqual({ allowedRegistries: ["contoso.azurecr.io"], tokenAudience: "https://containerregistry.azure.net", managedIdentityClientId: undefined });
+    expect(config.registry).toEqual({
+      allowedRegistries: ["contoso.azurecr.io"],
+      tokenAudience: "https://containerregistry.azure.net",
+      managedIdentityClientId: undefined,
+    });
     expect(config.gate).toEqual({ mode: "enforce", taskHub: "QuarantineGate" });
-    expect(config.scanner).toEqual({ kind: "queue", queueName: "scan-requests", deadline: { iso: "PT30M", ms: 30 * 60_000 } });
-    expect(config.approval).toEqual({ deadline: { iso: "P3D", ms: 3 * 86_400_000 }, tenantId: undefined, audience: undefined, issuer: undefined, onTimeout: "Failed" });
+    expect(config.scanner).toEqual({
+      kind: "queue",
+      queueName: "scan-requests",
+      deadline: { iso: "PT30M", ms: 30 * 60_000 },
+    });
+    expect(config.approval).toEqual({
+      deadline: { iso: "P3D", ms: 3 * 86_400_000 },
+      tenantId: undefined,
+      audience: undefined,
+      issuer: undefined,
+      onTimeout: "Failed",
+    });
     expect(config.policy.document).toEqual({ version: 1 });
     expect(config.sweep).toEqual({
       schedule: "0 */30 * * * *",
@@ -73,16 +87,28 @@ describe("app settings", () => {
     expect(config.scanner).toMatchObject({ kind: "harbor", deadline: { ms: 90 * 60_000 } });
     expect(config.scanner.kind === "harbor" && config.scanner.harborUrl.href).toBe("http://127.0.0.1:8080/api/v1");
     expect(config.approval).toMatchObject({ deadline: { ms: 7 * 86_400_000 }, audience: "api://quarantine-gate" });
-    expect(approvalConfig({ APPROVER_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47" }).issuer).toBe("https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0");
-    expect(approvalConfig({ APPROVER_ISSUER: "http://127.0.0.1:7080/t/v2.0/", APPROVER_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47" }).issuer).toBe("http://127.0.0.1:7080/t/v2.0");
+    expect(approvalConfig({ APPROVER_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47" }).issuer).toBe(
+      "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+    );
+    expect(
+      approvalConfig({
+        APPROVER_ISSUER: "http://127.0.0.1:7080/t/v2.0/",
+        APPROVER_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      }).issuer,
+    ).toBe("http://127.0.0.1:7080/t/v2.0");
     expect(() => approvalConfig({ APPROVAL_TIMEOUT_OUTCOME: "Passed" })).toThrow(/APPROVAL_TIMEOUT_OUTCOME/);
     expect(config.sweep).toMatchObject({ schedule: "0 0 */2 * * *", readBudgetPercent: 5 });
     expect(config.status.baseUrl).toBe("https://gate.example/api");
   });
 
   it("treats blank values as unset", () => {
-    expect(gateConfig({ GATE_MODE: "  ", DURABLE_TASK_HUB: "" })).toEqual({ mode: DEFAULTS.GATE_MODE, taskHub: DEFAULTS.DURABLE_TASK_HUB });
-    expect(registryConfig({ GATE_REGISTRIES: "r.azurecr.io", AZURE_CLIENT_ID: "" }).managedIdentityClientId).toBeUndefined();
+    expect(gateConfig({ GATE_MODE: "  ", DURABLE_TASK_HUB: "" })).toEqual({
+      mode: DEFAULTS.GATE_MODE,
+      taskHub: DEFAULTS.DURABLE_TASK_HUB,
+    });
+    expect(
+      registryConfig({ GATE_REGISTRIES: "r.azurecr.io", AZURE_CLIENT_ID: "" }).managedIdentityClientId,
+    ).toBeUndefined();
   });
 
   it("lists every problem at once, each naming its setting", () => {
@@ -105,25 +131,52 @@ describe("app settings", () => {
       }),
     );
     for (const name of [
-      "GATE_REGISTRIES is required", "GATE_MODE", "HARBOR_SCANNER_URL is required", "SCAN_DEADLINE", "APPROVAL_DEADLINE must not use years or months",
-      "SWEEP_SCHEDULE must be a six-field", "STALE_AFTER must be longer than zero", "SWEEP_READ_BUDGET_PERCENT must be from 1 to 100", "AUDIT_TABLE",
-      "REPORT_CONTAINER", "STATUS_BASE_URL", "APPROVER_TENANT_ID", "AZURE_CLIENT_ID", "DURABLE_TASK_HUB", "POLICY_DOCUMENT must be a JSON object",
+      "GATE_REGISTRIES is required",
+      "GATE_MODE",
+      "HARBOR_SCANNER_URL is required",
+      "SCAN_DEADLINE",
+      "APPROVAL_DEADLINE must not use years or months",
+      "SWEEP_SCHEDULE must be a six-field",
+      "STALE_AFTER must be longer than zero",
+      "SWEEP_READ_BUDGET_PERCENT must be from 1 to 100",
+      "AUDIT_TABLE",
+      "REPORT_CONTAINER",
+      "STATUS_BASE_URL",
+      "APPROVER_TENANT_ID",
+      "AZURE_CLIENT_ID",
+      "DURABLE_TASK_HUB",
+      "POLICY_DOCUMENT must be a JSON object",
     ]) {
-      expect(problems.some((p) => p.startsWith(name)), name).toBe(true);
+      expect(
+        problems.some((p) => p.startsWith(name)),
+        name,
+      ).toBe(true);
     }
     expect(() => loadConfig({})).toThrow(/invalid app settings:\n- GATE_REGISTRIES is required/);
   });
 
   it("refuses registry entries that are not login servers, and a non-https audience", () => {
-    expect(problemsOf(() => registryConfig({ GATE_REGISTRIES: "https://contoso.azurecr.io" }))[0]).toMatch(/GATE_REGISTRIES: "https:\/\/contoso.azurecr.io" is not a login server/);
-    expect(problemsOf(() => registryConfig({ GATE_REGISTRIES: "a.azurecr.io,contoso.azurecr.io/team" }))).toHaveLength(1);
+    expect(problemsOf(() => registryConfig({ GATE_REGISTRIES: "https://contoso.azurecr.io" }))[0]).toMatch(
+      /GATE_REGISTRIES: "https:\/\/contoso.azurecr.io" is not a login server/,
+    );
+    expect(problemsOf(() => registryConfig({ GATE_REGISTRIES: "a.azurecr.io,contoso.azurecr.io/team" }))).toHaveLength(
+      1,
+    );
     expect(problemsOf(() => registryConfig({ GATE_REGISTRIES: " , " }))).toEqual(["GATE_REGISTRIES names no registry"]);
-    expect(problemsOf(() => registryConfig({ GATE_REGISTRIES: "a.azurecr.io", ACR_TOKEN_AUDIENCE: "http://containerregistry.azure.net" }))[0]).toMatch(/ACR_TOKEN_AUDIENCE/);
+    expect(
+      problemsOf(() =>
+        registryConfig({ GATE_REGISTRIES: "a.azurecr.io", ACR_TOKEN_AUDIENCE: "http://containerregistry.azure.net" }),
+      )[0],
+    ).toMatch(/ACR_TOKEN_AUDIENCE/);
   });
 
   it("validates the sweep: NCRONTAB values, stale before max age, whole-number budget", () => {
-    expect(problemsOf(() => sweepConfig({ SWEEP_SCHEDULE: "0 61 * * * *" }))[0]).toMatch(/SWEEP_SCHEDULE "0 61 \* \* \* \*" is not a valid NCRONTAB expression/);
-    expect(problemsOf(() => sweepConfig({ STALE_AFTER: "P30D", MAX_QUARANTINE_AGE: "P14D" }))).toEqual(["STALE_AFTER (P30D) must not be longer than MAX_QUARANTINE_AGE (P14D)"]);
+    expect(problemsOf(() => sweepConfig({ SWEEP_SCHEDULE: "0 61 * * * *" }))[0]).toMatch(
+      /SWEEP_SCHEDULE "0 61 \* \* \* \*" is not a valid NCRONTAB expression/,
+    );
+    expect(problemsOf(() => sweepConfig({ STALE_AFTER: "P30D", MAX_QUARANTINE_AGE: "P14D" }))).toEqual([
+      "STALE_AFTER (P30D) must not be longer than MAX_QUARANTINE_AGE (P14D)",
+    ]);
     expect(problemsOf(() => sweepConfig({ SWEEP_READ_BUDGET_PERCENT: "12.5" }))[0]).toMatch(/whole number/);
     expect(problemsOf(() => sweepConfig({ SWEEP_READ_BUDGET_PERCENT: "0" }))[0]).toMatch(/from 1 to 100/);
     expect(problemsOf(() => sweepConfig({ STALE_AFTER: "-PT1H" }))[0]).toMatch(/longer than zero/);
@@ -140,7 +193,8 @@ describe("app settings", () => {
 });
 
 describe("compliance sweep settings", () => {
-  const ACR_ID = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg-gate/providers/Microsoft.ContainerRegistry/registries/contosoacr";
+  const ACR_ID =
+    "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg-gate/providers/Microsoft.ContainerRegistry/registries/contosoacr";
 
   it("defaults: no expiry, Premium ReadOps, 4 repositories at once, public ARM, no resource ids", () => {
     expect(loadConfig(MINIMAL).compliance).toEqual({
@@ -185,13 +239,27 @@ describe("compliance sweep settings", () => {
         ARM_AUDIENCE: "not a url",
       }),
     );
-    for (const name of ["GATE_REGISTRY_RESOURCE_IDS", "EXPIRE_IN_QUARANTINE", "SWEEP_REGISTRY_READ_OPS", "SWEEP_CONCURRENCY", "ARM_ENDPOINT", "ARM_AUDIENCE"]) {
-      expect(problems.some((p) => p.startsWith(name)), name).toBe(true);
+    for (const name of [
+      "GATE_REGISTRY_RESOURCE_IDS",
+      "EXPIRE_IN_QUARANTINE",
+      "SWEEP_REGISTRY_READ_OPS",
+      "SWEEP_CONCURRENCY",
+      "ARM_ENDPOINT",
+      "ARM_AUDIENCE",
+    ]) {
+      expect(
+        problems.some((p) => p.startsWith(name)),
+        name,
+      ).toBe(true);
     }
   });
 
   it("needs one resource id per registry, in the same order", () => {
-    expect(problemsOf(() => complianceConfig({ GATE_REGISTRIES: "a.azurecr.io,b.azurecr.io", GATE_REGISTRY_RESOURCE_IDS: ACR_ID }))).toEqual([
+    expect(
+      problemsOf(() =>
+        complianceConfig({ GATE_REGISTRIES: "a.azurecr.io,b.azurecr.io", GATE_REGISTRY_RESOURCE_IDS: ACR_ID }),
+      ),
+    ).toEqual([
       "GATE_REGISTRY_RESOURCE_IDS names 1 registries but GATE_REGISTRIES names 2; give one resource id per registry, in the same order",
     ]);
     expect(complianceConfig({ GATE_REGISTRIES: "a.azurecr.io" }).registryResourceIds).toEqual([]);

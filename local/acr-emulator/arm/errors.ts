@@ -3,7 +3,12 @@ import { HttpError } from "../../http/errors.js";
 import { sendJson } from "../../http/respond.js";
 
 /** ARM's error envelope is {"error":{"code","message"}}, not the registry's {"errors":[…]}. */
-export function armError(status: number, code: string, message: string, headers: Record<string, string> = {}): HttpError {
+export function armError(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): HttpError {
   return new HttpError(status, code, message, {}, headers);
 }
 

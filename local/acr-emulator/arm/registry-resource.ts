@@ -23,7 +23,10 @@ export function armResourceId(identity: ArmRegistryIdentity): string {
 // kept beside the context rather than in it.
 const identities = new WeakMap<EmulatorContext, ArmRegistryIdentity>();
 
-export function registerArmRegistry(ctx: EmulatorContext, identity: Partial<ArmRegistryIdentity> = {}): ArmRegistryIdentity {
+export function registerArmRegistry(
+  ctx: EmulatorContext,
+  identity: Partial<ArmRegistryIdentity> = {},
+): ArmRegistryIdentity {
   const resolved = { ...DEFAULT_ARM_REGISTRY, ...identity };
   identities.set(ctx, resolved);
   return resolved;

@@ -2,7 +2,11 @@ import type { RegistrySettings, WebhookConfig } from "../model.js";
 import { armResourceId, type ArmRegistryIdentity } from "./registry-resource.js";
 
 /** The registry resource as ARM's GET returns it (2025-11-01 shape; the SDK flattens `properties`). */
-export function registryResource(identity: ArmRegistryIdentity, loginServer: string, settings: RegistrySettings): Record<string, unknown> {
+export function registryResource(
+  identity: ArmRegistryIdentity,
+  loginServer: string,
+  settings: RegistrySettings,
+): Record<string, unknown> {
   return {
     id: armResourceId(identity),
     name: identity.registryName,
@@ -38,7 +42,12 @@ export function webhookResource(identity: ArmRegistryIdentity, webhook: WebhookC
     type: "Microsoft.ContainerRegistry/registries/webhooks",
     location: identity.location,
     tags: {},
-    properties: { status: webhook.status, scope: webhook.scope, actions: webhook.actions, provisioningState: "Succeeded" },
+    properties: {
+      status: webhook.status,
+      scope: webhook.scope,
+      actions: webhook.actions,
+      provisioningState: "Succeeded",
+    },
   };
 }
 

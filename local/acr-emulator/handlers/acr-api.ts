@@ -12,7 +12,12 @@ import { pageOf, parsePaging } from "./paging.js";
 import type { ManifestRecord } from "../model.js";
 
 /** ACR's own API (/acr/v1/…): catalog, manifest listing, manifest attributes and the quarantine PATCH. */
-export async function handleAcrApi(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleAcrApi(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const method = req.method ?? "GET";
   const path = url.pathname;
   if (path === "/acr/v1/_catalog") {
@@ -22,14 +27,21 @@ export async function handleAcrApi(ctx: EmulatorContext, req: IncomingMessage, r
     ctx.stats.add("acr.catalog");
     const paging = parsePaging(url);
     const page = pageOf(ctx.store.repositories(), (r) => r, paging);
-    return sendJson(res, 200, { repositories: page.items }, page.next ? { Link: `</acr/v1/_catalog?last=${encodeURIComponent(page.next)}&n=${paging.n}>; rel="next"` } : {});
+    return sendJson(
+      res,
+      200,
+      { repositories: page.items },
+      page.next ? { Link: `</acr/v1/_catalog?last=${encodeURIComponent(page.next)}&n=${paging.n}>; rel="next"` } : {},
+    );
   }
   const m = /^\/acr\/v1\/(.+)\/_manifests(?:\/([^/]+))?$/.exec(path);
   if (!m) throw acrError(404, "NAME_UNKNOWN", "no such ACR endpoint");
   const repository = m[1]!;
   const digest = m[2];
-  if (!isRepositoryName(repository)) throw acrError(400, "NAME_INVALID", `invalid repository name "${repository.slice(0, 300)}"`);
-  if (digest !== undefined && !isDigest(digest)) throw acrError(400, "DIGEST_INVALID", `invalid digest "${digest.slice(0, 200)}"`);
+  if (!isRepositoryName(repository))
+    throw acrError(400, "NAME_INVALID", `invalid repository name "${repository.slice(0, 300)}"`);
+  if (digest !== undefined && !isDigest(digest))
+    throw acrError(400, "DIGEST_INVALID", `invalid digest "${digest.slice(0, 200)}"`);
   if (digest === undefined) {
     if (method !== "GET") throw acrError(405, "UNSUPPORTED", "use GET");
     const caller = await authorize(ctx, req, { type: "repository", name: repository, action: "metadata_read" });
@@ -42,7 +54,11 @@ export async function handleAcrApi(ctx: EmulatorContext, req: IncomingMessage, r
     ctx.stats.add("acr.read");
     ctx.stats.add("acr.manifests.get");
     const record = visibleManifest(ctx, caller, repository, digest);
-    return sendJson(res, 200, { registry: ctx.loginServer, imageName: repository, manifest: manifestAttributes(record) });
+    return sendJson(res, 200, {
+      registry: ctx.loginServer,
+      imageName: repository,
+      manifest: manifestAttributes(record),
+    });
   }
   if (method === "PATCH") {
     const caller = await authorize(ctx, req, { type: "repository", name: repository, action: "metadata_write" });
@@ -52,7 +68,11 @@ export async function handleAcrApi(ctx: EmulatorContext, req: IncomingMessage, r
     const record = ctx.store.getManifest(repository, digest);
     if (!record) throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Name: repository, Revision: digest });
     const updated = applyManifestPatch(ctx, req, caller, record, body, canSee(ctx, caller, record));
-    return sendJson(res, 200, { registry: ctx.loginServer, imageName: repository, manifest: manifestAttributes(updated) });
+    return sendJson(res, 200, {
+      registry: ctx.loginServer,
+      imageName: repository,
+      manifest: manifestAttributes(updated),
+    });
   }
   throw acrError(405, "UNSUPPORTED", "use GET or PATCH");
 }
@@ -64,14 +84,16 @@ function canSee(ctx: EmulatorContext, caller: Caller, record: ManifestRecord): b
 
 function visibleManifest(ctx: EmulatorContext, caller: Caller, repository: string, digest: string): ManifestRecord {
   const record = ctx.store.getManifest(repository, digest);
-  if (!record || !canSee(ctx, caller, record)) throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Name: repository, Revision: digest });
+  if (!record || !canSee(ctx, caller, record))
+    throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Name: repository, Revision: digest });
   return record;
 }
 
 function listManifests(ctx: EmulatorContext, res: ServerResponse, url: URL, repository: string, caller: Caller): void {
   const paging = parsePaging(url);
   const orderby = url.searchParams.get("orderby") ?? "";
-  if (!["", "none", "timedesc", "timeasc"].includes(orderby)) throw acrError(400, "UNSUPPORTED", `orderby must be timedesc, timeasc or none`);
+  if (!["", "none", "timedesc", "timeasc"].includes(orderby))
+    throw acrError(400, "UNSUPPORTED", `orderby must be timedesc, timeasc or none`);
   const records = ctx.store.manifestsOf(repository).filter((r) => canSee(ctx, caller, r));
   const byDigest = (a: ManifestRecord, b: ManifestRecord) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0);
   const sorted =
@@ -81,6 +103,15 @@ function listManifests(ctx: EmulatorContext, res: ServerResponse, url: URL, repo
         ? records.sort((a, b) => a.lastUpdateTime.localeCompare(b.lastUpdateTime) || byDigest(a, b))
         : records.sort(byDigest);
   const page = pageOf(sorted, (r) => r.digest, paging, orderby === "" || orderby === "none");
-  const link: Record<string, string> = page.next ? { Link: `</acr/v1/${repository}/_manifests?last=${encodeURIComponent(page.next)}&n=${paging.n}&orderby=${orderby}>; rel="next"` } : {};
-  sendJson(res, 200, { registry: ctx.loginServer, imageName: repository, manifests: page.items.map(manifestAttributes) }, link);
+  const link: Record<string, string> = page.next
+    ? {
+        Link: `</acr/v1/${repository}/_manifests?last=${encodeURIComponent(page.next)}&n=${paging.n}&orderby=${orderby}>; rel="next"`,
+      }
+    : {};
+  sendJson(
+    res,
+    200,
+    { registry: ctx.loginServer, imageName: repository, manifests: page.items.map(manifestAttributes) },
+    link,
+  );
 }

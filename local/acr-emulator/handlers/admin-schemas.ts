@@ -45,7 +45,11 @@ export const throttlingSchema = ajv.compile({
       type: "object",
       additionalProperties: false,
       required: ["readOpsPerMinute", "writeOpsPerMinute"],
-      properties: { readOpsPerMinute: positiveInt, writeOpsPerMinute: positiveInt, burstSeconds: { type: "number", exclusiveMinimum: 0, maximum: 3600 } },
+      properties: {
+        readOpsPerMinute: positiveInt,
+        writeOpsPerMinute: positiveInt,
+        burstSeconds: { type: "number", exclusiveMinimum: 0, maximum: 3600 },
+      },
     },
   ],
 });
@@ -59,7 +63,11 @@ export const tokensSchema = ajv.compile({
 export const webhookRetrySchema = ajv.compile({
   type: "object",
   additionalProperties: false,
-  properties: { maxAttempts: { type: "integer", minimum: 1, maximum: 20 }, initialDelayMs: { type: "integer", minimum: 0, maximum: 600_000 }, timeoutMs: positiveInt },
+  properties: {
+    maxAttempts: { type: "integer", minimum: 1, maximum: 20 },
+    initialDelayMs: { type: "integer", minimum: 0, maximum: 600_000 },
+    timeoutMs: positiveInt,
+  },
 });
 
 export const faultsSchema = ajv.compile({

@@ -27,7 +27,13 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
  * The emulator's own admin API, on a separate loopback port and never part of the ACR surface: principals and roles,
  * the quarantine policy, webhooks and their delivery log, throttling, token lifetimes, injected faults, counters, seeding.
  */
-export async function handleAdmin(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, onThrottling: (s: ThrottleSettings | null) => void): Promise<void> {
+export async function handleAdmin(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  onThrottling: (s: ThrottleSettings | null) => void,
+): Promise<void> {
   const method = req.method ?? "GET";
   const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const [root, id, sub] = segments;
@@ -45,8 +51,16 @@ export async function handleAdmin(ctx: EmulatorContext, req: IncomingMessage, re
         manifests: store.manifestCount(),
       });
     case "PUT /principals/:id": {
-      const body = check<{ displayName?: string; roles: RoleName[]; password?: string }>(principalSchema, await readJson(req));
-      store.putPrincipal({ id: id!, displayName: body.displayName ?? id!, roles: body.roles, ...(body.password ? { password: body.password } : {}) });
+      const body = check<{ displayName?: string; roles: RoleName[]; password?: string }>(
+        principalSchema,
+        await readJson(req),
+      );
+      store.putPrincipal({
+        id: id!,
+        displayName: body.displayName ?? id!,
+        roles: body.roles,
+        ...(body.password ? { password: body.password } : {}),
+      });
       return sendEmpty(res, 204);
     }
     case "DELETE /principals/:id":
@@ -57,8 +71,21 @@ export async function handleAdmin(ctx: EmulatorContext, req: IncomingMessage, re
       return sendEmpty(res, 204);
     }
     case "PUT /webhooks/:id": {
-      const body = check<{ serviceUri: string; customHeaders?: Record<string, string>; actions: WebhookAction[]; scope?: string; status?: "enabled" | "disabled" }>(webhookSchema, await readJson(req));
-      store.putWebhook({ name: id!, serviceUri: body.serviceUri, customHeaders: body.customHeaders ?? {}, actions: body.actions, scope: body.scope ?? "", status: body.status ?? "enabled" });
+      const body = check<{
+        serviceUri: string;
+        customHeaders?: Record<string, string>;
+        actions: WebhookAction[];
+        scope?: string;
+        status?: "enabled" | "disabled";
+      }>(webhookSchema, await readJson(req));
+      store.putWebhook({
+        name: id!,
+        serviceUri: body.serviceUri,
+        customHeaders: body.customHeaders ?? {},
+        actions: body.actions,
+        scope: body.scope ?? "",
+        status: body.status ?? "enabled",
+      });
       return sendEmpty(res, 204);
     }
     case "GET /webhooks":
@@ -104,7 +131,12 @@ export async function handleAdmin(ctx: EmulatorContext, req: IncomingMessage, re
       ctx.stats.reset();
       return sendEmpty(res, 204);
     case "POST /seed": {
-      const body = check<{ repositories: number; manifestsPerRepository: number; prefix?: string; quarantineState?: string }>(seedSchema, await readJson(req));
+      const body = check<{
+        repositories: number;
+        manifestsPerRepository: number;
+        prefix?: string;
+        quarantineState?: string;
+      }>(seedSchema, await readJson(req));
       return sendJson(res, 200, seedManifests(ctx, body));
     }
     default:

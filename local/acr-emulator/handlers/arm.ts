@@ -27,14 +27,32 @@ function sameResource(identity: ArmRegistryIdentity, subscription: string, group
  * SKU), its webhooks, and a webhook's callback configuration. Served on the emulator's HTTPS port because the Azure SDK
  * refuses bearer tokens over plain HTTP; authenticated with management-audience Entra ID tokens.
  */
-export async function handleArm(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleArm(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   try {
     req.resume();
     const identity = armRegistryOf(ctx);
     const m = ARM_PATH.exec(url.pathname);
     if (!m) throw armError(404, "NotFound", `no ARM operation at ${url.pathname.slice(0, 300)}`);
-    const [, subscription, group, name, webhooks, webhookName, callback] = m as unknown as [string, string, string, string, string?, string?, string?];
-    if (!url.searchParams.get("api-version")) throw armError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    const [, subscription, group, name, webhooks, webhookName, callback] = m as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string?,
+      string?,
+      string?,
+    ];
+    if (!url.searchParams.get("api-version"))
+      throw armError(
+        400,
+        "MissingApiVersionParameter",
+        "The api-version query parameter (?api-version=) is required for all requests.",
+      );
     const method = req.method ?? "GET";
     const expected = callback ? "POST" : "GET";
     if (method !== expected) throw armError(405, "MethodNotAllowed", `use ${expected}`, { Allow: expected });
@@ -42,7 +60,11 @@ export async function handleArm(ctx: EmulatorContext, req: IncomingMessage, res:
     const action = callback ? CALLBACK_CONFIG : webhooks ? READ_WEBHOOKS : READ_REGISTRY;
     await authorizeManagement(ctx, req, callback ? "managementAction" : "managementRead", action, scope);
     if (!sameResource(identity, subscription, group, name)) {
-      throw armError(404, "ResourceNotFound", `The Resource 'Microsoft.ContainerRegistry/registries/${name}' under resource group '${group}' was not found.`);
+      throw armError(
+        404,
+        "ResourceNotFound",
+        `The Resource 'Microsoft.ContainerRegistry/registries/${name}' under resource group '${group}' was not found.`,
+      );
     }
     ctx.faults.apply(method, url.pathname);
     if (!webhooks) {
@@ -54,7 +76,12 @@ export async function handleArm(ctx: EmulatorContext, req: IncomingMessage, res:
       return sendJson(res, 200, { value: ctx.store.allWebhooks().map((w) => webhookResource(identity, w)) });
     }
     const webhook = ctx.store.webhook(webhookName);
-    if (!webhook) throw armError(404, "ResourceNotFound", `The Resource 'Microsoft.ContainerRegistry/registries/${name}/webhooks/${webhookName}' was not found.`);
+    if (!webhook)
+      throw armError(
+        404,
+        "ResourceNotFound",
+        `The Resource 'Microsoft.ContainerRegistry/registries/${name}/webhooks/${webhookName}' was not found.`,
+      );
     if (callback) {
       ctx.stats.add("arm.webhooks.getCallbackConfig");
       return sendJson(res, 200, callbackConfig(webhook));

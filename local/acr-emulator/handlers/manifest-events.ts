@@ -15,7 +15,11 @@ export interface PushedManifest {
 }
 
 function requestFacts(ctx: EmulatorContext, req: IncomingMessage): RequestFacts {
-  return { host: req.headers.host ?? ctx.loginServer, method: req.method ?? "PUT", userAgent: req.headers["user-agent"] };
+  return {
+    host: req.headers.host ?? ctx.loginServer,
+    method: req.method ?? "PUT",
+    userAgent: req.headers["user-agent"],
+  };
 }
 
 /**
@@ -23,7 +27,11 @@ function requestFacts(ctx: EmulatorContext, req: IncomingMessage): RequestFacts 
  * every new manifest whatever the policy (acr-protocol.md §2.1); `push` fires when the policy is off, or when a tag is
  * pushed onto a manifest that is already Passed. A tag moved to a new manifest leaves the old one.
  */
-export async function recordManifestPush(ctx: EmulatorContext, req: IncomingMessage, pushed: PushedManifest): Promise<void> {
+export async function recordManifestPush(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  pushed: PushedManifest,
+): Promise<void> {
   const now = new Date().toISOString();
   const tag = isDigest(pushed.reference) ? undefined : pushed.reference;
   const existing = ctx.store.getManifest(pushed.repository, pushed.digest);
@@ -38,7 +46,11 @@ export async function recordManifestPush(ctx: EmulatorContext, req: IncomingMess
   }
   let record: ManifestRecord;
   if (existing) {
-    record = { ...existing, tags: tag && !existing.tags.includes(tag) ? [...existing.tags, tag] : existing.tags, lastUpdateTime: now };
+    record = {
+      ...existing,
+      tags: tag && !existing.tags.includes(tag) ? [...existing.tags, tag] : existing.tags,
+      lastUpdateTime: now,
+    };
   } else {
     const facts = await inspectManifest(ctx.backendUrl, pushed.repository, pushed.body, pushed.contentType);
     record = {
@@ -57,10 +69,16 @@ export async function recordManifestPush(ctx: EmulatorContext, req: IncomingMess
   ctx.store.putManifests(changed);
   const facts = requestFacts(ctx, req);
   if (!existing) ctx.webhooks.emit(imageEvent("quarantine", record, tag, facts));
-  if (policy === "disabled" || record.quarantineState === "Passed") ctx.webhooks.emit(imageEvent("push", record, tag, facts));
+  if (policy === "disabled" || record.quarantineState === "Passed")
+    ctx.webhooks.emit(imageEvent("push", record, tag, facts));
 }
 
-export function recordManifestDelete(ctx: EmulatorContext, req: IncomingMessage, repository: string, digest: string): void {
+export function recordManifestDelete(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  repository: string,
+  digest: string,
+): void {
   const removed = ctx.store.deleteManifest(repository, digest);
   if (removed) ctx.webhooks.emit(deleteEvent(removed, requestFacts(ctx, req)));
 }

@@ -16,8 +16,16 @@ const ALLOWED = new Set<string>([...FLAGS, ...QUARANTINE_FIELDS]);
  * rights are checked before existence, so a caller without them learns "denied" rather than whether a quarantined
  * manifest exists.
  */
-export function applyManifestPatch(ctx: EmulatorContext, req: IncomingMessage, caller: Caller, record: ManifestRecord, body: unknown, visible: boolean): ManifestRecord {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw acrError(400, "UNSUPPORTED", "the body must be a JSON object");
+export function applyManifestPatch(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  caller: Caller,
+  record: ManifestRecord,
+  body: unknown,
+  visible: boolean,
+): ManifestRecord {
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw acrError(400, "UNSUPPORTED", "the body must be a JSON object");
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((k) => !ALLOWED.has(k));
   if (unknown.length) throw acrError(400, "UNSUPPORTED", `unknown attributes: ${unknown.join(", ").slice(0, 300)}`);
@@ -30,14 +38,16 @@ export function applyManifestPatch(ctx: EmulatorContext, req: IncomingMessage, c
   if (touchesFlags && !caller.capabilities.has("metadataWrite")) {
     throw acrError(403, "DENIED", "changing manifest attributes requires metadata write (AcrPush)");
   }
-  if (!visible) throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Name: record.repository, Revision: record.digest });
+  if (!visible)
+    throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Name: record.repository, Revision: record.digest });
   const state = fields.quarantineState;
   if (state !== undefined && state !== "Passed" && state !== "Failed") {
     throw acrError(400, "UNSUPPORTED", `quarantineState must be "Passed" or "Failed"`);
   }
   if ("quarantineDetails" in fields) {
     const problems = quarantineDetailsProblems(fields.quarantineDetails);
-    if (problems.length) throw acrError(400, "UNSUPPORTED", "quarantineDetails does not match ACR's schema", { problems });
+    if (problems.length)
+      throw acrError(400, "UNSUPPORTED", "quarantineDetails does not match ACR's schema", { problems });
   }
   const changeable = { ...record.changeable };
   for (const flag of FLAGS) {

@@ -19,7 +19,8 @@ function sameSecret(given: string, expected: string): boolean {
 
 function requireService(ctx: EmulatorContext, service: string | null): void {
   if (!service) throw acrError(400, "UNSUPPORTED", "service is required");
-  if (service !== ctx.loginServer) throw acrError(400, "UNSUPPORTED", `service ${service} is not this registry (${ctx.loginServer})`);
+  if (service !== ctx.loginServer)
+    throw acrError(400, "UNSUPPORTED", `service ${service} is not this registry (${ctx.loginServer})`);
 }
 
 /** POST /oauth2/exchange — an Entra ID access token for an ACR refresh token. */
@@ -44,7 +45,12 @@ export async function handleExchange(ctx: EmulatorContext, req: IncomingMessage,
 }
 
 /** POST /oauth2/token (refresh_token or password grant) and GET /oauth2/token with Basic auth. */
-export async function handleToken(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleToken(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   ctx.stats.add("oauth.token");
   let principal: Principal;
   let scopes: string[];
@@ -54,14 +60,26 @@ export async function handleToken(ctx: EmulatorContext, req: IncomingMessage, re
     scopes = form.getAll("scope");
     const grantType = form.get("grant_type");
     if (grantType === "refresh_token") principal = await principalFromRefreshToken(ctx, form.get("refresh_token"));
-    else if (grantType === "password") principal = await principalFromPassword(ctx, form.get("username"), form.get("password"));
-    else throw acrError(400, "UNSUPPORTED", `grant_type ${grantType ?? "(none)"} is not supported; use refresh_token or password`);
+    else if (grantType === "password")
+      principal = await principalFromPassword(ctx, form.get("username"), form.get("password"));
+    else
+      throw acrError(
+        400,
+        "UNSUPPORTED",
+        `grant_type ${grantType ?? "(none)"} is not supported; use refresh_token or password`,
+      );
   } else if (req.method === "GET") {
     requireService(ctx, url.searchParams.get("service"));
     scopes = url.searchParams.getAll("scope");
     const basic = parseBasic(req.headers.authorization);
     if (!basic) {
-      throw acrError(401, "UNAUTHORIZED", "basic authentication required", {}, { "WWW-Authenticate": `Basic realm="${ctx.loginServer}"` });
+      throw acrError(
+        401,
+        "UNAUTHORIZED",
+        "basic authentication required",
+        {},
+        { "WWW-Authenticate": `Basic realm="${ctx.loginServer}"` },
+      );
     }
     principal = await principalFromPassword(ctx, basic.username, basic.password);
   } else {
@@ -78,17 +96,27 @@ export async function handleToken(ctx: EmulatorContext, req: IncomingMessage, re
 async function principalFromRefreshToken(ctx: EmulatorContext, refreshToken: string | null): Promise<Principal> {
   if (!refreshToken) throw acrError(400, "UNSUPPORTED", "refresh_token is required");
   const checked = await ctx.tokens.verifyRefresh(refreshToken);
-  if (!checked.ok) throw acrError(401, "UNAUTHORIZED", checked.reason === "expired" ? "refresh token expired" : "refresh token invalid");
+  if (!checked.ok)
+    throw acrError(
+      401,
+      "UNAUTHORIZED",
+      checked.reason === "expired" ? "refresh token expired" : "refresh token invalid",
+    );
   const principal = ctx.store.principal(checked.claims.sub);
   if (!principal) throw acrError(401, "UNAUTHORIZED", "principal no longer has a role on this registry");
   return principal;
 }
 
-async function principalFromPassword(ctx: EmulatorContext, username: string | null, password: string | null): Promise<Principal> {
+async function principalFromPassword(
+  ctx: EmulatorContext,
+  username: string | null,
+  password: string | null,
+): Promise<Principal> {
   if (!username || !password) throw acrError(401, "UNAUTHORIZED", "username and password are required");
   if (username === NULL_GUID) return principalFromRefreshToken(ctx, password);
   const principal = ctx.store.principal(username);
-  if (!principal?.password || !sameSecret(password, principal.password)) throw acrError(401, "UNAUTHORIZED", "invalid username or password");
+  if (!principal?.password || !sameSecret(password, principal.password))
+    throw acrError(401, "UNAUTHORIZED", "invalid username or password");
   return principal;
 }
 

@@ -13,7 +13,8 @@ export function parsePaging(url: URL): Paging {
   const rawN = url.searchParams.get("n");
   let n = DEFAULT_PAGE;
   if (rawN !== null && rawN !== "") {
-    if (!/^\d+$/.test(rawN) || Number(rawN) < 1) throw acrError(400, "PAGINATION_NUMBER_INVALID", `n must be a positive integer, got "${rawN.slice(0, 40)}"`);
+    if (!/^\d+$/.test(rawN) || Number(rawN) < 1)
+      throw acrError(400, "PAGINATION_NUMBER_INVALID", `n must be a positive integer, got "${rawN.slice(0, 40)}"`);
     n = Math.min(Number(rawN), MAX_PAGE);
   }
   const last = url.searchParams.get("last") ?? undefined;
@@ -24,7 +25,12 @@ export function parsePaging(url: URL): Paging {
  * One page after `last`. For lexically sorted keys "after last" is a comparison, so a `last` that no longer exists
  * still continues at the right place; for time-ordered lists it is the position of that key.
  */
-export function pageOf<T>(items: readonly T[], key: (item: T) => string, paging: Paging, lexical = true): { items: T[]; next: string | undefined } {
+export function pageOf<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  paging: Paging,
+  lexical = true,
+): { items: T[]; next: string | undefined } {
   let start = 0;
   if (paging.last !== undefined) {
     const last = paging.last;

@@ -37,7 +37,8 @@ function checkName(name: string): string {
 }
 
 function checkReference(reference: string): string {
-  if (!isReference(reference)) throw acrError(400, "MANIFEST_INVALID", `invalid tag or digest "${reference.slice(0, 200)}"`);
+  if (!isReference(reference))
+    throw acrError(400, "MANIFEST_INVALID", `invalid tag or digest "${reference.slice(0, 200)}"`);
   return reference;
 }
 

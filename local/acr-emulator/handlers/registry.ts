@@ -13,7 +13,12 @@ import { readBody } from "../../http/body.js";
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** The Docker Registry HTTP API (/v2/…) with ACR's auth and quarantine gating in front of docker-registry. */
-export async function handleRegistry(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleRegistry(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const method = req.method ?? "GET";
   const route = parseRegistryPath(url.pathname);
   const caller = await authorize(ctx, req, requirementFor(route, method));
@@ -22,15 +27,27 @@ export async function handleRegistry(ctx: EmulatorContext, req: IncomingMessage,
   if (route.kind === "manifest" && (method === "GET" || method === "HEAD")) {
     return pullManifest(ctx, req, res, path, route.name, route.reference, caller);
   }
-  if (route.kind === "manifest" && method === "PUT") return pushManifest(ctx, req, res, path, route.name, route.reference);
-  if (route.kind === "manifest" && method === "DELETE") return deleteManifest(ctx, req, res, path, route.name, route.reference);
+  if (route.kind === "manifest" && method === "PUT")
+    return pushManifest(ctx, req, res, path, route.name, route.reference);
+  if (route.kind === "manifest" && method === "DELETE")
+    return deleteManifest(ctx, req, res, path, route.name, route.reference);
   if (route.kind === "blob" && method === "GET") {
     // ACR answers blob downloads with a redirect to its storage data endpoint; here the data endpoint is
     // docker-registry itself on loopback. Clients follow it without the registry token, as they do with ACR.
-    res.writeHead(307, { Location: `${ctx.backendUrl}${path}`, "Content-Length": "0", "Docker-Distribution-Api-Version": "registry/2.0" });
+    res.writeHead(307, {
+      Location: `${ctx.backendUrl}${path}`,
+      "Content-Length": "0",
+      "Docker-Distribution-Api-Version": "registry/2.0",
+    });
     return void res.end();
   }
-  const upstream = await backendRequest(ctx.backendUrl, method, path, forwardableHeaders(req.headers), method === "GET" || method === "HEAD" ? undefined : req);
+  const upstream = await backendRequest(
+    ctx.backendUrl,
+    method,
+    path,
+    forwardableHeaders(req.headers),
+    method === "GET" || method === "HEAD" ? undefined : req,
+  );
   relay(upstream, res);
 }
 
@@ -39,10 +56,21 @@ export async function handleRegistry(ctx: EmulatorContext, req: IncomingMessage,
  * by digest only principals with quarantine read may have it, everyone else gets "The operation is disallowed."
  * (ACR's status code for that is unconfirmed; 403 is this emulator's choice).
  */
-async function pullManifest(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, name: string, reference: string, caller: Caller): Promise<void> {
+async function pullManifest(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  name: string,
+  reference: string,
+  caller: Caller,
+): Promise<void> {
   const upstream = await backendRequest(ctx.backendUrl, req.method ?? "GET", path, forwardableHeaders(req.headers));
   const digest = String(upstream.headers["docker-content-digest"] ?? (isDigest(reference) ? reference : ""));
-  if (upstream.statusCode === 200 && !isReleased(ctx.store.getManifest(name, digest), ctx.store.settings().quarantinePolicy)) {
+  if (
+    upstream.statusCode === 200 &&
+    !isReleased(ctx.store.getManifest(name, digest), ctx.store.settings().quarantinePolicy)
+  ) {
     upstream.resume();
     if (!isDigest(reference)) throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Tag: reference });
     if (!caller.capabilities.has("quarantineRead")) throw acrError(403, "UNKNOWN", "The operation is disallowed.");
@@ -50,7 +78,14 @@ async function pullManifest(ctx: EmulatorContext, req: IncomingMessage, res: Ser
   relay(upstream, res);
 }
 
-async function pushManifest(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, name: string, reference: string): Promise<void> {
+async function pushManifest(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  name: string,
+  reference: string,
+): Promise<void> {
   const body = await readBody(req, MAX_MANIFEST_BYTES);
   const headers = forwardableHeaders(req.headers);
   headers["content-length"] = String(body.length);
@@ -59,13 +94,26 @@ async function pushManifest(ctx: EmulatorContext, req: IncomingMessage, res: Ser
   const digest = upstream.headers["docker-content-digest"];
   if (upstream.statusCode === 201 && typeof digest === "string") {
     // Recorded (and quarantined) before the client hears "created", so no pull can slip in between.
-    await recordManifestPush(ctx, req, { repository: name, digest, reference, body, contentType: req.headers["content-type"] });
+    await recordManifestPush(ctx, req, {
+      repository: name,
+      digest,
+      reference,
+      body,
+      contentType: req.headers["content-type"],
+    });
   }
   res.writeHead(upstream.statusCode ?? 502, forwardableHeaders(upstream.headers));
   res.end(answer);
 }
 
-async function deleteManifest(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, name: string, reference: string): Promise<void> {
+async function deleteManifest(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  name: string,
+  reference: string,
+): Promise<void> {
   if (!isDigest(reference)) throw acrError(400, "UNSUPPORTED", "manifests are deleted by digest");
   const upstream = await backendRequest(ctx.backendUrl, "DELETE", path, forwardableHeaders(req.headers));
   const answer = await readAll(upstream);

@@ -18,7 +18,10 @@ export interface AadIdentity {
 export class AadVerifier {
   private readonly jwks;
 
-  constructor(jwksUri: string, private readonly issuers: string[]) {
+  constructor(
+    jwksUri: string,
+    private readonly issuers: string[],
+  ) {
     this.jwks = createRemoteJWKSet(new URL(jwksUri), { cacheMaxAge: 10 * 60_000 });
   }
 

@@ -21,7 +21,9 @@ export class Faults {
   }
 
   apply(method: string, path: string): void {
-    const rule = this.rules.find((r) => r.times > 0 && (r.method === "*" || r.method === method) && path.startsWith(r.pathPrefix));
+    const rule = this.rules.find(
+      (r) => r.times > 0 && (r.method === "*" || r.method === method) && path.startsWith(r.pathPrefix),
+    );
     if (!rule) return;
     rule.times -= 1;
     throw acrError(rule.status, rule.status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN", `injected fault (${rule.status})`);

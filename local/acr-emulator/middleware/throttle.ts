@@ -5,7 +5,10 @@ class TokenBucket {
   private tokens: number;
   private last = Date.now();
 
-  constructor(private readonly perMinute: number, private readonly capacity: number) {
+  constructor(
+    private readonly perMinute: number,
+    private readonly capacity: number,
+  ) {
     this.tokens = capacity;
   }
 
@@ -31,8 +34,18 @@ export class Throttle {
   private write: TokenBucket | undefined;
 
   configure(settings: ThrottleSettings | null): void {
-    this.read = settings ? new TokenBucket(settings.readOpsPerMinute, Math.max(1, (settings.readOpsPerMinute * settings.burstSeconds) / 60)) : undefined;
-    this.write = settings ? new TokenBucket(settings.writeOpsPerMinute, Math.max(1, (settings.writeOpsPerMinute * settings.burstSeconds) / 60)) : undefined;
+    this.read = settings
+      ? new TokenBucket(
+          settings.readOpsPerMinute,
+          Math.max(1, (settings.readOpsPerMinute * settings.burstSeconds) / 60),
+        )
+      : undefined;
+    this.write = settings
+      ? new TokenBucket(
+          settings.writeOpsPerMinute,
+          Math.max(1, (settings.writeOpsPerMinute * settings.burstSeconds) / 60),
+        )
+      : undefined;
   }
 
   /** Throws a 429 in ACR's envelope when the operation's budget is spent. */

@@ -29,7 +29,8 @@ export class Journal {
           latest.set(`${entry.t}\u0000${entry.k}`, entry);
         } catch (error) {
           // Only a torn last line (killed mid-write) is tolerable; anything else is corruption worth stopping for.
-          if (index < lines.length - 2) throw new Error(`${this.file}:${index + 1}: corrupt journal line: ${(error as Error).message}`);
+          if (index < lines.length - 2)
+            throw new Error(`${this.file}:${index + 1}: corrupt journal line: ${(error as Error).message}`);
         }
       }
     }

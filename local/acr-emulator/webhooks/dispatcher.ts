@@ -34,7 +34,8 @@ export class WebhookDispatcher {
     for (const webhook of this.store.allWebhooks()) {
       if (webhook.status !== "enabled") continue;
       if (event.action !== "ping" && !webhook.actions.includes(event.action)) continue;
-      if (event.action !== "ping" && repository !== undefined && !scopeMatches(webhook.scope, repository, tag)) continue;
+      if (event.action !== "ping" && repository !== undefined && !scopeMatches(webhook.scope, repository, tag))
+        continue;
       this.track(this.deliver(webhook, event));
     }
   }
@@ -64,7 +65,15 @@ export class WebhookDispatcher {
     const { maxAttempts, initialDelayMs, timeoutMs } = this.store.settings().webhookRetry;
     const body = JSON.stringify(event);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const record: DeliveryRecord = { webhook: webhook.name, eventId: event.id, action: event.action, attempt, at: new Date().toISOString(), requestUri: webhook.serviceUri, content: event };
+      const record: DeliveryRecord = {
+        webhook: webhook.name,
+        eventId: event.id,
+        action: event.action,
+        attempt,
+        at: new Date().toISOString(),
+        requestUri: webhook.serviceUri,
+        content: event,
+      };
       try {
         const response = await fetch(webhook.serviceUri, {
           method: "POST",

@@ -16,7 +16,12 @@ export interface WebhookEvent {
 }
 
 /** Payloads shaped like ACR's (acr-protocol.md §4.2): push/quarantine carry size, digest, repository and tag. */
-export function imageEvent(action: "push" | "quarantine", record: ManifestRecord, tag: string | undefined, request: RequestFacts): WebhookEvent {
+export function imageEvent(
+  action: "push" | "quarantine",
+  record: ManifestRecord,
+  tag: string | undefined,
+  request: RequestFacts,
+): WebhookEvent {
   const target: Record<string, unknown> = {
     mediaType: record.mediaType,
     size: record.size,

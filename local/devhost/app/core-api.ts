@@ -1,4 +1,11 @@
-import type { FunctionCallback, FunctionMetadata, HookCallback, ProgrammingModel, RpcLogCategory, RpcLogLevel } from "./core-types.js";
+import type {
+  FunctionCallback,
+  FunctionMetadata,
+  HookCallback,
+  ProgrammingModel,
+  RpcLogCategory,
+  RpcLogLevel,
+} from "./core-types.js";
 
 /** Mirrors the worker's Disposable: `@azure/functions` hands these back from registerFunction/registerHook. */
 export class Disposable {

@@ -31,13 +31,17 @@ export class FunctionRegistry {
   add(metadata: FunctionMetadata, callback: FunctionCallback): RegisteredFunction {
     const name = metadata.name;
     if (typeof name !== "string" || !FUNCTION_NAME.test(name)) {
-      throw new Error(`Invalid function name "${String(name)}": use letters, digits, "_" or "-", starting with a letter (max 128).`);
+      throw new Error(
+        `Invalid function name "${String(name)}": use letters, digits, "_" or "-", starting with a letter (max 128).`,
+      );
     }
     const existing = [...this.#functions.keys()].find((n) => n.toLowerCase() === name.toLowerCase());
-    if (existing) throw new Error(`The function name "${name}" is registered twice (function names are case-insensitive).`);
+    if (existing)
+      throw new Error(`The function name "${name}" is registered twice (function names are case-insensitive).`);
     if (typeof callback !== "function") throw new Error(`Function "${name}" was registered without a handler.`);
     const triggers = Object.entries(metadata.bindings ?? {}).filter(([, b]) => /trigger$/i.test(String(b.type ?? "")));
-    if (triggers.length !== 1) throw new Error(`Function "${name}" must have exactly one trigger binding (found ${triggers.length}).`);
+    if (triggers.length !== 1)
+      throw new Error(`Function "${name}" must have exactly one trigger binding (found ${triggers.length}).`);
     const [triggerName, trigger] = triggers[0]!;
     const registered: RegisteredFunction = {
       name,
@@ -61,7 +65,10 @@ export class FunctionRegistry {
     this.#hooks.set(hookName, list);
     return () => {
       const current = this.#hooks.get(hookName) ?? [];
-      this.#hooks.set(hookName, current.filter((c) => c !== callback));
+      this.#hooks.set(
+        hookName,
+        current.filter((c) => c !== callback),
+      );
     };
   }
 

@@ -31,11 +31,20 @@ export function readHostConfig(hostJsonPath: string | undefined): HostConfig {
   return {
     routePrefix: prefix.replace(/^\/+|\/+$/g, ""),
     hubName,
-    maxConcurrentActivityFunctions: positiveInt(durable.maxConcurrentActivityFunctions, perCore, "maxConcurrentActivityFunctions"),
-    maxConcurrentOrchestratorFunctions: positiveInt(durable.maxConcurrentOrchestratorFunctions, perCore, "maxConcurrentOrchestratorFunctions"),
-    maxConcurrentRequests: http.maxConcurrentRequests === undefined || http.maxConcurrentRequests === -1
-      ? 0
-      : positiveInt(http.maxConcurrentRequests, 0, "maxConcurrentRequests"),
+    maxConcurrentActivityFunctions: positiveInt(
+      durable.maxConcurrentActivityFunctions,
+      perCore,
+      "maxConcurrentActivityFunctions",
+    ),
+    maxConcurrentOrchestratorFunctions: positiveInt(
+      durable.maxConcurrentOrchestratorFunctions,
+      perCore,
+      "maxConcurrentOrchestratorFunctions",
+    ),
+    maxConcurrentRequests:
+      http.maxConcurrentRequests === undefined || http.maxConcurrentRequests === -1
+        ? 0
+        : positiveInt(http.maxConcurrentRequests, 0, "maxConcurrentRequests"),
     logLevel: logging.logLevel?.default,
   };
 }

@@ -45,7 +45,8 @@ function readLocalSettings(file: string): Record<string, string> {
   }
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(Values)) {
-    if (typeof value !== "string") throw new Error(`${file}: setting "${key}" must be a string (found ${typeof value}).`);
+    if (typeof value !== "string")
+      throw new Error(`${file}: setting "${key}" must be a string (found ${typeof value}).`);
     result[key] = value;
   }
   return result;
@@ -55,7 +56,8 @@ function readLocalSettings(file: string): Record<string, string> {
 export function resolveSettingReferences(value: string, what: string): string {
   return value.replace(/%([^%]+)%/g, (_match, name: string) => {
     const resolved = process.env[name];
-    if (resolved === undefined || resolved === "") throw new Error(`${what} refers to setting "%${name}%", which is not set.`);
+    if (resolved === undefined || resolved === "")
+      throw new Error(`${what} refers to setting "%${name}%", which is not set.`);
     return resolved;
   });
 }

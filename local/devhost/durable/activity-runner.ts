@@ -4,8 +4,7 @@ import type { Invoker } from "../invoke/invoker.js";
 import type { FailureDetailsPayload } from "./history.js";
 
 export type ActivityResult =
-  | { ok: true; result: string }
-  | { ok: false; reason: string; details: string; failureDetails?: FailureDetailsPayload };
+  { ok: true; result: string } | { ok: false; reason: string; details: string; failureDetails?: FailureDetailsPayload };
 
 /**
  * Runs one activity invocation (the caller bounds concurrency) and turns its outcome into what the extension records:
@@ -55,14 +54,23 @@ export function returnValueAsJson(value: RpcTypedData | null | undefined): strin
 function failureDetailsFrom(message: string): FailureDetailsPayload | undefined {
   if (!message.startsWith("{")) return undefined;
   try {
-    const parsed = JSON.parse(message) as { errorType?: unknown; errorMessage?: unknown; stackTrace?: unknown; isNonRetriable?: unknown; properties?: unknown };
+    const parsed = JSON.parse(message) as {
+      errorType?: unknown;
+      errorMessage?: unknown;
+      stackTrace?: unknown;
+      isNonRetriable?: unknown;
+      properties?: unknown;
+    };
     if (typeof parsed.errorType !== "string" || typeof parsed.errorMessage !== "string") return undefined;
     return {
       ErrorType: parsed.errorType,
       ErrorMessage: parsed.errorMessage,
       StackTrace: typeof parsed.stackTrace === "string" ? parsed.stackTrace : undefined,
       IsNonRetriable: parsed.isNonRetriable === true,
-      Properties: typeof parsed.properties === "object" && parsed.properties !== null ? (parsed.properties as Record<string, unknown>) : undefined,
+      Properties:
+        typeof parsed.properties === "object" && parsed.properties !== null
+          ? (parsed.properties as Record<string, unknown>)
+          : undefined,
     };
   } catch {
     return undefined;

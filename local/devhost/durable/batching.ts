@@ -28,7 +28,11 @@ export function isStale(state: ExecutionState, message: InstanceMessage): boolea
     case "Terminate":
       return state.consumedMessages.has(message.messageId);
     case "TimerFired":
-      return state.completed.has(message.timerId) || state.canceledTimers.has(message.timerId) || !state.scheduled.has(message.timerId);
+      return (
+        state.completed.has(message.timerId) ||
+        state.canceledTimers.has(message.timerId) ||
+        !state.scheduled.has(message.timerId)
+      );
     default:
       return state.completed.has(message.taskScheduledId) || !state.scheduled.has(message.taskScheduledId);
   }
@@ -48,7 +52,8 @@ export function takeBatch(state: ExecutionState, pending: InstanceMessage[]): In
     const message = pending[0]!;
     const taskId = messageTaskId(message);
     const messageId = "messageId" in message ? message.messageId : undefined;
-    const duplicate = (taskId !== undefined && seenTasks.has(taskId)) || (messageId !== undefined && seenMessages.has(messageId));
+    const duplicate =
+      (taskId !== undefined && seenTasks.has(taskId)) || (messageId !== undefined && seenMessages.has(messageId));
     if (duplicate || isStale(state, message)) {
       pending.shift();
       continue;

@@ -60,15 +60,24 @@ export class DurableHttpApi implements HostArea {
     }
     const taskHub = url.searchParams.get("taskHub");
     if (taskHub && taskHub.toLowerCase() !== this.#options.hubName.toLowerCase()) {
-      throw new HttpError(400, "TASKHUB_INVALID", `This host serves task hub '${this.#options.hubName}', not '${taskHub}'.`);
+      throw new HttpError(
+        400,
+        "TASKHUB_INVALID",
+        `This host serves task hub '${this.#options.hubName}', not '${taskHub}'.`,
+      );
     }
     const base = isRpc ? RPC_BASE_PATH.length : WEBHOOK_BASE_PATH.length;
     const [controller, ...rest] = pathSegments(url.pathname.slice(base));
     const method = (req.method ?? "GET").toUpperCase();
-    if (controller?.toLowerCase() === "orchestrators" && method === "POST" && (rest.length === 1 || rest.length === 2)) {
+    if (
+      controller?.toLowerCase() === "orchestrators" &&
+      method === "POST" &&
+      (rest.length === 1 || rest.length === 2)
+    ) {
       return this.#start(req, res, url, rest[0]!, rest[1]);
     }
-    if (controller?.toLowerCase() === "entities") throw new HttpError(501, "NOT_SUPPORTED", "The local devhost does not support durable entities.");
+    if (controller?.toLowerCase() === "entities")
+      throw new HttpError(501, "NOT_SUPPORTED", "The local devhost does not support durable entities.");
     if (controller?.toLowerCase() !== "instances") {
       req.resume();
       sendEmpty(res, 404);
@@ -86,26 +95,41 @@ export class DurableHttpApi implements HostArea {
       const op = operation.toLowerCase();
       if (op === "raiseevent" && eventName) return this.#raiseEvent(req, res, instanceId, eventName);
       if (op === "terminate" && eventName === undefined) return this.#terminate(req, res, url, instanceId);
-      if (UNSUPPORTED_OPERATIONS.has(op)) throw new HttpError(501, "NOT_SUPPORTED", `The local devhost does not support '${operation}'.`);
+      if (UNSUPPORTED_OPERATIONS.has(op))
+        throw new HttpError(501, "NOT_SUPPORTED", `The local devhost does not support '${operation}'.`);
     }
     req.resume();
     sendEmpty(res, 404);
   }
 
-  async #start(req: IncomingMessage, res: ServerResponse, url: URL, functionName: string, instanceId: string | undefined): Promise<void> {
+  async #start(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    functionName: string,
+    instanceId: string | undefined,
+  ): Promise<void> {
     const input = await readJsonText(req, false);
     const id = await this.#options.service.startNew(functionName, instanceId, input);
-    const links = managementUrls({ origin: url.origin, hubName: this.#options.hubName, systemKey: this.#options.keys.durableSystemKey }, id);
-    sendJson(res, 202, {
+    const links = managementUrls(
+      { origin: url.origin, hubName: this.#options.hubName, systemKey: this.#options.keys.durableSystemKey },
       id,
-      statusQueryGetUri: links.statusQueryGetUri,
-      sendEventPostUri: links.sendEventPostUri,
-      terminatePostUri: links.terminatePostUri,
-      purgeHistoryDeleteUri: links.purgeHistoryDeleteUri,
-      restartPostUri: links.restartPostUri,
-      suspendPostUri: links.suspendPostUri,
-      resumePostUri: links.resumePostUri,
-    }, { Location: links.statusQueryGetUri!, "Retry-After": "10" });
+    );
+    sendJson(
+      res,
+      202,
+      {
+        id,
+        statusQueryGetUri: links.statusQueryGetUri,
+        sendEventPostUri: links.sendEventPostUri,
+        terminatePostUri: links.terminatePostUri,
+        purgeHistoryDeleteUri: links.purgeHistoryDeleteUri,
+        restartPostUri: links.restartPostUri,
+        suspendPostUri: links.suspendPostUri,
+        resumePostUri: links.resumePostUri,
+      },
+      { Location: links.statusQueryGetUri!, "Retry-After": "10" },
+    );
   }
 
   async #status(req: IncomingMessage, res: ServerResponse, url: URL, instanceId: string): Promise<void> {
@@ -121,9 +145,13 @@ export class DurableHttpApi implements HostArea {
       sendEmpty(res, 404);
       return;
     }
-    const history = showHistory && record.runtimeStatus !== "Pending"
-      ? formatHistory((await service.history(record)).map((r) => r.event), { showHistoryOutput, showInput })
-      : undefined;
+    const history =
+      showHistory && record.runtimeStatus !== "Pending"
+        ? formatHistory(
+            (await service.history(record)).map((r) => r.event),
+            { showHistoryOutput, showInput },
+          )
+        : undefined;
     const payload = toStatusPayload(record, { showInput, history });
     switch (record.runtimeStatus) {
       case "Running":
@@ -150,11 +178,19 @@ export class DurableHttpApi implements HostArea {
     try {
       page = await this.#options.service.query({ ...query, continuationToken });
     } catch (error) {
-      if (continuationToken) throw new HttpError(400, "TOKEN_INVALID", `Invalid continuation token: ${(error as Error).message}`);
+      if (continuationToken)
+        throw new HttpError(400, "TOKEN_INVALID", `Invalid continuation token: ${(error as Error).message}`);
       throw error;
     }
-    const headers: Record<string, string> = page.continuationToken ? { "x-ms-continuation-token": page.continuationToken } : {};
-    sendJson(res, 200, page.items.map((record) => toStatusPayload(record, { showInput })), headers);
+    const headers: Record<string, string> = page.continuationToken
+      ? { "x-ms-continuation-token": page.continuationToken }
+      : {};
+    sendJson(
+      res,
+      200,
+      page.items.map((record) => toStatusPayload(record, { showInput })),
+      headers,
+    );
   }
 
   async #raiseEvent(req: IncomingMessage, res: ServerResponse, instanceId: string, eventName: string): Promise<void> {

@@ -4,7 +4,16 @@ import { HttpError } from "../../http/errors.js";
 import type { RuntimeStatus } from "./history.js";
 import type { InstanceQuery } from "./table-store.js";
 
-const RUNTIME_STATUSES: RuntimeStatus[] = ["Pending", "Running", "Completed", "ContinuedAsNew", "Failed", "Canceled", "Terminated", "Suspended"];
+const RUNTIME_STATUSES: RuntimeStatus[] = [
+  "Pending",
+  "Running",
+  "Completed",
+  "ContinuedAsNew",
+  "Failed",
+  "Canceled",
+  "Terminated",
+  "Suspended",
+];
 const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /** Reads an optional JSON body and returns it as JSON text (undefined when empty); malformed JSON is a 400. */
@@ -12,8 +21,12 @@ export async function readJsonText(req: IncomingMessage, requireJsonContentType:
   const raw = (await readBody(req, MAX_PAYLOAD_BYTES)).toString("utf8").trim();
   if (raw === "") return undefined;
   if (requireJsonContentType) {
-    const mediaType = String(req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-    if (mediaType !== "application/json") throw new HttpError(400, "BODY_INVALID", "Only application/json request content is supported");
+    const mediaType = String(req.headers["content-type"] ?? "")
+      .split(";")[0]!
+      .trim()
+      .toLowerCase();
+    if (mediaType !== "application/json")
+      throw new HttpError(400, "BODY_INVALID", "Only application/json request content is supported");
   }
   try {
     JSON.parse(raw);
@@ -35,16 +48,26 @@ function dateParam(query: URLSearchParams, name: string): Date | undefined {
   const value = query.get(name);
   if (value === null || value === "") return undefined;
   const parsed = Date.parse(value);
-  if (Number.isNaN(parsed)) throw new HttpError(400, "QUERY_INVALID", `Query parameter '${name}' is not a valid date: ${value}`);
+  if (Number.isNaN(parsed))
+    throw new HttpError(400, "QUERY_INVALID", `Query parameter '${name}' is not a valid date: ${value}`);
   return new Date(parsed);
 }
 
 export function runtimeStatusParam(query: URLSearchParams): RuntimeStatus[] | undefined {
-  const values = query.getAll("runtimeStatus").flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  const values = query
+    .getAll("runtimeStatus")
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
   if (values.length === 0) return undefined;
   return values.map((value) => {
     const status = RUNTIME_STATUSES.find((s) => s.toLowerCase() === value.toLowerCase());
-    if (!status) throw new HttpError(400, "QUERY_INVALID", `Unknown runtimeStatus '${value}' (use ${RUNTIME_STATUSES.join(", ")}).`);
+    if (!status)
+      throw new HttpError(
+        400,
+        "QUERY_INVALID",
+        `Unknown runtimeStatus '${value}' (use ${RUNTIME_STATUSES.join(", ")}).`,
+      );
     return status;
   });
 }
@@ -70,11 +93,14 @@ export function instanceQueryParams(query: URLSearchParams): InstanceQuery {
 
 /** Splits the path after the API base into decoded segments; a malformed escape is a 400. */
 export function pathSegments(rest: string): string[] {
-  return rest.split("/").filter((s) => s !== "").map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw new HttpError(400, "PATH_INVALID", `Malformed path segment '${segment}'.`);
-    }
-  });
+  return rest
+    .split("/")
+    .filter((s) => s !== "")
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw new HttpError(400, "PATH_INVALID", `Malformed path segment '${segment}'.`);
+      }
+    });
 }

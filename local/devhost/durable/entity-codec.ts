@@ -7,11 +7,18 @@ const MAX_CHUNKS = 15;
 
 export type TableEntity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
-export function putLargeString(entity: Record<string, unknown>, name: string, value: string | undefined | null, what: string): void {
+export function putLargeString(
+  entity: Record<string, unknown>,
+  name: string,
+  value: string | undefined | null,
+  what: string,
+): void {
   if (value === undefined || value === null) return;
   const chunks = Math.max(1, Math.ceil(value.length / CHUNK_CHARS));
   if (chunks > MAX_CHUNKS) {
-    throw new Error(`${what} is ${value.length} characters long; the devhost stores at most ${CHUNK_CHARS * MAX_CHUNKS} characters per value.`);
+    throw new Error(
+      `${what} is ${value.length} characters long; the devhost stores at most ${CHUNK_CHARS * MAX_CHUNKS} characters per value.`,
+    );
   }
   for (let i = 0; i < chunks; i++) {
     entity[i === 0 ? name : `${name}_${i}`] = value.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);

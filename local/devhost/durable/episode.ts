@@ -1,6 +1,20 @@
-import { ActionType, consumesSequenceNumber, flattenActions, unsupportedActionReason, type ActionPayload, type OrchestratorStatePayload } from "./actions.js";
+import {
+  ActionType,
+  consumesSequenceNumber,
+  flattenActions,
+  unsupportedActionReason,
+  type ActionPayload,
+  type OrchestratorStatePayload,
+} from "./actions.js";
 import type { ExecutionState, RowMeta, StoredEvent } from "./execution-state.js";
-import { historyEvent, OrchestrationStatusCode, toJsonText, type FailureDetailsPayload, type HistoryEvent, type RuntimeStatus } from "./history.js";
+import {
+  historyEvent,
+  OrchestrationStatusCode,
+  toJsonText,
+  type FailureDetailsPayload,
+  type HistoryEvent,
+  type RuntimeStatus,
+} from "./history.js";
 import { allocatesSequenceNumber } from "./batching.js";
 import { messageTaskId, type InstanceMessage } from "./messages.js";
 import { decideRetry } from "./retry-policy.js";
@@ -34,13 +48,17 @@ const row = (event: HistoryEvent, meta: RowMeta = {}): StoredEvent => ({ event, 
 export function prepareEpisode(state: ExecutionState, batch: InstanceMessage[], now: Date): PreparedEpisode {
   const incoming: StoredEvent[] = [row(historyEvent.orchestratorStarted(now))];
   if (!state.started) {
-    incoming.push(row(historyEvent.executionStarted(now, {
-      name: state.name,
-      input: state.input,
-      instanceId: state.instanceId,
-      executionId: state.executionId,
-      parentInstance: state.parent,
-    })));
+    incoming.push(
+      row(
+        historyEvent.executionStarted(now, {
+          name: state.name,
+          input: state.input,
+          instanceId: state.instanceId,
+          executionId: state.executionId,
+          parentInstance: state.parent,
+        }),
+      ),
+    );
   }
   const terminate = batch.find((m): m is Extract<InstanceMessage, { kind: "Terminate" }> => m.kind === "Terminate");
   if (terminate) {
@@ -58,21 +76,36 @@ export function prepareEpisode(state: ExecutionState, batch: InstanceMessage[], 
       const failedAttempt = timer.attempt ?? 1;
       const id = nextId++;
       const meta: RowMeta = { origin: "retry", retryOf: chain.firstId, attempt: failedAttempt + 1 };
-      allocations.push(chain.kind === "activity"
-        ? row(historyEvent.taskScheduled(now, id, chain.name, chain.input), meta)
-        : row(historyEvent.subOrchestrationCreated(now, id, chain.name, chain.instanceId ?? childInstanceId(state.instanceId, id), chain.input), meta));
+      allocations.push(
+        chain.kind === "activity"
+          ? row(historyEvent.taskScheduled(now, id, chain.name, chain.input), meta)
+          : row(
+              historyEvent.subOrchestrationCreated(
+                now,
+                id,
+                chain.name,
+                chain.instanceId ?? childInstanceId(state.instanceId, id),
+                chain.input,
+              ),
+              meta,
+            ),
+      );
     } else {
       const work = state.scheduled.get(messageTaskId(message)!)!;
       const chain = state.chains.get(work.chain!)!;
       const failedAttempt = work.attempt ?? 1;
-      const decision = chain.stopped ? { delayMs: 0, retry: false } : decideRetry(chain.options, failedAttempt, chain.firstAttemptAt, now);
+      const decision = chain.stopped
+        ? { delayMs: 0, retry: false }
+        : decideRetry(chain.options, failedAttempt, chain.firstAttemptAt, now);
       const stopsEarly = !decision.retry && failedAttempt < chain.options.maxNumberOfAttempts;
-      allocations.push(row(historyEvent.timerCreated(now, nextId++, new Date(now.getTime() + decision.delayMs)), {
-        origin: "retry",
-        retryOf: chain.firstId,
-        attempt: failedAttempt,
-        stopRetry: stopsEarly ? true : undefined,
-      }));
+      allocations.push(
+        row(historyEvent.timerCreated(now, nextId++, new Date(now.getTime() + decision.delayMs)), {
+          origin: "retry",
+          retryOf: chain.firstId,
+          attempt: failedAttempt,
+          stopRetry: stopsEarly ? true : undefined,
+        }),
+      );
     }
   }
   return { now, incoming, allocations, nextId };
@@ -80,19 +113,25 @@ export function prepareEpisode(state: ExecutionState, batch: InstanceMessage[], 
 
 /** The trigger history for the engine: everything stored, then this episode's incoming events. */
 export function episodeHistory(state: ExecutionState, prepared: PreparedEpisode): HistoryEvent[] {
-  return [
-    ...state.events.map((s) => ({ ...s.event, IsPlayed: true })),
-    ...prepared.incoming.map((s) => s.event),
-  ];
+  return [...state.events.map((s) => ({ ...s.event, IsPlayed: true })), ...prepared.incoming.map((s) => s.event)];
 }
 
-export function concludeEpisode(state: ExecutionState, prepared: PreparedEpisode, result: EpisodeResult | undefined): ConcludedEpisode {
+export function concludeEpisode(
+  state: ExecutionState,
+  prepared: PreparedEpisode,
+  result: EpisodeResult | undefined,
+): ConcludedEpisode {
   const { now } = prepared;
   const rows = [...prepared.incoming, ...prepared.allocations];
   if (prepared.terminate || !result) {
     const reason = prepared.terminate?.reason;
     rows.push(row(historyEvent.executionCompleted(now, OrchestrationStatusCode.Terminated, reason)));
-    rows.push(row(historyEvent.orchestratorCompleted(now), { customStatus: state.customStatus, canceledTimers: [...state.canceledTimers] }));
+    rows.push(
+      row(historyEvent.orchestratorCompleted(now), {
+        customStatus: state.customStatus,
+        canceledTimers: [...state.canceledTimers],
+      }),
+    );
     return { rows, runtimeStatus: "Terminated", output: reason, customStatus: state.customStatus };
   }
   const payload = result.state;
@@ -117,7 +156,8 @@ export function concludeEpisode(state: ExecutionState, prepared: PreparedEpisode
       rows.push(schedulingRow(state, action, id, index, now));
     }
     consuming.forEach((action, index) => {
-      if (action.actionType === ActionType.CreateTimer && action.isCanceled && ids[index] !== undefined) canceled.add(ids[index]!);
+      if (action.actionType === ActionType.CreateTimer && action.isCanceled && ids[index] !== undefined)
+        canceled.add(ids[index]!);
     });
     const continueAsNew = flat.find((a) => a.actionType === ActionType.ContinueAsNew);
     if (payload.isDone && continueAsNew) continueAsNewInput = inputText(continueAsNew.input, true) ?? "null";
@@ -130,7 +170,11 @@ export function concludeEpisode(state: ExecutionState, prepared: PreparedEpisode
   if (failure) {
     runtimeStatus = "Failed";
     output = toJsonText(`Orchestrator function '${state.name}' failed: ${failure.message}`);
-    finish(OrchestrationStatusCode.Failed, output, failure.details ?? { ErrorType: "OrchestratorFunctionFailed", ErrorMessage: failure.message });
+    finish(
+      OrchestrationStatusCode.Failed,
+      output,
+      failure.details ?? { ErrorType: "OrchestratorFunctionFailed", ErrorMessage: failure.message },
+    );
   } else if (continueAsNewInput !== undefined) {
     runtimeStatus = "ContinuedAsNew";
     output = continueAsNewInput;
@@ -144,7 +188,13 @@ export function concludeEpisode(state: ExecutionState, prepared: PreparedEpisode
   return { rows, runtimeStatus, output, customStatus, continueAsNewInput };
 }
 
-function schedulingRow(state: ExecutionState, action: ActionPayload, id: number, actionIndex: number, now: Date): StoredEvent {
+function schedulingRow(
+  state: ExecutionState,
+  action: ActionPayload,
+  id: number,
+  actionIndex: number,
+  now: Date,
+): StoredEvent {
   const meta: RowMeta = { origin: "action", actionIndex };
   switch (action.actionType) {
     case ActionType.CreateTimer:
@@ -160,7 +210,16 @@ function schedulingRow(state: ExecutionState, action: ActionPayload, id: number,
         Object.assign(meta, retryMeta(action, id, now), { fixedInstanceId: action.instanceId || undefined });
       }
       const childId = action.instanceId || childInstanceId(state.instanceId, id);
-      return row(historyEvent.subOrchestrationCreated(now, id, String(action.functionName), childId, inputText(action.input, false)), meta);
+      return row(
+        historyEvent.subOrchestrationCreated(
+          now,
+          id,
+          String(action.functionName),
+          childId,
+          inputText(action.input, false),
+        ),
+        meta,
+      );
     }
   }
 }
@@ -189,13 +248,23 @@ function toIncomingRow(message: InstanceMessage, now: Date): StoredEvent {
     case "TaskCompleted":
       return row(historyEvent.taskCompleted(now, message.taskScheduledId, message.result));
     case "TaskFailed":
-      return row(historyEvent.taskFailed(now, message.taskScheduledId, message.reason, message.details, message.failureDetails));
+      return row(
+        historyEvent.taskFailed(now, message.taskScheduledId, message.reason, message.details, message.failureDetails),
+      );
     case "TimerFired":
       return row(historyEvent.timerFired(now, message.timerId, message.fireAt));
     case "SubOrchestrationCompleted":
       return row(historyEvent.subOrchestrationCompleted(now, message.taskScheduledId, message.result));
     case "SubOrchestrationFailed":
-      return row(historyEvent.subOrchestrationFailed(now, message.taskScheduledId, message.reason, message.details, message.failureDetails));
+      return row(
+        historyEvent.subOrchestrationFailed(
+          now,
+          message.taskScheduledId,
+          message.reason,
+          message.details,
+          message.failureDetails,
+        ),
+      );
     case "EventRaised":
       return row(historyEvent.eventRaised(now, message.name, message.input), { messageId: message.messageId });
     case "Terminate":

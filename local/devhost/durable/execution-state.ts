@@ -30,7 +30,15 @@ export interface StoredEvent {
 export type ScheduledWork =
   | { kind: "activity"; id: number; name: string; input: string | undefined; chain?: number; attempt?: number }
   | { kind: "timer"; id: number; fireAt: string; chain?: number; attempt?: number }
-  | { kind: "suborchestration"; id: number; name: string; instanceId: string; input: string | undefined; chain?: number; attempt?: number };
+  | {
+      kind: "suborchestration";
+      id: number;
+      name: string;
+      instanceId: string;
+      input: string | undefined;
+      chain?: number;
+      attempt?: number;
+    };
 
 export interface RetryChain {
   firstId: number;
@@ -75,7 +83,13 @@ export class ExecutionState {
   customStatus: string | null = null;
   outcome: ExecutionOutcome | undefined;
 
-  constructor(init: { instanceId: string; executionId: string; name: string; input: string | undefined; parent?: ParentInstance }) {
+  constructor(init: {
+    instanceId: string;
+    executionId: string;
+    name: string;
+    input: string | undefined;
+    parent?: ParentInstance;
+  }) {
     this.instanceId = init.instanceId;
     this.executionId = init.executionId;
     this.name = init.name;
@@ -94,14 +108,23 @@ export class ExecutionState {
     if (meta.messageId) this.consumedMessages.add(meta.messageId);
     switch (event.EventType) {
       case EventType.TaskScheduled:
-        this.#schedule({ kind: "activity", id: event.EventId, name: String(event.Name), input: event.Input as string | undefined }, meta);
+        this.#schedule(
+          { kind: "activity", id: event.EventId, name: String(event.Name), input: event.Input as string | undefined },
+          meta,
+        );
         break;
       case EventType.TimerCreated:
         this.#schedule({ kind: "timer", id: event.EventId, fireAt: String(event.FireAt) }, meta);
         break;
       case EventType.SubOrchestrationInstanceCreated:
         this.#schedule(
-          { kind: "suborchestration", id: event.EventId, name: String(event.Name), instanceId: String(event.InstanceId), input: event.Input as string | undefined },
+          {
+            kind: "suborchestration",
+            id: event.EventId,
+            name: String(event.Name),
+            instanceId: String(event.InstanceId),
+            input: event.Input as string | undefined,
+          },
           meta,
         );
         break;
@@ -134,7 +157,9 @@ export class ExecutionState {
 
   /** Work that was scheduled and has neither completed nor been cancelled: what a (re)started host must run. */
   outstanding(): ScheduledWork[] {
-    return [...this.scheduled.values()].filter((w) => !this.completed.has(w.id) && !(w.kind === "timer" && this.canceledTimers.has(w.id)));
+    return [...this.scheduled.values()].filter(
+      (w) => !this.completed.has(w.id) && !(w.kind === "timer" && this.canceledTimers.has(w.id)),
+    );
   }
 
   #schedule(work: ScheduledWork, meta: RowMeta): void {

@@ -35,11 +35,17 @@ export class HistoryTable {
   async load(instanceId: string, executionId: string): Promise<LoadedHistory> {
     const episodes = new Map<number, { parts: Map<number, string>; total: number; keys: string[] }>();
     const entities = this.#table.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PartitionKey eq ${instanceId} and RowKey ge ${`${executionId}.`} and RowKey lt ${`${executionId}/`}` },
+      queryOptions: {
+        filter: odata`PartitionKey eq ${instanceId} and RowKey ge ${`${executionId}.`} and RowKey lt ${`${executionId}/`}`,
+      },
     });
     for await (const entity of entities) {
       const episode = Number(entity.Episode);
-      const entry = episodes.get(episode) ?? { parts: new Map<number, string>(), total: Number(entity.Parts), keys: [] as string[] };
+      const entry = episodes.get(episode) ?? {
+        parts: new Map<number, string>(),
+        total: Number(entity.Parts),
+        keys: [] as string[],
+      };
       entry.parts.set(Number(entity.Part), getLargeString(entity, "Payload") ?? "");
       entry.keys.push(String(entity.rowKey));
       episodes.set(episode, entry);
@@ -49,11 +55,15 @@ export class HistoryTable {
     for (const [index, [episode, entry]] of ordered.entries()) {
       if (episode !== index) throw new Error(`History of ${instanceId} is missing episode ${index}.`);
       if (entry.parts.size !== entry.total) {
-        if (index !== ordered.length - 1) throw new Error(`History of ${instanceId} has an incomplete episode ${episode} before later ones.`);
+        if (index !== ordered.length - 1)
+          throw new Error(`History of ${instanceId} has an incomplete episode ${episode} before later ones.`);
         await deleteRows(this.#table, instanceId, entry.keys);
         return { rows, episodes: index };
       }
-      const text = [...entry.parts.entries()].sort(([a], [b]) => a - b).map(([, part]) => part).join("");
+      const text = [...entry.parts.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([, part]) => part)
+        .join("");
       const payload = JSON.parse(text) as EpisodePayload;
       payload.events.forEach((event, i) => rows.push({ event, meta: payload.metas[i] ?? {} }));
     }
@@ -74,7 +84,12 @@ export class HistoryTable {
         Parts: total,
         Events: rows.length,
       };
-      putLargeString(entity, "Payload", text.slice(part * PART_CHARS, (part + 1) * PART_CHARS), `Episode ${episode} of ${instanceId}`);
+      putLargeString(
+        entity,
+        "Payload",
+        text.slice(part * PART_CHARS, (part + 1) * PART_CHARS),
+        `Episode ${episode} of ${instanceId}`,
+      );
       return entity;
     });
     try {
@@ -83,11 +98,15 @@ export class HistoryTable {
         return;
       }
       for (let i = 0; i < entities.length; i += PARTS_PER_TRANSACTION) {
-        await this.#table.submitTransaction(entities.slice(i, i + PARTS_PER_TRANSACTION).map((e): TransactionAction => ["create", e]));
+        await this.#table.submitTransaction(
+          entities.slice(i, i + PARTS_PER_TRANSACTION).map((e): TransactionAction => ["create", e]),
+        );
       }
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 409) {
-        throw new HistoryConflictError(`Episode ${episode} of ${instanceId} was already written (another host on this task hub?).`);
+        throw new HistoryConflictError(
+          `Episode ${episode} of ${instanceId} was already written (another host on this task hub?).`,
+        );
       }
       throw error;
     }
@@ -96,7 +115,9 @@ export class HistoryTable {
   /** Removes the history of every execution of the instance, or of all executions except `keepExecutionId`. */
   async delete(instanceId: string, keepExecutionId?: string): Promise<void> {
     const keys: string[] = [];
-    for await (const entity of this.#table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${instanceId}`, select: ["RowKey"] } })) {
+    for await (const entity of this.#table.listEntities({
+      queryOptions: { filter: odata`PartitionKey eq ${instanceId}`, select: ["RowKey"] },
+    })) {
       const rowKey = String(entity.rowKey);
       if (keepExecutionId === undefined || !rowKey.startsWith(`${keepExecutionId}.`)) keys.push(rowKey);
     }

@@ -38,7 +38,8 @@ export enum OrchestrationStatusCode {
   Suspended = 7,
 }
 
-export type RuntimeStatus = "Pending" | "Running" | "Completed" | "ContinuedAsNew" | "Failed" | "Canceled" | "Terminated" | "Suspended";
+export type RuntimeStatus =
+  "Pending" | "Running" | "Completed" | "ContinuedAsNew" | "Failed" | "Canceled" | "Terminated" | "Suspended";
 
 export const TERMINAL_STATUSES: readonly RuntimeStatus[] = ["Completed", "Failed", "Canceled", "Terminated"];
 
@@ -69,31 +70,84 @@ function event(type: EventType, time: Date, fields: Record<string, unknown> = {}
 export const historyEvent = {
   orchestratorStarted: (time: Date) => event(EventType.OrchestratorStarted, time),
   orchestratorCompleted: (time: Date) => event(EventType.OrchestratorCompleted, time),
-  executionStarted: (time: Date, f: { name: string; input: string | undefined; instanceId: string; executionId: string; parentInstance?: ParentInstance }) =>
+  executionStarted: (
+    time: Date,
+    f: {
+      name: string;
+      input: string | undefined;
+      instanceId: string;
+      executionId: string;
+      parentInstance?: ParentInstance;
+    },
+  ) =>
     event(EventType.ExecutionStarted, time, {
       Name: f.name,
       Input: f.input,
       OrchestrationInstance: { InstanceId: f.instanceId, ExecutionId: f.executionId },
       ParentInstance: f.parentInstance
-        ? { Name: f.parentInstance.name, TaskScheduleId: f.parentInstance.taskScheduledId, OrchestrationInstance: { InstanceId: f.parentInstance.instanceId, ExecutionId: f.parentInstance.executionId } }
+        ? {
+            Name: f.parentInstance.name,
+            TaskScheduleId: f.parentInstance.taskScheduledId,
+            OrchestrationInstance: {
+              InstanceId: f.parentInstance.instanceId,
+              ExecutionId: f.parentInstance.executionId,
+            },
+          }
         : undefined,
     }),
-  executionCompleted: (time: Date, status: OrchestrationStatusCode, result: string | undefined, failureDetails?: FailureDetailsPayload) =>
-    event(EventType.ExecutionCompleted, time, { OrchestrationStatus: status, Result: result, FailureDetails: failureDetails }),
-  executionTerminated: (time: Date, reason: string | undefined) => event(EventType.ExecutionTerminated, time, { Input: reason }),
-  taskScheduled: (time: Date, id: number, name: string, input: string | undefined) => event(EventType.TaskScheduled, time, { Name: name, Input: input }, id),
-  taskCompleted: (time: Date, taskScheduledId: number, result: string) => event(EventType.TaskCompleted, time, { TaskScheduledId: taskScheduledId, Result: result }),
-  taskFailed: (time: Date, taskScheduledId: number, reason: string, details: string, failureDetails?: FailureDetailsPayload) =>
-    event(EventType.TaskFailed, time, { TaskScheduledId: taskScheduledId, Reason: reason, Details: details, FailureDetails: failureDetails }),
-  timerCreated: (time: Date, id: number, fireAt: Date) => event(EventType.TimerCreated, time, { FireAt: fireAt.toISOString() }, id),
-  timerFired: (time: Date, timerId: number, fireAt: string) => event(EventType.TimerFired, time, { TimerId: timerId, FireAt: fireAt }),
-  eventRaised: (time: Date, name: string, input: string | undefined) => event(EventType.EventRaised, time, { Name: name, Input: input }),
+  executionCompleted: (
+    time: Date,
+    status: OrchestrationStatusCode,
+    result: string | undefined,
+    failureDetails?: FailureDetailsPayload,
+  ) =>
+    event(EventType.ExecutionCompleted, time, {
+      OrchestrationStatus: status,
+      Result: result,
+      FailureDetails: failureDetails,
+    }),
+  executionTerminated: (time: Date, reason: string | undefined) =>
+    event(EventType.ExecutionTerminated, time, { Input: reason }),
+  taskScheduled: (time: Date, id: number, name: string, input: string | undefined) =>
+    event(EventType.TaskScheduled, time, { Name: name, Input: input }, id),
+  taskCompleted: (time: Date, taskScheduledId: number, result: string) =>
+    event(EventType.TaskCompleted, time, { TaskScheduledId: taskScheduledId, Result: result }),
+  taskFailed: (
+    time: Date,
+    taskScheduledId: number,
+    reason: string,
+    details: string,
+    failureDetails?: FailureDetailsPayload,
+  ) =>
+    event(EventType.TaskFailed, time, {
+      TaskScheduledId: taskScheduledId,
+      Reason: reason,
+      Details: details,
+      FailureDetails: failureDetails,
+    }),
+  timerCreated: (time: Date, id: number, fireAt: Date) =>
+    event(EventType.TimerCreated, time, { FireAt: fireAt.toISOString() }, id),
+  timerFired: (time: Date, timerId: number, fireAt: string) =>
+    event(EventType.TimerFired, time, { TimerId: timerId, FireAt: fireAt }),
+  eventRaised: (time: Date, name: string, input: string | undefined) =>
+    event(EventType.EventRaised, time, { Name: name, Input: input }),
   subOrchestrationCreated: (time: Date, id: number, name: string, instanceId: string, input: string | undefined) =>
     event(EventType.SubOrchestrationInstanceCreated, time, { Name: name, InstanceId: instanceId, Input: input }, id),
   subOrchestrationCompleted: (time: Date, taskScheduledId: number, result: string) =>
     event(EventType.SubOrchestrationInstanceCompleted, time, { TaskScheduledId: taskScheduledId, Result: result }),
-  subOrchestrationFailed: (time: Date, taskScheduledId: number, reason: string, details: string, failureDetails?: FailureDetailsPayload) =>
-    event(EventType.SubOrchestrationInstanceFailed, time, { TaskScheduledId: taskScheduledId, Reason: reason, Details: details, FailureDetails: failureDetails }),
+  subOrchestrationFailed: (
+    time: Date,
+    taskScheduledId: number,
+    reason: string,
+    details: string,
+    failureDetails?: FailureDetailsPayload,
+  ) =>
+    event(EventType.SubOrchestrationInstanceFailed, time, {
+      TaskScheduledId: taskScheduledId,
+      Reason: reason,
+      Details: details,
+      FailureDetails: failureDetails,
+    }),
 };
 
 export interface ParentInstance {

@@ -3,7 +3,13 @@ import type { Invoker } from "../invoke/invoker.js";
 import type { HostLogger } from "../invoke/logger.js";
 import type { Semaphore } from "../util/semaphore.js";
 import { takeBatch } from "./batching.js";
-import { concludeEpisode, episodeHistory, prepareEpisode, type ConcludedEpisode, type EpisodeResult } from "./episode.js";
+import {
+  concludeEpisode,
+  episodeHistory,
+  prepareEpisode,
+  type ConcludedEpisode,
+  type EpisodeResult,
+} from "./episode.js";
 import { ExecutionState, type StoredEvent } from "./execution-state.js";
 import { EventType, isTerminal, OrchestrationStatusCode, type ParentInstance } from "./history.js";
 import { newExecutionId } from "./instance-id.js";
@@ -78,9 +84,11 @@ export class InstanceActor implements WorkOwner {
       if (this.#retired) return false;
     }
     for (const message of await this.#ctx.store.loadInbox(this.instanceId)) {
-      this.#pending.push(message.kind === "Terminate"
-        ? { kind: "Terminate", reason: message.reason, messageId: message.messageId }
-        : { kind: "EventRaised", name: message.name ?? "", input: message.input, messageId: message.messageId });
+      this.#pending.push(
+        message.kind === "Terminate"
+          ? { kind: "Terminate", reason: message.reason, messageId: message.messageId }
+          : { kind: "EventRaised", name: message.name ?? "", input: message.input, messageId: message.messageId },
+      );
     }
     return true;
   }
@@ -112,7 +120,10 @@ export class InstanceActor implements WorkOwner {
     this.#running = true;
     this.#idle = this.#loop()
       .catch((error: unknown) => {
-        this.#ctx.logger.error("Host.Durable", `Processing of ${this.instanceId} stopped: ${(error as Error).stack ?? String(error)}`);
+        this.#ctx.logger.error(
+          "Host.Durable",
+          `Processing of ${this.instanceId} stopped: ${(error as Error).stack ?? String(error)}`,
+        );
       })
       .finally(() => {
         this.#running = false;
@@ -127,11 +138,17 @@ export class InstanceActor implements WorkOwner {
         await this.#episode(batch);
       } catch (error) {
         if (error instanceof ConflictError || error instanceof HistoryConflictError) {
-          this.#ctx.logger.error("Host.Durable", `${error.message} Instance ${this.instanceId} is no longer processed by this host.`);
+          this.#ctx.logger.error(
+            "Host.Durable",
+            `${error.message} Instance ${this.instanceId} is no longer processed by this host.`,
+          );
           this.#retire();
           return;
         }
-        this.#ctx.logger.error("Host.Durable", `Checkpoint of ${this.instanceId} failed, retrying: ${(error as Error).message}`);
+        this.#ctx.logger.error(
+          "Host.Durable",
+          `Checkpoint of ${this.instanceId} failed, retrying: ${(error as Error).message}`,
+        );
         this.#pending.unshift(...batch);
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
         if (!(await this.#reload())) return;
@@ -148,14 +165,18 @@ export class InstanceActor implements WorkOwner {
       let result: EpisodeResult | undefined;
       if (!prepared.terminate) {
         const fn = this.#ctx.registry.get(state.name);
-        result = fn?.kind === "orchestration"
-          ? await runOrchestratorEpisode(this.#ctx.invoker, fn, {
-              instanceId: this.instanceId,
-              parentInstanceId: state.parent?.instanceId,
-              input: state.input,
-              history: episodeHistory(state, prepared),
-            })
-          : { kind: "failed", message: `The function '${state.name}' doesn't exist, is disabled, or is not an orchestrator function.` };
+        result =
+          fn?.kind === "orchestration"
+            ? await runOrchestratorEpisode(this.#ctx.invoker, fn, {
+                instanceId: this.instanceId,
+                parentInstanceId: state.parent?.instanceId,
+                input: state.input,
+                history: episodeHistory(state, prepared),
+              })
+            : {
+                kind: "failed",
+                message: `The function '${state.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+              };
       }
       return { prepared, concluded: concludeEpisode(state, prepared, result) };
     });
@@ -173,7 +194,10 @@ export class InstanceActor implements WorkOwner {
     const consumed = concluded.rows.map((r) => r.meta.messageId).filter((id): id is string => id !== undefined);
     if (consumed.length > 0) {
       await this.#ctx.store.deleteInbox(this.instanceId, consumed).catch((error: unknown) => {
-        this.#ctx.logger.warn("Host.Durable", `Could not remove applied inbox messages of ${this.instanceId}: ${(error as Error).message}`);
+        this.#ctx.logger.warn(
+          "Host.Durable",
+          `Could not remove applied inbox messages of ${this.instanceId}: ${(error as Error).message}`,
+        );
       });
     }
   }
@@ -181,7 +205,8 @@ export class InstanceActor implements WorkOwner {
   async #checkpointRecord(concluded: ConcludedEpisode, now: Date): Promise<void> {
     const terminal = isTerminal(concluded.runtimeStatus);
     const current = this.#record;
-    const unchanged = current.runtimeStatus === concluded.runtimeStatus &&
+    const unchanged =
+      current.runtimeStatus === concluded.runtimeStatus &&
       (current.customStatus ?? null) === concluded.customStatus &&
       (concluded.output === undefined || concluded.output === current.output);
     // The history is the checkpoint; the instance row only mirrors what status queries show, so an episode that
@@ -216,12 +241,28 @@ export class InstanceActor implements WorkOwner {
     const previous = this.#state;
     this.#ctx.work.forget(this.instanceId, previous.executionId);
     const executionId = newExecutionId();
-    const next: InstanceRecord = { ...this.#record, executionId, input, output: undefined, runtimeStatus: "Running", lastUpdatedTime: new Date() };
+    const next: InstanceRecord = {
+      ...this.#record,
+      executionId,
+      input,
+      output: undefined,
+      runtimeStatus: "Running",
+      lastUpdatedTime: new Date(),
+    };
     next.etag = await this.#ctx.store.putInstance(next, { etag: this.#record.etag ?? "*" });
     this.#record = next;
-    this.#state = new ExecutionState({ instanceId: this.instanceId, executionId, name: next.name, input, parent: previous.parent });
+    this.#state = new ExecutionState({
+      instanceId: this.instanceId,
+      executionId,
+      name: next.name,
+      input,
+      parent: previous.parent,
+    });
     void this.#ctx.store.history.delete(this.instanceId, executionId).catch(() => undefined);
-    this.#ctx.logger.info("Host.Durable", `Orchestration ${this.instanceId} continued as new (execution ${executionId}).`);
+    this.#ctx.logger.info(
+      "Host.Durable",
+      `Orchestration ${this.instanceId} continued as new (execution ${executionId}).`,
+    );
   }
 
   #complete(status: InstanceRecord["runtimeStatus"], output: string | undefined): void {
@@ -229,14 +270,17 @@ export class InstanceActor implements WorkOwner {
     this.#ctx.logger.info("Host.Durable", `Orchestration ${this.instanceId} (${state.name}) ${status}.`);
     if (state.parent) {
       const parent = state.parent;
-      this.#ctx.notifyParent(parent, status === "Completed"
-        ? { kind: "SubOrchestrationCompleted", taskScheduledId: parent.taskScheduledId, result: output ?? "null" }
-        : {
-            kind: "SubOrchestrationFailed",
-            taskScheduledId: parent.taskScheduledId,
-            reason: failureReason(state.name, status, output),
-            details: output ?? "",
-          });
+      this.#ctx.notifyParent(
+        parent,
+        status === "Completed"
+          ? { kind: "SubOrchestrationCompleted", taskScheduledId: parent.taskScheduledId, result: output ?? "null" }
+          : {
+              kind: "SubOrchestrationFailed",
+              taskScheduledId: parent.taskScheduledId,
+              reason: failureReason(state.name, status, output),
+              details: output ?? "",
+            },
+      );
     }
     this.#retire();
   }
@@ -270,15 +314,28 @@ export class InstanceActor implements WorkOwner {
   async #loadExecution(record: InstanceRecord): Promise<ExecutionState> {
     const { rows, episodes } = await this.#ctx.store.history.load(this.instanceId, record.executionId);
     const started = rows.find((r) => r.event.EventType === EventType.ExecutionStarted)?.event;
-    const parentInfo = started?.ParentInstance as { Name?: string; TaskScheduleId?: number; OrchestrationInstance?: { InstanceId?: string; ExecutionId?: string } } | undefined;
+    const parentInfo = started?.ParentInstance as
+      | {
+          Name?: string;
+          TaskScheduleId?: number;
+          OrchestrationInstance?: { InstanceId?: string; ExecutionId?: string };
+        }
+      | undefined;
     const state = new ExecutionState({
       instanceId: this.instanceId,
       executionId: record.executionId,
       name: record.name,
       input: started ? (started.Input as string | undefined) : record.input,
-      parent: record.parent ?? (parentInfo?.OrchestrationInstance?.InstanceId
-        ? { instanceId: parentInfo.OrchestrationInstance.InstanceId, executionId: String(parentInfo.OrchestrationInstance.ExecutionId ?? ""), taskScheduledId: Number(parentInfo.TaskScheduleId), name: String(parentInfo.Name ?? "") }
-        : undefined),
+      parent:
+        record.parent ??
+        (parentInfo?.OrchestrationInstance?.InstanceId
+          ? {
+              instanceId: parentInfo.OrchestrationInstance.InstanceId,
+              executionId: String(parentInfo.OrchestrationInstance.ExecutionId ?? ""),
+              taskScheduledId: Number(parentInfo.TaskScheduleId),
+              name: String(parentInfo.Name ?? ""),
+            }
+          : undefined),
     });
     rows.forEach((r: StoredEvent) => state.apply(r));
     state.episodes = episodes;
@@ -292,10 +349,17 @@ export class InstanceActor implements WorkOwner {
       await this.#continueAsNew(outcome.result ?? "null");
       return;
     }
-    const status = outcome.status === OrchestrationStatusCode.Completed ? "Completed"
-      : outcome.status === OrchestrationStatusCode.Terminated ? "Terminated" : "Failed";
+    const status =
+      outcome.status === OrchestrationStatusCode.Completed
+        ? "Completed"
+        : outcome.status === OrchestrationStatusCode.Terminated
+          ? "Terminated"
+          : "Failed";
     const now = new Date();
-    await this.#checkpointRecord({ rows: [], runtimeStatus: status, output: outcome.result, customStatus: this.#state.customStatus }, now);
+    await this.#checkpointRecord(
+      { rows: [], runtimeStatus: status, output: outcome.result, customStatus: this.#state.customStatus },
+      now,
+    );
     this.#complete(status, outcome.result);
   }
 }

@@ -6,7 +6,8 @@ const MAX_INSTANCE_ID_LENGTH = 256;
 /** Returns why an instance id is unacceptable (the extension's rules), or undefined when it is fine. */
 export function instanceIdProblem(instanceId: string): string | undefined {
   if (instanceId.length === 0) return "Instance ids must not be empty.";
-  if (instanceId.length > MAX_INSTANCE_ID_LENGTH) return `Instance ID lengths must not exceed ${MAX_INSTANCE_ID_LENGTH} characters.`;
+  if (instanceId.length > MAX_INSTANCE_ID_LENGTH)
+    return `Instance ID lengths must not exceed ${MAX_INSTANCE_ID_LENGTH} characters.`;
   if (instanceId.startsWith("@")) return "Orchestration instance ids must not start with @.";
   if ([...instanceId].some(isForbiddenCharacter)) {
     return "Orchestration instance ids must not contain /, \\, #, ?, or control characters.";

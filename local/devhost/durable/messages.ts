@@ -7,10 +7,22 @@ import type { FailureDetailsPayload } from "./history.js";
  */
 export type InstanceMessage =
   | { kind: "TaskCompleted"; taskScheduledId: number; result: string }
-  | { kind: "TaskFailed"; taskScheduledId: number; reason: string; details: string; failureDetails?: FailureDetailsPayload }
+  | {
+      kind: "TaskFailed";
+      taskScheduledId: number;
+      reason: string;
+      details: string;
+      failureDetails?: FailureDetailsPayload;
+    }
   | { kind: "TimerFired"; timerId: number; fireAt: string }
   | { kind: "SubOrchestrationCompleted"; taskScheduledId: number; result: string }
-  | { kind: "SubOrchestrationFailed"; taskScheduledId: number; reason: string; details: string; failureDetails?: FailureDetailsPayload }
+  | {
+      kind: "SubOrchestrationFailed";
+      taskScheduledId: number;
+      reason: string;
+      details: string;
+      failureDetails?: FailureDetailsPayload;
+    }
   | { kind: "EventRaised"; name: string; input: string | undefined; messageId: string }
   | { kind: "Terminate"; reason: string | undefined; messageId: string };
 

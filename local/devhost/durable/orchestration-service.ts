@@ -23,7 +23,10 @@ export interface OrchestrationServiceOptions {
 
 /** A client request that cannot be served, with the HTTP status the extension would answer. */
 export class ClientError extends Error {
-  constructor(readonly status: 400 | 404 | 409 | 410, message: string) {
+  constructor(
+    readonly status: 400 | 404 | 409 | 410,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -64,7 +67,8 @@ export class OrchestrationService {
     const active = await this.#options.store.allInstances(ACTIVE_STATUSES);
     const loading = new Semaphore(8);
     await Promise.all(active.map((record) => loading.run(() => this.#activate(record.instanceId))));
-    if (active.length > 0) this.#options.logger.info("Host.Durable", `Resumed ${active.length} orchestration instance(s) from storage.`);
+    if (active.length > 0)
+      this.#options.logger.info("Host.Durable", `Resumed ${active.length} orchestration instance(s) from storage.`);
     return active.length;
   }
 
@@ -82,7 +86,10 @@ export class OrchestrationService {
   async startNew(functionName: string, requestedId: string | undefined, input: string | undefined): Promise<string> {
     const fn = this.#options.registry.get(functionName);
     if (!fn || fn.kind !== "orchestration") {
-      throw new ClientError(400, `The function '${functionName}' doesn't exist, is disabled, or is not an orchestrator function.`);
+      throw new ClientError(
+        400,
+        `The function '${functionName}' doesn't exist, is disabled, or is not an orchestrator function.`,
+      );
     }
     const instanceId = requestedId ?? newInstanceId();
     const problem = instanceIdProblem(instanceId);
@@ -125,7 +132,10 @@ export class OrchestrationService {
     const record = await this.getInstance(instanceId);
     if (!record) return 0;
     if (!isTerminal(record.runtimeStatus)) {
-      throw new ClientError(409, `Instance '${instanceId}' is ${record.runtimeStatus}; terminate it before purging its history.`);
+      throw new ClientError(
+        409,
+        `Instance '${instanceId}' is ${record.runtimeStatus}; terminate it before purging its history.`,
+      );
     }
     const { store } = this.#options;
     await store.history.delete(instanceId);
@@ -140,8 +150,14 @@ export class OrchestrationService {
     let deleted = 0;
     let continuationToken: string | undefined;
     do {
-      const page = await this.#options.store.queryInstances({ ...query, statuses: statuses.length > 0 ? statuses : undefined, continuationToken, pageSize: 500 });
-      for (const record of page.items) if (isTerminal(record.runtimeStatus)) deleted += await this.purge(record.instanceId);
+      const page = await this.#options.store.queryInstances({
+        ...query,
+        statuses: statuses.length > 0 ? statuses : undefined,
+        continuationToken,
+        pageSize: 500,
+      });
+      for (const record of page.items)
+        if (isTerminal(record.runtimeStatus)) deleted += await this.purge(record.instanceId);
       continuationToken = page.continuationToken;
     } while (continuationToken);
     return deleted;
@@ -150,12 +166,18 @@ export class OrchestrationService {
   async #requireActive(instanceId: string): Promise<InstanceRecord> {
     const record = await this.getInstance(instanceId);
     if (!record) throw new ClientError(404, `No instance with ID '${instanceId}' found.`);
-    if (isTerminal(record.runtimeStatus)) throw new ClientError(410, `Instance '${instanceId}' is ${record.runtimeStatus}.`);
+    if (isTerminal(record.runtimeStatus))
+      throw new ClientError(410, `Instance '${instanceId}' is ${record.runtimeStatus}.`);
     return record;
   }
 
   /** Creates (or restarts a finished) instance row; a pending or running instance with that id is refused. */
-  async #createInstance(init: { instanceId: string; name: string; input: string | undefined; parent?: ParentInstance }): Promise<InstanceRecord> {
+  async #createInstance(init: {
+    instanceId: string;
+    name: string;
+    input: string | undefined;
+    parent?: ParentInstance;
+  }): Promise<InstanceRecord> {
     const { store } = this.#options;
     const now = new Date();
     const record: InstanceRecord = {
@@ -178,15 +200,21 @@ export class OrchestrationService {
     }
     const existing = await store.getInstance(init.instanceId);
     if (existing && !isTerminal(existing.runtimeStatus)) {
-      throw new ClientError(409, `An orchestration instance with ID '${init.instanceId}' already exists and is ${existing.runtimeStatus}.`);
+      throw new ClientError(
+        409,
+        `An orchestration instance with ID '${init.instanceId}' already exists and is ${existing.runtimeStatus}.`,
+      );
     }
     try {
       await store.deleteInbox(init.instanceId);
-      record.etag = existing ? await store.putInstance(record, { etag: existing.etag ?? "*" }) : await store.putInstance(record, { create: true });
+      record.etag = existing
+        ? await store.putInstance(record, { etag: existing.etag ?? "*" })
+        : await store.putInstance(record, { create: true });
       void store.history.delete(init.instanceId, record.executionId).catch(() => undefined);
       return record;
     } catch (error) {
-      if (error instanceof ConflictError) throw new ClientError(409, `An orchestration instance with ID '${init.instanceId}' was created concurrently.`);
+      if (error instanceof ConflictError)
+        throw new ClientError(409, `An orchestration instance with ID '${init.instanceId}' was created concurrently.`);
       throw error;
     }
   }
@@ -217,7 +245,10 @@ export class OrchestrationService {
         }
       } catch (error) {
         this.#actors.delete(instanceId);
-        this.#options.logger.error("Host.Durable", `Could not load instance ${instanceId}: ${(error as Error).message}`);
+        this.#options.logger.error(
+          "Host.Durable",
+          `Could not load instance ${instanceId}: ${(error as Error).message}`,
+        );
         return undefined;
       }
       actor.activate();
@@ -238,9 +269,16 @@ export class OrchestrationService {
     await this.#deliver(parent.instanceId, message, parent.executionId);
   }
 
-  async #startChild(owner: WorkOwner, state: ExecutionState, work: Extract<ScheduledWork, { kind: "suborchestration" }>): Promise<void> {
+  async #startChild(
+    owner: WorkOwner,
+    state: ExecutionState,
+    work: Extract<ScheduledWork, { kind: "suborchestration" }>,
+  ): Promise<void> {
     const fail = (reason: string): void =>
-      owner.deliver({ kind: "SubOrchestrationFailed", taskScheduledId: work.id, reason, details: reason }, state.executionId);
+      owner.deliver(
+        { kind: "SubOrchestrationFailed", taskScheduledId: work.id, reason, details: reason },
+        state.executionId,
+      );
     const fn = this.#options.registry.get(work.name);
     if (!fn || fn.kind !== "orchestration") {
       fail(`The function '${work.name}' doesn't exist, is disabled, or is not an orchestrator function.`);
@@ -251,22 +289,43 @@ export class OrchestrationService {
       fail(chain.lastFailure?.reason ?? `Sub-orchestration '${work.name}' failed: retry timeout exceeded`);
       return;
     }
-    const parent: ParentInstance = { instanceId: owner.instanceId, executionId: state.executionId, taskScheduledId: work.id, name: state.name };
+    const parent: ParentInstance = {
+      instanceId: owner.instanceId,
+      executionId: state.executionId,
+      taskScheduledId: work.id,
+      name: state.name,
+    };
     const existing = await this.#options.store.getInstance(work.instanceId);
-    const ours = existing?.parent?.instanceId === parent.instanceId && existing.parent.executionId === parent.executionId && existing.parent.taskScheduledId === parent.taskScheduledId;
+    const ours =
+      existing?.parent?.instanceId === parent.instanceId &&
+      existing.parent.executionId === parent.executionId &&
+      existing.parent.taskScheduledId === parent.taskScheduledId;
     if (existing && ours) {
       if (!isTerminal(existing.runtimeStatus)) {
         await this.#activate(work.instanceId);
         return;
       }
       // The child finished while the host was down; hand its result to the parent now.
-      await this.#notifyParent(parent, existing.runtimeStatus === "Completed"
-        ? { kind: "SubOrchestrationCompleted", taskScheduledId: work.id, result: existing.output ?? "null" }
-        : { kind: "SubOrchestrationFailed", taskScheduledId: work.id, reason: existing.output ?? existing.runtimeStatus, details: existing.output ?? "" });
+      await this.#notifyParent(
+        parent,
+        existing.runtimeStatus === "Completed"
+          ? { kind: "SubOrchestrationCompleted", taskScheduledId: work.id, result: existing.output ?? "null" }
+          : {
+              kind: "SubOrchestrationFailed",
+              taskScheduledId: work.id,
+              reason: existing.output ?? existing.runtimeStatus,
+              details: existing.output ?? "",
+            },
+      );
       return;
     }
     try {
-      const record = await this.#createInstance({ instanceId: work.instanceId, name: fn.name, input: work.input, parent });
+      const record = await this.#createInstance({
+        instanceId: work.instanceId,
+        name: fn.name,
+        input: work.input,
+        parent,
+      });
       await this.#activate(work.instanceId, record);
     } catch (error) {
       if (error instanceof ClientError) {

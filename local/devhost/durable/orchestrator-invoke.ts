@@ -36,7 +36,11 @@ export function orchestratorTriggerPayload(trigger: OrchestratorTrigger): Record
  * Runs one episode of an orchestrator through the app's own registration (the durable-functions replay engine),
  * with a fresh invocation context per episode.
  */
-export async function runOrchestratorEpisode(invoker: Invoker, fn: RegisteredFunction, trigger: OrchestratorTrigger): Promise<EpisodeResult> {
+export async function runOrchestratorEpisode(
+  invoker: Invoker,
+  fn: RegisteredFunction,
+  trigger: OrchestratorTrigger,
+): Promise<EpisodeResult> {
   const outcome = await invoker.invoke({
     fn,
     trigger: { string: JSON.stringify(orchestratorTriggerPayload(trigger)) },
@@ -50,7 +54,10 @@ export async function runOrchestratorEpisode(invoker: Invoker, fn: RegisteredFun
 export function fromReturnValue(json: string | undefined): EpisodeResult {
   const state = parseState(json);
   if (state) return { kind: "state", state };
-  return { kind: "failed", message: "The orchestrator returned no orchestration state (is it registered with df.app.orchestration?)." };
+  return {
+    kind: "failed",
+    message: "The orchestrator returned no orchestration state (is it registered with df.app.orchestration?).",
+  };
 }
 
 /** A failing orchestrator throws an error whose message ends with `$OutOfProcData$:` and the state JSON. */
@@ -62,12 +69,19 @@ export function fromFailure(error: Error): EpisodeResult {
   const prefix = error.message.slice(0, at).trimEnd();
   const state = parseState(error.message.slice(at + OUT_OF_PROC_DATA.length));
   const message = state?.error ?? prefix;
-  const failureDetails = (state?.failureDetails ?? undefined) as { ErrorType?: string; ErrorMessage?: string; StackTrace?: string } | undefined;
+  const failureDetails = (state?.failureDetails ?? undefined) as
+    { ErrorType?: string; ErrorMessage?: string; StackTrace?: string } | undefined;
   return {
     kind: "failed",
     message: message || "Orchestrator failed",
     state,
-    failureDetails: failureDetails?.ErrorType ? { ErrorType: failureDetails.ErrorType, ErrorMessage: failureDetails.ErrorMessage ?? message, StackTrace: failureDetails.StackTrace } : undefined,
+    failureDetails: failureDetails?.ErrorType
+      ? {
+          ErrorType: failureDetails.ErrorType,
+          ErrorMessage: failureDetails.ErrorMessage ?? message,
+          StackTrace: failureDetails.StackTrace,
+        }
+      : undefined,
   };
 }
 

@@ -15,7 +15,10 @@ export interface StatusPayload {
 }
 
 /** The extension's StatusResponsePayload: times as "yyyy-MM-ddTHH:mm:ssZ", JSON values parsed (raw text as a fallback). */
-export function toStatusPayload(record: InstanceRecord, options: { showInput: boolean; history?: Record<string, unknown>[] }): StatusPayload {
+export function toStatusPayload(
+  record: InstanceRecord,
+  options: { showInput: boolean; history?: Record<string, unknown>[] },
+): StatusPayload {
   const payload: StatusPayload = {
     name: record.name,
     instanceId: record.instanceId,
@@ -45,7 +48,10 @@ function secondsIso(date: Date): string {
  * into their completions (FunctionName, ScheduledTime, Input), orchestrator episode markers removed, results only with
  * showHistoryOutput.
  */
-export function formatHistory(events: HistoryEvent[], options: { showHistoryOutput: boolean; showInput: boolean }): Record<string, unknown>[] {
+export function formatHistory(
+  events: HistoryEvent[],
+  options: { showHistoryOutput: boolean; showInput: boolean },
+): Record<string, unknown>[] {
   const scheduled = new Map<string, { index: number; name: unknown; time: unknown; input: unknown }>();
   const remove = new Set<number>();
   const items = events.map((e, index) => {
@@ -60,7 +66,8 @@ export function formatHistory(events: HistoryEvent[], options: { showHistoryOutp
       case EventType.TaskFailed:
       case EventType.SubOrchestrationInstanceCompleted:
       case EventType.SubOrchestrationInstanceFailed: {
-        const schedulingType = e.EventType <= EventType.TaskFailed ? EventType.TaskScheduled : EventType.SubOrchestrationInstanceCreated;
+        const schedulingType =
+          e.EventType <= EventType.TaskFailed ? EventType.TaskScheduled : EventType.SubOrchestrationInstanceCreated;
         const origin = scheduled.get(`${schedulingType}_${String(e.TaskScheduledId)}`);
         if (origin) {
           item.ScheduledTime = origin.time;
@@ -69,7 +76,8 @@ export function formatHistory(events: HistoryEvent[], options: { showHistoryOutp
           remove.add(origin.index);
         }
         delete item.TaskScheduledId;
-        const completed = e.EventType === EventType.TaskCompleted || e.EventType === EventType.SubOrchestrationInstanceCompleted;
+        const completed =
+          e.EventType === EventType.TaskCompleted || e.EventType === EventType.SubOrchestrationInstanceCompleted;
         if (completed && !options.showHistoryOutput) delete item.Result;
         else if (completed) item.Result = parseResult(e.Result);
         break;
@@ -106,5 +114,5 @@ export function formatHistory(events: HistoryEvent[], options: { showHistoryOutp
 }
 
 function parseResult(value: unknown): unknown {
-  return typeof value === "string" ? jsonValue(value) : value ?? null;
+  return typeof value === "string" ? jsonValue(value) : (value ?? null);
 }

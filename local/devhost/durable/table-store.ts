@@ -77,16 +77,21 @@ export class DurableStore {
   }
 
   /** Inserts a new instance row; ConflictError when one exists (or, with `etag`, replaces only that exact version). */
-  async putInstance(record: InstanceRecord, mode: { create: true } | { etag: string } | { force: true }): Promise<string> {
+  async putInstance(
+    record: InstanceRecord,
+    mode: { create: true } | { etag: string } | { force: true },
+  ): Promise<string> {
     const entity = toInstanceEntity(record);
     try {
-      const response = "create" in mode
-        ? await this.#instances.createEntity(entity)
-        : await this.#instances.updateEntity(entity, "Replace", "etag" in mode ? { etag: mode.etag } : undefined);
+      const response =
+        "create" in mode
+          ? await this.#instances.createEntity(entity)
+          : await this.#instances.updateEntity(entity, "Replace", "etag" in mode ? { etag: mode.etag } : undefined);
       return response.etag ?? "";
     } catch (error) {
       const status = statusOf(error);
-      if (status === 409 || status === 412) throw new ConflictError(`Instance ${record.instanceId} changed concurrently.`);
+      if (status === 409 || status === 412)
+        throw new ConflictError(`Instance ${record.instanceId} changed concurrently.`);
       if (status === 404 && "force" in mode) return (await this.#instances.createEntity(entity)).etag ?? "";
       throw error;
     }
@@ -108,7 +113,9 @@ export class DurableStore {
       filters.push(odata`PartitionKey lt ${`${query.instanceIdPrefix}\uffff`}`);
     }
     const pages = this.#instances
-      .listEntities<Record<string, unknown>>({ queryOptions: { filter: filters.length > 0 ? filters.join(" and ") : undefined } })
+      .listEntities<Record<string, unknown>>({
+        queryOptions: { filter: filters.length > 0 ? filters.join(" and ") : undefined },
+      })
       .byPage({ maxPageSize: query.pageSize ?? 100, continuationToken: query.continuationToken });
     const page = await pages.next();
     if (page.done) return { items: [] };
@@ -128,14 +135,22 @@ export class DurableStore {
   }
 
   async addInbox(instanceId: string, record: InboxRecord): Promise<void> {
-    const entity: TableEntity = { partitionKey: instanceId, rowKey: record.messageId, Kind: record.kind, Name: record.name, Reason: record.reason };
+    const entity: TableEntity = {
+      partitionKey: instanceId,
+      rowKey: record.messageId,
+      Kind: record.kind,
+      Name: record.name,
+      Reason: record.reason,
+    };
     putLargeString(entity, "Input", record.input, `Event "${record.name}" data`);
     await this.#inbox.createEntity(entity);
   }
 
   async loadInbox(instanceId: string): Promise<InboxRecord[]> {
     const records: InboxRecord[] = [];
-    for await (const entity of this.#inbox.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${instanceId}` } })) {
+    for await (const entity of this.#inbox.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${instanceId}` },
+    })) {
       records.push({
         messageId: String(entity.rowKey),
         kind: entity.Kind === "Terminate" ? "Terminate" : "EventRaised",

@@ -13,14 +13,20 @@ export class WallClockTimers {
     // Always asynchronous, even when already due, so firing never re-enters the caller.
     const arm = (): void => {
       const remaining = Math.max(0, dueAt.getTime() - Date.now());
-      this.#handles.set(key, setTimeout(() => {
-        if (dueAt.getTime() > Date.now()) {
-          arm();
-          return;
-        }
-        this.#handles.delete(key);
-        onFire();
-      }, Math.min(remaining, MAX_TIMEOUT_MS)));
+      this.#handles.set(
+        key,
+        setTimeout(
+          () => {
+            if (dueAt.getTime() > Date.now()) {
+              arm();
+              return;
+            }
+            this.#handles.delete(key);
+            onFire();
+          },
+          Math.min(remaining, MAX_TIMEOUT_MS),
+        ),
+      );
     };
     arm();
   }

@@ -20,7 +20,11 @@ export interface WorkDispatcherOptions {
   timers: WallClockTimers;
   logger: HostLogger;
   /** Makes sure the child instance of a sub-orchestration exists and runs (idempotent). */
-  startChild(owner: WorkOwner, state: ExecutionState, work: Extract<ScheduledWork, { kind: "suborchestration" }>): Promise<void>;
+  startChild(
+    owner: WorkOwner,
+    state: ExecutionState,
+    work: Extract<ScheduledWork, { kind: "suborchestration" }>,
+  ): Promise<void>;
 }
 
 /**
@@ -59,9 +63,17 @@ export class WorkDispatcher {
         case "suborchestration":
           this.#options.startChild(owner, state, work).catch((error: unknown) => {
             this.#inFlight.delete(key);
-            this.#options.logger.error("Host.Durable", `Could not start sub-orchestration ${work.instanceId} of ${owner.instanceId}: ${(error as Error).message}`);
+            this.#options.logger.error(
+              "Host.Durable",
+              `Could not start sub-orchestration ${work.instanceId} of ${owner.instanceId}: ${(error as Error).message}`,
+            );
             owner.deliver(
-              { kind: "SubOrchestrationFailed", taskScheduledId: work.id, reason: `Could not start sub-orchestration '${work.name}'`, details: (error as Error).message },
+              {
+                kind: "SubOrchestrationFailed",
+                taskScheduledId: work.id,
+                reason: `Could not start sub-orchestration '${work.name}'`,
+                details: (error as Error).message,
+              },
               state.executionId,
             );
           });
@@ -82,12 +94,20 @@ export class WorkDispatcher {
     for (const key of [...this.#inFlight]) if (key.startsWith(prefix)) this.#inFlight.delete(key);
   }
 
-  #activity(owner: WorkOwner, state: ExecutionState, work: Extract<ScheduledWork, { kind: "activity" }>, key: string): void {
+  #activity(
+    owner: WorkOwner,
+    state: ExecutionState,
+    work: Extract<ScheduledWork, { kind: "activity" }>,
+    key: string,
+  ): void {
     const chain = work.chain !== undefined ? state.chains.get(work.chain) : undefined;
     if (chain?.stopped && (work.attempt ?? 1) > 1) {
       // The retry timeout ran out: the engine still asks for this attempt, which fails without running.
       this.#inFlight.delete(key);
-      const last = chain.lastFailure ?? { reason: `Activity function '${work.name}' failed: retry timeout exceeded`, details: "" };
+      const last = chain.lastFailure ?? {
+        reason: `Activity function '${work.name}' failed: retry timeout exceeded`,
+        details: "",
+      };
       owner.deliver({ kind: "TaskFailed", taskScheduledId: work.id, ...last }, state.executionId);
       return;
     }
@@ -99,7 +119,13 @@ export class WorkDispatcher {
         owner.deliver(
           result.ok
             ? { kind: "TaskCompleted", taskScheduledId: work.id, result: result.result }
-            : { kind: "TaskFailed", taskScheduledId: work.id, reason: result.reason, details: result.details, failureDetails: result.failureDetails },
+            : {
+                kind: "TaskFailed",
+                taskScheduledId: work.id,
+                reason: result.reason,
+                details: result.details,
+                failureDetails: result.failureDetails,
+              },
           state.executionId,
         );
       });

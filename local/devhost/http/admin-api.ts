@@ -53,7 +53,12 @@ export class AdminApi {
       return;
     }
     if (/^\/admin\/host\/status\/?$/i.test(path) && method === "GET") {
-      sendJson(res, 200, { id: this.#options.hostId, state: "Running", version: "devhost", processUptime: Math.round(process.uptime() * 1000) });
+      sendJson(res, 200, {
+        id: this.#options.hostId,
+        state: "Running",
+        version: "devhost",
+        processUptime: Math.round(process.uptime() * 1000),
+      });
       return;
     }
     sendEmpty(res, 404);
@@ -92,13 +97,14 @@ export class AdminApi {
       sendJson(res, 400, { error: refusal });
       return;
     }
-    const run = fn.kind === "timer"
-      ? this.#options.timers.runNow(fn)
-      : this.#options.invoker.invoke({
-          fn,
-          trigger: { string: input ?? "" },
-          reason: "This function was programmatically called via the host APIs.",
-        });
+    const run =
+      fn.kind === "timer"
+        ? this.#options.timers.runNow(fn)
+        : this.#options.invoker.invoke({
+            fn,
+            trigger: { string: input ?? "" },
+            reason: "This function was programmatically called via the host APIs.",
+          });
     this.#running.add(run);
     void run.finally(() => this.#running.delete(run));
     sendEmpty(res, 202);
@@ -130,5 +136,10 @@ function refusalFor(fn: RegisteredFunction): string | undefined {
 }
 
 function describe(fn: RegisteredFunction): Record<string, unknown> {
-  return { name: fn.name, kind: fn.kind, trigger: { ...fn.trigger, name: fn.triggerName }, bindings: fn.metadata.bindings };
+  return {
+    name: fn.name,
+    kind: fn.kind,
+    trigger: { ...fn.trigger, name: fn.triggerName },
+    bindings: fn.metadata.bindings,
+  };
 }

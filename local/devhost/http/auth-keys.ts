@@ -31,7 +31,10 @@ export function resolveKeys(env: NodeJS.ProcessEnv = process.env): HostKeys {
 }
 
 /** The key a request presents: header `x-functions-key` first, then the `code` query parameter, as the host reads them. */
-export function presentedKey(headers: Record<string, string | string[] | undefined>, query: URLSearchParams): string | undefined {
+export function presentedKey(
+  headers: Record<string, string | string[] | undefined>,
+  query: URLSearchParams,
+): string | undefined {
   const header = headers["x-functions-key"];
   const fromHeader = Array.isArray(header) ? header[0] : header;
   return fromHeader ?? query.get("code") ?? undefined;
@@ -44,7 +47,11 @@ export function keyMatches(presented: string | undefined, expected: string): boo
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function isAuthorized(level: "anonymous" | "function" | "admin", presented: string | undefined, keys: HostKeys): boolean {
+export function isAuthorized(
+  level: "anonymous" | "function" | "admin",
+  presented: string | undefined,
+  keys: HostKeys,
+): boolean {
   if (level === "anonymous") return true;
   if (keyMatches(presented, keys.masterKey)) return true;
   return level === "function" && keyMatches(presented, keys.functionKey);

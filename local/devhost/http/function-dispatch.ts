@@ -89,7 +89,11 @@ export class HttpFunctionDispatcher {
     try {
       writeRpcHttpResponse(res, outcome.response.returnValue?.http, method);
     } catch (error) {
-      this.#options.logger.error(`Function.${functionName}`, `Invalid HTTP response from '${functionName}' (Id=${outcome.invocationId}): ${(error as Error).message}`, outcome.invocationId);
+      this.#options.logger.error(
+        `Function.${functionName}`,
+        `Invalid HTTP response from '${functionName}' (Id=${outcome.invocationId}): ${(error as Error).message}`,
+        outcome.invocationId,
+      );
       if (!res.headersSent) this.#fail(res, outcome.invocationId, functionName);
       else res.destroy();
     }

@@ -19,10 +19,18 @@ export async function startHostServer(
   areas: () => readonly HostArea[],
   options: { port: number; host: string; logger: HostLogger },
 ): Promise<RunningServer> {
-  return listen((req, res) => void serve(req, res, areas(), options.logger), { port: options.port, host: options.host });
+  return listen((req, res) => void serve(req, res, areas(), options.logger), {
+    port: options.port,
+    host: options.host,
+  });
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, areas: readonly HostArea[], logger: HostLogger): Promise<void> {
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  areas: readonly HostArea[],
+  logger: HostLogger,
+): Promise<void> {
   let url: URL;
   try {
     url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
@@ -41,7 +49,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, areas: readonly 
     }
     await area.handle(req, res, url);
   } catch (error) {
-    logger.error("Host", `Unhandled error serving ${req.method} ${url.pathname}: ${(error as Error).stack ?? String(error)}`);
+    logger.error(
+      "Host",
+      `Unhandled error serving ${req.method} ${url.pathname}: ${(error as Error).stack ?? String(error)}`,
+    );
     if (!res.headersSent) sendJson(res, 500, { error: "internal host error" });
     else res.destroy();
   }

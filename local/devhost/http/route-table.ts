@@ -47,9 +47,10 @@ function toRoute(fn: RegisteredFunction): HttpRoute {
   } catch (error) {
     throw new Error(`Function "${fn.name}": ${(error as Error).message}`);
   }
-  const methods = Array.isArray(fn.trigger.methods) && fn.trigger.methods.length > 0
-    ? new Set(fn.trigger.methods.map((m) => String(m).toUpperCase()))
-    : undefined;
+  const methods =
+    Array.isArray(fn.trigger.methods) && fn.trigger.methods.length > 0
+      ? new Set(fn.trigger.methods.map((m) => String(m).toUpperCase()))
+      : undefined;
   return { fn, template, methods, authLevel: parseAuthLevel(fn.trigger.authLevel, fn.name) };
 }
 

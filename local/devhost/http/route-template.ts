@@ -37,7 +37,8 @@ export function compileRouteTemplate(template: string): RouteTemplate {
     for (const p of params) {
       if (names.has(p.name.toLowerCase())) throw new Error(`Route "${template}" uses parameter "${p.name}" twice.`);
       names.add(p.name.toLowerCase());
-      if (p.catchAll && index !== segments.length - 1) throw new Error(`Route "${template}": a catch-all parameter must be last.`);
+      if (p.catchAll && index !== segments.length - 1)
+        throw new Error(`Route "${template}": a catch-all parameter must be last.`);
       parameters.push(p);
     }
     const lone = parts.length === 1 && params.length === 1 ? params[0] : undefined;
@@ -48,7 +49,8 @@ export function compileRouteTemplate(template: string): RouteTemplate {
       precedence.push(lone.catchAll ? 5 : 4);
       return;
     }
-    if (params.some((p) => p.optional)) throw new Error(`Route "${template}": optional parameters must be a whole segment.`);
+    if (params.some((p) => p.optional))
+      throw new Error(`Route "${template}": optional parameters must be a whole segment.`);
     if (sawOptional) throw new Error(`Route "${template}": only optional segments may follow an optional one.`);
     pattern += index === 0 ? "" : "/";
     pattern += parts.map((p) => ("literal" in p ? escapeRegExp(p.literal) : "([^/]+?)")).join("");
@@ -153,7 +155,8 @@ function parseParameter(text: string, template: string): Parameter {
   else if (tail[2] !== undefined) defaultValue = tail[3];
   if (last >= 0) pieces[last] = tail[1]!;
   else head = tail[1]!;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(head)) throw new Error(`Route "${template}" has an invalid parameter name "${head}".`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(head))
+    throw new Error(`Route "${template}" has an invalid parameter name "${head}".`);
   return { name: head, optional, catchAll, defaultValue, constraints: pieces.map(parseConstraint) };
 }
 

@@ -15,7 +15,8 @@ export function writeRpcHttpResponse(res: ServerResponse, http: RpcHttpData | nu
     res.end();
     return;
   }
-  const status = http.statusCode === undefined || http.statusCode === null || http.statusCode === "" ? 200 : Number(http.statusCode);
+  const status =
+    http.statusCode === undefined || http.statusCode === null || http.statusCode === "" ? 200 : Number(http.statusCode);
   if (!Number.isInteger(status) || status < 100 || status > 599) {
     throw new Error(`The function returned an invalid HTTP status "${http.statusCode}".`);
   }
@@ -27,7 +28,10 @@ export function writeRpcHttpResponse(res: ServerResponse, http: RpcHttpData | nu
   const cookies = (http.cookies ?? []).map(serializeSetCookie);
   if (cookies.length > 0) {
     const existing = headers["set-cookie"];
-    headers["set-cookie"] = [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]), ...cookies];
+    headers["set-cookie"] = [
+      ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
+      ...cookies,
+    ];
   }
   const body = bodyBytes(http.body);
   const bodyAllowed = method.toUpperCase() !== "HEAD" && status !== 204 && status !== 304;
@@ -41,6 +45,7 @@ function bodyBytes(body: RpcTypedData | null | undefined): Buffer {
   if (body.bytes) return Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength);
   if (typeof body.string === "string") return Buffer.from(body.string, "utf8");
   if (typeof body.json === "string") return Buffer.from(body.json, "utf8");
-  if (typeof body.int === "number" || typeof body.double === "number") return Buffer.from(String(body.int ?? body.double));
+  if (typeof body.int === "number" || typeof body.double === "number")
+    return Buffer.from(String(body.int ?? body.double));
   return Buffer.alloc(0);
 }

@@ -59,7 +59,11 @@ export class Invoker {
     const invocationId = input.invocationId ?? randomUUID();
     const { fn } = input;
     const started = performance.now();
-    this.#logger.info(`Function.${fn.name}`, `Executing 'Functions.${fn.name}' (Reason='${input.reason}', Id=${invocationId})`, invocationId);
+    this.#logger.info(
+      `Function.${fn.name}`,
+      `Executing 'Functions.${fn.name}' (Reason='${input.reason}', Id=${invocationId})`,
+      invocationId,
+    );
     try {
       const response = await this.#run(input, invocationId);
       const durationMs = performance.now() - started;
@@ -100,23 +104,28 @@ export class Invoker {
     const model = currentProgrammingModel().getInvocationModel(coreContext);
     const hookData: Record<string, unknown> = {};
     const { context, inputs } = await model.getArguments();
-    const pre = readOnlyHookContext(
-      { hookData, appHookData: this.#appHookData, invocationContext: context },
-      { inputs, functionCallback: fn.callback } as Record<string, unknown>,
-    );
+    const pre = readOnlyHookContext({ hookData, appHookData: this.#appHookData, invocationContext: context }, {
+      inputs,
+      functionCallback: fn.callback,
+    } as Record<string, unknown>);
     coreContext.state = "preInvocationHooks";
     try {
       await executeHooks(this.#registry.hooks("preInvocation"), pre);
     } finally {
       coreContext.state = undefined;
     }
-    const post = readOnlyHookContext(
-      { hookData, appHookData: this.#appHookData, invocationContext: context },
-      { inputs: pre.inputs, result: null, error: null } as Record<string, unknown>,
-    );
+    const post = readOnlyHookContext({ hookData, appHookData: this.#appHookData, invocationContext: context }, {
+      inputs: pre.inputs,
+      result: null,
+      error: null,
+    } as Record<string, unknown>);
     coreContext.state = "invocation";
     try {
-      post.result = await model.invokeFunction(context, pre.inputs as unknown[], pre.functionCallback as typeof fn.callback);
+      post.result = await model.invokeFunction(
+        context,
+        pre.inputs as unknown[],
+        pre.functionCallback as typeof fn.callback,
+      );
     } catch (error) {
       post.error = error;
     } finally {
@@ -141,7 +150,9 @@ export class Invoker {
       const type = String(binding.type ?? "").toLowerCase();
       const provider = this.#inputProviders.get(type);
       if (!provider) {
-        throw new Error(`Function "${fn.name}" has an input binding "${name}" of type "${binding.type}", which the devhost does not provide.`);
+        throw new Error(
+          `Function "${fn.name}" has an input binding "${name}" of type "${binding.type}", which the devhost does not provide.`,
+        );
       }
       data.push({ name, data: provider(binding, fn) });
     }
@@ -153,7 +164,9 @@ export class Invoker {
       const binding = fn.metadata.bindings[output.name ?? ""];
       const type = String(binding?.type ?? "").toLowerCase();
       if (!SUPPORTED_OUTPUTS.has(type)) {
-        throw new Error(`Function "${fn.name}" set output binding "${output.name}" of type "${binding?.type}", which the devhost cannot deliver.`);
+        throw new Error(
+          `Function "${fn.name}" set output binding "${output.name}" of type "${binding?.type}", which the devhost cannot deliver.`,
+        );
       }
     }
   }

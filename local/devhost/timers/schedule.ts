@@ -14,7 +14,10 @@ const TIME_SPAN = /^(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
  * (`{second} {minute} {hour} {day} {month} {day-of-week}`; five-field crontab is accepted too), or a TimeSpan such as
  * "00:05:00" that fires at that interval. Cron schedules use UTC unless WEBSITE_TIME_ZONE (or TZ) names an IANA zone.
  */
-export function parseSchedule(expression: string, timeZone = process.env.WEBSITE_TIME_ZONE || process.env.TZ || "UTC"): TimerSchedule {
+export function parseSchedule(
+  expression: string,
+  timeZone = process.env.WEBSITE_TIME_ZONE || process.env.TZ || "UTC",
+): TimerSchedule {
   const trimmed = expression.trim();
   const span = TIME_SPAN.exec(trimmed);
   if (span) {
@@ -25,7 +28,9 @@ export function parseSchedule(expression: string, timeZone = process.env.WEBSITE
   }
   const fields = trimmed.split(/\s+/).length;
   if (fields !== 5 && fields !== 6) {
-    throw new Error(`Timer schedule "${expression}" must be an NCRONTAB expression with six fields (or a TimeSpan like 00:05:00).`);
+    throw new Error(
+      `Timer schedule "${expression}" must be an NCRONTAB expression with six fields (or a TimeSpan like 00:05:00).`,
+    );
   }
   try {
     CronExpressionParser.parse(trimmed, { tz: timeZone, strict: false });

@@ -52,9 +52,16 @@ export class TimerScheduler {
       const status = await this.#store.read(entry.fn.name);
       const now = new Date();
       const missed = status !== undefined && Date.parse(status.Next) < now.getTime();
-      this.#logger.info("Host.Timers", `Timer '${entry.fn.name}' (${entry.schedule.expression}): next run ${entry.schedule.next(now).toISOString()}${missed ? ", past due" : ""}`);
+      this.#logger.info(
+        "Host.Timers",
+        `Timer '${entry.fn.name}' (${entry.schedule.expression}): next run ${entry.schedule.next(now).toISOString()}${missed ? ", past due" : ""}`,
+      );
       if (missed || entry.runOnStartup) {
-        entry.running = this.#runScheduled(entry, missed, missed ? "Timer fired after being past due" : "Timer run on startup");
+        entry.running = this.#runScheduled(
+          entry,
+          missed,
+          missed ? "Timer fired after being past due" : "Timer run on startup",
+        );
         void entry.running.then(() => this.#arm(entry));
       } else {
         this.#arm(entry);
@@ -103,7 +110,10 @@ export class TimerScheduler {
     try {
       await this.#store.write(entry.fn.name, status);
     } catch (error) {
-      this.#logger.warn("Host.Timers", `Could not record the schedule status of '${entry.fn.name}': ${(error as Error).message}`);
+      this.#logger.warn(
+        "Host.Timers",
+        `Could not record the schedule status of '${entry.fn.name}': ${(error as Error).message}`,
+      );
     }
     await this.#invoker.invoke({ fn: entry.fn, trigger: timerTriggerData(status, isPastDue), reason });
   }

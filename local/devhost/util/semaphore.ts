@@ -5,7 +5,8 @@ export class Semaphore {
   readonly #waiting: (() => void)[] = [];
 
   constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 0) throw new Error(`Semaphore limit must be a non-negative integer (got ${limit}).`);
+    if (!Number.isInteger(limit) || limit < 0)
+      throw new Error(`Semaphore limit must be a non-negative integer (got ${limit}).`);
     this.#limit = limit;
   }
 
@@ -31,10 +32,12 @@ export class Semaphore {
       this.#active++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.#waiting.push(() => {
-      this.#active++;
-      resolve();
-    }));
+    return new Promise((resolve) =>
+      this.#waiting.push(() => {
+        this.#active++;
+        resolve();
+      }),
+    );
   }
 
   #release(): void {

@@ -30,7 +30,11 @@ export function acrErrors(bodyText: string | null | undefined): AcrErrorEntry[] 
     if (!Array.isArray(body?.errors)) return [];
     return body.errors
       .filter((e): e is { code: unknown; message?: unknown; detail?: unknown } => typeof e === "object" && e !== null)
-      .map((e) => ({ code: String(e.code ?? ""), message: typeof e.message === "string" ? e.message : "", detail: e.detail }));
+      .map((e) => ({
+        code: String(e.code ?? ""),
+        message: typeof e.message === "string" ? e.message : "",
+        detail: e.detail,
+      }));
   } catch {
     return [];
   }
@@ -40,17 +44,26 @@ export function acrErrors(bodyText: string | null | undefined): AcrErrorEntry[] 
 const DISALLOWED = /^the operation is disallowed\.?$/i;
 
 /** Turns a non-2xx answer into the typed error for it, carrying ACR's code, the status and the request. */
-export function errorFromResponse(response: PipelineResponse, info: AcrRequestInfo, registry: string, context?: string): AcrError {
+export function errorFromResponse(
+  response: PipelineResponse,
+  info: AcrRequestInfo,
+  registry: string,
+  context?: string,
+): AcrError {
   const errors = acrErrors(response.bodyAsText);
   const first = errors[0];
   const status = response.status;
-  const said = first ? `${first.code}${first.message ? `: ${clip(first.message)}` : ""}` : clip(response.bodyAsText ?? "") || "(no body)";
+  const said = first
+    ? `${first.code}${first.message ? `: ${clip(first.message)}` : ""}`
+    : clip(response.bodyAsText ?? "") || "(no body)";
   const message = `${context ? `${context}: ` : ""}ACR ${info.method} ${info.path} on ${registry} → ${status} ${said}`;
   const options: AcrErrorOptions = { acrCode: first?.code, status, registry, request: info, errors };
-  if (first?.code === "IMAGE_QUARANTINED" || (first && DISALLOWED.test(first.message.trim()))) return new AcrQuarantinedError(message, options);
+  if (first?.code === "IMAGE_QUARANTINED" || (first && DISALLOWED.test(first.message.trim())))
+    return new AcrQuarantinedError(message, options);
   if (status === 401 || status === 403) return new AcrAuthError(message, options);
   if (status === 404) return new AcrNotFoundError(message, options);
-  if (status === 429) return new AcrThrottledError(message, { ...options, retryAfterMs: retryAfterMs(response.headers) });
+  if (status === 429)
+    return new AcrThrottledError(message, { ...options, retryAfterMs: retryAfterMs(response.headers) });
   return new AcrRequestError(message, options);
 }
 
@@ -60,11 +73,14 @@ export function jsonBody(response: PipelineResponse, info: AcrRequestInfo, regis
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new AcrRequestError(`ACR ${info.method} ${info.path} on ${registry} → ${response.status} with a body that is not JSON`, {
-      status: response.status,
-      registry,
-      request: info,
-    });
+    throw new AcrRequestError(
+      `ACR ${info.method} ${info.path} on ${registry} → ${response.status} with a body that is not JSON`,
+      {
+        status: response.status,
+        registry,
+        request: info,
+      },
+    );
   }
 }
 

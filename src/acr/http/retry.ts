@@ -19,7 +19,12 @@ export interface RetryOptions {
   maxRetryTimeMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { maxRetries: 5, retryDelayMs: 400, maxRetryDelayMs: 20_000, maxRetryTimeMs: 60_000 };
+export const DEFAULT_RETRY: RetryOptions = {
+  maxRetries: 5,
+  retryDelayMs: 400,
+  maxRetryDelayMs: 20_000,
+  maxRetryTimeMs: 60_000,
+};
 
 /**
  * Milliseconds a 429/503 asks the client to wait: retry-after-ms, x-ms-retry-after-ms, then Retry-After in seconds or
@@ -56,7 +61,11 @@ function classify(response: PipelineResponse | undefined, error: RestError | und
  * wait for any Retry-After however long. This one keeps their rules (same headers, 408/5xx except 501/505, transport
  * errors, exponential backoff with the same half-jitter) and runs inside core's own retryPolicy loop.
  */
-function acrRetryStrategy(options: RetryOptions, started: WeakMap<PipelineRequest, number>, now: () => number): RetryStrategy {
+function acrRetryStrategy(
+  options: RetryOptions,
+  started: WeakMap<PipelineRequest, number>,
+  now: () => number,
+): RetryStrategy {
   return {
     name: "acrRetryStrategy",
     retry({ retryCount, response, responseError }) {

@@ -49,7 +49,11 @@ export class AcrTransport {
   constructor(options: TransportOptions = {}) {
     const retry = { ...DEFAULT_RETRY, ...options.retry };
     this.pipeline = createEmptyPipeline();
-    for (const policy of [...retryPolicies(retry, options.now), rateLimitPolicy, timeoutPolicy(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)]) {
+    for (const policy of [
+      ...retryPolicies(retry, options.now),
+      rateLimitPolicy,
+      timeoutPolicy(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    ]) {
       this.pipeline.addPolicy(policy);
     }
     this.client = options.httpClient ?? createDefaultHttpClient();
@@ -58,7 +62,8 @@ export class AcrTransport {
 
   async send(call: HttpCall): Promise<PipelineResponse> {
     // Tokens travel in these requests: never over anything but TLS.
-    if (call.url.protocol !== "https:") throw new AcrInvalidInputError(`refusing a non-https registry URL (${call.url.protocol})`);
+    if (call.url.protocol !== "https:")
+      throw new AcrInvalidInputError(`refusing a non-https registry URL (${call.url.protocol})`);
     const request = createPipelineRequest({
       url: call.url.href,
       method: call.method,
@@ -73,10 +78,13 @@ export class AcrTransport {
       // Only the code and message are kept: the RestError holds the request, and with it the Authorization header.
       const code = isRestError(error) ? error.code : (error as Error)?.name;
       const reason = (error as Error)?.message ?? String(error);
-      throw new AcrRequestError(`ACR ${info.method} ${info.path} on ${call.registry} failed without an answer (${code ?? "error"}): ${reason}`, {
-        registry: call.registry,
-        request: info,
-      });
+      throw new AcrRequestError(
+        `ACR ${info.method} ${info.path} on ${call.registry} failed without an answer (${code ?? "error"}): ${reason}`,
+        {
+          registry: call.registry,
+          request: info,
+        },
+      );
     }
   }
 }

@@ -13,7 +13,10 @@ const ACTION: Record<PipelineOutcome["result"], AuditAction> = {
 };
 
 /** Appends the pipeline's decision to the audit trail: who, when, why, under which policy, with which findings. */
-export async function recordDecision(services: Pick<GateServices, "audit" | "policyVersion">, input: { input: PipelineInput; outcome: PipelineOutcome; instanceId: string; at: string }): Promise<void> {
+export async function recordDecision(
+  services: Pick<GateServices, "audit" | "policyVersion">,
+  input: { input: PipelineInput; outcome: PipelineOutcome; instanceId: string; at: string },
+): Promise<void> {
   const { outcome } = input;
   await services.audit.record({
     image: imageReference(input.input.image),

@@ -25,14 +25,32 @@ export interface SubmitScanInput {
 export async function submitScan(services: ScanServices, input: SubmitScanInput): Promise<ScanSubmission> {
   const { image } = input;
   if (services.queue) {
-    const dispatched = await services.queue.dispatch({ ...image, ...(input.tag ? { tag: input.tag } : {}), ...(input.mediaType ? { mediaType: input.mediaType } : {}) }, input.scanId, new Date(input.now));
-    return { mode: "callback", digest: image.digest, scanId: dispatched.scanId, callbackTokenHash: dispatched.callbackTokenHash };
+    const dispatched = await services.queue.dispatch(
+      {
+        ...image,
+        ...(input.tag ? { tag: input.tag } : {}),
+        ...(input.mediaType ? { mediaType: input.mediaType } : {}),
+      },
+      input.scanId,
+      new Date(input.now),
+    );
+    return {
+      mode: "callback",
+      digest: image.digest,
+      scanId: dispatched.scanId,
+      callbackTokenHash: dispatched.callbackTokenHash,
+    };
   }
   if (!services.scanner) throw new Error("no scanner is configured (SCANNER_KIND)");
   const token = await services.pullTokens.pullToken(image.loginServer, image.repository);
   const scanId = await services.scanner.submitScan({
     registry: { url: `https://${image.loginServer}`, authorization: `Bearer ${token}` },
-    artifact: { repository: image.repository, digest: image.digest, ...(input.tag ? { tag: input.tag } : {}), ...(input.mediaType ? { mime_type: input.mediaType } : {}) },
+    artifact: {
+      repository: image.repository,
+      digest: image.digest,
+      ...(input.tag ? { tag: input.tag } : {}),
+      ...(input.mediaType ? { mime_type: input.mediaType } : {}),
+    },
   });
   return { mode: "poll", digest: image.digest, scanId };
 }
@@ -42,7 +60,10 @@ export async function submitScan(services: ScanServices, input: SubmitScanInput)
  * durable history (a 5,000-finding report would not). A failed scan or an unusable report is judged too: the policy
  * fails closed on it.
  */
-export async function pollScan(services: ScanServices, input: { image: ImageKey; scanId: string; now: string }): Promise<ScanPoll> {
+export async function pollScan(
+  services: ScanServices,
+  input: { image: ImageKey; scanId: string; now: string },
+): Promise<ScanPoll> {
   if (!services.scanner) throw new Error("polling needs a Harbor scanner adapter (SCANNER_KIND=harbor)");
   const poll = await services.scanner.fetchReport(input.scanId);
   if (poll.state === "pending") return { state: "pending", retryAfterMs: poll.refreshAfterSeconds * 1000 };
@@ -51,9 +72,21 @@ export async function pollScan(services: ScanServices, input: { image: ImageKey;
 }
 
 /** Judges a normalised report (or the error that made it unusable: the policy fails closed on it) against the policy. */
-export function judgeReport(services: Pick<GateServices, "policy" | "policyVersion">, image: ImageKey, outcome: NormaliseOutcome, now: string): Extract<ScanPoll, { state: "done" }> {
-  const report: ReportOutcome = outcome.ok ? outcome : { ok: false, error: { code: outcome.error.code, message: outcome.error.message } };
-  const verdict = evaluatePolicy({ policy: services.policy, image: { repository: image.repository, digest: image.digest }, report, now });
+export function judgeReport(
+  services: Pick<GateServices, "policy" | "policyVersion">,
+  image: ImageKey,
+  outcome: NormaliseOutcome,
+  now: string,
+): Extract<ScanPoll, { state: "done" }> {
+  const report: ReportOutcome = outcome.ok
+    ? outcome
+    : { ok: false, error: { code: outcome.error.code, message: outcome.error.message } };
+  const verdict = evaluatePolicy({
+    policy: services.policy,
+    image: { repository: image.repository, digest: image.digest },
+    report,
+    now,
+  });
   return { state: "done", verdict: summarise(verdict, report, image.digest, services.policyVersion) };
 }
 
@@ -63,10 +96,14 @@ function summarise(verdict: Verdict, report: ReportOutcome, digest: string, poli
   const counts = report.ok ? report.report.counts : {};
   return {
     decision: verdict.decision,
-    platforms: [{ digest, decision: verdict.decision, reasons: decisiveReasons(verdict, MAX_REASONS).map(describeReason) }],
+    platforms: [
+      { digest, decision: verdict.decision, reasons: decisiveReasons(verdict, MAX_REASONS).map(describeReason) },
+    ],
     severityCounts: { ...counts },
     findings: verdict.tally.findings,
-    scanner: report.ok ? [report.report.scanner.name, report.report.scanner.version].filter(Boolean).join(" ") : "unknown",
+    scanner: report.ok
+      ? [report.report.scanner.name, report.report.scanner.version].filter(Boolean).join(" ")
+      : "unknown",
     policyVersion,
     evaluatedAt: verdict.evaluatedAt,
   };

@@ -48,7 +48,8 @@ export class HarborScannerClient {
   constructor(options: HarborClientOptions) {
     const base = new URL(options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`);
     // The scan request carries a registry pull token: it never travels in clear text.
-    if (base.protocol !== "https:") throw new ScannerError("scanner-rejected", `refusing a non-https scanner adapter URL (${base.protocol})`);
+    if (base.protocol !== "https:")
+      throw new ScannerError("scanner-rejected", `refusing a non-https scanner adapter URL (${base.protocol})`);
     this.base = base;
     this.http = {
       timeoutMs: options.timeoutMs ?? DEFAULT_SCANNER_TIMEOUT_MS,
@@ -64,10 +65,15 @@ export class HarborScannerClient {
 
   /** GET /api/v1/metadata */
   async metadata(): Promise<ScannerMetadata> {
-    const response = await send(this.http, this.url("metadata"), { method: "GET", headers: { Accept: HARBOR_MEDIA_TYPES.metadata } });
-    if (response.status !== 200) throw failure(response.status, `GET metadata → ${response.status} ${await errorMessage(response)}`);
+    const response = await send(this.http, this.url("metadata"), {
+      method: "GET",
+      headers: { Accept: HARBOR_MEDIA_TYPES.metadata },
+    });
+    if (response.status !== 200)
+      throw failure(response.status, `GET metadata → ${response.status} ${await errorMessage(response)}`);
     const body = await smallJson(response, "the metadata");
-    if (!validateMetadata(body)) throw new ScannerError("scanner-protocol", "GET metadata → 200 with a body that is not ScannerAdapterMetadata");
+    if (!validateMetadata(body))
+      throw new ScannerError("scanner-protocol", "GET metadata → 200 with a body that is not ScannerAdapterMetadata");
     return body;
   }
 
@@ -81,14 +87,18 @@ export class HarborScannerClient {
     const status = response.status;
     if (status === 202) {
       const body = await smallJson(response, "the scan response");
-      if (!validateScanResponse(body)) throw new ScannerError("scanner-protocol", "POST scan → 202 without a usable scan request id");
+      if (!validateScanResponse(body))
+        throw new ScannerError("scanner-protocol", "POST scan → 202 without a usable scan request id");
       return body.id;
     }
     throw failure(status, `POST scan → ${status} ${await errorMessage(response)}`);
   }
 
   /** GET /api/v1/scan/{id}/report, asking for one report type. */
-  async fetchReport(scanRequestId: string, reportType: string = HARBOR_MEDIA_TYPES.vulnerabilityReport11): Promise<ReportPoll> {
+  async fetchReport(
+    scanRequestId: string,
+    reportType: string = HARBOR_MEDIA_TYPES.vulnerabilityReport11,
+  ): Promise<ReportPoll> {
     const url = this.url(`scan/${encodeURIComponent(scanRequestId)}/report`);
     const response = await send(this.http, url, { method: "GET", headers: { Accept: reportType } });
     switch (response.status) {
@@ -98,9 +108,19 @@ export class HarborScannerClient {
         await response.body?.cancel().catch(() => undefined);
         return { state: "pending", refreshAfterSeconds: refreshAfter(response.headers.get("refresh-after")) };
       case 404:
-        throw new ScannerError("scan-unknown", `GET report → 404: the adapter does not know scan ${scanRequestId}`, 404);
+        throw new ScannerError(
+          "scan-unknown",
+          `GET report → 404: the adapter does not know scan ${scanRequestId}`,
+          404,
+        );
       case 500:
-        return { state: "failed", error: { code: "scan-failed", message: `the scanner adapter reports a failed scan: ${await errorMessage(response)}` } };
+        return {
+          state: "failed",
+          error: {
+            code: "scan-failed",
+            message: `the scanner adapter reports a failed scan: ${await errorMessage(response)}`,
+          },
+        };
       default:
         throw failure(response.status, `GET report → ${response.status} ${await errorMessage(response)}`);
     }
@@ -122,7 +142,8 @@ export class HarborScannerClient {
  * (501), worth another try later (429, 5xx), or simply not the protocol.
  */
 function failure(status: number, said: string): ScannerError {
-  if (status === 400 || status === 401 || status === 403 || status === 422) return new ScannerError("scanner-rejected", said, status);
+  if (status === 400 || status === 401 || status === 403 || status === 422)
+    return new ScannerError("scanner-rejected", said, status);
   if (status === 501) return new ScannerError("scanner-incapable", said, status);
   if (status === 429 || status >= 500) return new ScannerError("scanner-unreachable", said, status);
   return new ScannerError("scanner-protocol", said, status);

@@ -3,11 +3,7 @@
  * succeed (the orchestrator's activity retry), as opposed to a refusal that will not change.
  */
 export type ScannerErrorCode =
-  | "scanner-unreachable"
-  | "scanner-rejected"
-  | "scanner-incapable"
-  | "scanner-protocol"
-  | "scan-unknown";
+  "scanner-unreachable" | "scanner-rejected" | "scanner-incapable" | "scanner-protocol" | "scan-unknown";
 
 const TRANSIENT: ReadonlySet<ScannerErrorCode> = new Set(["scanner-unreachable"]);
 
@@ -21,6 +17,8 @@ export class ScannerError extends Error {
     readonly status?: number,
   ) {
     super(message);
-    this.transient = TRANSIENT.has(code) || (status !== undefined && (status === 429 || status === 502 || status === 503 || status === 504));
+    this.transient =
+      TRANSIENT.has(code) ||
+      (status !== undefined && (status === 429 || status === 502 || status === 503 || status === 504));
   }
 }

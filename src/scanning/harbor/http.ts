@@ -19,7 +19,11 @@ export const SMALL_BODY_LIMIT = 64 * 1024;
  * One request to the adapter, without redirects (a 302 means "report not ready", never "go elsewhere") and without
  * retries (the orchestrator polls on durable timers and retries activities; a hidden retry here would hide time).
  */
-export async function send(options: HttpOptions, url: URL, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Response> {
+export async function send(
+  options: HttpOptions,
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<Response> {
   const auth = await options.authHeaders();
   try {
     return await options.fetch(url, {
@@ -31,7 +35,10 @@ export async function send(options: HttpOptions, url: URL, init: { method: strin
     });
   } catch (error) {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new ScannerError("scanner-unreachable", `${init.method} ${url.pathname} got no answer from the scanner adapter (${reason})`);
+    throw new ScannerError(
+      "scanner-unreachable",
+      `${init.method} ${url.pathname} got no answer from the scanner adapter (${reason})`,
+    );
   }
 }
 
@@ -41,11 +48,17 @@ export async function readBody(response: Response, maxBytes: number, what: strin
   const body = response.body;
   if (body === null) return new Uint8Array();
   try {
-    return await readBoundedBody(body as unknown as AsyncIterable<Uint8Array>, Number.isFinite(declared) ? { maxBytes, declaredLength: declared } : { maxBytes });
+    return await readBoundedBody(
+      body as unknown as AsyncIterable<Uint8Array>,
+      Number.isFinite(declared) ? { maxBytes, declaredLength: declared } : { maxBytes },
+    );
   } catch (error) {
     await body.cancel().catch(() => undefined);
     if (isReportError(error)) throw error;
-    throw new ScannerError("scanner-unreachable", `reading ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ScannerError(
+      "scanner-unreachable",
+      `reading ${what} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

@@ -27,6 +27,10 @@ export const SCANNABLE_MANIFEST_TYPES: readonly string[] = [
 
 /** MIME types compare without parameter spacing differences ("a; version=1.1" = "a;version=1.1"). */
 export function sameMediaType(a: string, b: string): boolean {
-  const canonical = (value: string): string => value.split(";").map((part) => part.trim().toLowerCase()).join(";");
+  const canonical = (value: string): string =>
+    value
+      .split(";")
+      .map((part) => part.trim().toLowerCase())
+      .join(";");
   return canonical(a) === canonical(b);
 }

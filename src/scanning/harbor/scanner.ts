@@ -19,14 +19,25 @@ export class HarborScanner {
   ) {}
 
   async submit(image: ImageToScan): Promise<{ scanRequestId: string }> {
-    if (!LOGIN_SERVER.test(image.loginServer)) throw new ScannerError("scanner-rejected", `not a registry login server: ${JSON.stringify(image.loginServer)}`);
-    if (!DIGEST.test(image.digest)) throw new ScannerError("scanner-rejected", `not a digest: ${JSON.stringify(image.digest)}`);
-    if (image.mediaType !== undefined && !SCANNABLE_MANIFEST_TYPES.some((type) => sameMediaType(type, image.mediaType ?? ""))) {
+    if (!LOGIN_SERVER.test(image.loginServer))
+      throw new ScannerError("scanner-rejected", `not a registry login server: ${JSON.stringify(image.loginServer)}`);
+    if (!DIGEST.test(image.digest))
+      throw new ScannerError("scanner-rejected", `not a digest: ${JSON.stringify(image.digest)}`);
+    if (
+      image.mediaType !== undefined &&
+      !SCANNABLE_MANIFEST_TYPES.some((type) => sameMediaType(type, image.mediaType ?? ""))
+    ) {
       // An image index (multi-platform) is not something Harbor adapters consume; its platform manifests are.
-      throw new ScannerError("scanner-incapable", `Harbor scanner adapters do not scan manifests of type ${image.mediaType}`);
+      throw new ScannerError(
+        "scanner-incapable",
+        `Harbor scanner adapters do not scan manifests of type ${image.mediaType}`,
+      );
     }
     const token = await this.tokens.pullToken(image.loginServer, image.repository);
-    const artifact: { repository: string; digest: string; tag?: string; mime_type?: string } = { repository: image.repository, digest: image.digest };
+    const artifact: { repository: string; digest: string; tag?: string; mime_type?: string } = {
+      repository: image.repository,
+      digest: image.digest,
+    };
     if (image.tag !== undefined) artifact.tag = image.tag;
     if (image.mediaType !== undefined) artifact.mime_type = image.mediaType;
     const scanRequestId = await this.client.submitScan({

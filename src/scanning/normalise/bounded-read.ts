@@ -12,7 +12,10 @@ export async function readBoundedBody(
 ): Promise<Uint8Array> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_REPORT_BYTES;
   if (options.declaredLength !== undefined && options.declaredLength > maxBytes) {
-    throw new ReportError("report-too-large", `The report declares ${options.declaredLength} bytes, more than the limit of ${maxBytes} bytes`);
+    throw new ReportError(
+      "report-too-large",
+      `The report declares ${options.declaredLength} bytes, more than the limit of ${maxBytes} bytes`,
+    );
   }
   const parts: Uint8Array[] = [];
   let total = 0;

@@ -34,7 +34,10 @@ export function parseReportBody(body: string | Uint8Array, limits: ReportLimits 
   const size = exceedsLimit(body, maxBytes);
   if (size !== undefined) {
     const what = typeof body === "string" && body.length > maxBytes ? "at least " : "";
-    throw new ReportError("report-too-large", `The report is ${what}${size} bytes, more than the limit of ${maxBytes} bytes`);
+    throw new ReportError(
+      "report-too-large",
+      `The report is ${what}${size} bytes, more than the limit of ${maxBytes} bytes`,
+    );
   }
   let text: string;
   try {

@@ -27,7 +27,10 @@ const validateHarbor = compileReportSchema<HarborReport>({
   required: ["vulnerabilities"],
   properties: {
     scanner: { type: "object", properties: { name: { type: "string" }, version: { type: "string" } } },
-    artifact: { type: "object", properties: { repository: { type: "string" }, digest: { type: "string" }, tag: { type: "string" } } },
+    artifact: {
+      type: "object",
+      properties: { repository: { type: "string" }, digest: { type: "string" }, tag: { type: "string" } },
+    },
     vulnerabilities: {
       type: "array",
       items: {
@@ -93,7 +96,10 @@ export function normaliseHarborReport(document: unknown): NormalisedReport {
   if (digest !== undefined) artifact.digest = digest;
   return {
     format: "harbor",
-    scanner: scanner?.version === undefined ? { name: scanner?.name ?? "unknown" } : { name: scanner.name ?? "unknown", version: scanner.version },
+    scanner:
+      scanner?.version === undefined
+        ? { name: scanner?.name ?? "unknown" }
+        : { name: scanner.name ?? "unknown", version: scanner.version },
     artifact,
     findings,
     counts: countBySeverity(findings),

@@ -52,7 +52,14 @@ const validateSarif = compileReportSchema<SarifLog>({
                 properties: {
                   name: { type: "string" },
                   version: { type: "string" },
-                  rules: { type: "array", items: { type: "object", required: ["id"], properties: { id: { type: "string" }, properties: { type: "object" } } } },
+                  rules: {
+                    type: "array",
+                    items: {
+                      type: "object",
+                      required: ["id"],
+                      properties: { id: { type: "string" }, properties: { type: "object" } },
+                    },
+                  },
                 },
               },
             },
@@ -119,7 +126,9 @@ function severityOf(fields: Map<string, string>, rule: SarifRule | undefined): S
   const named = fields.get("severity");
   if (named !== undefined && isSeverityName(named)) return severityFromName(named);
   const tags = rule?.properties?.["tags"];
-  const tag = Array.isArray(tags) ? tags.find((value): value is string => typeof value === "string" && isSeverityName(value)) : undefined;
+  const tag = Array.isArray(tags)
+    ? tags.find((value): value is string => typeof value === "string" && isSeverityName(value))
+    : undefined;
   if (tag !== undefined) return severityFromName(tag);
   const score = numberProperty(rule?.properties, "security-severity");
   return score === undefined ? "Unknown" : severityFromCvssScore(score);
@@ -169,12 +178,17 @@ function toFinding(run: SarifRun, result: SarifResult, where: string): Finding {
 export function normaliseSarif(document: unknown): NormalisedReport {
   const version = (document as { version?: unknown } | null)?.version;
   if (version !== "2.1.0") {
-    throw new ReportError("report-version-unsupported", `SARIF version ${JSON.stringify(version)} is not supported; only 2.1.0 is`);
+    throw new ReportError(
+      "report-version-unsupported",
+      `SARIF version ${JSON.stringify(version)} is not supported; only 2.1.0 is`,
+    );
   }
   assertReportShape(validateSarif, document, "SARIF");
   const findings: Finding[] = [];
   document.runs.forEach((run, runIndex) => {
-    run.results.forEach((result, resultIndex) => findings.push(toFinding(run, result, `/runs/${runIndex}/results/${resultIndex}`)));
+    run.results.forEach((result, resultIndex) =>
+      findings.push(toFinding(run, result, `/runs/${runIndex}/results/${resultIndex}`)),
+    );
   });
   const firstRun = document.runs[0];
   const driver = firstRun?.tool.driver;
@@ -182,10 +196,14 @@ export function normaliseSarif(document: unknown): NormalisedReport {
   const artifact: NormalisedReport["artifact"] = {};
   const imageName = firstRun?.properties?.imageName;
   if (typeof imageName === "string") artifact.name = imageName;
-  if (typeof repoDigest === "string" && repoDigest.includes("@")) artifact.digest = repoDigest.slice(repoDigest.lastIndexOf("@") + 1);
+  if (typeof repoDigest === "string" && repoDigest.includes("@"))
+    artifact.digest = repoDigest.slice(repoDigest.lastIndexOf("@") + 1);
   return {
     format: "sarif",
-    scanner: driver?.version === undefined ? { name: driver?.name ?? "unknown" } : { name: driver.name, version: driver.version },
+    scanner:
+      driver?.version === undefined
+        ? { name: driver?.name ?? "unknown" }
+        : { name: driver.name, version: driver.version },
     artifact,
     findings,
     counts: countBySeverity(findings),

@@ -129,7 +129,10 @@ function digestOf(repoDigest: string | undefined): string | undefined {
 export function normaliseTrivyJson(document: unknown): NormalisedReport {
   const version = (document as { SchemaVersion?: unknown } | null)?.SchemaVersion;
   if (version !== 2) {
-    throw new ReportError("report-version-unsupported", `Trivy JSON SchemaVersion ${JSON.stringify(version)} is not supported; only 2 is`);
+    throw new ReportError(
+      "report-version-unsupported",
+      `Trivy JSON SchemaVersion ${JSON.stringify(version)} is not supported; only 2 is`,
+    );
   }
   assertReportShape(validateTrivy, document, "Trivy JSON");
   const findings: Finding[] = [];

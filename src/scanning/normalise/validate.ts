@@ -20,7 +20,11 @@ export function describeAjvError(error: ErrorObject): string {
 }
 
 /** Narrows the document to T or throws a ReportError naming the format and the first problem found. */
-export function assertReportShape<T>(validate: ValidateFunction<T>, document: unknown, formatLabel: string): asserts document is T {
+export function assertReportShape<T>(
+  validate: ValidateFunction<T>,
+  document: unknown,
+  formatLabel: string,
+): asserts document is T {
   if (validate(document)) return;
   const problems = (validate.errors ?? []).map(describeAjvError);
   throw new ReportError("report-invalid", `The ${formatLabel} report does not have the expected shape`, problems);

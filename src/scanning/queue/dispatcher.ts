@@ -31,17 +31,21 @@ export class QueueScanDispatcher {
   private readonly callbackBase: URL;
 
   constructor(private readonly options: QueueDispatcherOptions) {
-    const base = new URL(options.callbackBaseUrl.endsWith("/") ? options.callbackBaseUrl : `${options.callbackBaseUrl}/`);
+    const base = new URL(
+      options.callbackBaseUrl.endsWith("/") ? options.callbackBaseUrl : `${options.callbackBaseUrl}/`,
+    );
     // The callback token travels to this URL in the scanner's requests: never in clear text over a network. Plain
     // HTTP is accepted only on loopback, where the local stack's Functions host listens.
     const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(base.hostname);
-    if (base.protocol !== "https:" && !(base.protocol === "http:" && loopback)) throw new RangeError(`the scan callback URL must be https, not ${base.protocol}`);
+    if (base.protocol !== "https:" && !(base.protocol === "http:" && loopback))
+      throw new RangeError(`the scan callback URL must be https, not ${base.protocol}`);
     this.callbackBase = base;
   }
 
   /** `scanId` comes from the orchestration (deterministic); `now` is the orchestrator's time, passed in. */
   async dispatch(image: ImageToScan, scanId: string, now: Date): Promise<DispatchedScan> {
-    if (!/^[A-Za-z0-9._~-]{1,128}$/.test(scanId)) throw new RangeError(`scan id ${JSON.stringify(scanId)} is not a safe path segment`);
+    if (!/^[A-Za-z0-9._~-]{1,128}$/.test(scanId))
+      throw new RangeError(`scan id ${JSON.stringify(scanId)} is not a safe path segment`);
     const callbackToken = issueCallbackToken();
     const message: ScanRequestMessage = {
       type: SCAN_REQUEST_TYPE,

@@ -66,7 +66,9 @@ export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;
 export function encodeQueueMessage(message: ScanRequestMessage): string {
   const encoded = Buffer.from(JSON.stringify(message), "utf8").toString("base64");
   if (encoded.length > MAX_QUEUE_MESSAGE_BYTES) {
-    throw new RangeError(`the scan request message is ${encoded.length} bytes encoded, more than a queue message may hold`);
+    throw new RangeError(
+      `the scan request message is ${encoded.length} bytes encoded, more than a queue message may hold`,
+    );
   }
   return encoded;
 }

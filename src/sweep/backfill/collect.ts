@@ -26,13 +26,25 @@ const LIST_CAP = 1_000;
 const CLOCK_SLACK_MS = 60_000;
 
 /** Gathers the shadow evaluations of the registry's latest backfill into a report (and stores it); undefined if none ran. */
-export async function collectBackfill(
-  deps: { registry: string; passes: PassStore; shadow: ShadowEvaluations; reports: ReportStore | undefined; now: () => Date },
-): Promise<BackfillReport | undefined> {
+export async function collectBackfill(deps: {
+  registry: string;
+  passes: PassStore;
+  shadow: ShadowEvaluations;
+  reports: ReportStore | undefined;
+  now: () => Date;
+}): Promise<BackfillReport | undefined> {
   const pass = await deps.passes.read("backfill", deps.registry);
   if (!pass || !pass.totals.manifests) return undefined;
   const statuses = await deps.shadow.list(pass.passId, new Date(Date.parse(pass.passStartedAt) - CLOCK_SLACK_MS));
-  const byVerdict: Record<ShadowVerdict, number> = { "would-pass": 0, "would-fail": 0, "would-need-approval": 0, "scan-failed": 0, "already-decided": 0, evaluating: 0, error: 0 };
+  const byVerdict: Record<ShadowVerdict, number> = {
+    "would-pass": 0,
+    "would-fail": 0,
+    "would-need-approval": 0,
+    "scan-failed": 0,
+    "already-decided": 0,
+    evaluating: 0,
+    error: 0,
+  };
   const blocked: ShadowResult[] = [];
   let blockedTotal = 0;
   for (const status of statuses) {
@@ -57,6 +69,7 @@ export async function collectBackfill(
     evaluating: byVerdict.evaluating,
     wouldBeBlocked: { total: blockedTotal, items: blocked, truncated: blockedTotal - blocked.length },
   };
-  if (deps.reports) report.reportBlob = await deps.reports.write(`${deps.registry.toLowerCase()}/backfill-${pass.passId}.json`, report);
+  if (deps.reports)
+    report.reportBlob = await deps.reports.write(`${deps.registry.toLowerCase()}/backfill-${pass.passId}.json`, report);
   return report;
 }

@@ -1,7 +1,8 @@
 import type { PipelineOutcome, PipelineStatus } from "../../pipeline/types.js";
 
 /** What a shadow evaluation says would happen to an image once quarantine is on. */
-export type ShadowVerdict = "would-pass" | "would-fail" | "would-need-approval" | "scan-failed" | "already-decided" | "evaluating" | "error";
+export type ShadowVerdict =
+  "would-pass" | "would-fail" | "would-need-approval" | "scan-failed" | "already-decided" | "evaluating" | "error";
 
 /** Only would-pass is released without anyone; everything else would keep the image blocked. */
 export const BLOCKING: readonly ShadowVerdict[] = ["would-fail", "would-need-approval", "scan-failed", "error"];
@@ -14,15 +15,26 @@ export interface ShadowResult {
 }
 
 /** Reads one shadow evaluation's durable status. */
-export function shadowResult(status: { instanceId: string; runtimeStatus: unknown; customStatus?: unknown; output?: unknown }): ShadowResult {
+export function shadowResult(status: {
+  instanceId: string;
+  runtimeStatus: unknown;
+  customStatus?: unknown;
+  output?: unknown;
+}): ShadowResult {
   const custom = status.customStatus as Partial<PipelineStatus> | undefined;
   const output = status.output as Partial<PipelineOutcome> | undefined;
   const runtime = String(status.runtimeStatus);
   const reasons = (output?.verdict ?? custom?.verdict)?.platforms?.flatMap((p) => p.reasons).slice(0, 5) ?? [];
-  const base = { image: typeof custom?.image === "string" ? custom.image : status.instanceId, instanceId: status.instanceId, reasons };
+  const base = {
+    image: typeof custom?.image === "string" ? custom.image : status.instanceId,
+    instanceId: status.instanceId,
+    reasons,
+  };
   if (runtime === "Pending" || runtime === "Running") return { ...base, verdict: "evaluating" };
   if (runtime === "Failed") {
-    return custom?.stage === "scan-failed" ? { ...base, verdict: "scan-failed", reasons: [custom.error ?? "the scan failed"] } : { ...base, verdict: "error", reasons: [custom?.error ?? String(status.output ?? "failed")] };
+    return custom?.stage === "scan-failed"
+      ? { ...base, verdict: "scan-failed", reasons: [custom.error ?? "the scan failed"] }
+      : { ...base, verdict: "error", reasons: [custom?.error ?? String(status.output ?? "failed")] };
   }
   if (runtime !== "Completed") return { ...base, verdict: "error", reasons: [`evaluation ${runtime.toLowerCase()}`] };
   switch (output?.result) {

@@ -39,13 +39,20 @@ function bump(totals: Record<string, number>, key: string): void {
  * that, under the same read budget and resumable the same way as the sweep. A POST continues an unfinished backfill,
  * or starts a new one (restart: always a new one).
  */
-export async function backfillRegistry(deps: BackfillDeps, options: { deadline: number; restart?: boolean }): Promise<BackfillRunReport> {
+export async function backfillRegistry(
+  deps: BackfillDeps,
+  options: { deadline: number; restart?: boolean },
+): Promise<BackfillRunReport> {
   const onManifest = async (manifest: ManifestAttributes, pass: { passId: string; totals: Record<string, number> }) => {
     bump(pass.totals, "manifests");
     // Decided manifests are evaluated too (counted for the report): before quarantine is on, the registry's state says
     // nothing about what the policy would do, and ACR may report Passed for images that were never quarantined.
     if (manifest.quarantine.status !== "pending") bump(pass.totals, "alreadyDecided");
-    const started = await deps.shadow.start(pass.passId, { loginServer: manifest.registry, repository: manifest.repository, digest: manifest.digest }, manifest.tags[0]);
+    const started = await deps.shadow.start(
+      pass.passId,
+      { loginServer: manifest.registry, repository: manifest.repository, digest: manifest.digest },
+      manifest.tags[0],
+    );
     bump(pass.totals, started ? "evaluationsStarted" : "alreadyEvaluating");
   };
   const run = await runPass("backfill", deps, { deadline: options.deadline, restart: options.restart, onManifest });
@@ -61,7 +68,17 @@ export async function backfillRegistry(deps: BackfillDeps, options: { deadline: 
     stoppedAt: run.stoppedAt,
     gaveUp: run.gaveUp,
     ...(run.error ? { error: run.error } : {}),
-    totals: { manifests: t.manifests ?? 0, evaluationsStarted: t.evaluationsStarted ?? 0, alreadyEvaluating: t.alreadyEvaluating ?? 0, alreadyDecided: t.alreadyDecided ?? 0 },
-    requests: { ...deps.counter.snapshot(), total: deps.counter.total(), readOps: deps.counter.readOps(), budgetPerMinute: deps.budgetPerMinute },
+    totals: {
+      manifests: t.manifests ?? 0,
+      evaluationsStarted: t.evaluationsStarted ?? 0,
+      alreadyEvaluating: t.alreadyEvaluating ?? 0,
+      alreadyDecided: t.alreadyDecided ?? 0,
+    },
+    requests: {
+      ...deps.counter.snapshot(),
+      total: deps.counter.total(),
+      readOps: deps.counter.readOps(),
+      budgetPerMinute: deps.budgetPerMinute,
+    },
   };
 }

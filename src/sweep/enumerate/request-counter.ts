@@ -1,10 +1,21 @@
 import { createDefaultHttpClient, type HttpClient, type PipelineRequest } from "@azure/core-rest-pipeline";
 
-export type RequestKind = "catalog" | "manifestList" | "manifestGet" | "manifestPatch" | "token" | "exchange" | "challenge" | "arm" | "other";
+export type RequestKind =
+  "catalog" | "manifestList" | "manifestGet" | "manifestPatch" | "token" | "exchange" | "challenge" | "arm" | "other";
 
 export type RequestCounts = Record<RequestKind, number>;
 
-const ZERO: RequestCounts = { catalog: 0, manifestList: 0, manifestGet: 0, manifestPatch: 0, token: 0, exchange: 0, challenge: 0, arm: 0, other: 0 };
+const ZERO: RequestCounts = {
+  catalog: 0,
+  manifestList: 0,
+  manifestGet: 0,
+  manifestPatch: 0,
+  token: 0,
+  exchange: 0,
+  challenge: 0,
+  arm: 0,
+  other: 0,
+};
 
 /** What a request to a registry or ARM is, by method and path. Retries are separate requests: each one costs. */
 export function requestKind(method: string, url: string): RequestKind {

@@ -68,7 +68,10 @@ export class ManagementReader {
           status: webhook.status,
           actions,
           scope: webhook.scope,
-          destination: actions.includes("quarantine") && name ? await this.destination(client, id.resourceGroup, id.registryName, name) : { unverified: "not read (no quarantine action)" },
+          destination:
+            actions.includes("quarantine") && name
+              ? await this.destination(client, id.resourceGroup, id.registryName, name)
+              : { unverified: "not read (no quarantine action)" },
         });
       }
       return {
@@ -85,13 +88,21 @@ export class ManagementReader {
   }
 
   /** getCallbackConfig is an ARM action: with Reader only it is refused, and the destination stays unverified. */
-  private async destination(client: ContainerRegistryManagementClient, group: string, registry: string, webhook: string): Promise<WebhookView["destination"]> {
+  private async destination(
+    client: ContainerRegistryManagementClient,
+    group: string,
+    registry: string,
+    webhook: string,
+  ): Promise<WebhookView["destination"]> {
     try {
       const config = await client.webhooks.getCallbackConfig(group, registry, webhook);
       return { serviceUri: redactServiceUri(config.serviceUri) };
     } catch (error) {
       const status = statusOf(error);
-      if (status === 403 || status === 401) return { unverified: `getCallbackConfig refused (${status}): the identity lacks Microsoft.ContainerRegistry/registries/webhooks/getCallbackConfig/action` };
+      if (status === 403 || status === 401)
+        return {
+          unverified: `getCallbackConfig refused (${status}): the identity lacks Microsoft.ContainerRegistry/registries/webhooks/getCallbackConfig/action`,
+        };
       throw error;
     }
   }

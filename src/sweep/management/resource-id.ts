@@ -6,7 +6,8 @@ export interface RegistryResourceId {
   registryName: string;
 }
 
-const PATTERN = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i;
+const PATTERN =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i;
 
 export class ResourceIdError extends Error {
   override readonly name = "ResourceIdError";

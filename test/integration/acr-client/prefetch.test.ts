@@ -18,7 +18,8 @@ describe("registry client: listing tokens for many repositories in few token req
     await resetStats(local);
     await registry.prefetchListingTokens(repositories);
     let manifests = 0;
-    for (const repository of repositories) for await (const _manifest of registry.listManifests(repository)) manifests += 1;
+    for (const repository of repositories)
+      for await (const _manifest of registry.listManifests(repository)) manifests += 1;
     expect(manifests).toBe(120);
     const counted = await stats(local);
     expect(counted["oauth.token"]).toBe(3);

@@ -19,7 +19,10 @@ const REPOSITORY = "team/app";
 
 /** The real HTTP client with a counter in front: what the registry client really sent, whatever the answer. */
 function counting(inner: HttpClient): HttpClient & { sent: number } {
-  const wrapper = { sent: 0, sendRequest: (request: Parameters<HttpClient["sendRequest"]>[0]) => (wrapper.sent++, inner.sendRequest(request)) };
+  const wrapper = {
+    sent: 0,
+    sendRequest: (request: Parameters<HttpClient["sendRequest"]>[0]) => (wrapper.sent++, inner.sendRequest(request)),
+  };
   return wrapper;
 }
 
@@ -28,7 +31,14 @@ function details(state: string) {
     .scanner("trivy")
     .state(state)
     .link("https://gate.example/status/team/app")
-    .result({ version: "1.0", summary: [{ severity: "Critical", count: 0 }, { severity: "High", count: 1 }], description: "1 High within policy" })
+    .result({
+      version: "1.0",
+      summary: [
+        { severity: "Critical", count: 0 },
+        { severity: "High", count: 1 },
+      ],
+      description: "1 High within policy",
+    })
     .build();
 }
 
@@ -42,7 +52,10 @@ describe("registry client: release of a pushed image (real ManagedIdentityCreden
   beforeAll(async () => {
     local = await startLocalAcrForClient();
     image = await buildOciImage(freshTempDir("img"));
-    const pushed = await push(image.layoutRef, repoRef(local, REPOSITORY, "v1"), { certDir: local.acr.certDir, creds: await local.skopeoCreds("pusher") });
+    const pushed = await push(image.layoutRef, repoRef(local, REPOSITORY, "v1"), {
+      certDir: local.acr.certDir,
+      creds: await local.skopeoCreds("pusher"),
+    });
     expect(pushed.code, pushed.stderr).toBe(0);
     http = counting(createDefaultHttpClient());
     gate = clientFor(local, "gate", { httpClient: http });
@@ -53,7 +66,13 @@ describe("registry client: release of a pushed image (real ManagedIdentityCreden
   it("reads a freshly pushed image as pending, with digest, media type, tags, times and platform", async () => {
     await resetStats(local);
     const manifest = await registry.getManifest(REPOSITORY, image.manifestDigest);
-    expect(manifest).toMatchObject({ digest: image.manifestDigest, repository: REPOSITORY, tags: ["v1"], architecture: "amd64", os: "linux" });
+    expect(manifest).toMatchObject({
+      digest: image.manifestDigest,
+      repository: REPOSITORY,
+      tags: ["v1"],
+      architecture: "amd64",
+      os: "linux",
+    });
     expect(manifest.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
     expect(Date.parse(manifest.createdTime)).not.toBeNaN();
     expect(manifest.quarantine).toMatchObject({ state: "Quarantined", status: "pending", rawDetails: undefined });
@@ -67,8 +86,16 @@ describe("registry client: release of a pushed image (real ManagedIdentityCreden
     await resetStats(local);
 
     const written = details("scan passed");
-    const after = await registry.setQuarantineState(REPOSITORY, image.manifestDigest, { state: "Passed", details: written });
-    expect(after.quarantine).toMatchObject({ state: "Passed", status: "released", details: written, detailsProblems: [] });
+    const after = await registry.setQuarantineState(REPOSITORY, image.manifestDigest, {
+      state: "Passed",
+      details: written,
+    });
+    expect(after.quarantine).toMatchObject({
+      state: "Passed",
+      status: "released",
+      details: written,
+      detailsProblems: [],
+    });
     expect(JSON.parse(after.quarantine.rawDetails!)).toEqual(written);
     // One PATCH, no new tokens: the read token of the previous test covers writes (metadata_read,metadata_write).
     const s = await stats(local);
@@ -95,7 +122,12 @@ describe("registry client: release of a pushed image (real ManagedIdentityCreden
     await seed(local, { repositories: 1, manifestsPerRepository: 1, prefix: "fail", quarantineState: "Quarantined" });
     const digest = `sha256:${createHash("sha256").update("fail/repo-0#0").digest("hex")}`;
     await resetStats(local);
-    const after = await registry.setQuarantineState("fail/repo-0", digest, { state: "Failed", details: details("2 Critical") }, { readBack: "get" });
+    const after = await registry.setQuarantineState(
+      "fail/repo-0",
+      digest,
+      { state: "Failed", details: details("2 Critical") },
+      { readBack: "get" },
+    );
     expect(after.quarantine).toMatchObject({ state: "Failed", status: "failed" });
     const s = await stats(local);
     expect([count(s, "acr.manifests.patch"), count(s, "acr.manifests.get")]).toEqual([1, 1]);
@@ -105,7 +137,14 @@ describe("registry client: release of a pushed image (real ManagedIdentityCreden
     const index = JSON.stringify({
       schemaVersion: 2,
       mediaType: "application/vnd.oci.image.index.v1+json",
-      manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: image.manifestDigest, size: image.manifestSize, platform: { architecture: "amd64", os: "linux" } }],
+      manifests: [
+        {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: image.manifestDigest,
+          size: image.manifestSize,
+          platform: { architecture: "amd64", os: "linux" },
+        },
+      ],
     });
     const token = await local.accessToken("pusher", [`repository:${REPOSITORY}:pull,push`]);
     const put = await fetch(`${local.acr.url}/v2/${REPOSITORY}/manifests/multi`, {
@@ -155,23 +194,63 @@ describe("registry client: release of a pushed image (real ManagedIdentityCreden
     await resetStats(local);
     const identityCalls = local.identity.counters.get("/msi/token") ?? 0;
     const hex = "a".repeat(64);
-    const badRepositories = ["../etc", "team/../app", "Team/App", "team//app", "team/app/", "/team", "team%2Fapp", "team\\app", "", "a".repeat(256), "team/app?x=1", "team/app#x", "-team"];
-    const badDigests = ["sha256:abc", `sha256:${"A".repeat(64)}`, `md5:${hex}`, `sha256:${hex}/../../x`, `sha256:${hex}%2F`, "latest", `sha512:${hex}`, ""];
+    const badRepositories = [
+      "../etc",
+      "team/../app",
+      "Team/App",
+      "team//app",
+      "team/app/",
+      "/team",
+      "team%2Fapp",
+      "team\\app",
+      "",
+      "a".repeat(256),
+      "team/app?x=1",
+      "team/app#x",
+      "-team",
+    ];
+    const badDigests = [
+      "sha256:abc",
+      `sha256:${"A".repeat(64)}`,
+      `md5:${hex}`,
+      `sha256:${hex}/../../x`,
+      `sha256:${hex}%2F`,
+      "latest",
+      `sha512:${hex}`,
+      "",
+    ];
     for (const name of badRepositories) {
       await expect(registry.getManifest(name, `sha256:${hex}`), name).rejects.toBeInstanceOf(AcrInvalidInputError);
-      await expect(registry.setQuarantineState(name, `sha256:${hex}`, { state: "Passed", details: details("ok") }), name).rejects.toBeInstanceOf(AcrInvalidInputError);
+      await expect(
+        registry.setQuarantineState(name, `sha256:${hex}`, { state: "Passed", details: details("ok") }),
+        name,
+      ).rejects.toBeInstanceOf(AcrInvalidInputError);
       expect(() => registry.listManifests(name), name).toThrow(AcrInvalidInputError);
     }
     for (const digest of badDigests) {
       await expect(registry.getManifest(REPOSITORY, digest), digest).rejects.toBeInstanceOf(AcrInvalidInputError);
-      await expect(registry.setQuarantineState(REPOSITORY, digest, { state: "Failed", details: details("x") }), digest).rejects.toBeInstanceOf(AcrInvalidInputError);
+      await expect(
+        registry.setQuarantineState(REPOSITORY, digest, { state: "Failed", details: details("x") }),
+        digest,
+      ).rejects.toBeInstanceOf(AcrInvalidInputError);
     }
     const state = "Released" as unknown as "Passed";
-    await expect(registry.setQuarantineState(REPOSITORY, image.manifestDigest, { state, details: details("x") })).rejects.toBeInstanceOf(AcrInvalidInputError);
     await expect(
-      registry.setQuarantineState(REPOSITORY, image.manifestDigest, { state: "Passed", details: { state: "x", extra: 1 } as unknown as ReturnType<typeof details> }),
+      registry.setQuarantineState(REPOSITORY, image.manifestDigest, { state, details: details("x") }),
     ).rejects.toBeInstanceOf(AcrInvalidInputError);
-    for (const server of ["evil.example", `https://${local.acr.loginServer}`, `${local.acr.loginServer}/v2`, "user@localhost", "localhost:99999"]) {
+    await expect(
+      registry.setQuarantineState(REPOSITORY, image.manifestDigest, {
+        state: "Passed",
+        details: { state: "x", extra: 1 } as unknown as ReturnType<typeof details>,
+      }),
+    ).rejects.toBeInstanceOf(AcrInvalidInputError);
+    for (const server of [
+      "evil.example",
+      `https://${local.acr.loginServer}`,
+      `${local.acr.loginServer}/v2`,
+      "user@localhost",
+      "localhost:99999",
+    ]) {
       expect(() => gate.registry(server), server).toThrow(AcrInvalidInputError);
     }
     expect(http.sent - before).toBe(0);
@@ -183,11 +262,18 @@ describe("registry client: release of a pushed image (real ManagedIdentityCreden
     const missing = `sha256:${"0".repeat(64)}`;
     const notFound = await registry.getManifest(REPOSITORY, missing).catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(AcrNotFoundError);
-    expect(notFound).toMatchObject({ code: "ERR_ACR_NOT_FOUND", acrCode: "MANIFEST_UNKNOWN", status: 404, request: { method: "GET", path: `/acr/v1/${REPOSITORY}/_manifests/${missing}` } });
+    expect(notFound).toMatchObject({
+      code: "ERR_ACR_NOT_FOUND",
+      acrCode: "MANIFEST_UNKNOWN",
+      status: 404,
+      request: { method: "GET", path: `/acr/v1/${REPOSITORY}/_manifests/${missing}` },
+    });
 
     // AcrQuarantineReader may read but not write quarantine state: ACR says DENIED (403).
     const reader = clientFor(local, "reader").registry(local.acr.loginServer);
-    const denied = await reader.setQuarantineState(REPOSITORY, image.manifestDigest, { state: "Failed", details: details("x") }).catch((e: unknown) => e);
+    const denied = await reader
+      .setQuarantineState(REPOSITORY, image.manifestDigest, { state: "Failed", details: details("x") })
+      .catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(AcrAuthError);
     expect(denied).toMatchObject({ acrCode: "DENIED", status: 403, request: { method: "PATCH" } });
     expect((await registry.getManifest(REPOSITORY, image.manifestDigest)).quarantine.state).toBe("Passed");
@@ -196,7 +282,11 @@ describe("registry client: release of a pushed image (real ManagedIdentityCreden
     const stranger = clientFor(local, "stranger").registry(local.acr.loginServer);
     const refused = await stranger.getManifest(REPOSITORY, image.manifestDigest).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AcrAuthError);
-    expect(refused).toMatchObject({ acrCode: "UNAUTHORIZED", status: 401, request: { method: "POST", path: "/oauth2/exchange" } });
+    expect(refused).toMatchObject({
+      acrCode: "UNAUTHORIZED",
+      status: 401,
+      request: { method: "POST", path: "/oauth2/exchange" },
+    });
     expect(String((refused as Error).message)).not.toMatch(/eyJ/);
   });
 });

@@ -2,11 +2,21 @@ import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDefaultHttpClient, type HttpClient, type PipelineRequest } from "@azure/core-rest-pipeline";
 import { ManagedIdentityCredential } from "@azure/identity";
-import { AcrClient, AcrRequestError, AcrThrottledError, QuarantineDetailsBuilder, type AcrClientOptions } from "../../../src/acr/index.js";
+import {
+  AcrClient,
+  AcrRequestError,
+  AcrThrottledError,
+  QuarantineDetailsBuilder,
+  type AcrClientOptions,
+} from "../../../src/acr/index.js";
 import type { LocalAcr } from "../../support/local-acr.js";
 import { clientFor, count, resetStats, seed, startLocalAcrForClient, stats } from "./support.js";
 
-const DETAILS = new QuarantineDetailsBuilder().scanner("trivy").state("scan passed").result({ version: "1.0", summary: [] }).build();
+const DETAILS = new QuarantineDetailsBuilder()
+  .scanner("trivy")
+  .state("scan passed")
+  .result({ version: "1.0", summary: [] })
+  .build();
 const FAST_RETRY = { retryDelayMs: 20, maxRetryDelayMs: 200 };
 
 function seededDigest(repository: string, index: number): string {
@@ -36,7 +46,9 @@ describe("registry client resilience: throttling, injected faults, network error
   /** A client with warm caches (challenge, exchange, token done), so that what follows is only the operations. */
   async function warmClient(options: Partial<AcrClientOptions> = {}) {
     const http = recording();
-    const registry = clientFor(local, "gate", { httpClient: http, retry: FAST_RETRY, ...options }).registry(local.acr.loginServer);
+    const registry = clientFor(local, "gate", { httpClient: http, retry: FAST_RETRY, ...options }).registry(
+      local.acr.loginServer,
+    );
     await registry.getManifest(repository, seededDigest(repository, 0));
     http.statuses.length = 0;
     http.attempts = 0;
@@ -57,7 +69,9 @@ describe("registry client resilience: throttling, injected faults, network error
     const { http, registry } = await warmClient();
     await local.admin("PUT", "/throttling", { readOpsPerMinute: 6000, writeOpsPerMinute: 120, burstSeconds: 2 });
     await resetStats(local);
-    const writes = Array.from({ length: 10 }, (_, i) => registry.setQuarantineState(repository, seededDigest(repository, i), { state: "Passed", details: DETAILS }));
+    const writes = Array.from({ length: 10 }, (_, i) =>
+      registry.setQuarantineState(repository, seededDigest(repository, i), { state: "Passed", details: DETAILS }),
+    );
     const results = await Promise.all(writes);
     expect(results.every((m) => m.quarantine.state === "Passed")).toBe(true);
     const s = await stats(local);
@@ -71,9 +85,16 @@ describe("registry client resilience: throttling, injected faults, network error
     await local.admin("PUT", "/throttling", { readOpsPerMinute: 6000, writeOpsPerMinute: 1, burstSeconds: 1 });
     await registry.setQuarantineState(repository, seededDigest(repository, 10), { state: "Failed", details: DETAILS });
     http.statuses.length = 0;
-    const error = await registry.setQuarantineState(repository, seededDigest(repository, 11), { state: "Failed", details: DETAILS }).catch((e: unknown) => e);
+    const error = await registry
+      .setQuarantineState(repository, seededDigest(repository, 11), { state: "Failed", details: DETAILS })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AcrThrottledError);
-    expect(error).toMatchObject({ code: "ERR_ACR_THROTTLED", acrCode: "TOOMANYREQUESTS", status: 429, request: { method: "PATCH" } });
+    expect(error).toMatchObject({
+      code: "ERR_ACR_THROTTLED",
+      acrCode: "TOOMANYREQUESTS",
+      status: 429,
+      request: { method: "PATCH" },
+    });
     expect((error as AcrThrottledError).retryAfterMs).toBeGreaterThan(5_000);
     expect(http.statuses).toEqual([429]);
   });
@@ -116,7 +137,10 @@ describe("registry client resilience: throttling, injected faults, network error
       httpClient: http,
       retry: { ...FAST_RETRY, maxRetries: 3 },
     });
-    const error = await client.registry("localhost:9").getManifest(repository, seededDigest(repository, 0)).catch((e: unknown) => e);
+    const error = await client
+      .registry("localhost:9")
+      .getManifest(repository, seededDigest(repository, 0))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AcrRequestError);
     expect(String((error as Error).message)).toMatch(/ECONNREFUSED/);
     expect(http.attempts).toBe(4);

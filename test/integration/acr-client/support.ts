@@ -9,7 +9,14 @@ import { startLocalAcr, type LocalAcr, type TestPrincipal } from "../../support/
  */
 export async function startLocalAcrForClient(options: Parameters<typeof startLocalAcr>[0] = {}): Promise<LocalAcr> {
   const local = await startLocalAcr(options);
-  for (const name of ["IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"]) {
+  for (const name of [
+    "IDENTITY_SERVER_THUMBPRINT",
+    "IMDS_ENDPOINT",
+    "MSI_ENDPOINT",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_TENANT_ID",
+  ]) {
     delete process.env[name];
   }
   Object.assign(process.env, local.identity.environment());
@@ -17,7 +24,11 @@ export async function startLocalAcrForClient(options: Parameters<typeof startLoc
 }
 
 /** A client that authenticates as one of the test identities, through the real ManagedIdentityCredential. */
-export function clientFor(local: LocalAcr, principal: TestPrincipal, options: Partial<AcrClientOptions> = {}): AcrClient {
+export function clientFor(
+  local: LocalAcr,
+  principal: TestPrincipal,
+  options: Partial<AcrClientOptions> = {},
+): AcrClient {
   return new AcrClient({
     credential: new ManagedIdentityCredential({ clientId: local.identities[principal].clientId }),
     allowedRegistries: [local.acr.loginServer],
@@ -53,6 +64,9 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** Seeds metadata-only manifests; returns their digests per repository, read back through the admin API's stats. */
-export async function seed(local: LocalAcr, body: { repositories: number; manifestsPerRepository: number; prefix?: string; quarantineState?: string }): Promise<void> {
+export async function seed(
+  local: LocalAcr,
+  body: { repositories: number; manifestsPerRepository: number; prefix?: string; quarantineState?: string },
+): Promise<void> {
   await local.admin("POST", "/seed", body);
 }

@@ -6,7 +6,11 @@ import { AcrAuthError, QuarantineDetailsBuilder, type AcrClientOptions } from ".
 import type { LocalAcr, TestPrincipal } from "../../support/local-acr.js";
 import { clientFor, count, resetStats, seed, startLocalAcrForClient, stats } from "./support.js";
 
-const DETAILS = new QuarantineDetailsBuilder().scanner("trivy").state("scan passed").result({ version: "1.0", summary: [{ severity: "Critical", count: 0 }] }).build();
+const DETAILS = new QuarantineDetailsBuilder()
+  .scanner("trivy")
+  .state("scan passed")
+  .result({ version: "1.0", summary: [{ severity: "Critical", count: 0 }] })
+  .build();
 
 function seededDigest(repository: string, index: number): string {
   return `sha256:${createHash("sha256").update(`${repository}#${index}`).digest("hex")}`;
@@ -28,7 +32,8 @@ function recording(): HttpClient & { statuses: number[] } {
 
 describe("registry client tokens: sharing, caching, expiry and renewal", () => {
   let local: LocalAcr;
-  const client = (principal: TestPrincipal, options: Partial<AcrClientOptions> = {}) => clientFor(local, principal, options).registry(local.acr.loginServer);
+  const client = (principal: TestPrincipal, options: Partial<AcrClientOptions> = {}) =>
+    clientFor(local, principal, options).registry(local.acr.loginServer);
 
   beforeAll(async () => {
     local = await startLocalAcrForClient();
@@ -44,7 +49,9 @@ describe("registry client tokens: sharing, caching, expiry and renewal", () => {
     const operations = Array.from({ length: 200 }, (_, i) => {
       const repository = `conc/repo-${String(i % 20).padStart(2, "0")}`;
       const digest = seededDigest(repository, Math.floor(i / 20));
-      return i % 2 === 0 ? registry.getManifest(repository, digest) : registry.setQuarantineState(repository, digest, { state: "Passed", details: DETAILS });
+      return i % 2 === 0
+        ? registry.getManifest(repository, digest)
+        : registry.setQuarantineState(repository, digest, { state: "Passed", details: DETAILS });
     });
     const results = await Promise.all(operations);
     expect(results).toHaveLength(200);
@@ -112,7 +119,11 @@ describe("registry client tokens: sharing, caching, expiry and renewal", () => {
       await resetStats(local);
       const error = await registry.getManifest("released/repo-0", digest).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AcrAuthError);
-      expect(error).toMatchObject({ status: 401, acrCode: "UNAUTHORIZED", request: { method: "POST", path: "/oauth2/exchange" } });
+      expect(error).toMatchObject({
+        status: 401,
+        acrCode: "UNAUTHORIZED",
+        request: { method: "POST", path: "/oauth2/exchange" },
+      });
       const s = await stats(local);
       expect([count(s, "oauth.token"), count(s, "oauth.exchange")]).toEqual([1, 1]);
     } finally {

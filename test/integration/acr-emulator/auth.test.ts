@@ -16,12 +16,17 @@ describe("ACR emulator: challenge, exchange and token service", () => {
   afterAll(async () => local?.stop());
 
   const exchange = async (accessToken: string) =>
-    fetch(`${local.acr.url}/oauth2/exchange`, { method: "POST", body: form({ grant_type: "access_token", service: local.acr.loginServer, access_token: accessToken }) });
+    fetch(`${local.acr.url}/oauth2/exchange`, {
+      method: "POST",
+      body: form({ grant_type: "access_token", service: local.acr.loginServer, access_token: accessToken }),
+    });
 
   it("challenges unauthenticated requests on /v2/ and /acr/v1/ with quoted realm, service and scope", async () => {
     const base = await fetch(`${local.acr.url}/v2/`);
     expect(base.status).toBe(401);
-    expect(base.headers.get("www-authenticate")).toBe(`Bearer realm="${local.acr.url}/oauth2/token",service="${local.acr.loginServer}"`);
+    expect(base.headers.get("www-authenticate")).toBe(
+      `Bearer realm="${local.acr.url}/oauth2/token",service="${local.acr.loginServer}"`,
+    );
     const catalog = await fetch(`${local.acr.url}/acr/v1/_catalog`);
     expect(catalog.status).toBe(401);
     expect(catalog.headers.get("www-authenticate")).toContain(`scope="registry:catalog:*"`);
@@ -78,23 +83,39 @@ describe("ACR emulator: challenge, exchange and token service", () => {
       { type: "repository", name: "team/app", actions: ["pull"] },
       { type: "registry", name: "catalog", actions: ["*"] },
     ]);
-    const pushAttempt = await fetch(`${local.acr.url}/v2/team/app/blobs/uploads/`, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+    const pushAttempt = await fetch(`${local.acr.url}/v2/team/app/blobs/uploads/`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(pushAttempt.status).toBe(403);
     const stranger = await local.accessToken("deleter", ["repository:team/app:*"]);
-    expect((decodeJwt(stranger) as { access: Array<{ actions: string[] }> }).access[0]!.actions.sort()).toEqual(["delete", "metadata_read", "pull"]);
+    expect((decodeJwt(stranger) as { access: Array<{ actions: string[] }> }).access[0]!.actions.sort()).toEqual([
+      "delete",
+      "metadata_read",
+      "pull",
+    ]);
   });
 
   it("accepts several scopes space-separated in one field, and rejects a malformed scope", async () => {
     const refresh = await local.refreshToken("gate");
     const ok = await fetch(`${local.acr.url}/oauth2/token`, {
       method: "POST",
-      body: form({ grant_type: "refresh_token", service: local.acr.loginServer, refresh_token: refresh, scope: "repository:a/b:pull repository:c:metadata_write" }),
+      body: form({
+        grant_type: "refresh_token",
+        service: local.acr.loginServer,
+        refresh_token: refresh,
+        scope: "repository:a/b:pull repository:c:metadata_write",
+      }),
     });
     expect(ok.status).toBe(200);
-    const access = (decodeJwt(((await ok.json()) as { access_token: string }).access_token) as { access: unknown[] }).access;
+    const access = (decodeJwt(((await ok.json()) as { access_token: string }).access_token) as { access: unknown[] })
+      .access;
     expect(access).toHaveLength(2);
     for (const scope of ["repository:../etc:pull", "repository:app", "bogus:x:y", "registry:other:*"]) {
-      const bad = await fetch(`${local.acr.url}/oauth2/token`, { method: "POST", body: form({ grant_type: "refresh_token", service: local.acr.loginServer, refresh_token: refresh, scope }) });
+      const bad = await fetch(`${local.acr.url}/oauth2/token`, {
+        method: "POST",
+        body: form({ grant_type: "refresh_token", service: local.acr.loginServer, refresh_token: refresh, scope }),
+      });
       expect(bad.status, scope).toBe(400);
     }
   });
@@ -105,7 +126,9 @@ describe("ACR emulator: challenge, exchange and token service", () => {
     const url = `${local.acr.url}/oauth2/token?service=${local.acr.loginServer}&scope=repository:team/app:pull`;
     const ok = await fetch(url, { headers: { Authorization: `Basic ${basic}` } });
     expect(ok.status).toBe(200);
-    const bad = await fetch(url, { headers: { Authorization: `Basic ${Buffer.from("someone:wrong-password").toString("base64")}` } });
+    const bad = await fetch(url, {
+      headers: { Authorization: `Basic ${Buffer.from("someone:wrong-password").toString("base64")}` },
+    });
     expect(bad.status).toBe(401);
     const none = await fetch(url);
     expect(none.status).toBe(401);
@@ -118,9 +141,13 @@ describe("ACR emulator: challenge, exchange and token service", () => {
     expect(wrong.headers.get("www-authenticate")).toContain(`error="invalid_token"`);
     await local.admin("PUT", "/tokens", { accessTokenSeconds: 1 });
     const shortLived = await local.accessToken("puller", ["registry:catalog:*"]);
-    expect((await fetch(`${local.acr.url}/acr/v1/_catalog`, { headers: { Authorization: `Bearer ${shortLived}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${local.acr.url}/acr/v1/_catalog`, { headers: { Authorization: `Bearer ${shortLived}` } })).status,
+    ).toBe(200);
     await new Promise((r) => setTimeout(r, 2_100));
-    const expired = await fetch(`${local.acr.url}/acr/v1/_catalog`, { headers: { Authorization: `Bearer ${shortLived}` } });
+    const expired = await fetch(`${local.acr.url}/acr/v1/_catalog`, {
+      headers: { Authorization: `Bearer ${shortLived}` },
+    });
     expect(expired.status).toBe(401);
     expect(expired.headers.get("www-authenticate")).toContain(`error="invalid_token"`);
     expect(((await expired.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toMatch(/expired/);
@@ -129,8 +156,13 @@ describe("ACR emulator: challenge, exchange and token service", () => {
 
   it("sends a token lacking a grantable action back to the token service (401 insufficient_scope)", async () => {
     const pullOnly = await local.accessToken("pusher", ["repository:team/app:pull"]);
-    const response = await fetch(`${local.acr.url}/v2/team/app/blobs/uploads/`, { method: "POST", headers: { Authorization: `Bearer ${pullOnly}` } });
+    const response = await fetch(`${local.acr.url}/v2/team/app/blobs/uploads/`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${pullOnly}` },
+    });
     expect(response.status).toBe(401);
-    expect(response.headers.get("www-authenticate")).toContain(`scope="repository:team/app:push",error="insufficient_scope"`);
+    expect(response.headers.get("www-authenticate")).toContain(
+      `scope="repository:team/app:push",error="insufficient_scope"`,
+    );
   });
 });

@@ -6,7 +6,12 @@ import { inspectRaw, pull, push } from "../../support/skopeo.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../../support/webhook-receiver.js";
 import { freshTempDir } from "../../support/paths.js";
 
-const DETAILS = JSON.stringify({ scanner: "trivy", state: "scan passed", link: "https://gate.example/status", result: { version: "2026-11-27T00:00:00Z", summary: [{ severity: "High", count: 0 }] } });
+const DETAILS = JSON.stringify({
+  scanner: "trivy",
+  state: "scan passed",
+  link: "https://gate.example/status",
+  result: { version: "2026-11-27T00:00:00Z", summary: [{ severity: "High", count: 0 }] },
+});
 
 describe("ACR emulator: quarantine with skopeo as the client", () => {
   let local: LocalAcr;
@@ -30,7 +35,16 @@ describe("ACR emulator: quarantine with skopeo as the client", () => {
   beforeAll(async () => {
     hooks = await startWebhookReceiver();
     local = await startLocalAcr({
-      webhooks: [{ name: "gate", serviceUri: hooks.url, customHeaders: { "x-functions-key": "webhook-secret" }, actions: ["quarantine", "push", "delete"], scope: "", status: "enabled" }],
+      webhooks: [
+        {
+          name: "gate",
+          serviceUri: hooks.url,
+          customHeaders: { "x-functions-key": "webhook-secret" },
+          actions: ["quarantine", "push", "delete"],
+          scope: "",
+          status: "enabled",
+        },
+      ],
       settings: { webhookRetry: { maxAttempts: 3, initialDelayMs: 20, timeoutMs: 2_000 } },
     });
     image = await buildOciImage(freshTempDir("img"), { payloadBytes: 64 * 1024 });
@@ -44,9 +58,18 @@ describe("ACR emulator: quarantine with skopeo as the client", () => {
 
   it("quarantines the pushed manifest and delivers a quarantine webhook with the custom headers", async () => {
     const token = await local.accessToken("gate", [`repository:${repository}:metadata_read`]);
-    const response = await fetch(`${local.acr.url}/acr/v1/${repository}/_manifests/${image.manifestDigest}`, { headers: { Authorization: `Bearer ${token}` } });
+    const response = await fetch(`${local.acr.url}/acr/v1/${repository}/_manifests/${image.manifestDigest}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { manifest: { digest: string; tags: string[]; architecture: string; changeableAttributes: { quarantineState: string } } };
+    const body = (await response.json()) as {
+      manifest: {
+        digest: string;
+        tags: string[];
+        architecture: string;
+        changeableAttributes: { quarantineState: string };
+      };
+    };
     expect(body.manifest.digest).toBe(image.manifestDigest);
     expect(body.manifest.tags).toEqual(["v1"]);
     expect(body.manifest.architecture).toBe("amd64");
@@ -55,7 +78,12 @@ describe("ACR emulator: quarantine with skopeo as the client", () => {
     const [hook] = await hooks.waitFor((w) => w.body.action === "quarantine");
     expect(hook!.headers["x-functions-key"]).toBe("webhook-secret");
     expect(hook!.headers["user-agent"]).toMatch(/^AzureContainerRegistry\//);
-    expect(hook!.body.target).toMatchObject({ repository, tag: "v1", digest: image.manifestDigest, size: image.manifestSize });
+    expect(hook!.body.target).toMatchObject({
+      repository,
+      tag: "v1",
+      digest: image.manifestDigest,
+      size: image.manifestSize,
+    });
     expect(hooks.received.filter((w) => w.body.action === "push")).toHaveLength(0);
   });
 
@@ -78,7 +106,10 @@ describe("ACR emulator: quarantine with skopeo as the client", () => {
   });
 
   it("refuses a quarantine PATCH from a principal without AcrQuarantineWriter (403, state unchanged)", async () => {
-    const response = await patch("pusher", image.manifestDigest, { quarantineState: "Passed", quarantineDetails: DETAILS });
+    const response = await patch("pusher", image.manifestDigest, {
+      quarantineState: "Passed",
+      quarantineDetails: DETAILS,
+    });
     expect(response.status).toBe(403);
     const body = (await response.json()) as { errors: Array<{ code: string }> };
     expect(body.errors[0]!.code).toBe("DENIED");
@@ -87,17 +118,29 @@ describe("ACR emulator: quarantine with skopeo as the client", () => {
   });
 
   it("Failed keeps the image unpullable; Passed by a writer releases it and fires a push webhook", async () => {
-    const failed = await patch("writer", image.manifestDigest, { quarantineState: "Failed", quarantineDetails: DETAILS });
+    const failed = await patch("writer", image.manifestDigest, {
+      quarantineState: "Failed",
+      quarantineDetails: DETAILS,
+    });
     expect(failed.status).toBe(200);
     expect((await inspectRaw(repoRef(local, repository, "v1"), await access("puller"))).code).not.toBe(0);
     expect(hooks.received.filter((w) => w.body.action === "push")).toHaveLength(0);
 
-    const passed = await patch("writer", image.manifestDigest, { quarantineState: "Passed", quarantineDetails: DETAILS });
+    const passed = await patch("writer", image.manifestDigest, {
+      quarantineState: "Passed",
+      quarantineDetails: DETAILS,
+    });
     expect(passed.status).toBe(200);
-    const body = (await passed.json()) as { manifest: { changeableAttributes: { quarantineState: string; quarantineDetails: string } } };
+    const body = (await passed.json()) as {
+      manifest: { changeableAttributes: { quarantineState: string; quarantineDetails: string } };
+    };
     expect(body.manifest.changeableAttributes).toMatchObject({ quarantineState: "Passed", quarantineDetails: DETAILS });
 
-    const pulled = await pull(repoRef(local, repository, "v1"), join(freshTempDir("pull"), "img"), await access("puller"));
+    const pulled = await pull(
+      repoRef(local, repository, "v1"),
+      join(freshTempDir("pull"), "img"),
+      await access("puller"),
+    );
     expect(pulled.code, pulled.stderr).toBe(0);
     const [pushHook] = await hooks.waitFor((w) => w.body.action === "push");
     expect(pushHook!.headers["x-functions-key"]).toBe("webhook-secret");
@@ -108,7 +151,10 @@ describe("ACR emulator: quarantine with skopeo as the client", () => {
     const other = await buildOciImage(freshTempDir("img"));
     expect((await push(other.layoutRef, repoRef(local, repository, "gone"), await access("pusher"))).code).toBe(0);
     const token = await local.accessToken("deleter", [`repository:${repository}:delete`]);
-    const response = await fetch(`${local.acr.url}/v2/${repository}/manifests/${other.manifestDigest}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
+    const response = await fetch(`${local.acr.url}/v2/${repository}/manifests/${other.manifestDigest}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(response.status).toBe(202);
     const [hook] = await hooks.waitFor((w) => w.body.action === "delete");
     expect(hook!.body.target).toMatchObject({ repository, digest: other.manifestDigest });
@@ -120,8 +166,15 @@ describe("ACR emulator: quarantine with skopeo as the client", () => {
     const pings = hooks.received.filter((w) => w.body.action === "ping");
     expect(pings).toHaveLength(2);
     expect(pings[0]!.body.id).toBe(id);
-    const log = (await local.admin("GET", "/deliveries?webhook=gate")) as Array<{ eventId: string; attempt: number; statusCode: number }>;
-    expect(log.filter((d) => d.eventId === id).map((d) => [d.attempt, d.statusCode])).toEqual([[1, 503], [2, 200]]);
+    const log = (await local.admin("GET", "/deliveries?webhook=gate")) as Array<{
+      eventId: string;
+      attempt: number;
+      statusCode: number;
+    }>;
+    expect(log.filter((d) => d.eventId === id).map((d) => [d.attempt, d.statusCode])).toEqual([
+      [1, 503],
+      [2, 200],
+    ]);
   });
 
   it("keeps quarantine states and webhook configuration across a restart", async () => {
@@ -131,7 +184,10 @@ describe("ACR emulator: quarantine with skopeo as the client", () => {
     const puller = await access("puller");
     expect((await inspectRaw(repoRef(local, repository, "v1"), puller)).code).toBe(0);
     expect((await inspectRaw(repoRef(local, repository, "v2"), puller)).code).not.toBe(0);
-    const webhooks = (await local.admin("GET", "/webhooks")) as Array<{ name: string; customHeaders: Record<string, string> }>;
+    const webhooks = (await local.admin("GET", "/webhooks")) as Array<{
+      name: string;
+      customHeaders: Record<string, string>;
+    }>;
     expect(webhooks.map((w) => w.name)).toEqual(["gate"]);
     expect(webhooks[0]!.customHeaders["x-functions-key"]).toBe("webhook-secret");
   });

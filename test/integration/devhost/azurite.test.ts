@@ -36,13 +36,17 @@ describe("local/azurite launcher", () => {
     expect(new Set([first.blobPort, first.queuePort, first.tablePort]).size).toBe(3);
     expect(first.tableEndpoint).toBe(`http://127.0.0.1:${first.tablePort}/devstoreaccount1`);
 
-    const table = TableClient.fromConnectionString(first.connectionString, "launcherProbe", { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(first.connectionString, "launcherProbe", {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
     await table.createEntity({ partitionKey: "p", rowKey: "r", value: "kept" });
     const queues = QueueServiceClient.fromConnectionString(first.connectionString);
     await queues.createQueue("launcher-probe");
     await queues.getQueueClient("launcher-probe").sendMessage("hello");
-    const container = BlobServiceClient.fromConnectionString(first.connectionString).getContainerClient("launcher-probe");
+    const container = BlobServiceClient.fromConnectionString(first.connectionString).getContainerClient(
+      "launcher-probe",
+    );
     await container.create();
     await container.getBlockBlobClient("b.txt").upload("blob body", 9);
 
@@ -52,11 +56,17 @@ describe("local/azurite launcher", () => {
 
     const second = await startTestAzurite({ location });
     started.push(second);
-    const again = TableClient.fromConnectionString(second.connectionString, "launcherProbe", { allowInsecureConnection: true });
+    const again = TableClient.fromConnectionString(second.connectionString, "launcherProbe", {
+      allowInsecureConnection: true,
+    });
     expect((await again.getEntity<{ value: string }>("p", "r")).value).toBe("kept");
-    const peeked = await QueueServiceClient.fromConnectionString(second.connectionString).getQueueClient("launcher-probe").peekMessages();
+    const peeked = await QueueServiceClient.fromConnectionString(second.connectionString)
+      .getQueueClient("launcher-probe")
+      .peekMessages();
     expect(peeked.peekedMessageItems[0]?.messageText).toBe("hello");
-    const blob = BlobServiceClient.fromConnectionString(second.connectionString).getContainerClient("launcher-probe").getBlobClient("b.txt");
+    const blob = BlobServiceClient.fromConnectionString(second.connectionString)
+      .getContainerClient("launcher-probe")
+      .getBlobClient("b.txt");
     expect((await blob.downloadToBuffer()).toString()).toBe("blob body");
   });
 
@@ -70,17 +80,27 @@ describe("local/azurite launcher", () => {
         const a = await startAzurite({ location: ${JSON.stringify(location)} });
         console.log("AZURITE_PID " + a.pid);
         setInterval(() => {}, 1000);`;
-      const parent = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+      const parent = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let output = "";
       parent.stdout.on("data", (d: Buffer) => (output += d.toString()));
       parent.stderr.on("data", (d: Buffer) => (output += d.toString()));
-      const azuritePid = await eventually(async () => {
-        const match = /AZURITE_PID (\d+)/.exec(output);
-        return match ? Number(match[1]) : undefined;
-      }, `Azurite to start under a parent (output: ${output})`, 60_000);
+      const azuritePid = await eventually(
+        async () => {
+          const match = /AZURITE_PID (\d+)/.exec(output);
+          return match ? Number(match[1]) : undefined;
+        },
+        `Azurite to start under a parent (output: ${output})`,
+        60_000,
+      );
       expect(isAlive(azuritePid)).toBe(true);
       parent.kill("SIGKILL");
-      await eventually(async () => (isAlive(azuritePid) ? undefined : true), "Azurite to exit after its parent died", 30_000);
+      await eventually(
+        async () => (isAlive(azuritePid) ? undefined : true),
+        "Azurite to exit after its parent died",
+        30_000,
+      );
     } finally {
       cli.dispose();
     }

@@ -24,12 +24,18 @@ describe("devhost crash recovery (SIGKILL, restart from Azurite)", () => {
 
   const startHost = async (): Promise<HostProcess> => {
     const host = await spawnHostProcess(cli.mainJs, [
-      "--app-root", app.appRoot,
-      "--storage", azurite.connectionString,
-      "--port", "0",
-      "--setting", `FIXTURE_TASK_HUB=${taskHub}`,
-      "--setting", `FIXTURE_LOG_FILE=${logFile}`,
-      "--setting", "FIXTURE_TICK_SCHEDULE=0 0 0 1 1 *",
+      "--app-root",
+      app.appRoot,
+      "--storage",
+      azurite.connectionString,
+      "--port",
+      "0",
+      "--setting",
+      `FIXTURE_TASK_HUB=${taskHub}`,
+      "--setting",
+      `FIXTURE_LOG_FILE=${logFile}`,
+      "--setting",
+      "FIXTURE_TICK_SCHEDULE=0 0 0 1 1 *",
     ]);
     hosts.push(host);
     return host;
@@ -59,13 +65,20 @@ describe("devhost crash recovery (SIGKILL, restart from Azurite)", () => {
     const first = await startHost();
     let api = DurableApi.of(first.url);
 
-    const timerPending = await Promise.all([0, 1, 2].map((i) => api.startId("crashProbe", { label: `slow${i}`, waitMs: 4_000 }, `crash-slow-${i}`)));
-    const eventPending = await Promise.all([0, 1, 2].map((i) => api.startId("crashProbe", { label: `fast${i}`, waitMs: 100 }, `crash-fast-${i}`)));
+    const timerPending = await Promise.all(
+      [0, 1, 2].map((i) => api.startId("crashProbe", { label: `slow${i}`, waitMs: 4_000 }, `crash-slow-${i}`)),
+    );
+    const eventPending = await Promise.all(
+      [0, 1, 2].map((i) => api.startId("crashProbe", { label: `fast${i}`, waitMs: 100 }, `crash-fast-${i}`)),
+    );
     const approval = await api.startId("approval", { timeoutSeconds: 600 }, "crash-approval");
     const ordered = await api.startId("eventOrder", undefined, "crash-order");
     const timerOnly = await api.startId("timerOnly", { milliseconds: 3_000 }, "crash-timer");
     for (const id of eventPending) {
-      await eventually(async () => ((await api.status(id)).body?.customStatus === "waiting for Continue" ? true : undefined), `${id} waiting for its event`);
+      await eventually(
+        async () => ((await api.status(id)).body?.customStatus === "waiting for Continue" ? true : undefined),
+        `${id} waiting for its event`,
+      );
     }
     await api.waitFor(approval, ["Running"]);
     expect(await api.raise(ordered, "A", "a-before-crash")).toBe(202);
@@ -86,8 +99,15 @@ describe("devhost crash recovery (SIGKILL, restart from Azurite)", () => {
     for (const id of [...timerPending, ...eventPending]) {
       expect((await api.status(id)).body?.runtimeStatus).toBe("Running");
     }
-    await Promise.all([...timerPending, ...eventPending].map((id) =>
-      eventually(async () => ((await api.status(id)).body?.customStatus === "waiting for Continue" ? true : undefined), `${id} waiting after restart`, 30_000)));
+    await Promise.all(
+      [...timerPending, ...eventPending].map((id) =>
+        eventually(
+          async () => ((await api.status(id)).body?.customStatus === "waiting for Continue" ? true : undefined),
+          `${id} waiting after restart`,
+          30_000,
+        ),
+      ),
+    );
     for (const id of [...timerPending, ...eventPending]) expect(await api.raise(id, "Continue", { for: id })).toBe(202);
     expect(await api.raise(approval, "Approval", "yes")).toBe(202);
     expect(await api.raise(ordered, "B", "b-after")).toBe(202);
@@ -99,7 +119,10 @@ describe("devhost crash recovery (SIGKILL, restart from Azurite)", () => {
     }
     [...timerPending, ...eventPending].forEach((id, index) => {
       const label = index < 3 ? `slow${index}` : `fast${index - 3}`;
-      expect(results.get(id)).toMatchObject({ runtimeStatus: "Completed", output: { greeting: `Hello ${label}`, event: { for: id } } });
+      expect(results.get(id)).toMatchObject({
+        runtimeStatus: "Completed",
+        output: { greeting: `Hello ${label}`, event: { for: id } },
+      });
     });
     expect(results.get(approval)?.output).toEqual({ approved: "yes" });
     expect(results.get(ordered)?.output).toEqual(["a-before-crash", "b-after", "c-after"]);
@@ -110,7 +133,10 @@ describe("devhost crash recovery (SIGKILL, restart from Azurite)", () => {
       expect(completions, `ExecutionCompleted events of ${id}`).toHaveLength(1);
     }
 
-    const recorded = readFileSync(logFile, "utf8").trim().split("\n").map((line) => (JSON.parse(line) as { instanceId: string }).instanceId);
+    const recorded = readFileSync(logFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { instanceId: string }).instanceId);
     expect(recorded.sort()).toEqual([...timerPending, ...eventPending].sort());
   });
 });

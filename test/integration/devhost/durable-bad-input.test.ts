@@ -15,7 +15,11 @@ describe("devhost durable API: bad input and failing code", () => {
   beforeAll(async () => {
     azurite = await startTestAzurite();
     app = buildFixtureApp();
-    ({ host, logs } = await startFixtureHost(app.appRoot, azurite.connectionString, fixtureSettings({ taskHub: uniqueHubName("BadInput") })));
+    ({ host, logs } = await startFixtureHost(
+      app.appRoot,
+      azurite.connectionString,
+      fixtureSettings({ taskHub: uniqueHubName("BadInput") }),
+    ));
     api = DurableApi.of(host.url);
   });
   afterAll(async () => {
@@ -50,7 +54,9 @@ describe("devhost durable API: bad input and failing code", () => {
     expect((await fetch(new URL("instances/?createdTimeFrom=yesterday", api.baseUrl))).status).toBe(400);
     expect((await fetch(new URL(`instances/${id}?showHistory=maybe`, api.baseUrl))).status).toBe(400);
     expect((await fetch(new URL(`instances/${id}?taskHub=SomeOtherHub`, api.baseUrl))).status).toBe(400);
-    const badToken = await fetch(new URL("instances/", api.baseUrl), { headers: { "x-ms-continuation-token": "not-a-token" } });
+    const badToken = await fetch(new URL("instances/", api.baseUrl), {
+      headers: { "x-ms-continuation-token": "not-a-token" },
+    });
     expect(badToken.status).toBe(400);
     expect(await api.raise(id, "Go", "still fine")).toBe(202);
     expect((await api.waitFor(id)).output).toBe("still fine");

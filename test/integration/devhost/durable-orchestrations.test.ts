@@ -8,7 +8,9 @@ import { fixtureSettings, startFixtureHost, uniqueHubName } from "./support/fixt
 const HISTORY = "?showHistory=true&showHistoryOutput=true";
 
 function events(status: Status, type: string, functionName?: string): Record<string, unknown>[] {
-  return (status.historyEvents ?? []).filter((e) => e.EventType === type && (functionName === undefined || e.FunctionName === functionName));
+  return (status.historyEvents ?? []).filter(
+    (e) => e.EventType === type && (functionName === undefined || e.FunctionName === functionName),
+  );
 }
 
 describe("devhost durable orchestrations (fixture app, state in Azurite)", () => {
@@ -20,7 +22,11 @@ describe("devhost durable orchestrations (fixture app, state in Azurite)", () =>
   beforeAll(async () => {
     azurite = await startTestAzurite();
     app = buildFixtureApp();
-    ({ host } = await startFixtureHost(app.appRoot, azurite.connectionString, fixtureSettings({ taskHub: uniqueHubName("Durable") })));
+    ({ host } = await startFixtureHost(
+      app.appRoot,
+      azurite.connectionString,
+      fixtureSettings({ taskHub: uniqueHubName("Durable") }),
+    ));
     api = DurableApi.of(host.url);
   });
   afterAll(async () => {
@@ -39,7 +45,12 @@ describe("devhost durable orchestrations (fixture app, state in Azurite)", () =>
       `${host.url}/runtime/webhooks/durabletask/instances/${links.id}?taskHub=${host.taskHub}&connection=Storage&code=${encodeURIComponent(host.keys.durableSystemKey)}`,
     );
     const done = await api.waitFor(links.id!);
-    expect(done).toMatchObject({ name: "sequence", runtimeStatus: "Completed", input: "Ada", output: ["Hello Ada 1", "Hello Ada 2", "Hello Ada 3"] });
+    expect(done).toMatchObject({
+      name: "sequence",
+      runtimeStatus: "Completed",
+      input: "Ada",
+      output: ["Hello Ada 1", "Hello Ada 2", "Hello Ada 3"],
+    });
     const viaWebhook = await fetch(links.statusQueryGetUri!);
     expect(viaWebhook.status).toBe(200);
     expect(((await viaWebhook.json()) as Status).output).toEqual(done.output);
@@ -74,7 +85,9 @@ describe("devhost durable orchestrations (fixture app, state in Azurite)", () =>
     expect(events(status, "TaskFailed", "flaky")).toHaveLength(2);
     expect(events(status, "TaskCompleted", "flaky")).toHaveLength(1);
     expect(events(status, "TimerFired")).toHaveLength(2);
-    const state = (await (await fetch(`${host.url}/api/fixture/state`)).json()) as { activityCalls: Record<string, number> };
+    const state = (await (await fetch(`${host.url}/api/fixture/state`)).json()) as {
+      activityCalls: Record<string, number>;
+    };
     expect(state.activityCalls[`flaky:${key}`]).toBe(3);
   });
 
@@ -85,7 +98,9 @@ describe("devhost durable orchestrations (fixture app, state in Azurite)", () =>
     expect(status.output).toMatchObject({ failed: true });
     expect((status.output as { message: string }).message).toContain(`flaky failure 3 of ${key}`);
     expect(events(status, "TaskFailed", "flaky")).toHaveLength(3);
-    const state = (await (await fetch(`${host.url}/api/fixture/state`)).json()) as { activityCalls: Record<string, number> };
+    const state = (await (await fetch(`${host.url}/api/fixture/state`)).json()) as {
+      activityCalls: Record<string, number>;
+    };
     expect(state.activityCalls[`flaky:${key}`]).toBe(3);
   });
 
@@ -158,15 +173,31 @@ describe("devhost durable orchestrations (fixture app, state in Azurite)", () =>
     const id = await api.startId("waitForever", { hello: "input" });
     await api.waitFor(id, ["Running"]);
     const status = (await (await fetch(`${host.url}/api/client/status/${id}`)).json()) as Record<string, unknown>;
-    expect(status).toMatchObject({ instanceId: id, name: "waitForever", runtimeStatus: "Running", input: { hello: "input" }, customStatus: "waiting for Go" });
-    const running = (await (await fetch(`${host.url}/api/client/list?status=Running,Pending`)).json()) as { instanceId: string }[];
+    expect(status).toMatchObject({
+      instanceId: id,
+      name: "waitForever",
+      runtimeStatus: "Running",
+      input: { hello: "input" },
+      customStatus: "waiting for Go",
+    });
+    const running = (await (await fetch(`${host.url}/api/client/list?status=Running,Pending`)).json()) as {
+      instanceId: string;
+    }[];
     expect(running.map((s) => s.instanceId)).toContain(id);
-    const raised = await fetch(`${host.url}/api/client/raise/${id}/Go`, { method: "POST", body: JSON.stringify("via client") });
+    const raised = await fetch(`${host.url}/api/client/raise/${id}/Go`, {
+      method: "POST",
+      body: JSON.stringify("via client"),
+    });
     expect(raised.status).toBe(202);
     expect((await api.waitFor(id)).output).toBe("via client");
-    const completed = (await (await fetch(`${host.url}/api/client/list?status=Completed`)).json()) as { instanceId: string; runtimeStatus: string }[];
+    const completed = (await (await fetch(`${host.url}/api/client/list?status=Completed`)).json()) as {
+      instanceId: string;
+      runtimeStatus: string;
+    }[];
     expect(completed.find((s) => s.instanceId === id)?.runtimeStatus).toBe("Completed");
-    const purged = (await (await fetch(`${host.url}/api/client/purge/${id}`, { method: "DELETE" })).json()) as { instancesDeleted: number };
+    const purged = (await (await fetch(`${host.url}/api/client/purge/${id}`, { method: "DELETE" })).json()) as {
+      instancesDeleted: number;
+    };
     expect(purged.instancesDeleted).toBe(1);
     expect((await api.status(id)).status).toBe(404);
 
@@ -184,9 +215,12 @@ describe("devhost durable orchestrations (fixture app, state in Azurite)", () =>
     let token: string | null = null;
     let pages = 0;
     do {
-      const res: Response = await fetch(`${api.baseUrl}instances/?runtimeStatus=Completed&instanceIdPrefix=${prefix}&top=1`, {
-        headers: token ? { "x-ms-continuation-token": token } : {},
-      });
+      const res: Response = await fetch(
+        `${api.baseUrl}instances/?runtimeStatus=Completed&instanceIdPrefix=${prefix}&top=1`,
+        {
+          headers: token ? { "x-ms-continuation-token": token } : {},
+        },
+      );
       expect(res.status).toBe(200);
       const page = (await res.json()) as Status[];
       seen.push(...page.map((s) => s.instanceId));

@@ -15,10 +15,13 @@ describe("devhost HTTP triggers (fixture app)", () => {
   beforeAll(async () => {
     azurite = await startTestAzurite();
     app = buildFixtureApp();
-    writeFileSync(join(app.appRoot, "local.settings.json"), JSON.stringify({
-      IsEncrypted: false,
-      Values: { FIXTURE_FROM_FILE: "file", FIXTURE_ENV_WINS: "file", FIXTURE_OVERRIDDEN: "file" },
-    }));
+    writeFileSync(
+      join(app.appRoot, "local.settings.json"),
+      JSON.stringify({
+        IsEncrypted: false,
+        Values: { FIXTURE_FROM_FILE: "file", FIXTURE_ENV_WINS: "file", FIXTURE_OVERRIDDEN: "file" },
+      }),
+    );
     process.env.FIXTURE_ENV_WINS = "environment";
     const settings = fixtureSettings({ taskHub: uniqueHubName("Http"), extra: { FIXTURE_OVERRIDDEN: "programmatic" } });
     ({ host, logs } = await startFixtureHost(app.appRoot, azurite.connectionString, settings));
@@ -73,7 +76,9 @@ describe("devhost HTTP triggers (fixture app)", () => {
 
   it("prefers literal segments over parameters and fills optional parameters", async () => {
     expect(await (await fetch(`${host.url}/api/items/books/latest`)).json()).toEqual({ latest: true });
-    expect(await (await fetch(`${host.url}/api/items/books/7`)).json()).toEqual({ params: { category: "books", id: "7" } });
+    expect(await (await fetch(`${host.url}/api/items/books/7`)).json()).toEqual({
+      params: { category: "books", id: "7" },
+    });
     expect(await (await fetch(`${host.url}/api/items/books`)).json()).toEqual({ params: { category: "books" } });
   });
 
@@ -88,10 +93,16 @@ describe("devhost HTTP triggers (fixture app)", () => {
   it("enforces authLevel: function keys from x-functions-key or code, admin needs the master key", async () => {
     expect((await fetch(`${host.url}/api/secure`)).status).toBe(401);
     expect((await fetch(`${host.url}/api/secure?code=wrong`)).status).toBe(401);
-    expect((await fetch(`${host.url}/api/secure`, { headers: { "x-functions-key": host.keys.functionKey } })).status).toBe(200);
+    expect(
+      (await fetch(`${host.url}/api/secure`, { headers: { "x-functions-key": host.keys.functionKey } })).status,
+    ).toBe(200);
     expect((await fetch(`${host.url}/api/secure?code=${encodeURIComponent(host.keys.masterKey)}`)).status).toBe(200);
-    expect((await fetch(`${host.url}/api/admin-only`, { headers: { "x-functions-key": host.keys.functionKey } })).status).toBe(401);
-    expect((await fetch(`${host.url}/api/admin-only`, { headers: { "x-functions-key": host.keys.masterKey } })).status).toBe(200);
+    expect(
+      (await fetch(`${host.url}/api/admin-only`, { headers: { "x-functions-key": host.keys.functionKey } })).status,
+    ).toBe(401);
+    expect(
+      (await fetch(`${host.url}/api/admin-only`, { headers: { "x-functions-key": host.keys.masterKey } })).status,
+    ).toBe(200);
   });
 
   it("turns a throwing handler into a 500 carrying the invocation id, and logs the error with that id", async () => {
@@ -107,7 +118,8 @@ describe("devhost HTTP triggers (fixture app)", () => {
   });
 
   it("reads local.settings.json like Core Tools (the environment wins) and lets programmatic settings win over both", async () => {
-    const value = async (name: string): Promise<unknown> => ((await (await fetch(`${host.url}/api/fixture/setting/${name}`)).json()) as { value: unknown }).value;
+    const value = async (name: string): Promise<unknown> =>
+      ((await (await fetch(`${host.url}/api/fixture/setting/${name}`)).json()) as { value: unknown }).value;
     expect(await value("FIXTURE_FROM_FILE")).toBe("file");
     expect(await value("FIXTURE_ENV_WINS")).toBe("environment");
     expect(await value("FIXTURE_OVERRIDDEN")).toBe("programmatic");
@@ -120,9 +132,13 @@ describe("devhost HTTP triggers (fixture app)", () => {
   });
 
   it("runs app hooks: appStart once, pre/post invocation around every call", async () => {
-    const before = (await (await fetch(`${host.url}/api/fixture/state`)).json()) as { hooks: { pre: number; post: number; appStart: number } };
+    const before = (await (await fetch(`${host.url}/api/fixture/state`)).json()) as {
+      hooks: { pre: number; post: number; appStart: number };
+    };
     await fetch(`${host.url}/api/hello/Hooks`);
-    const after = (await (await fetch(`${host.url}/api/fixture/state`)).json()) as { hooks: { pre: number; post: number; appStart: number } };
+    const after = (await (await fetch(`${host.url}/api/fixture/state`)).json()) as {
+      hooks: { pre: number; post: number; appStart: number };
+    };
     expect(after.hooks.appStart).toBe(1);
     expect(after.hooks.pre - before.hooks.pre).toBe(2);
     expect(after.hooks.post - before.hooks.post).toBe(2);

@@ -27,10 +27,15 @@ describe("the real app under the devhost", () => {
   const logs: LogEntry[] = [];
 
   beforeAll(async () => {
-    const compiled = existsSync(COMPILED_FUNCTIONS) ? readdirSync(COMPILED_FUNCTIONS).filter((f) => f.endsWith(".js")) : [];
-    if (compiled.length === 0) throw new Error(`No compiled functions in ${COMPILED_FUNCTIONS}: run "npm run build" first (npm test does).`);
+    const compiled = existsSync(COMPILED_FUNCTIONS)
+      ? readdirSync(COMPILED_FUNCTIONS).filter((f) => f.endsWith(".js"))
+      : [];
+    if (compiled.length === 0)
+      throw new Error(`No compiled functions in ${COMPILED_FUNCTIONS}: run "npm run build" first (npm test does).`);
     azurite = await startTestAzurite();
-    const sample = JSON.parse(readFileSync(join(projectRoot, "local.settings.sample.json"), "utf8")) as { Values: Record<string, string> };
+    const sample = JSON.parse(readFileSync(join(projectRoot, "local.settings.sample.json"), "utf8")) as {
+      Values: Record<string, string>;
+    };
     host = await startDevHost({
       appRoot: projectRoot,
       port: 0,
@@ -51,21 +56,30 @@ describe("the real app under the devhost", () => {
   });
 
   it("registers every function of the compiled app with a known trigger kind", async () => {
-    const registrations = (await (await fetch(`${host.url}/admin/functions`, { headers: { "x-functions-key": host.keys.masterKey } })).json()) as Registration[];
+    const registrations = (await (
+      await fetch(`${host.url}/admin/functions`, { headers: { "x-functions-key": host.keys.masterKey } })
+    ).json()) as Registration[];
     expect(registrations.map((r) => r.name).sort()).toEqual(host.functions.map((f) => f.name).sort());
     expect(registrations.find((r) => r.name === "health")?.kind).toBe("http");
     for (const registration of registrations) {
-      expect(["http", "timer", "orchestration", "activity"], `${registration.name} has trigger kind ${registration.kind}`).toContain(registration.kind);
+      expect(
+        ["http", "timer", "orchestration", "activity"],
+        `${registration.name} has trigger kind ${registration.kind}`,
+      ).toContain(registration.kind);
     }
   });
 
   it("routes every HTTP function (a method it does not accept answers 405)", async () => {
-    const registrations = (await (await fetch(`${host.url}/admin/functions`, { headers: { "x-functions-key": host.keys.masterKey } })).json()) as Registration[];
+    const registrations = (await (
+      await fetch(`${host.url}/admin/functions`, { headers: { "x-functions-key": host.keys.masterKey } })
+    ).json()) as Registration[];
     for (const fn of registrations.filter((r) => r.kind === "http")) {
       const accepted = (fn.trigger.methods ?? []).map((m) => m.toUpperCase());
       const probe = METHODS.find((m) => !accepted.includes(m));
       if (!probe) continue;
-      const path = (fn.trigger.route ?? fn.name).replace(/\{([^}]*)\}/g, (_m, parameter: string) => sampleValue(parameter));
+      const path = (fn.trigger.route ?? fn.name).replace(/\{([^}]*)\}/g, (_m, parameter: string) =>
+        sampleValue(parameter),
+      );
       const res = await fetch(`${host.url}/api/${path}`, { method: probe });
       expect(res.status, `${probe} /api/${path} (${fn.name})`).toBe(405);
     }

@@ -21,7 +21,10 @@ describe("devhost timer triggers and admin API", () => {
   const runs = async (h: DevHost = host): Promise<TimerRun[]> =>
     ((await (await fetch(`${h.url}/api/fixture/state`)).json()) as { timerRuns: TimerRun[] }).timerRuns;
   const admin = (path: string, init: RequestInit = {}, key: string | null = host.keys.masterKey): Promise<Response> =>
-    fetch(`${host.url}${path}`, { ...init, headers: { "content-type": "application/json", ...(key ? { "x-functions-key": key } : {}) } });
+    fetch(`${host.url}${path}`, {
+      ...init,
+      headers: { "content-type": "application/json", ...(key ? { "x-functions-key": key } : {}) },
+    });
 
   beforeAll(async () => {
     azurite = await startTestAzurite();
@@ -35,7 +38,10 @@ describe("devhost timer triggers and admin API", () => {
   });
 
   it("runs a runOnStartup timer once at start, with its %setting% schedule resolved", async () => {
-    const startup = await eventually(async () => (await runs()).filter((r) => r.name === "startupTick").at(0), "startupTick");
+    const startup = await eventually(
+      async () => (await runs()).filter((r) => r.name === "startupTick").at(0),
+      "startupTick",
+    );
     expect(startup.isPastDue).toBe(false);
     expect(new Date(startup.next).getUTCMonth()).toBe(0);
     expect(new Date(startup.next).getUTCDate()).toBe(1);
@@ -57,24 +63,37 @@ describe("devhost timer triggers and admin API", () => {
     const res = await admin("/admin/functions/manualOnly", { method: "POST", body: "{}" });
     expect(res.status).toBe(202);
     await eventually(async () => (await runs()).find((r) => r.name === "manualOnly"), "manualOnly run");
-    expect((await admin("/admin/functions/genericProbe", { method: "POST", body: JSON.stringify({ input: "ping" }) })).status).toBe(202);
+    expect(
+      (await admin("/admin/functions/genericProbe", { method: "POST", body: JSON.stringify({ input: "ping" }) }))
+        .status,
+    ).toBe(202);
     await eventually(async () => (await runs()).find((r) => r.name === "genericProbe:ping"), "genericProbe run");
   });
 
   it("refuses admin calls without the master key, for unknown, HTTP and durable functions, and with a bad body", async () => {
     expect((await admin("/admin/functions/manualOnly", { method: "POST", body: "{}" }, null)).status).toBe(401);
-    expect((await admin("/admin/functions/manualOnly", { method: "POST", body: "{}" }, host.keys.functionKey)).status).toBe(401);
+    expect(
+      (await admin("/admin/functions/manualOnly", { method: "POST", body: "{}" }, host.keys.functionKey)).status,
+    ).toBe(401);
     expect((await admin("/admin/functions/nope", { method: "POST", body: "{}" })).status).toBe(404);
     expect((await admin("/admin/functions/hello", { method: "POST", body: "{}" })).status).toBe(400);
     expect((await admin("/admin/functions/sequence", { method: "POST", body: "{}" })).status).toBe(400);
     expect((await admin("/admin/functions/manualOnly", { method: "POST", body: "not json" })).status).toBe(400);
-    expect((await admin("/admin/functions/manualOnly", { method: "POST", body: JSON.stringify({ input: 5 }) })).status).toBe(400);
+    expect(
+      (await admin("/admin/functions/manualOnly", { method: "POST", body: JSON.stringify({ input: 5 }) })).status,
+    ).toBe(400);
   });
 
   it("lists registrations and host status for the master key", async () => {
     const list = (await (await admin("/admin/functions")).json()) as { name: string; kind: string }[];
     const kinds = Object.fromEntries(list.map((f) => [f.name, f.kind]));
-    expect(kinds).toMatchObject({ hello: "http", everySecond: "timer", sequence: "orchestration", sayHello: "activity", genericProbe: "other" });
+    expect(kinds).toMatchObject({
+      hello: "http",
+      everySecond: "timer",
+      sequence: "orchestration",
+      sayHello: "activity",
+      genericProbe: "other",
+    });
     expect(((await (await admin("/admin/host/status")).json()) as { state: string }).state).toBe("Running");
   });
 

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignJWT, generateKeyPair } from "jose";
 import { startIdentityServer, type IdentityServer } from "../../../local/identity/server.js";
-import { APPROVER_ROLE, ApproverAuthError, ApproverTokenVerifier, OVERRIDE_ROLE, requireRole } from "../../../src/auth/approver-token.js";
+import {
+  APPROVER_ROLE,
+  ApproverAuthError,
+  ApproverTokenVerifier,
+  OVERRIDE_ROLE,
+  requireRole,
+} from "../../../src/auth/approver-token.js";
 
 const AUDIENCE = "api://acr-quarantine-gate";
 
@@ -47,7 +53,15 @@ describe("approver tokens, verified against the issuer's keys", () => {
       .setExpirationTime("10m")
       .sign(privateKey);
     const unsigned = `${Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url")}.${Buffer.from(JSON.stringify({ oid: "x", roles: [OVERRIDE_ROLE], iss: identity.issuer, aud: AUDIENCE })).toString("base64url")}.`;
-    for (const header of [undefined, "", "Basic abc", "Bearer not.a.jwt", `Bearer ${await userToken("approver-1", "api://other")}`, `Bearer ${forged}`, `Bearer ${unsigned}`]) {
+    for (const header of [
+      undefined,
+      "",
+      "Basic abc",
+      "Bearer not.a.jwt",
+      `Bearer ${await userToken("approver-1", "api://other")}`,
+      `Bearer ${forged}`,
+      `Bearer ${unsigned}`,
+    ]) {
       await expect(verifier.verify(header), String(header).slice(0, 30)).rejects.toMatchObject({ status: 401 });
     }
   });

@@ -11,11 +11,35 @@ describe("audit log in Table Storage (Azurite)", () => {
   afterAll(async () => azurite?.dispose());
 
   it("keeps every record of an image, oldest first, apart from other images", async () => {
-    const log = new AuditLog(tableClient({ kind: "connectionString", connectionString: azurite.connectionString }, "GateAudit"));
+    const log = new AuditLog(
+      tableClient({ kind: "connectionString", connectionString: azurite.connectionString }, "GateAudit"),
+    );
     const image = `localhost:5443/team/app@sha256:${"1".repeat(64)}`;
-    await log.record({ image, action: "evaluated", actor: "policy", at: "2026-11-27T10:00:01.000Z", reason: "1 critical", verdict: "fail", findingsSummary: { Critical: 1 }, policyVersion: "v3" });
-    await log.record({ image, action: "approved", actor: "Bo Override (breakglass-1)", at: "2026-11-27T10:05:00.000Z", reason: "break-glass: hotfix", verdict: "fail" });
-    await log.record({ image: image.replace("team/app", "team/other"), action: "released", actor: "gate", at: "2026-11-27T10:00:00.000Z", reason: "pass" });
+    await log.record({
+      image,
+      action: "evaluated",
+      actor: "policy",
+      at: "2026-11-27T10:00:01.000Z",
+      reason: "1 critical",
+      verdict: "fail",
+      findingsSummary: { Critical: 1 },
+      policyVersion: "v3",
+    });
+    await log.record({
+      image,
+      action: "approved",
+      actor: "Bo Override (breakglass-1)",
+      at: "2026-11-27T10:05:00.000Z",
+      reason: "break-glass: hotfix",
+      verdict: "fail",
+    });
+    await log.record({
+      image: image.replace("team/app", "team/other"),
+      action: "released",
+      actor: "gate",
+      at: "2026-11-27T10:00:00.000Z",
+      reason: "pass",
+    });
     const trail = await log.history(image);
     expect(trail.map((r) => r.action)).toEqual(["evaluated", "approved"]);
     expect(trail[0]).toMatchObject({ verdict: "fail", findingsSummary: { Critical: 1 }, policyVersion: "v3" });

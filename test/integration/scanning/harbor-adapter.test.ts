@@ -2,7 +2,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluatePolicy, parsePolicy } from "../../../src/policy/index.js";
-import { chooseReportType, HARBOR_MEDIA_TYPES, HarborScanner, HarborScannerClient, ScannerError, type ReportPoll } from "../../../src/scanning/harbor/index.js";
+import {
+  chooseReportType,
+  HARBOR_MEDIA_TYPES,
+  HarborScanner,
+  HarborScannerClient,
+  ScannerError,
+  type ReportPoll,
+} from "../../../src/scanning/harbor/index.js";
 import type { PullTokenSource } from "../../../src/scanning/pull-token.js";
 import { startScannerEmulator, type ScannerEmulator } from "../../../local/scanner-emulator/server.js";
 import { repoRef, startLocalAcr, type LocalAcr, type TestPrincipal } from "../../support/local-acr.js";
@@ -47,7 +54,10 @@ describe("Harbor scanner adapter against the scanner emulator and the ACR emulat
     image = await buildOciImage(freshTempDir("scan-img"));
     const creds = await local.skopeoCreds("pusher");
     for (const repository of Object.values(REPOSITORIES)) {
-      const pushed = await push(image.layoutRef, repoRef(local, repository, "v1"), { certDir: local.acr.certDir, creds });
+      const pushed = await push(image.layoutRef, repoRef(local, repository, "v1"), {
+        certDir: local.acr.certDir,
+        creds,
+      });
       expect(pushed.code, pushed.stderr).toBe(0);
     }
     emulator = await startScannerEmulator({
@@ -59,14 +69,23 @@ describe("Harbor scanner adapter against the scanner emulator and the ACR emulat
         return { trivy: JSON.parse(fixture("debian-buster.json")) as object };
       },
     });
-    client = new HarborScannerClient({ baseUrl: emulator.url, authHeaders: async () => ({ Authorization: `Bearer ${API_KEY}` }) });
+    client = new HarborScannerClient({
+      baseUrl: emulator.url,
+      authHeaders: async () => ({ Authorization: `Bearer ${API_KEY}` }),
+    });
   });
   afterAll(async () => {
     await emulator?.stop();
     await local?.stop();
   });
 
-  const imageOf = (repository: string) => ({ loginServer: local.acr.loginServer, repository, digest: image.manifestDigest, tag: "v1", mediaType: "application/vnd.oci.image.manifest.v1+json" });
+  const imageOf = (repository: string) => ({
+    loginServer: local.acr.loginServer,
+    repository,
+    digest: image.manifestDigest,
+    tag: "v1",
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+  });
 
   it("reads the adapter's metadata and picks the v1.1 vulnerability report", async () => {
     const metadata = await client.metadata();
@@ -94,7 +113,9 @@ describe("Harbor scanner adapter against the scanner emulator and the ACR emulat
       now: "2025-01-01T00:00:00Z",
     });
     expect(verdict.decision).toBe("fail");
-    expect(verdict.reasons).toMatchObject([{ kind: "finding-blocks", finding: { vulnerabilityId: "CVE-2019-18224", severity: "Critical" } }]);
+    expect(verdict.reasons).toMatchObject([
+      { kind: "finding-blocks", finding: { vulnerabilityId: "CVE-2019-18224", severity: "Critical" } },
+    ]);
   });
 
   it("reads the raw report (Trivy JSON) with the same findings", async () => {
@@ -126,16 +147,27 @@ describe("Harbor scanner adapter against the scanner emulator and the ACR emulat
   it("a scanner that reports a failed scan → failed; a truncated report → a typed report error", async () => {
     const scanner = new HarborScanner(client, pullTokens(local, "gate"));
     const broken = await pollUntilDone(scanner, (await scanner.submit(imageOf(REPOSITORIES.broken))).scanRequestId);
-    expect(broken.last).toEqual({ state: "failed", error: { code: "scan-failed", message: "the scanner adapter reports a failed scan: the scanner's database is not available" } });
+    expect(broken.last).toEqual({
+      state: "failed",
+      error: {
+        code: "scan-failed",
+        message: "the scanner adapter reports a failed scan: the scanner's database is not available",
+      },
+    });
     const garbage = await pollUntilDone(scanner, (await scanner.submit(imageOf(REPOSITORIES.garbage))).scanRequestId);
-    expect(garbage.last.state === "done" && !garbage.last.outcome.ok ? garbage.last.outcome.error.code : "").toBe("report-not-json");
+    expect(garbage.last.state === "done" && !garbage.last.outcome.ok ? garbage.last.outcome.error.code : "").toBe(
+      "report-not-json",
+    );
   });
 
   it("typed errors: unknown scan, wrong adapter key, unscannable manifest type, adapter gone", async () => {
     const scanner = new HarborScanner(client, pullTokens(local, "gate"));
     await expect(scanner.poll("no-such-scan")).rejects.toMatchObject({ code: "scan-unknown", transient: false });
 
-    const wrongKey = new HarborScannerClient({ baseUrl: emulator.url, authHeaders: async () => ({ Authorization: "Bearer wrong" }) });
+    const wrongKey = new HarborScannerClient({
+      baseUrl: emulator.url,
+      authHeaders: async () => ({ Authorization: "Bearer wrong" }),
+    });
     await expect(wrongKey.metadata()).rejects.toMatchObject({ code: "scanner-rejected", status: 401 });
 
     const tokens = pullTokens(local, "gate");

@@ -1,7 +1,12 @@
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluatePolicy, parsePolicy } from "../../../src/policy/index.js";
-import { acceptCallbackReport, decodeQueueMessage, QueueScanDispatcher, type ScanRequestMessage } from "../../../src/scanning/queue/index.js";
+import {
+  acceptCallbackReport,
+  decodeQueueMessage,
+  QueueScanDispatcher,
+  type ScanRequestMessage,
+} from "../../../src/scanning/queue/index.js";
 import { startTestAzurite, type TestAzurite } from "../../support/azurite.js";
 
 const IMAGE = { loginServer: "myacr.azurecr.io", repository: "team-a/app", digest: "sha256:" + "f".repeat(64) };
@@ -35,12 +40,33 @@ describe("queue dispatch to an external scanner, through a real queue (Azurite)"
       SchemaVersion: 2,
       ArtifactName: `${IMAGE.loginServer}/${IMAGE.repository}@${IMAGE.digest}`,
       Metadata: { RepoDigests: [`${IMAGE.loginServer}/${IMAGE.repository}@${IMAGE.digest}`] },
-      Results: [{ Target: "app (alpine 3.19)", Vulnerabilities: [{ VulnerabilityID: "CVE-2024-0001", PkgName: "musl", InstalledVersion: "1.2.4-r2", FixedVersion: "1.2.4-r3", Severity: "HIGH" }] }],
+      Results: [
+        {
+          Target: "app (alpine 3.19)",
+          Vulnerabilities: [
+            {
+              VulnerabilityID: "CVE-2024-0001",
+              PkgName: "musl",
+              InstalledVersion: "1.2.4-r2",
+              FixedVersion: "1.2.4-r3",
+              Severity: "HIGH",
+            },
+          ],
+        },
+      ],
     });
 
-    const wrong = acceptCallbackReport({ authorization: "Bearer not-the-token", expectedTokenHash: dispatched.callbackTokenHash, body: report });
+    const wrong = acceptCallbackReport({
+      authorization: "Bearer not-the-token",
+      expectedTokenHash: dispatched.callbackTokenHash,
+      body: report,
+    });
     expect(wrong.accepted).toBe(false);
-    const result = acceptCallbackReport({ authorization: `Bearer ${message.callback.token}`, expectedTokenHash: dispatched.callbackTokenHash, body: report });
+    const result = acceptCallbackReport({
+      authorization: `Bearer ${message.callback.token}`,
+      expectedTokenHash: dispatched.callbackTokenHash,
+      body: report,
+    });
     if (!result.accepted) throw new Error("the scanner's own token was refused");
     const verdict = evaluatePolicy({
       policy: parsePolicy({ version: 1, defaultRule: { blockAt: "Critical", requireApprovalAt: "High" } }),
@@ -49,6 +75,8 @@ describe("queue dispatch to an external scanner, through a real queue (Azurite)"
       now: "2025-03-01T12:05:00Z",
     });
     expect(verdict.decision).toBe("needsApproval");
-    expect(verdict.reasons).toMatchObject([{ kind: "finding-needs-approval", finding: { vulnerabilityId: "CVE-2024-0001" } }]);
+    expect(verdict.reasons).toMatchObject([
+      { kind: "finding-needs-approval", finding: { vulnerabilityId: "CVE-2024-0001" } },
+    ]);
   });
 });

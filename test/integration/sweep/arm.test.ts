@@ -7,7 +7,13 @@ import { managementFindings } from "../../../src/sweep/management/findings.js";
 import type { ManagementView } from "../../../src/sweep/management/view.js";
 
 const APP_HOST = "gate.example.net";
-const WEBHOOK = { serviceUri: `https://${APP_HOST}/api/acr/events`, customHeaders: { "x-functions-key": "secret-key" }, actions: ["quarantine", "push", "delete"], scope: "", status: "enabled" };
+const WEBHOOK = {
+  serviceUri: `https://${APP_HOST}/api/acr/events`,
+  customHeaders: { "x-functions-key": "secret-key" },
+  actions: ["quarantine", "push", "delete"],
+  scope: "",
+  status: "enabled",
+};
 
 describe("ACR emulator management plane (ARM) through @azure/arm-containerregistry", () => {
   let local: LocalAcr;
@@ -15,7 +21,10 @@ describe("ACR emulator management plane (ARM) through @azure/arm-containerregist
   beforeAll(async () => {
     local = await startLocalAcrForClient();
     // "stranger" has no registry role; here it becomes a management Reader (no data-plane rights at all).
-    await local.admin("PUT", `/principals/${local.identities.stranger.objectId}`, { displayName: "reader", roles: ["Reader"] });
+    await local.admin("PUT", `/principals/${local.identities.stranger.objectId}`, {
+      displayName: "reader",
+      roles: ["Reader"],
+    });
   });
   afterAll(async () => local?.stop());
   beforeEach(async () => {
@@ -25,19 +34,41 @@ describe("ACR emulator management plane (ARM) through @azure/arm-containerregist
   });
 
   const reader = (principal: TestPrincipal, audience = "https://management.azure.com") =>
-    new ManagementReader({ credential: new ManagedIdentityCredential({ clientId: local.identities[principal].clientId }), endpoint: local.acr.url, audience });
+    new ManagementReader({
+      credential: new ManagedIdentityCredential({ clientId: local.identities[principal].clientId }),
+      endpoint: local.acr.url,
+      audience,
+    });
   const read = (principal: TestPrincipal, id = local.acr.armResourceId) => reader(principal).read(id);
-  const findings = (view: ManagementView, appHostname: string | undefined = APP_HOST) => managementFindings(view, { loginServer: local.acr.loginServer, appHostname }).map((f) => f.code);
+  const findings = (view: ManagementView, appHostname: string | undefined = APP_HOST) =>
+    managementFindings(view, { loginServer: local.acr.loginServer, appHostname }).map((f) => f.code);
 
   it("an Owner reads the registry, its quarantine policy, webhooks and where the quarantine webhook delivers", async () => {
     const view = await read("owner");
-    expect(view).toMatchObject({ state: "read", resourceId: local.acr.armResourceId, loginServer: local.acr.loginServer, sku: "Premium", quarantinePolicy: "enabled" });
+    expect(view).toMatchObject({
+      state: "read",
+      resourceId: local.acr.armResourceId,
+      loginServer: local.acr.loginServer,
+      sku: "Premium",
+      quarantinePolicy: "enabled",
+    });
     if (view.state !== "read") throw new Error("unreachable");
-    expect(view.webhooks).toEqual([{ name: "gate", status: "enabled", actions: ["quarantine", "push", "delete"], scope: "", destination: { serviceUri: WEBHOOK.serviceUri } }]);
+    expect(view.webhooks).toEqual([
+      {
+        name: "gate",
+        status: "enabled",
+        actions: ["quarantine", "push", "delete"],
+        scope: "",
+        destination: { serviceUri: WEBHOOK.serviceUri },
+      },
+    ]);
     expect(findings(view)).toEqual([]);
     expect(findings(view, "other-app.example.net")).toEqual(["quarantine-webhook-missing"]);
     // Reports are stored and returned: neither the custom headers nor a key in the address may reach them.
-    await local.admin("PUT", "/webhooks/gate", { ...WEBHOOK, serviceUri: `${WEBHOOK.serviceUri}?code=function-key-123` });
+    await local.admin("PUT", "/webhooks/gate", {
+      ...WEBHOOK,
+      serviceUri: `${WEBHOOK.serviceUri}?code=function-key-123`,
+    });
     const keyed = await read("owner");
     expect(JSON.stringify(keyed)).not.toMatch(/secret-key|function-key-123/);
     expect(findings(keyed)).toEqual([]);
@@ -47,7 +78,9 @@ describe("ACR emulator management plane (ARM) through @azure/arm-containerregist
     const view = await read("stranger");
     expect(view.state).toBe("read");
     if (view.state !== "read") throw new Error("unreachable");
-    expect(view.webhooks[0]!.destination).toEqual({ unverified: expect.stringMatching(/getCallbackConfig refused \(403\)/) });
+    expect(view.webhooks[0]!.destination).toEqual({
+      unverified: expect.stringMatching(/getCallbackConfig refused \(403\)/),
+    });
     expect(findings(view)).toEqual(["webhook-destination-unverified"]);
   });
 
@@ -63,11 +96,26 @@ describe("ACR emulator management plane (ARM) through @azure/arm-containerregist
 
   it("refuses identities without a management role, registry-audience tokens and other resource ids; each is a finding", async () => {
     const noRole = await read("pusher");
-    expect(noRole).toMatchObject({ state: "unreadable", status: 403, error: expect.stringMatching(/AuthorizationFailed/) });
+    expect(noRole).toMatchObject({
+      state: "unreadable",
+      status: 403,
+      error: expect.stringMatching(/AuthorizationFailed/),
+    });
     const wrongAudience = await reader("owner", "https://containerregistry.azure.net").read(local.acr.armResourceId);
-    expect(wrongAudience).toMatchObject({ state: "unreadable", status: 401, error: expect.stringMatching(/InvalidAuthenticationTokenAudience/) });
-    const elsewhere = await read("owner", local.acr.armResourceId.replace(/registries\/\w+$/, "registries/otherregistry"));
-    expect(elsewhere).toMatchObject({ state: "unreadable", status: 404, error: expect.stringMatching(/ResourceNotFound/) });
+    expect(wrongAudience).toMatchObject({
+      state: "unreadable",
+      status: 401,
+      error: expect.stringMatching(/InvalidAuthenticationTokenAudience/),
+    });
+    const elsewhere = await read(
+      "owner",
+      local.acr.armResourceId.replace(/registries\/\w+$/, "registries/otherregistry"),
+    );
+    expect(elsewhere).toMatchObject({
+      state: "unreadable",
+      status: 404,
+      error: expect.stringMatching(/ResourceNotFound/),
+    });
     expect(findings(noRole)).toEqual(["management-unreadable"]);
     expect(findings(await reader("owner").read(undefined))).toEqual(["management-not-configured"]);
   });
@@ -81,13 +129,29 @@ describe("ACR emulator management plane (ARM) through @azure/arm-containerregist
     const noVersion = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
     expect(noVersion.status).toBe(400);
     expect(((await noVersion.json()) as { error: { code: string } }).error.code).toBe("MissingApiVersionParameter");
-    expect((await fetch(`${url}/webhooks?api-version=2025-11-01`, { method: "POST", headers: { Authorization: `Bearer ${token}` } })).status).toBe(405);
+    expect(
+      (
+        await fetch(`${url}/webhooks?api-version=2025-11-01`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}` },
+        })
+      ).status,
+    ).toBe(405);
     const registryToken = await local.aadToken("owner");
-    expect((await fetch(`${url}?api-version=2025-11-01`, { headers: { Authorization: `Bearer ${registryToken}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${url}?api-version=2025-11-01`, { headers: { Authorization: `Bearer ${registryToken}` } })).status,
+    ).toBe(401);
   });
 
   it("flags a resource id that names another registry than the login server", () => {
-    const view: ManagementView = { state: "read", resourceId: "/x", loginServer: "other.azurecr.io", sku: "Premium", quarantinePolicy: "enabled", webhooks: [] };
+    const view: ManagementView = {
+      state: "read",
+      resourceId: "/x",
+      loginServer: "other.azurecr.io",
+      sku: "Premium",
+      quarantinePolicy: "enabled",
+      webhooks: [],
+    };
     expect(findings(view)).toEqual(["resource-id-mismatch"]);
   });
 

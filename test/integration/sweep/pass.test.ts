@@ -17,7 +17,9 @@ describe("sweep passes against the ACR emulator and Azurite: lease, resume state
 
   beforeAll(async () => {
     [local, azurite] = await Promise.all([startLocalAcrForClient(), startTestAzurite()]);
-    passes = new PassStore(tableClient({ kind: "connectionString", connectionString: azurite.connectionString }, "SweepPassTest"));
+    passes = new PassStore(
+      tableClient({ kind: "connectionString", connectionString: azurite.connectionString }, "SweepPassTest"),
+    );
   });
   afterAll(async () => {
     await local?.stop();
@@ -29,20 +31,43 @@ describe("sweep passes against the ACR emulator and Azurite: lease, resume state
     const later = new Date(now.getTime() + 60_000);
     const first = await passes.acquire("sweep", "contoso.azurecr.io", "run-a", later, now);
     expect(first.resumed).toBeUndefined();
-    await expect(passes.acquire("sweep", "contoso.azurecr.io", "run-b", later, now)).rejects.toBeInstanceOf(PassBusyError);
+    await expect(passes.acquire("sweep", "contoso.azurecr.io", "run-b", later, now)).rejects.toBeInstanceOf(
+      PassBusyError,
+    );
     // Another registry and another kind are independent.
-    await (await passes.acquire("sweep", "fabrikam.azurecr.io", "run-b", later, now)).save(freshPass(now), { release: true });
-    await (await passes.acquire("backfill", "contoso.azurecr.io", "run-b", later, now)).save(freshPass(now), { release: true });
+    await (
+      await passes.acquire("sweep", "fabrikam.azurecr.io", "run-b", later, now)
+    ).save(freshPass(now), { release: true });
+    await (
+      await passes.acquire("backfill", "contoso.azurecr.io", "run-b", later, now)
+    ).save(freshPass(now), { release: true });
 
-    const unfinished = { ...freshPass(now), position: { lastCompleted: "team/b", completedAhead: ["team/d"] }, lastError: "503", totals: { manifests: 7 } };
+    const unfinished = {
+      ...freshPass(now),
+      position: { lastCompleted: "team/b", completedAhead: ["team/d"] },
+      lastError: "503",
+      totals: { manifests: 7 },
+    };
     await first.save(unfinished, { release: true });
     const second = await passes.acquire("sweep", "contoso.azurecr.io", "run-b", later, now);
-    expect(second.resumed).toMatchObject({ passId: unfinished.passId, inProgress: true, position: unfinished.position, lastError: "503", totals: { manifests: 7 } });
+    expect(second.resumed).toMatchObject({
+      passId: unfinished.passId,
+      inProgress: true,
+      position: unfinished.position,
+      lastError: "503",
+      totals: { manifests: 7 },
+    });
     expect(await passes.read("sweep", "contoso.azurecr.io")).toMatchObject({ passId: unfinished.passId });
 
     // run-b dies holding the lease; once it has run out, run-c takes over and run-b can no longer write.
     const afterExpiry = new Date(later.getTime() + 1);
-    const third = await passes.acquire("sweep", "contoso.azurecr.io", "run-c", new Date(afterExpiry.getTime() + 60_000), afterExpiry);
+    const third = await passes.acquire(
+      "sweep",
+      "contoso.azurecr.io",
+      "run-c",
+      new Date(afterExpiry.getTime() + 60_000),
+      afterExpiry,
+    );
     expect(third.resumed?.passId).toBe(unfinished.passId);
     await expect(second.save(unfinished)).rejects.toBeInstanceOf(PassLostError);
     await third.save({ ...unfinished, inProgress: false }, { release: true });
@@ -65,10 +90,14 @@ describe("sweep passes against the ACR emulator and Azurite: lease, resume state
         });
         await local.admin("DELETE", "/stats");
         let manifests = 0;
-        const run = await runPass("sweep", { registry: REGISTRY(), acr, passes, concurrency: 4, now: () => new Date() }, {
-          deadline: Date.now() + 60_000,
-          onManifest: async () => void (manifests += 1),
-        });
+        const run = await runPass(
+          "sweep",
+          { registry: REGISTRY(), acr, passes, concurrency: 4, now: () => new Date() },
+          {
+            deadline: Date.now() + 60_000,
+            onManifest: async () => void (manifests += 1),
+          },
+        );
         const stats = (await local.admin("GET", "/stats")) as Record<string, number>;
         return { run, manifests, counter, throttled: stats.throttled ?? 0, name };
       };
@@ -90,7 +119,9 @@ describe("sweep passes against the ACR emulator and Azurite: lease, resume state
 
   it("gives up on a repository that fails run after run, so the rest of the registry is still swept", async () => {
     await local.admin("POST", "/seed", { repositories: 4, manifestsPerRepository: 1, prefix: "stuck" });
-    await local.admin("PUT", "/faults", [{ method: "GET", pathPrefix: "/acr/v1/stuck/repo-1/_manifests", status: 500, times: 1_000 }]);
+    await local.admin("PUT", "/faults", [
+      { method: "GET", pathPrefix: "/acr/v1/stuck/repo-1/_manifests", status: 500, times: 1_000 },
+    ]);
     try {
       const acr = new AcrClient({
         credential: new ManagedIdentityCredential({ clientId: local.identities.gate.clientId }),
@@ -100,13 +131,21 @@ describe("sweep passes against the ACR emulator and Azurite: lease, resume state
       });
       const seen: string[] = [];
       const once = () =>
-        runPass("backfill", { registry: REGISTRY(), acr, passes, concurrency: 1, now: () => new Date() }, {
-          deadline: Date.now() + 60_000,
-          onManifest: async (m) => void (m.repository.startsWith("stuck/") && seen.push(m.repository)),
-        });
+        runPass(
+          "backfill",
+          { registry: REGISTRY(), acr, passes, concurrency: 1, now: () => new Date() },
+          {
+            deadline: Date.now() + 60_000,
+            onManifest: async (m) => void (m.repository.startsWith("stuck/") && seen.push(m.repository)),
+          },
+        );
       for (let run = 1; run <= MAX_REPEATED_FAILURES; run++) {
         const result = await once();
-        expect(result).toMatchObject({ outcome: "stopped-by-error", error: { repository: "stuck/repo-1" }, pass: { failures: { repository: "stuck/repo-1", count: run } } });
+        expect(result).toMatchObject({
+          outcome: "stopped-by-error",
+          error: { repository: "stuck/repo-1" },
+          pass: { failures: { repository: "stuck/repo-1", count: run } },
+        });
       }
       const last = await once();
       expect(last).toMatchObject({ outcome: "complete", gaveUp: ["stuck/repo-1"] });

@@ -9,7 +9,10 @@ export function admin(stack: TestStack, method: string, path: string, body?: unk
 
 /** POST /api/sweep/run with the master key (the function is admin-only). */
 export async function sweepNow(stack: TestStack, query = ""): Promise<SweepReport> {
-  const response = await fetch(`${stack.devhost.url}/api/sweep/run${query}`, { method: "POST", headers: { "x-functions-key": stack.devhost.keys.masterKey } });
+  const response = await fetch(`${stack.devhost.url}/api/sweep/run${query}`, {
+    method: "POST",
+    headers: { "x-functions-key": stack.devhost.keys.masterKey },
+  });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`sweep/run → ${response.status}: ${text.slice(0, 2000)}`);
   const body = JSON.parse(text) as { reports: SweepReport[] };
@@ -20,7 +23,9 @@ export async function sweepNow(stack: TestStack, query = ""): Promise<SweepRepor
 /** The stored report blob ("compliance-reports/<registry>/<time>.json") from Azurite. */
 export async function readReportBlob(stack: TestStack, reportBlob: string): Promise<unknown> {
   const [container, ...rest] = reportBlob.split("/");
-  const blob = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(container!).getBlobClient(rest.join("/"));
+  const blob = BlobServiceClient.fromConnectionString(stack.azurite.connectionString)
+    .getContainerClient(container!)
+    .getBlobClient(rest.join("/"));
   return JSON.parse((await blob.downloadToBuffer()).toString("utf8")) as unknown;
 }
 

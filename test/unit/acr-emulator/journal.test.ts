@@ -9,8 +9,14 @@ describe("emulator journal", () => {
     const file = join(freshTempDir("journal"), "state.jsonl");
     const journal = new Journal(file);
     expect(journal.openAndCompact()).toEqual([]);
-    journal.append([{ t: "m", k: "a", v: 1 }, { t: "m", k: "b", v: 2 }]);
-    journal.append([{ t: "m", k: "a", v: 3 }, { t: "m", k: "b", v: null }]);
+    journal.append([
+      { t: "m", k: "a", v: 1 },
+      { t: "m", k: "b", v: 2 },
+    ]);
+    journal.append([
+      { t: "m", k: "a", v: 3 },
+      { t: "m", k: "b", v: null },
+    ]);
     expect(new Journal(file).openAndCompact()).toEqual([{ t: "m", k: "a", v: 3 }]);
     expect(readFileSync(file, "utf8").trim().split("\n")).toHaveLength(1);
   });
@@ -20,7 +26,10 @@ describe("emulator journal", () => {
     writeFileSync(file, `${JSON.stringify({ t: "m", k: "a", v: 1 })}\n`);
     appendFileSync(file, `{"t":"m","k":"b","v`);
     expect(new Journal(file).openAndCompact()).toEqual([{ t: "m", k: "a", v: 1 }]);
-    writeFileSync(file, `{broken\n${JSON.stringify({ t: "m", k: "a", v: 1 })}\n${JSON.stringify({ t: "m", k: "c", v: 1 })}\n`);
+    writeFileSync(
+      file,
+      `{broken\n${JSON.stringify({ t: "m", k: "a", v: 1 })}\n${JSON.stringify({ t: "m", k: "c", v: 1 })}\n`,
+    );
     expect(() => new Journal(file).openAndCompact()).toThrow(/corrupt journal line/);
   });
 });

@@ -12,7 +12,15 @@ describe("token scopes", () => {
     ]);
   });
 
-  it.each(["repository:a", "repository:A:pull", "repository:a/../b:pull", "registry:other:*", "helm:x:pull", "repository:a:", ":a:pull"])("rejects %j", (scope) => {
+  it.each([
+    "repository:a",
+    "repository:A:pull",
+    "repository:a/../b:pull",
+    "registry:other:*",
+    "helm:x:pull",
+    "repository:a:",
+    ":a:pull",
+  ])("rejects %j", (scope) => {
     expect(parseScopes([scope])).toHaveProperty("error");
   });
 
@@ -27,7 +35,11 @@ describe("token scopes", () => {
       { type: "repository", name: "a", actions: ["delete"] },
       { type: "registry", name: "catalog", actions: [] },
     ]);
-    expect(grantScopes(asked, capabilitiesOf(["AcrQuarantineWriter"]))[0]!.actions).toEqual(["pull", "metadata_read", "metadata_write"]);
+    expect(grantScopes(asked, capabilitiesOf(["AcrQuarantineWriter"]))[0]!.actions).toEqual([
+      "pull",
+      "metadata_read",
+      "metadata_write",
+    ]);
     expect(grantScopes(asked, capabilitiesOf([]))[0]!.actions).toEqual([]);
   });
 
@@ -40,8 +52,13 @@ describe("token scopes", () => {
 });
 
 describe("OCI names", () => {
-  it.each(["a", "a/b", "a-b/c__d", "a.b/c-d-e", "x0/y1/z2"])("accepts repository %j", (n) => expect(isRepositoryName(n)).toBe(true));
-  it.each(["", "A", "a/", "/a", "a//b", "a/../b", "a..b", "-a", "a_", "a%2fb", "a\\b", "a".repeat(256)])("rejects repository %j", (n) => expect(isRepositoryName(n)).toBe(false));
+  it.each(["a", "a/b", "a-b/c__d", "a.b/c-d-e", "x0/y1/z2"])("accepts repository %j", (n) =>
+    expect(isRepositoryName(n)).toBe(true),
+  );
+  it.each(["", "A", "a/", "/a", "a//b", "a/../b", "a..b", "-a", "a_", "a%2fb", "a\\b", "a".repeat(256)])(
+    "rejects repository %j",
+    (n) => expect(isRepositoryName(n)).toBe(false),
+  );
   it("tells tags from digests", () => {
     expect(isTag("v1.2-rc_3")).toBe(true);
     expect(isTag(".hidden")).toBe(false);

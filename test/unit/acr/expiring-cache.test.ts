@@ -67,7 +67,8 @@ describe("ExpiringCache", () => {
   it("stays bounded: expired entries go first, then the oldest", async () => {
     const clock = { now: 0 };
     const cache = cacheAt(clock, 0, 3);
-    for (const key of ["a", "b", "c", "d"]) await cache.get(key, async () => ({ value: key, expiresAt: 100, issuedAt: 0 }));
+    for (const key of ["a", "b", "c", "d"])
+      await cache.get(key, async () => ({ value: key, expiresAt: 100, issuedAt: 0 }));
     expect(cache.size).toBe(3);
     expect(await cache.get("a", async () => ({ value: "a2", expiresAt: 100, issuedAt: 0 }))).toBe("a2");
   });

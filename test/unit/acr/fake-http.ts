@@ -1,4 +1,10 @@
-import { createHttpHeaders, RestError, type HttpClient, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
+import {
+  createHttpHeaders,
+  RestError,
+  type HttpClient,
+  type PipelineRequest,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
 import { UnsecuredJWT } from "jose";
 import type { TokenCredential } from "@azure/identity";
 
@@ -19,7 +25,9 @@ export interface SeenRequest {
  * An in-memory HttpClient for unit tests of one module: answers from a handler, records what was sent. A handler
  * may throw a RestError (a transport failure) or return "hang" to never answer until the request is aborted.
  */
-export function fakeHttp(handler: (request: SeenRequest, index: number) => FakeAnswer | "hang" | Error): HttpClient & { seen: SeenRequest[] } {
+export function fakeHttp(
+  handler: (request: SeenRequest, index: number) => FakeAnswer | "hang" | Error,
+): HttpClient & { seen: SeenRequest[] } {
   const seen: SeenRequest[] = [];
   return {
     seen,
@@ -32,7 +40,10 @@ export function fakeHttp(handler: (request: SeenRequest, index: number) => FakeA
       };
       seen.push(entry);
       const answer = handler(entry, seen.length - 1);
-      if (answer instanceof Error) throw answer instanceof RestError ? answer : new RestError(answer.message, { code: (answer as NodeJS.ErrnoException).code, request });
+      if (answer instanceof Error)
+        throw answer instanceof RestError
+          ? answer
+          : new RestError(answer.message, { code: (answer as NodeJS.ErrnoException).code, request });
       if (answer === "hang") {
         // Like the Node client: an abort (the timeout) rejects with an AbortError.
         return new Promise((_, reject) => {
@@ -46,7 +57,8 @@ export function fakeHttp(handler: (request: SeenRequest, index: number) => FakeA
           if (request.timeout > 0) setTimeout(abort, request.timeout);
         });
       }
-      const body = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+      const body =
+        answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
       return { status: answer.status, headers: createHttpHeaders(answer.headers ?? {}), request, bodyAsText: body };
     },
   };
@@ -55,7 +67,10 @@ export function fakeHttp(handler: (request: SeenRequest, index: number) => FakeA
 /** An unsigned JWT with iat/exp, as ACR tokens look to a client that only reads `exp`. */
 export function fakeJwt(lifetimeSeconds: number, now = Date.now(), claims: Record<string, unknown> = {}): string {
   const iat = Math.floor(now / 1000);
-  return new UnsecuredJWT(claims).setIssuedAt(iat).setExpirationTime(iat + lifetimeSeconds).encode();
+  return new UnsecuredJWT(claims)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + lifetimeSeconds)
+    .encode();
 }
 
 export function fakeCredential(): TokenCredential & { calls: number } {
@@ -76,11 +91,19 @@ export const CHALLENGE = { "WWW-Authenticate": `Bearer realm="https://${SERVER}/
  * A minimal registry for client unit tests: challenge, exchange and token endpoints issuing fake JWTs, then
  * `data` for everything else. Counts what it issued.
  */
-export function fakeRegistry(data: (request: SeenRequest, index: number) => FakeAnswer | "hang" | Error, lifetimes = { refresh: 10_800, access: 4_500 }) {
+export function fakeRegistry(
+  data: (request: SeenRequest, index: number) => FakeAnswer | "hang" | Error,
+  lifetimes = { refresh: 10_800, access: 4_500 },
+) {
   const issued = { exchanges: 0, tokens: 0, scopes: [] as string[][] };
   const http = fakeHttp((request, index) => {
     const path = request.url.pathname;
-    if (path === "/v2/" && !request.headers.authorization) return { status: 401, headers: CHALLENGE, body: { errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] } };
+    if (path === "/v2/" && !request.headers.authorization)
+      return {
+        status: 401,
+        headers: CHALLENGE,
+        body: { errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] },
+      };
     if (path === "/oauth2/exchange") {
       issued.exchanges++;
       return { status: 200, body: { refresh_token: fakeJwt(lifetimes.refresh) } };
@@ -95,7 +118,11 @@ export function fakeRegistry(data: (request: SeenRequest, index: number) => Fake
   return { http, issued };
 }
 
-export function manifestBody(digest: string, changeable: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+export function manifestBody(
+  digest: string,
+  changeable: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) {
   return {
     registry: SERVER,
     imageName: "team/app",
@@ -105,7 +132,13 @@ export function manifestBody(digest: string, changeable: Record<string, unknown>
       lastUpdateTime: "2026-01-01T00:00:00Z",
       mediaType: "application/vnd.oci.image.manifest.v1+json",
       tags: ["v1"],
-      changeableAttributes: { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true, ...changeable },
+      changeableAttributes: {
+        deleteEnabled: true,
+        writeEnabled: true,
+        readEnabled: true,
+        listEnabled: true,
+        ...changeable,
+      },
       ...extra,
     },
   };

@@ -1,16 +1,52 @@
 import { describe, expect, it } from "vitest";
-import { AcrInvalidInputError, RegistryAllowlist, digest, isDigest, isRepositoryName, loginServer, repositoryName } from "../../../src/acr/index.js";
+import {
+  AcrInvalidInputError,
+  RegistryAllowlist,
+  digest,
+  isDigest,
+  isRepositoryName,
+  loginServer,
+  repositoryName,
+} from "../../../src/acr/index.js";
 
 const HEX64 = "0123456789abcdef".repeat(4);
 
 describe("repository names (OCI distribution grammar)", () => {
-  it.each(["app", "team/app", "a/b/c/d", "my-app", "my--app", "my_app", "my__app", "my.app", "a1/b2", "x".repeat(255)])("accepts %s", (name) => {
-    expect(repositoryName(name)).toBe(name);
-  });
+  it.each(["app", "team/app", "a/b/c/d", "my-app", "my--app", "my_app", "my__app", "my.app", "a1/b2", "x".repeat(255)])(
+    "accepts %s",
+    (name) => {
+      expect(repositoryName(name)).toBe(name);
+    },
+  );
 
   it.each([
-    "", "App", "team/App", "/app", "app/", "team//app", "../app", "team/../app", "team/./app", ".", "..", "-app", "app-", "_app", "app_", "a___b",
-    "a.-b", "team%2fapp", "team%2Fapp", "team\\app", "team app", "team/app?x", "team/app#x", "tëam", "x".repeat(256), "team/app\n", "a:b",
+    "",
+    "App",
+    "team/App",
+    "/app",
+    "app/",
+    "team//app",
+    "../app",
+    "team/../app",
+    "team/./app",
+    ".",
+    "..",
+    "-app",
+    "app-",
+    "_app",
+    "app_",
+    "a___b",
+    "a.-b",
+    "team%2fapp",
+    "team%2Fapp",
+    "team\\app",
+    "team app",
+    "team/app?x",
+    "team/app#x",
+    "tëam",
+    "x".repeat(256),
+    "team/app\n",
+    "a:b",
   ])("rejects %j", (name) => {
     expect(isRepositoryName(name)).toBe(false);
     expect(() => repositoryName(name)).toThrow(AcrInvalidInputError);
@@ -37,8 +73,17 @@ describe("digests", () => {
   });
 
   it.each([
-    `sha256:${HEX64.toUpperCase()}`, `sha256:${HEX64.slice(1)}`, `sha256:${HEX64}0`, `sha512:${HEX64}`, `md5:${HEX64}`, `SHA256:${HEX64}`,
-    `sha256:${HEX64}/../x`, `sha256:${HEX64}%2F`, `sha256 ${HEX64}`, "latest", "",
+    `sha256:${HEX64.toUpperCase()}`,
+    `sha256:${HEX64.slice(1)}`,
+    `sha256:${HEX64}0`,
+    `sha512:${HEX64}`,
+    `md5:${HEX64}`,
+    `SHA256:${HEX64}`,
+    `sha256:${HEX64}/../x`,
+    `sha256:${HEX64}%2F`,
+    `sha256 ${HEX64}`,
+    "latest",
+    "",
   ])("rejects %j", (value) => {
     expect(() => digest(value)).toThrow(AcrInvalidInputError);
   });
@@ -50,12 +95,20 @@ describe("login servers and the allowlist", () => {
     expect(loginServer("localhost:5443")).toBe("localhost:5443");
   });
 
-  it.each(["https://x.azurecr.io", "x.azurecr.io/v2", "user@x.azurecr.io", "x.azurecr.io:0", "x.azurecr.io:65536", "-x.io", "x..io", "x.io?", "", "x .io"])(
-    "rejects %j",
-    (value) => {
-      expect(() => loginServer(value)).toThrow(AcrInvalidInputError);
-    },
-  );
+  it.each([
+    "https://x.azurecr.io",
+    "x.azurecr.io/v2",
+    "user@x.azurecr.io",
+    "x.azurecr.io:0",
+    "x.azurecr.io:65536",
+    "-x.io",
+    "x..io",
+    "x.io?",
+    "",
+    "x .io",
+  ])("rejects %j", (value) => {
+    expect(() => loginServer(value)).toThrow(AcrInvalidInputError);
+  });
 
   it("allows only the listed registries, case-insensitively, and refuses an empty list", () => {
     const allowlist = new RegistryAllowlist(["prod.azurecr.io", "localhost:5443"]);

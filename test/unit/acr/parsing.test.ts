@@ -6,8 +6,15 @@ import { fakeJwt } from "./fake-http.js";
 describe("Bearer challenge", () => {
   it("reads realm, service, scope and error from ACR's challenge", () => {
     expect(
-      parseBearerChallenge('Bearer realm="https://r.azurecr.io/oauth2/token",service="r.azurecr.io",scope="repository:a/b:pull,push",error="invalid_token"'),
-    ).toEqual({ realm: "https://r.azurecr.io/oauth2/token", service: "r.azurecr.io", scope: "repository:a/b:pull,push", error: "invalid_token" });
+      parseBearerChallenge(
+        'Bearer realm="https://r.azurecr.io/oauth2/token",service="r.azurecr.io",scope="repository:a/b:pull,push",error="invalid_token"',
+      ),
+    ).toEqual({
+      realm: "https://r.azurecr.io/oauth2/token",
+      service: "r.azurecr.io",
+      scope: "repository:a/b:pull,push",
+      error: "invalid_token",
+    });
   });
 
   it("rejects Basic, missing realm or service, and unquoted values", () => {
@@ -34,13 +41,17 @@ describe("Link pagination", () => {
 
   it("finds rel=next among links and parameters", () => {
     expect(nextLink('</acr/v1/_catalog?last=b&n=2&orderby=>; rel="next"')).toBe("/acr/v1/_catalog?last=b&n=2&orderby=");
-    expect(nextLink('</first>; rel="first", </acr/v1/_catalog?last=c>; title="x"; rel=next')).toBe("/acr/v1/_catalog?last=c");
+    expect(nextLink('</first>; rel="first", </acr/v1/_catalog?last=c>; title="x"; rel=next')).toBe(
+      "/acr/v1/_catalog?last=c",
+    );
     expect(nextLink('</prev>; rel="prev"')).toBeUndefined();
     expect(nextLink(undefined)).toBeUndefined();
   });
 
   it("follows only links on the same origin and endpoint", () => {
-    expect(safeNextUrl("/acr/v1/_catalog?last=b&n=2", current)?.href).toBe("https://r.azurecr.io/acr/v1/_catalog?last=b&n=2");
+    expect(safeNextUrl("/acr/v1/_catalog?last=b&n=2", current)?.href).toBe(
+      "https://r.azurecr.io/acr/v1/_catalog?last=b&n=2",
+    );
     expect(safeNextUrl("https://evil.example/acr/v1/_catalog?last=b", current)).toBeUndefined();
     expect(safeNextUrl("//evil.example/acr/v1/_catalog", current)).toBeUndefined();
     expect(safeNextUrl("http://r.azurecr.io/acr/v1/_catalog?last=b", current)).toBeUndefined();

@@ -6,15 +6,37 @@ import {
   AcrWriteNotConfirmedError,
   QuarantineDetailsBuilder,
 } from "../../../src/acr/index.js";
-import { CHALLENGE, SERVER, fakeCredential, fakeHttp, fakeRegistry, manifestBody, type FakeAnswer, type SeenRequest } from "./fake-http.js";
+import {
+  CHALLENGE,
+  SERVER,
+  fakeCredential,
+  fakeHttp,
+  fakeRegistry,
+  manifestBody,
+  type FakeAnswer,
+  type SeenRequest,
+} from "./fake-http.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
-const DETAILS = new QuarantineDetailsBuilder().scanner("trivy").state("scan passed").result({ version: "1.0", summary: [{ severity: "High", count: 0 }] }).build();
+const DETAILS = new QuarantineDetailsBuilder()
+  .scanner("trivy")
+  .state("scan passed")
+  .result({ version: "1.0", summary: [{ severity: "High", count: 0 }] })
+  .build();
 
-function client(data: (request: SeenRequest, index: number) => FakeAnswer | "hang" | Error, options: { repositoryActions?: ("metadata_read" | "metadata_write")[] } = {}) {
+function client(
+  data: (request: SeenRequest, index: number) => FakeAnswer | "hang" | Error,
+  options: { repositoryActions?: ("metadata_read" | "metadata_write")[] } = {},
+) {
   const registry = fakeRegistry(data);
   const credential = fakeCredential();
-  const acr = new AcrClient({ credential, allowedRegistries: [SERVER], httpClient: registry.http, retry: { retryDelayMs: 1, maxRetryDelayMs: 2 }, ...options });
+  const acr = new AcrClient({
+    credential,
+    allowedRegistries: [SERVER],
+    httpClient: registry.http,
+    retry: { retryDelayMs: 1, maxRetryDelayMs: 2 },
+    ...options,
+  });
   return { ...registry, credential, registry: acr.registry(SERVER) };
 }
 
@@ -22,7 +44,13 @@ describe("RegistryClient quarantine writes", () => {
   it("sends the PATCH ACR documents: JSON-encoded details string, bearer token, metadata scope", async () => {
     const { http, registry, issued } = client((request) =>
       request.method === "PATCH"
-        ? { status: 200, body: manifestBody(DIGEST, { quarantineState: "Passed", quarantineDetails: JSON.parse(request.body!).quarantineDetails }) }
+        ? {
+            status: 200,
+            body: manifestBody(DIGEST, {
+              quarantineState: "Passed",
+              quarantineDetails: JSON.parse(request.body!).quarantineDetails,
+            }),
+          }
         : { status: 500 },
     );
     const result = await registry.setQuarantineState("team/app", DIGEST, { state: "Passed", details: DETAILS });
@@ -50,14 +78,21 @@ describe("RegistryClient quarantine writes", () => {
     });
     const result = await registry.setQuarantineState("team/app", DIGEST, { state: "Failed", details: DETAILS });
     expect(result.quarantine.status).toBe("failed");
-    expect(http.seen.filter((r) => r.url.pathname.includes("_manifests")).map((r) => r.method)).toEqual(["PATCH", "GET"]);
+    expect(http.seen.filter((r) => r.url.pathname.includes("_manifests")).map((r) => r.method)).toEqual([
+      "PATCH",
+      "GET",
+    ]);
   });
 
   it("fails closed when the read back does not show what was written", async () => {
     const { registry } = client((request) =>
-      request.method === "PATCH" ? { status: 200, body: manifestBody(DIGEST, { quarantineState: "Quarantined" }) } : { status: 500 },
+      request.method === "PATCH"
+        ? { status: 200, body: manifestBody(DIGEST, { quarantineState: "Quarantined" }) }
+        : { status: 500 },
     );
-    const error = await registry.setQuarantineState("team/app", DIGEST, { state: "Passed", details: DETAILS }).catch((e: unknown) => e);
+    const error = await registry
+      .setQuarantineState("team/app", DIGEST, { state: "Passed", details: DETAILS })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AcrWriteNotConfirmedError);
     expect(error).toMatchObject({ code: "ERR_ACR_WRITE_NOT_CONFIRMED", request: { method: "PATCH" } });
     expect((error as Error).message).toContain('"Quarantined"');
@@ -70,7 +105,9 @@ describe("RegistryClient quarantine writes", () => {
   });
 
   it("asks only for the actions configured, plus what an operation needs", async () => {
-    const { registry, issued } = client(() => ({ status: 200, body: manifestBody(DIGEST) }), { repositoryActions: ["metadata_read"] });
+    const { registry, issued } = client(() => ({ status: 200, body: manifestBody(DIGEST) }), {
+      repositoryActions: ["metadata_read"],
+    });
     await registry.getManifest("team/app", DIGEST);
     expect(issued.scopes).toEqual([["repository:team/app:metadata_read"]]);
   });
@@ -78,26 +115,56 @@ describe("RegistryClient quarantine writes", () => {
 
 describe("RegistryClient manifest attributes", () => {
   it("classifies states: only Passed is released, Failed is failed, anything else (or nothing) is pending", async () => {
-    for (const [state, status] of [["Passed", "released"], ["Failed", "failed"], ["Quarantined", "pending"], ["Scanning", "pending"], [undefined, "pending"], ["passed", "pending"]] as const) {
-      const { registry } = client(() => ({ status: 200, body: manifestBody(DIGEST, state === undefined ? {} : { quarantineState: state }) }));
+    for (const [state, status] of [
+      ["Passed", "released"],
+      ["Failed", "failed"],
+      ["Quarantined", "pending"],
+      ["Scanning", "pending"],
+      [undefined, "pending"],
+      ["passed", "pending"],
+    ] as const) {
+      const { registry } = client(() => ({
+        status: 200,
+        body: manifestBody(DIGEST, state === undefined ? {} : { quarantineState: state }),
+      }));
       expect((await registry.getManifest("team/app", DIGEST)).quarantine.status, String(state)).toBe(status);
     }
   });
 
   it("keeps details written by others even when they are not valid, with the reason", async () => {
-    const { registry } = client(() => ({ status: 200, body: manifestBody(DIGEST, { quarantineState: "Failed", quarantineDetails: "{not json" }) }));
+    const { registry } = client(() => ({
+      status: 200,
+      body: manifestBody(DIGEST, { quarantineState: "Failed", quarantineDetails: "{not json" }),
+    }));
     const manifest = await registry.getManifest("team/app", DIGEST);
-    expect(manifest.quarantine).toMatchObject({ rawDetails: "{not json", details: undefined, detailsProblems: ["quarantineDetails is not valid JSON"] });
+    expect(manifest.quarantine).toMatchObject({
+      rawDetails: "{not json",
+      details: undefined,
+      detailsProblems: ["quarantineDetails is not valid JSON"],
+    });
   });
 
   it("reads references, tolerates nulls and unknown fields, rejects a body without the required fields", async () => {
     const ref = `sha256:${"ef".repeat(32)}`;
     const { registry } = client(() => ({
       status: 200,
-      body: manifestBody(DIGEST, {}, { references: [{ digest: ref, architecture: "arm64", os: "linux" }], tags: null, timestamp: "x", architecture: null }),
+      body: manifestBody(
+        DIGEST,
+        {},
+        {
+          references: [{ digest: ref, architecture: "arm64", os: "linux" }],
+          tags: null,
+          timestamp: "x",
+          architecture: null,
+        },
+      ),
     }));
     const manifest = await registry.getManifest("team/app", DIGEST);
-    expect(manifest).toMatchObject({ references: [{ digest: ref, architecture: "arm64", os: "linux" }], tags: [], architecture: undefined });
+    expect(manifest).toMatchObject({
+      references: [{ digest: ref, architecture: "arm64", os: "linux" }],
+      tags: [],
+      architecture: undefined,
+    });
     const broken = client(() => ({ status: 200, body: { manifest: { digest: DIGEST } } }));
     await expect(broken.registry.getManifest("team/app", DIGEST)).rejects.toThrow(/createdTime/);
   });
@@ -105,7 +172,11 @@ describe("RegistryClient manifest attributes", () => {
 
 describe("RegistryClient listings", () => {
   it("refuses a Link header that leads to another origin (the token would follow it)", async () => {
-    const { registry, http } = client(() => ({ status: 200, headers: { Link: '<https://evil.example/acr/v1/_catalog?last=a>; rel="next"' }, body: { repositories: ["a"] } }));
+    const { registry, http } = client(() => ({
+      status: 200,
+      headers: { Link: '<https://evil.example/acr/v1/_catalog?last=a>; rel="next"' },
+      body: { repositories: ["a"] },
+    }));
     const seen: string[] = [];
     await expect(
       (async () => {
@@ -117,7 +188,11 @@ describe("RegistryClient listings", () => {
   });
 
   it("stops on a Link back to the same page instead of looping", async () => {
-    const { registry } = client((request) => ({ status: 200, headers: { Link: `<${request.url.pathname}${request.url.search}>; rel="next"` }, body: { repositories: ["a"] } }));
+    const { registry } = client((request) => ({
+      status: 200,
+      headers: { Link: `<${request.url.pathname}${request.url.search}>; rel="next"` },
+      body: { repositories: ["a"] },
+    }));
     await expect(
       (async () => {
         for await (const _ of registry.listRepositories({ pageSize: 5 })) void _;
@@ -145,7 +220,10 @@ describe("RegistryClient listings", () => {
 
 describe("token provider", () => {
   it("refuses a challenge whose realm is on another origin, before asking for an Entra ID token", async () => {
-    const http = fakeHttp(() => ({ status: 401, headers: { "WWW-Authenticate": `Bearer realm="https://evil.example/oauth2/token",service="${SERVER}"` } }));
+    const http = fakeHttp(() => ({
+      status: 401,
+      headers: { "WWW-Authenticate": `Bearer realm="https://evil.example/oauth2/token",service="${SERVER}"` },
+    }));
     const credential = fakeCredential();
     const registry = new AcrClient({ credential, allowedRegistries: [SERVER], httpClient: http }).registry(SERVER);
     await expect(registry.getManifest("team/app", DIGEST)).rejects.toThrow(/another origin/);
@@ -158,11 +236,20 @@ describe("token provider", () => {
     let exchanges = 0;
     const http = fakeHttp((request) => {
       if (request.url.pathname === "/v2/") return { status: 401, headers: CHALLENGE };
-      if (request.url.pathname === "/oauth2/exchange") return (exchanges++, { status: 200, body: { refresh_token: "opaque-refresh" } });
-      if (request.url.pathname === "/oauth2/token") return (tokenCalls++, { status: 401, body: { errors: [{ code: "UNAUTHORIZED", message: "refresh token expired" }] } });
+      if (request.url.pathname === "/oauth2/exchange")
+        return (exchanges++, { status: 200, body: { refresh_token: "opaque-refresh" } });
+      if (request.url.pathname === "/oauth2/token")
+        return (
+          tokenCalls++,
+          { status: 401, body: { errors: [{ code: "UNAUTHORIZED", message: "refresh token expired" }] } }
+        );
       return { status: 500 };
     });
-    const registry = new AcrClient({ credential: fakeCredential(), allowedRegistries: [SERVER], httpClient: http }).registry(SERVER);
+    const registry = new AcrClient({
+      credential: fakeCredential(),
+      allowedRegistries: [SERVER],
+      httpClient: http,
+    }).registry(SERVER);
     const error = await registry.getManifest("team/app", DIGEST).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AcrAuthError);
     expect(error).toMatchObject({ acrCode: "UNAUTHORIZED", request: { method: "POST", path: "/oauth2/token" } });
@@ -174,15 +261,26 @@ describe("token provider", () => {
   it("turns a credential failure into AcrAuthError naming the audience", async () => {
     const { http } = fakeRegistry(() => ({ status: 200 }));
     const credential = { getToken: async () => Promise.reject(new Error("ManagedIdentityCredential: no endpoint")) };
-    const registry = new AcrClient({ credential, allowedRegistries: [SERVER], httpClient: http, audience: "https://containerregistry.azure.us/" }).registry(SERVER);
-    await expect(registry.getManifest("team/app", DIGEST)).rejects.toThrow(/Entra ID token for https:\/\/containerregistry\.azure\.us\/\.default: ManagedIdentityCredential/);
+    const registry = new AcrClient({
+      credential,
+      allowedRegistries: [SERVER],
+      httpClient: http,
+      audience: "https://containerregistry.azure.us/",
+    }).registry(SERVER);
+    await expect(registry.getManifest("team/app", DIGEST)).rejects.toThrow(
+      /Entra ID token for https:\/\/containerregistry\.azure\.us\/\.default: ManagedIdentityCredential/,
+    );
   });
 
   it("sends the exchange and token forms ACR documents", async () => {
     const { http, registry } = client(() => ({ status: 200, body: manifestBody(DIGEST) }));
     await registry.getManifest("team/app", DIGEST);
     const exchange = new URLSearchParams(http.seen.find((r) => r.url.pathname === "/oauth2/exchange")!.body);
-    expect(Object.fromEntries(exchange)).toEqual({ grant_type: "access_token", service: SERVER, access_token: "aad-token-value" });
+    expect(Object.fromEntries(exchange)).toEqual({
+      grant_type: "access_token",
+      service: SERVER,
+      access_token: "aad-token-value",
+    });
     const token = new URLSearchParams(http.seen.find((r) => r.url.pathname === "/oauth2/token")!.body);
     expect(token.get("grant_type")).toBe("refresh_token");
     expect(token.get("service")).toBe(SERVER);

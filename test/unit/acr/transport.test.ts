@@ -3,13 +3,23 @@ import { RestError, createHttpHeaders } from "@azure/core-rest-pipeline";
 import { AcrTransport } from "../../../src/acr/http/transport.js";
 import { retryAfterMs } from "../../../src/acr/http/retry.js";
 import { errorFromResponse } from "../../../src/acr/http/responses.js";
-import { AcrAuthError, AcrInvalidInputError, AcrNotFoundError, AcrQuarantinedError, AcrRequestError, AcrThrottledError } from "../../../src/acr/index.js";
+import {
+  AcrAuthError,
+  AcrInvalidInputError,
+  AcrNotFoundError,
+  AcrQuarantinedError,
+  AcrRequestError,
+  AcrThrottledError,
+} from "../../../src/acr/index.js";
 import { fakeHttp } from "./fake-http.js";
 
 const URL_ = new URL("https://r.example.io/acr/v1/team/app/_manifests");
 const FAST = { retryDelayMs: 1, maxRetryDelayMs: 5, maxRetries: 3 };
 
-function transport(handler: Parameters<typeof fakeHttp>[0], options: ConstructorParameters<typeof AcrTransport>[0] = {}) {
+function transport(
+  handler: Parameters<typeof fakeHttp>[0],
+  options: ConstructorParameters<typeof AcrTransport>[0] = {},
+) {
   const http = fakeHttp(handler);
   return { http, transport: new AcrTransport({ httpClient: http, retry: FAST, ...options }) };
 }
@@ -29,7 +39,10 @@ describe("Retry-After", () => {
 describe("AcrTransport retries", () => {
   it("retries 429 (with and without Retry-After), 408 and 5xx, then returns the success", async () => {
     const statuses = [429, 429, 503, 200];
-    const { http, transport: t } = transport((_, i) => ({ status: statuses[i]!, headers: i === 0 ? { "Retry-After": "0" } : ({} as Record<string, string>) }));
+    const { http, transport: t } = transport((_, i) => ({
+      status: statuses[i]!,
+      headers: i === 0 ? { "Retry-After": "0" } : ({} as Record<string, string>),
+    }));
     const response = await t.send({ method: "GET", url: URL_, registry: "r.example.io" });
     expect(response.status).toBe(200);
     expect(http.seen).toHaveLength(4);
@@ -50,7 +63,9 @@ describe("AcrTransport retries", () => {
   });
 
   it("does not wait past the time budget: a long Retry-After is handed back at once", async () => {
-    const { http, transport: t } = transport(() => ({ status: 429, headers: { "Retry-After": "120" } }), { retry: { ...FAST, maxRetryTimeMs: 1_000 } });
+    const { http, transport: t } = transport(() => ({ status: 429, headers: { "Retry-After": "120" } }), {
+      retry: { ...FAST, maxRetryTimeMs: 1_000 },
+    });
     const response = await t.send({ method: "PATCH", url: URL_, registry: "r.example.io" });
     expect(response.status).toBe(429);
     expect(http.seen).toHaveLength(1);
@@ -60,11 +75,19 @@ describe("AcrTransport retries", () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     const { http, transport: t } = transport(() => refused);
     const error = await t
-      .send({ method: "GET", url: URL_, registry: "r.example.io", headers: { Authorization: "Bearer eyJsecret.token.value" } })
+      .send({
+        method: "GET",
+        url: URL_,
+        registry: "r.example.io",
+        headers: { Authorization: "Bearer eyJsecret.token.value" },
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AcrRequestError);
     expect(http.seen).toHaveLength(4);
-    expect(error).toMatchObject({ request: { method: "GET", path: "/acr/v1/team/app/_manifests" }, registry: "r.example.io" });
+    expect(error).toMatchObject({
+      request: { method: "GET", path: "/acr/v1/team/app/_manifests" },
+      registry: "r.example.io",
+    });
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toMatch(/eyJsecret/);
     expect((error as Error).cause).toBeUndefined();
@@ -80,13 +103,17 @@ describe("AcrTransport retries", () => {
 
   it("refuses to send anything over plain http", async () => {
     const { http, transport: t } = transport(() => ({ status: 200 }));
-    await expect(t.send({ method: "GET", url: new URL("http://r.example.io/v2/"), registry: "r.example.io" })).rejects.toBeInstanceOf(AcrInvalidInputError);
+    await expect(
+      t.send({ method: "GET", url: new URL("http://r.example.io/v2/"), registry: "r.example.io" }),
+    ).rejects.toBeInstanceOf(AcrInvalidInputError);
     expect(http.seen).toHaveLength(0);
   });
 
   it("passes a transport error that is not a network one (parse error) through without retrying", async () => {
     const { http, transport: t } = transport(() => new RestError("bad body", { code: RestError.PARSE_ERROR }));
-    await expect(t.send({ method: "GET", url: URL_, registry: "r.example.io" })).rejects.toBeInstanceOf(AcrRequestError);
+    await expect(t.send({ method: "GET", url: URL_, registry: "r.example.io" })).rejects.toBeInstanceOf(
+      AcrRequestError,
+    );
     expect(http.seen).toHaveLength(1);
   });
 });
@@ -120,9 +147,15 @@ describe("typed errors from answers", () => {
       expect(error.registry).toBe("r.example.io");
       expect(error.name).toBe((type as { name: string }).name);
     }
-    const throttled = errorFromResponse(answer(429, envelope("TOOMANYREQUESTS", "slow down"), { "Retry-After": "7" }), info, "r.example.io");
+    const throttled = errorFromResponse(
+      answer(429, envelope("TOOMANYREQUESTS", "slow down"), { "Retry-After": "7" }),
+      info,
+      "r.example.io",
+    );
     expect(throttled).toMatchObject({ acrCode: "TOOMANYREQUESTS", retryAfterMs: 7000 });
-    expect(throttled.message).toContain("GET /acr/v1/team/app/_manifests/sha256:x on r.example.io → 429 TOOMANYREQUESTS: slow down");
+    expect(throttled.message).toContain(
+      "GET /acr/v1/team/app/_manifests/sha256:x on r.example.io → 429 TOOMANYREQUESTS: slow down",
+    );
   });
 
   it("keeps a huge server message short", () => {

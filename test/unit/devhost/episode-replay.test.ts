@@ -104,7 +104,9 @@ describe("devhost episodes against the real durable-functions replay engine", ()
     // Fail the first attempt, then let the 60-second timer win while the retry chain is still going.
     driver.completeOutstanding({ fireTimers: false });
     await driver.episode();
-    const raceTimer = driver.state.outstanding().find((w): w is Extract<typeof w, { kind: "timer" }> => w.kind === "timer" && w.chain === undefined)!;
+    const raceTimer = driver.state
+      .outstanding()
+      .find((w): w is Extract<typeof w, { kind: "timer" }> => w.kind === "timer" && w.chain === undefined)!;
     driver.pending.push({ kind: "TimerFired", timerId: raceTimer.id, fireAt: raceTimer.fireAt });
     await driver.episode();
     const final = await driver.run();
@@ -148,7 +150,10 @@ describe("devhost episodes against the real durable-functions replay engine", ()
   it("terminates without running the orchestrator, keeping the reason as output", async () => {
     const driver = new ReplayDriver(eventsEngine, "events", undefined, activities);
     await driver.episode();
-    driver.pending.push({ kind: "EventRaised", name: "A", input: "1", messageId: "e" }, { kind: "Terminate", reason: "enough", messageId: "t" });
+    driver.pending.push(
+      { kind: "EventRaised", name: "A", input: "1", messageId: "e" },
+      { kind: "Terminate", reason: "enough", messageId: "t" },
+    );
     const done = await driver.episode();
     expect(done).toMatchObject({ runtimeStatus: "Terminated", output: "enough" });
     expect(driver.state.events.some((e) => e.event.EventType === EventType.ExecutionTerminated)).toBe(true);

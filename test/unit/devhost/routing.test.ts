@@ -3,9 +3,21 @@ import type { RegisteredFunction } from "../../../local/devhost/app/registry.js"
 import { RouteTable } from "../../../local/devhost/http/route-table.js";
 import { compileRouteTemplate } from "../../../local/devhost/http/route-template.js";
 
-function httpFunction(name: string, route: string | undefined, methods?: string[], authLevel = "anonymous"): RegisteredFunction {
+function httpFunction(
+  name: string,
+  route: string | undefined,
+  methods?: string[],
+  authLevel = "anonymous",
+): RegisteredFunction {
   const trigger = { type: "httpTrigger", direction: "in" as const, route, methods, authLevel };
-  return { name, kind: "http", triggerName: "req", trigger, callback: () => undefined, metadata: { name, bindings: { req: trigger } } };
+  return {
+    name,
+    kind: "http",
+    triggerName: "req",
+    trigger,
+    callback: () => undefined,
+    metadata: { name, bindings: { req: trigger } },
+  };
 }
 
 describe("route templates", () => {
@@ -64,7 +76,11 @@ describe("route table", () => {
 
   it("prefers literal segments, then parameters, then catch-alls", () => {
     expect(table.lookup("GET", "items/latest")).toMatchObject({ kind: "match", route: { fn: { name: "latest" } } });
-    expect(table.lookup("GET", "items/7")).toMatchObject({ kind: "match", route: { fn: { name: "byId" } }, params: { id: "7" } });
+    expect(table.lookup("GET", "items/7")).toMatchObject({
+      kind: "match",
+      route: { fn: { name: "byId" } },
+      params: { id: "7" },
+    });
     expect(table.lookup("GET", "somewhere/else")).toMatchObject({ kind: "match", route: { fn: { name: "catchAll" } } });
   });
 
@@ -72,7 +88,10 @@ describe("route table", () => {
     expect(table.lookup("DELETE", "byName")).toMatchObject({ kind: "match", route: { fn: { name: "byName" } } });
     // "items" is also matched by the GET catch-all, so both methods are allowed there.
     expect(table.lookup("PUT", "items")).toEqual({ kind: "method-not-allowed", allowed: ["GET", "POST"] });
-    expect(new RouteTable([httpFunction("create", "items", ["POST"])]).lookup("PUT", "items")).toEqual({ kind: "method-not-allowed", allowed: ["POST"] });
+    expect(new RouteTable([httpFunction("create", "items", ["POST"])]).lookup("PUT", "items")).toEqual({
+      kind: "method-not-allowed",
+      allowed: ["POST"],
+    });
   });
 
   it("refuses an unknown authLevel when the table is built", () => {

@@ -3,7 +3,11 @@ import { combineVerdicts } from "../../../src/pipeline/verdict.js";
 import { parseImageReference } from "../../../src/pipeline/image-status.js";
 import type { VerdictSummary } from "../../../src/pipeline/types.js";
 
-const verdict = (decision: VerdictSummary["decision"], digest: string, counts: Record<string, number> = {}): VerdictSummary => ({
+const verdict = (
+  decision: VerdictSummary["decision"],
+  digest: string,
+  counts: Record<string, number> = {},
+): VerdictSummary => ({
   decision,
   platforms: [{ digest, decision, reasons: [`${decision} ${digest}`] }],
   severityCounts: counts,
@@ -20,13 +24,19 @@ describe("combining platform verdicts of an image index", () => {
     [["needsApproval", "fail"], "fail"],
     [["fail", "pass"], "fail"],
   ] as const)("%j → %s", (decisions, expected) => {
-    const combined = combineVerdicts(decisions.map((d, i) => verdict(d, `sha256:${i}`)), "sha256:index");
+    const combined = combineVerdicts(
+      decisions.map((d, i) => verdict(d, `sha256:${i}`)),
+      "sha256:index",
+    );
     expect(combined.decision).toBe(expected);
     expect(combined.platforms).toHaveLength(decisions.length);
   });
 
   it("adds the platforms' counts and keeps the latest evaluation time", () => {
-    const combined = combineVerdicts([verdict("pass", "a", { High: 1, Low: 2 }), verdict("pass", "bb", { High: 2 })], "sha256:index");
+    const combined = combineVerdicts(
+      [verdict("pass", "a", { High: 1, Low: 2 }), verdict("pass", "bb", { High: 2 })],
+      "sha256:index",
+    );
     expect(combined.severityCounts).toEqual({ High: 3, Low: 2 });
     expect(combined.findings).toBe(5);
   });
@@ -44,8 +54,16 @@ describe("combining platform verdicts of an image index", () => {
 describe("image references for the status endpoint", () => {
   const digest = `sha256:${"e".repeat(64)}`;
   it("parses registry, repository and digest", () => {
-    expect(parseImageReference(`myreg.azurecr.io/team/app@${digest}`)).toEqual({ loginServer: "myreg.azurecr.io", repository: "team/app", digest });
-    expect(parseImageReference(`localhost:5443/app@${digest}`)).toEqual({ loginServer: "localhost:5443", repository: "app", digest });
+    expect(parseImageReference(`myreg.azurecr.io/team/app@${digest}`)).toEqual({
+      loginServer: "myreg.azurecr.io",
+      repository: "team/app",
+      digest,
+    });
+    expect(parseImageReference(`localhost:5443/app@${digest}`)).toEqual({
+      loginServer: "localhost:5443",
+      repository: "app",
+      digest,
+    });
   });
   it.each(["", "app@" + digest, `r.io/app:v1`, `r.io/../app@${digest}`, `r.io/app@sha256:abc`])("rejects %j", (ref) => {
     expect(parseImageReference(ref)).toBeUndefined();

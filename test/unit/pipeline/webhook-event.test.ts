@@ -13,9 +13,18 @@ const quarantine = {
 
 describe("ACR webhook payloads", () => {
   it("accepts ACR's documented shapes", () => {
-    expect(parseWebhookEvent(quarantine)).toMatchObject({ action: "quarantine", target: { repository: "helloworld", digest } });
+    expect(parseWebhookEvent(quarantine)).toMatchObject({
+      action: "quarantine",
+      target: { repository: "helloworld", digest },
+    });
     expect(parseWebhookEvent({ action: "ping" })).toEqual({ action: "ping" });
-    expect(parseWebhookEvent({ ...quarantine, action: "delete", target: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest, repository: "a/b" } }).action).toBe("delete");
+    expect(
+      parseWebhookEvent({
+        ...quarantine,
+        action: "delete",
+        target: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest, repository: "a/b" },
+      }).action,
+    ).toBe("delete");
   });
 
   it.each([

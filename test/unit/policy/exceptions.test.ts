@@ -19,7 +19,14 @@ describe("exceptions and their expiry", () => {
       {
         kind: "exception-applied",
         finding: expect.objectContaining({ vulnerabilityId: "CVE-2024-1111" }),
-        exception: { index: 0, id: "EXC-1", vulnerability: "CVE-2024-1111", expires: "2025-06-30T00:00:00Z", approvedBy: "security@contoso.com", justification: "not reachable" },
+        exception: {
+          index: 0,
+          id: "EXC-1",
+          vulnerability: "CVE-2024-1111",
+          expires: "2025-06-30T00:00:00Z",
+          approvedBy: "security@contoso.com",
+          justification: "not reachable",
+        },
       },
     ]);
     expect(verdict.tally.excepted).toBe(1);
@@ -44,14 +51,24 @@ describe("exceptions and their expiry", () => {
   });
 
   it("an expired and a valid exception for one finding: the valid one applies", () => {
-    const policy = { version: 1, exceptions: [{ ...exception, expires: "2025-01-01T00:00:00Z" }, { ...exception, id: "EXC-2" }] };
+    const policy = {
+      version: 1,
+      exceptions: [
+        { ...exception, expires: "2025-01-01T00:00:00Z" },
+        { ...exception, id: "EXC-2" },
+      ],
+    };
     const verdict = judge(policy, [critical()]);
     expect(verdict.decision).toBe("pass");
     expect(verdict.reasons).toMatchObject([{ kind: "exception-applied", exception: { index: 1, id: "EXC-2" } }]);
   });
 
   it("matches an alias, case-insensitively", () => {
-    const aliased = finding({ vulnerabilityId: "GHSA-xxxx-yyyy-zzzz", aliases: ["CVE-2024-1111"], severity: "Critical" });
+    const aliased = finding({
+      vulnerabilityId: "GHSA-xxxx-yyyy-zzzz",
+      aliases: ["CVE-2024-1111"],
+      severity: "Critical",
+    });
     expect(judge(policyWith({ vulnerability: "cve-2024-1111" }), [aliased]).decision).toBe("pass");
   });
 
@@ -67,7 +84,10 @@ describe("exceptions and their expiry", () => {
   });
 
   it("excuses only the findings it names", () => {
-    const verdict = judge(policyWith(), [critical(), finding({ vulnerabilityId: "CVE-2024-2222", severity: "Critical" })]);
+    const verdict = judge(policyWith(), [
+      critical(),
+      finding({ vulnerabilityId: "CVE-2024-2222", severity: "Critical" }),
+    ]);
     expect(verdict.decision).toBe("fail");
     expect(kinds(verdict)).toEqual(["exception-applied", "finding-blocks"]);
   });

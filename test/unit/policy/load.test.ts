@@ -40,25 +40,81 @@ describe("policy document validation", () => {
     ["version 2", { version: 2 }, ["/version: must be 1"]],
     ["no version", {}, ["(document root): missing required property 'version'"]],
     ["an unknown top-level property", { version: 1, allowlist: [] }, ["(document root): unknown property 'allowlist'"]],
-    ["a misspelt rule field", { version: 1, defaultRule: { blockat: "High" } }, ["/defaultRule: unknown property 'blockat'"]],
-    ["a wrong severity", { version: 1, defaultRule: { blockAt: "Severe" } }, ['/defaultRule/blockAt: must be one of "Critical", "High", "Medium", "Low", "Negligible", "none"']],
-    ["Unknown as a threshold", { version: 1, defaultRule: { requireApprovalAt: "Unknown" } }, ['/defaultRule/requireApprovalAt: must be one of "Critical", "High", "Medium", "Low", "Negligible", "none"']],
-    ["a wrong unknownSeverity", { version: 1, defaultRule: { unknownSeverity: "pass" } }, ['/defaultRule/unknownSeverity: must be one of "fail", "needsApproval", "ignore"']],
-    ["a string for a boolean", { version: 1, defaultRule: { ignoreUnfixed: "yes" } }, ["/defaultRule/ignoreUnfixed: must be boolean"]],
-    ["a repository rule without globs", { version: 1, repositories: [{ match: [], rule: {} }] }, ["/repositories/0/match: must NOT have fewer than 1 items"]],
-    ["a repository rule without a rule", { version: 1, repositories: [{ match: ["a/*"] }] }, ["/repositories/0: missing required property 'rule'"]],
-    ["an exception without expiry", { version: 1, exceptions: [{ ...exception, expires: undefined }] }, ["/exceptions/0: missing required property 'expires'"]],
-    ["an expiry without a zone", { version: 1, exceptions: [{ ...exception, expires: "2025-01-01T00:00:00" }] }, ["/exceptions/0/expires: must be an RFC 3339 date-time with a time zone, e.g. 2025-01-31T00:00:00Z"]],
-    ["a date for an expiry", { version: 1, exceptions: [{ ...exception, expires: "2025-01-01" }] }, ["/exceptions/0/expires: must be an RFC 3339 date-time with a time zone, e.g. 2025-01-31T00:00:00Z"]],
-    ["a blank justification", { version: 1, exceptions: [{ ...exception, justification: "   " }] }, ["/exceptions/0/justification: must not be blank or contain spaces where none are allowed"]],
-    ["no approver", { version: 1, exceptions: [{ ...exception, approvedBy: undefined }] }, ["/exceptions/0: missing required property 'approvedBy'"]],
-    ["a tag for a digest", { version: 1, exceptions: [{ ...exception, digest: "latest" }] }, ["/exceptions/0/digest: must be a digest such as sha256:<hex>"]],
+    [
+      "a misspelt rule field",
+      { version: 1, defaultRule: { blockat: "High" } },
+      ["/defaultRule: unknown property 'blockat'"],
+    ],
+    [
+      "a wrong severity",
+      { version: 1, defaultRule: { blockAt: "Severe" } },
+      ['/defaultRule/blockAt: must be one of "Critical", "High", "Medium", "Low", "Negligible", "none"'],
+    ],
+    [
+      "Unknown as a threshold",
+      { version: 1, defaultRule: { requireApprovalAt: "Unknown" } },
+      ['/defaultRule/requireApprovalAt: must be one of "Critical", "High", "Medium", "Low", "Negligible", "none"'],
+    ],
+    [
+      "a wrong unknownSeverity",
+      { version: 1, defaultRule: { unknownSeverity: "pass" } },
+      ['/defaultRule/unknownSeverity: must be one of "fail", "needsApproval", "ignore"'],
+    ],
+    [
+      "a string for a boolean",
+      { version: 1, defaultRule: { ignoreUnfixed: "yes" } },
+      ["/defaultRule/ignoreUnfixed: must be boolean"],
+    ],
+    [
+      "a repository rule without globs",
+      { version: 1, repositories: [{ match: [], rule: {} }] },
+      ["/repositories/0/match: must NOT have fewer than 1 items"],
+    ],
+    [
+      "a repository rule without a rule",
+      { version: 1, repositories: [{ match: ["a/*"] }] },
+      ["/repositories/0: missing required property 'rule'"],
+    ],
+    [
+      "an exception without expiry",
+      { version: 1, exceptions: [{ ...exception, expires: undefined }] },
+      ["/exceptions/0: missing required property 'expires'"],
+    ],
+    [
+      "an expiry without a zone",
+      { version: 1, exceptions: [{ ...exception, expires: "2025-01-01T00:00:00" }] },
+      ["/exceptions/0/expires: must be an RFC 3339 date-time with a time zone, e.g. 2025-01-31T00:00:00Z"],
+    ],
+    [
+      "a date for an expiry",
+      { version: 1, exceptions: [{ ...exception, expires: "2025-01-01" }] },
+      ["/exceptions/0/expires: must be an RFC 3339 date-time with a time zone, e.g. 2025-01-31T00:00:00Z"],
+    ],
+    [
+      "a blank justification",
+      { version: 1, exceptions: [{ ...exception, justification: "   " }] },
+      ["/exceptions/0/justification: must not be blank or contain spaces where none are allowed"],
+    ],
+    [
+      "no approver",
+      { version: 1, exceptions: [{ ...exception, approvedBy: undefined }] },
+      ["/exceptions/0: missing required property 'approvedBy'"],
+    ],
+    [
+      "a tag for a digest",
+      { version: 1, exceptions: [{ ...exception, digest: "latest" }] },
+      ["/exceptions/0/digest: must be a digest such as sha256:<hex>"],
+    ],
   ])("refuses %s, saying exactly where", (_label, document, problems) => {
     expect(problemsOf(JSON.parse(JSON.stringify(document)))).toEqual(problems);
   });
 
   it("lists every problem at once", () => {
-    const problems = problemsOf({ version: 1, defaultRule: { blockAt: "x", autoRelease: 1 }, exceptions: [{ vulnerability: "CVE-1" }] });
+    const problems = problemsOf({
+      version: 1,
+      defaultRule: { blockAt: "x", autoRelease: 1 },
+      exceptions: [{ vulnerability: "CVE-1" }],
+    });
     expect(problems).toEqual([
       '/defaultRule/blockAt: must be one of "Critical", "High", "Medium", "Low", "Negligible", "none"',
       "/defaultRule/autoRelease: must be boolean",
@@ -69,7 +125,9 @@ describe("policy document validation", () => {
   });
 
   it("puts the problems in the message too", () => {
-    expect(() => parsePolicy({ version: 1, defaultRule: { blockAt: "x" } })).toThrow(/The policy document is invalid:\n- \/defaultRule\/blockAt: must be one of/);
+    expect(() => parsePolicy({ version: 1, defaultRule: { blockAt: "x" } })).toThrow(
+      /The policy document is invalid:\n- \/defaultRule\/blockAt: must be one of/,
+    );
   });
 
   it.each(["", "{", "[1,", "not json"])("refuses text that is not JSON: %j", (text) => {

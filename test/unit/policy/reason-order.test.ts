@@ -21,7 +21,14 @@ describe("decisive reasons first", () => {
 
   it("puts what failed the image ahead of what was excused, keeping report order within a kind", () => {
     const verdict = judge(policy, findings);
-    expect(kinds(verdict)).toEqual(["exception-applied", "unfixed-ignored", "finding-needs-approval", "exception-expired", "finding-blocks", "finding-blocks"]);
+    expect(kinds(verdict)).toEqual([
+      "exception-applied",
+      "unfixed-ignored",
+      "finding-needs-approval",
+      "exception-expired",
+      "finding-blocks",
+      "finding-blocks",
+    ]);
     expect(kinds({ ...verdict, reasons: decisiveReasons(verdict) })).toEqual([
       "finding-blocks",
       "finding-blocks",
@@ -30,6 +37,8 @@ describe("decisive reasons first", () => {
       "exception-applied",
       "unfixed-ignored",
     ]);
-    expect(decisiveReasons(verdict, 2).map((reason) => ("finding" in reason ? reason.finding.vulnerabilityId : ""))).toEqual(["CVE-B", "CVE-C"]);
+    expect(
+      decisiveReasons(verdict, 2).map((reason) => ("finding" in reason ? reason.finding.vulnerabilityId : "")),
+    ).toEqual(["CVE-B", "CVE-C"]);
   });
 });

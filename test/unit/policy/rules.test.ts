@@ -26,7 +26,11 @@ describe("per-repository rules", () => {
   });
 
   it("a repository rule overrides only the fields it names", () => {
-    expect(resolveRule(policy, "prod/api").settings).toEqual({ ...DEFAULT_RULE_SETTINGS, blockAt: "Medium", autoRelease: false });
+    expect(resolveRule(policy, "prod/api").settings).toEqual({
+      ...DEFAULT_RULE_SETTINGS,
+      blockAt: "Medium",
+      autoRelease: false,
+    });
     expect(resolveRule(policy, "team-a/api").settings).toEqual({ ...DEFAULT_RULE_SETTINGS, blockAt: "High" });
   });
 

@@ -1,5 +1,11 @@
 import type { Finding, NormalisedReport, Severity } from "../../../src/scanning/findings.js";
-import { evaluatePolicy, parsePolicy, type OpenVexDocument, type PolicyDocument, type Verdict } from "../../../src/policy/index.js";
+import {
+  evaluatePolicy,
+  parsePolicy,
+  type OpenVexDocument,
+  type PolicyDocument,
+  type Verdict,
+} from "../../../src/policy/index.js";
 
 export const DIGEST = "sha256:" + "1".repeat(64);
 export const OTHER_DIGEST = "sha256:" + "2".repeat(64);
@@ -7,7 +13,9 @@ export const NOW = "2025-03-01T12:00:00Z";
 
 let sequence = 0;
 
-export function finding(overrides: Partial<Omit<Finding, "package">> & { package?: Partial<Finding["package"]> } = {}): Finding {
+export function finding(
+  overrides: Partial<Omit<Finding, "package">> & { package?: Partial<Finding["package"]> } = {},
+): Finding {
   sequence += 1;
   const { package: pkg, ...rest } = overrides;
   const fixable = rest.fixable ?? true;
@@ -29,7 +37,13 @@ export function withSeverity(severity: Severity, extra: Partial<Finding> = {}): 
 export function reportOf(findings: Finding[], digest?: string): NormalisedReport {
   const counts = { Unknown: 0, Negligible: 0, Low: 0, Medium: 0, High: 0, Critical: 0 };
   for (const item of findings) counts[item.severity] += 1;
-  return { format: "trivy-json", scanner: { name: "Trivy" }, artifact: digest === undefined ? {} : { digest }, findings, counts };
+  return {
+    format: "trivy-json",
+    scanner: { name: "Trivy" },
+    artifact: digest === undefined ? {} : { digest },
+    findings,
+    counts,
+  };
 }
 
 export function judge(

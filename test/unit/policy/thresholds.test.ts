@@ -45,10 +45,19 @@ describe("block-at threshold", () => {
         kind: "finding-blocks",
         setting: "blockAt",
         threshold: "Medium",
-        finding: { vulnerabilityId: "CVE-2024-0001", package: "openssl", installedVersion: "3.0.1", target: "app (debian 12)", severity: "High" },
+        finding: {
+          vulnerabilityId: "CVE-2024-0001",
+          package: "openssl",
+          installedVersion: "3.0.1",
+          target: "app (debian 12)",
+          severity: "High",
+        },
       },
     ]);
-    expect(verdict.rule).toEqual({ from: { source: "default" }, settings: expect.objectContaining({ blockAt: "Medium" }) });
+    expect(verdict.rule).toEqual({
+      from: { source: "default" },
+      settings: expect.objectContaining({ blockAt: "Medium" }),
+    });
   });
 });
 
@@ -91,7 +100,9 @@ describe("unknown severity", () => {
   });
 
   it("ignore-unfixed applies to Unknown findings too", () => {
-    const verdict = judge({ version: 1, defaultRule: { ignoreUnfixed: true } }, [withSeverity("Unknown", { fixable: false })]);
+    const verdict = judge({ version: 1, defaultRule: { ignoreUnfixed: true } }, [
+      withSeverity("Unknown", { fixable: false }),
+    ]);
     expect(verdict.decision).toBe("pass");
   });
 });
@@ -122,11 +133,15 @@ describe("needsApproval paths", () => {
   });
 
   it("autoRelease false does not soften a failure", () => {
-    expect(judge({ version: 1, defaultRule: { autoRelease: false } }, [withSeverity("Critical")]).decision).toBe("fail");
+    expect(judge({ version: 1, defaultRule: { autoRelease: false } }, [withSeverity("Critical")]).decision).toBe(
+      "fail",
+    );
   });
 
   it("an ignored unfixed finding does not need approval", () => {
-    const verdict = judge({ version: 1, defaultRule: { ...policy.defaultRule, ignoreUnfixed: true } }, [withSeverity("High", { fixable: false })]);
+    const verdict = judge({ version: 1, defaultRule: { ...policy.defaultRule, ignoreUnfixed: true } }, [
+      withSeverity("High", { fixable: false }),
+    ]);
     expect(verdict.decision).toBe("pass");
   });
 });

@@ -6,7 +6,14 @@ import { fixtureJson, fixtureText, trivyJsonFixtureNames } from "./fixtures.js";
 
 const ARTIFACT = { repository: "team-a/app", digest: "sha256:" + "d".repeat(64) };
 const essentials = (finding: Finding): string =>
-  [finding.vulnerabilityId, finding.package.name, finding.package.installedVersion, finding.package.fixedVersion ?? "-", finding.severity, finding.fixable].join(" | ");
+  [
+    finding.vulnerabilityId,
+    finding.package.name,
+    finding.package.installedVersion,
+    finding.package.fixedVersion ?? "-",
+    finding.severity,
+    finding.fixable,
+  ].join(" | ");
 
 describe("the scanner emulator's Harbor report says what the Trivy report says", () => {
   it.each(trivyJsonFixtureNames())("%s", (name) => {

@@ -23,7 +23,11 @@ export function trivyJsonFixtureNames(): string[] {
 export function harborReport(vulnerabilities: object[]): Record<string, unknown> {
   return {
     generated_at: "2024-05-01T10:00:00Z",
-    artifact: { repository: "library/app", digest: "sha256:" + "a".repeat(64), mime_type: "application/vnd.oci.image.manifest.v1+json" },
+    artifact: {
+      repository: "library/app",
+      digest: "sha256:" + "a".repeat(64),
+      mime_type: "application/vnd.oci.image.manifest.v1+json",
+    },
     scanner: { name: "Trivy", vendor: "Aqua Security", version: "0.50.0" },
     severity: "High",
     vulnerabilities,

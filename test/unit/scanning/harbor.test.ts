@@ -3,11 +3,26 @@ import { normaliseReport, ReportError } from "../../../src/scanning/normalise/in
 import { harborReport } from "./fixtures.js";
 
 const vulnerabilities = [
-  { id: "CVE-2017-8283", package: "dpkg", version: "1.17.27", fix_version: "1.18.0", severity: "Critical", preferred_cvss: { score_v3: 9.8, vector_v3: "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }, links: ["https://security-tracker.debian.org/tracker/CVE-2017-8283"] },
+  {
+    id: "CVE-2017-8283",
+    package: "dpkg",
+    version: "1.17.27",
+    fix_version: "1.18.0",
+    severity: "Critical",
+    preferred_cvss: { score_v3: 9.8, vector_v3: "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" },
+    links: ["https://security-tracker.debian.org/tracker/CVE-2017-8283"],
+  },
   { id: "CVE-2020-0001", package: "libc6", version: "2.28-10", fix_version: "", severity: "High" },
   { id: "CVE-2020-0002", package: "zlib1g", version: "1.2.11", severity: "Negligible" },
   { id: "CVE-2020-0003", package: "tzdata", version: "2021a", severity: "Unknown", preferred_cvss: null },
-  { id: "CVE-2020-0004", package: "bash", version: "5.0", fix_version: "5.0-4", severity: "Low", vendor_attributes: { anything: true } },
+  {
+    id: "CVE-2020-0004",
+    package: "bash",
+    version: "5.0",
+    fix_version: "5.0-4",
+    severity: "Low",
+    vendor_attributes: { anything: true },
+  },
 ];
 
 describe("Harbor vulnerability report normaliser", () => {
@@ -37,7 +52,9 @@ describe("Harbor vulnerability report normaliser", () => {
   it("refuses a report whose vulnerabilities list is missing (an empty list must be said)", () => {
     const body = harborReport([]);
     delete body.vulnerabilities;
-    expect(() => normaliseReport(JSON.stringify(body))).toThrow(/Harbor vulnerability report does not have the expected shape: \(report root\): must have required property 'vulnerabilities'/);
+    expect(() => normaliseReport(JSON.stringify(body))).toThrow(
+      /Harbor vulnerability report does not have the expected shape: \(report root\): must have required property 'vulnerabilities'/,
+    );
   });
 
   it("refuses an entry without a package, naming it", () => {

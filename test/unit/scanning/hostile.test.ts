@@ -14,7 +14,9 @@ function errorCode(outcome: NormaliseOutcome): string {
 
 /** A syntactically valid Trivy report of about `bytes` bytes: a real report padded with one long description. */
 function largeTrivyReport(bytes: number): string {
-  const report = JSON.parse(fixtureText("alpine-310.json")) as { Results: { Vulnerabilities: { Description: string }[] }[] };
+  const report = JSON.parse(fixtureText("alpine-310.json")) as {
+    Results: { Vulnerabilities: { Description: string }[] }[];
+  };
   report.Results[0]!.Vulnerabilities[0]!.Description = "x".repeat(bytes);
   return JSON.stringify(report);
 }
@@ -39,12 +41,18 @@ describe("hostile reports give a typed error, never a result", () => {
   });
 
   it("the same report is accepted under a raised limit, so the refusal is about size alone", () => {
-    expect(errorCode(tryNormaliseReport(largeTrivyReport(10 * 1024 * 1024), { maxBytes: 16 * 1024 * 1024 }))).toBe("ok");
+    expect(errorCode(tryNormaliseReport(largeTrivyReport(10 * 1024 * 1024), { maxBytes: 16 * 1024 * 1024 }))).toBe(
+      "ok",
+    );
   });
 
   it.each([
     ["wrong schema version", '{"SchemaVersion":1,"ArtifactName":"x","Results":[]}', "report-version-unsupported"],
-    ["missing fields", '{"SchemaVersion":2,"ArtifactName":"x","Results":[{"Target":"t","Vulnerabilities":[{"VulnerabilityID":"CVE-1"}]}]}', "report-invalid"],
+    [
+      "missing fields",
+      '{"SchemaVersion":2,"ArtifactName":"x","Results":[{"Target":"t","Vulnerabilities":[{"VulnerabilityID":"CVE-1"}]}]}',
+      "report-invalid",
+    ],
     ["results of the wrong type", '{"SchemaVersion":2,"ArtifactName":"x","Results":{}}', "report-invalid"],
     ["unknown format", '{"hello":"world"}', "report-format-unknown"],
     ["a bare string", '"SchemaVersion"', "report-format-unknown"],
@@ -57,14 +65,24 @@ describe("hostile reports give a typed error, never a result", () => {
 
 describe("bounded reading keeps memory bounded", () => {
   /** An endless stream that counts how many chunks were pulled from it. */
-  function endless(chunkBytes: number): { chunks: AsyncIterable<Uint8Array>; pulled: () => number; closed: () => boolean } {
+  function endless(chunkBytes: number): {
+    chunks: AsyncIterable<Uint8Array>;
+    pulled: () => number;
+    closed: () => boolean;
+  } {
     let pulled = 0;
     let closed = false;
     const chunk = new Uint8Array(chunkBytes);
     const chunks: AsyncIterable<Uint8Array> = {
       [Symbol.asyncIterator]: () => ({
-        next: async () => { pulled += 1; return { done: false, value: chunk }; },
-        return: async () => { closed = true; return { done: true, value: undefined }; },
+        next: async () => {
+          pulled += 1;
+          return { done: false, value: chunk };
+        },
+        return: async () => {
+          closed = true;
+          return { done: true, value: undefined };
+        },
       }),
     };
     return { chunks, pulled: () => pulled, closed: () => closed };
@@ -72,14 +90,18 @@ describe("bounded reading keeps memory bounded", () => {
 
   it("stops pulling from an endless body just past the limit and closes it", async () => {
     const source = endless(64 * 1024);
-    await expect(readBoundedBody(source.chunks, { maxBytes: 1024 * 1024 })).rejects.toMatchObject({ code: "report-too-large" });
+    await expect(readBoundedBody(source.chunks, { maxBytes: 1024 * 1024 })).rejects.toMatchObject({
+      code: "report-too-large",
+    });
     expect(source.pulled()).toBe(17);
     expect(source.closed()).toBe(true);
   });
 
   it("refuses a declared length over the limit without reading", async () => {
     const source = endless(1024);
-    await expect(readBoundedBody(source.chunks, { maxBytes: 10, declaredLength: 11 })).rejects.toBeInstanceOf(ReportError);
+    await expect(readBoundedBody(source.chunks, { maxBytes: 10, declaredLength: 11 })).rejects.toBeInstanceOf(
+      ReportError,
+    );
     expect(source.pulled()).toBe(0);
   });
 
@@ -102,12 +124,15 @@ describe("the size check comes before parsing", () => {
 
 describe("outcomes are plain data", () => {
   it("a failure survives a JSON round trip (durable history) with its code, message and problems", () => {
-    const outcome = tryNormaliseReport('{"SchemaVersion":2,"ArtifactName":"x","Results":[{"Target":"t","Vulnerabilities":[{"VulnerabilityID":"CVE-1"}]}]}');
+    const outcome = tryNormaliseReport(
+      '{"SchemaVersion":2,"ArtifactName":"x","Results":[{"Target":"t","Vulnerabilities":[{"VulnerabilityID":"CVE-1"}]}]}',
+    );
     expect(JSON.parse(JSON.stringify(outcome))).toEqual({
       ok: false,
       error: {
         code: "report-invalid",
-        message: "The Trivy JSON report does not have the expected shape: /Results/0/Vulnerabilities/0: must have required property 'PkgName'",
+        message:
+          "The Trivy JSON report does not have the expected shape: /Results/0/Vulnerabilities/0: must have required property 'PkgName'",
         problems: ["/Results/0/Vulnerabilities/0: must have required property 'PkgName'"],
       },
     });

@@ -9,7 +9,9 @@ import { projectRoot } from "../../support/paths.js";
 import { fixtureText } from "./fixtures.js";
 
 // The schema ACR documents for quarantineDetails, copied into the project's specs/ (see specs/README.md).
-const schema = JSON.parse(readFileSync(join(projectRoot, "specs", "acr-quarantine-details.schema.json"), "utf8")) as object;
+const schema = JSON.parse(
+  readFileSync(join(projectRoot, "specs", "acr-quarantine-details.schema.json"), "utf8"),
+) as object;
 const AjvDraft04 = AjvDraft04Module.default;
 const validateDetails = new AjvDraft04({ allErrors: true, strict: false }).compile(schema);
 
@@ -41,7 +43,9 @@ describe("ACR quarantineDetails summary", () => {
       { severity: "Low", count: 3 },
       { severity: "None", count: 4 },
     ]);
-    expect(summary.description).toBe("Verdict: fail 2 Negligible counted as Low; 4 of unknown severity counted as None.");
+    expect(summary.description).toBe(
+      "Verdict: fail 2 Negligible counted as Low; 4 of unknown severity counted as None.",
+    );
     expect(validateDetails(asDetails(summary))).toBe(true);
   });
 

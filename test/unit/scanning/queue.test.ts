@@ -13,7 +13,12 @@ import {
 import { fixtureText } from "./fixtures.js";
 
 const validateMessage = new Ajv({ strict: true }).compile<ScanRequestMessage>(scanRequestMessageSchema);
-const IMAGE = { loginServer: "myacr.azurecr.io", repository: "team-a/app", digest: "sha256:" + "e".repeat(64), tag: "1.0" };
+const IMAGE = {
+  loginServer: "myacr.azurecr.io",
+  repository: "team-a/app",
+  digest: "sha256:" + "e".repeat(64),
+  tag: "1.0",
+};
 const NOW = new Date("2025-03-01T12:00:00Z");
 
 function memoryQueue(): { sendMessage(text: string): Promise<void>; messages: string[] } {
@@ -71,20 +76,31 @@ describe("queue scan dispatch", () => {
 
   it("leaves the registry credentials out when no pull tokens are configured", async () => {
     const queue = memoryQueue();
-    await new QueueScanDispatcher({ queue, callbackBaseUrl: "https://gate.example/api/scan-reports/" }).dispatch(IMAGE, "s1", NOW);
+    await new QueueScanDispatcher({ queue, callbackBaseUrl: "https://gate.example/api/scan-reports/" }).dispatch(
+      IMAGE,
+      "s1",
+      NOW,
+    );
     const message = decodeQueueMessage(queue.messages[0] ?? "") as Record<string, unknown>;
     expect(message.registry).toBeUndefined();
     expect(validateMessage(message)).toBe(true);
   });
 
   it("refuses a plain-http callback and an unsafe scan id", async () => {
-    expect(() => new QueueScanDispatcher({ queue: memoryQueue(), callbackBaseUrl: "http://gate.example/cb" })).toThrow(/https/);
+    expect(() => new QueueScanDispatcher({ queue: memoryQueue(), callbackBaseUrl: "http://gate.example/cb" })).toThrow(
+      /https/,
+    );
     const dispatcher = new QueueScanDispatcher({ queue: memoryQueue(), callbackBaseUrl: "https://gate.example/cb" });
     await expect(dispatcher.dispatch(IMAGE, "../admin", NOW)).rejects.toThrow(/safe path segment/);
   });
 
   it("refuses a message too large for a queue", () => {
-    const message = { type: "acr-quarantine-gate.scan-request", version: 1, scanId: "s", image: { ...IMAGE, tag: "t".repeat(60_000) } } as unknown as ScanRequestMessage;
+    const message = {
+      type: "acr-quarantine-gate.scan-request",
+      version: 1,
+      scanId: "s",
+      image: { ...IMAGE, tag: "t".repeat(60_000) },
+    } as unknown as ScanRequestMessage;
     expect(() => encodeQueueMessage(message)).toThrow(RangeError);
   });
 
@@ -97,16 +113,31 @@ describe("scanner callback", () => {
   const { token, hash } = issueCallbackToken();
 
   it("accepts a report with the scan's token and normalises it", () => {
-    const result = acceptCallbackReport({ authorization: `Bearer ${token}`, expectedTokenHash: hash, body: fixtureText("alpine-310.sarif.json") });
+    const result = acceptCallbackReport({
+      authorization: `Bearer ${token}`,
+      expectedTokenHash: hash,
+      body: fixtureText("alpine-310.sarif.json"),
+    });
     expect(result.accepted && result.outcome.ok ? result.outcome.report.format : "").toBe("sarif");
   });
 
-  it.each([undefined, "", token, `Basic ${token}`, `Bearer ${issueCallbackToken().token}`])("refuses authorization %j without reading the body", (authorization) => {
-    expect(acceptCallbackReport({ authorization, expectedTokenHash: hash, body: "{" })).toEqual({ accepted: false, reason: "unauthenticated" });
-  });
+  it.each([undefined, "", token, `Basic ${token}`, `Bearer ${issueCallbackToken().token}`])(
+    "refuses authorization %j without reading the body",
+    (authorization) => {
+      expect(acceptCallbackReport({ authorization, expectedTokenHash: hash, body: "{" })).toEqual({
+        accepted: false,
+        reason: "unauthenticated",
+      });
+    },
+  );
 
   it("an authenticated but unusable report is an outcome the policy fails on", () => {
-    const result = acceptCallbackReport({ authorization: `bearer ${token}`, expectedTokenHash: hash, body: fixtureText("gomod.json"), maxBytes: 100 });
+    const result = acceptCallbackReport({
+      authorization: `bearer ${token}`,
+      expectedTokenHash: hash,
+      body: fixtureText("gomod.json"),
+      maxBytes: 100,
+    });
     expect(result.accepted && !result.outcome.ok ? result.outcome.error.code : "").toBe("report-too-large");
   });
 });

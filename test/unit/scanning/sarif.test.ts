@@ -6,10 +6,20 @@ import { fixtureJson, fixtureText } from "./fixtures.js";
 /** What must agree between two reports of one image, whatever the format. */
 function identity(finding: Finding): string {
   const { vulnerabilityId, package: pkg, severity, fixable } = finding;
-  return [vulnerabilityId, pkg.name, pkg.installedVersion, pkg.fixedVersion ?? "-", severity, fixable, finding.cvss?.v3Score ?? "-"].join(" | ");
+  return [
+    vulnerabilityId,
+    pkg.name,
+    pkg.installedVersion,
+    pkg.fixedVersion ?? "-",
+    severity,
+    fixable,
+    finding.cvss?.v3Score ?? "-",
+  ].join(" | ");
 }
 
-interface RawSarif { runs: { results: { message: { text: string } }[] }[] }
+interface RawSarif {
+  runs: { results: { message: { text: string } }[] }[];
+}
 
 describe("SARIF normaliser", () => {
   it("agrees with the Trivy JSON of the same image (alpine-310)", () => {
@@ -23,7 +33,9 @@ describe("SARIF normaliser", () => {
 
   it("severity counts equal those written in the SARIF log's own messages", () => {
     const raw = fixtureJson<RawSarif>("alpine-310.sarif.json");
-    const named = raw.runs.flatMap((run) => run.results.map((result) => /Severity: (\w+)/.exec(result.message.text)?.[1]));
+    const named = raw.runs.flatMap((run) =>
+      run.results.map((result) => /Severity: (\w+)/.exec(result.message.text)?.[1]),
+    );
     const report = normaliseReport(fixtureText("alpine-310.sarif.json"));
     const expected = named.reduce<Record<string, number>>((counts, name) => {
       const key = name === undefined ? "Unknown" : name.charAt(0) + name.slice(1).toLowerCase();
@@ -37,11 +49,18 @@ describe("SARIF normaliser", () => {
     const report = normaliseReport(fixtureText("alpine-310.sarif.json"));
     expect(report.scanner.name).toBe("Trivy");
     expect(report.artifact.name).toBe("testdata/fixtures/images/alpine-310.tar.gz");
-    expect(new Set(report.findings.map((finding) => finding.target))).toEqual(new Set(["testdata/fixtures/images/alpine-310.tar.gz"]));
+    expect(new Set(report.findings.map((finding) => finding.target))).toEqual(
+      new Set(["testdata/fixtures/images/alpine-310.tar.gz"]),
+    );
   });
 
   it("falls back to the rule's severity tag, then to its security-severity score", () => {
-    const raw = fixtureJson<{ runs: { results: { message: { text: string } }[]; tool: { driver: { rules: { properties: Record<string, unknown> }[] } } }[] }>("alpine-310.sarif.json");
+    const raw = fixtureJson<{
+      runs: {
+        results: { message: { text: string } }[];
+        tool: { driver: { rules: { properties: Record<string, unknown> }[] } };
+      }[];
+    }>("alpine-310.sarif.json");
     const run = raw.runs[0]!;
     for (const result of run.results) result.message.text = result.message.text.replace(/Severity: \w+\n/, "");
     expect(normaliseSarif(raw).counts.Medium).toBe(run.results.length);
@@ -62,14 +81,36 @@ describe("SARIF normaliser", () => {
   });
 
   it.each([
-    ["version 2.0.0", (log: Record<string, unknown>) => { log.version = "2.0.0"; }, "report-version-unsupported"],
-    ["no results in a run", (log: Record<string, unknown>) => { delete (log.runs as Record<string, unknown>[])[0]!.results; }, "report-invalid"],
-    ["no runs", (log: Record<string, unknown>) => { log.runs = []; }, "report-invalid"],
-    ["a result with no package anywhere", (log: Record<string, unknown>) => {
-      const result = (log.runs as { results: Record<string, unknown>[] }[])[0]!.results[1]!;
-      result.message = { text: "something else" };
-      delete result.locations;
-    }, "report-invalid"],
+    [
+      "version 2.0.0",
+      (log: Record<string, unknown>) => {
+        log.version = "2.0.0";
+      },
+      "report-version-unsupported",
+    ],
+    [
+      "no results in a run",
+      (log: Record<string, unknown>) => {
+        delete (log.runs as Record<string, unknown>[])[0]!.results;
+      },
+      "report-invalid",
+    ],
+    [
+      "no runs",
+      (log: Record<string, unknown>) => {
+        log.runs = [];
+      },
+      "report-invalid",
+    ],
+    [
+      "a result with no package anywhere",
+      (log: Record<string, unknown>) => {
+        const result = (log.runs as { results: Record<string, unknown>[] }[])[0]!.results[1]!;
+        result.message = { text: "something else" };
+        delete result.locations;
+      },
+      "report-invalid",
+    ],
   ] as const)("refuses %s", (_label, mutate, code) => {
     const raw = fixtureJson<Record<string, unknown>>("alpine-310.sarif.json");
     mutate(raw);

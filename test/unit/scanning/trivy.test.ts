@@ -3,8 +3,14 @@ import { normaliseReport, normaliseTrivyJson, ReportError } from "../../../src/s
 import { SEVERITIES, type Severity } from "../../../src/scanning/findings.js";
 import { fixtureJson, fixtureText, trivyJsonFixtureNames } from "./fixtures.js";
 
-interface RawVulnerability { Severity: string; VulnerabilityID: string; FixedVersion?: string }
-interface RawReport { Results?: { Vulnerabilities?: RawVulnerability[] }[] }
+interface RawVulnerability {
+  Severity: string;
+  VulnerabilityID: string;
+  FixedVersion?: string;
+}
+interface RawReport {
+  Results?: { Vulnerabilities?: RawVulnerability[] }[];
+}
 
 /** Counts straight from the fixture's own data, independent of the normaliser. */
 function countsFromFixture(report: RawReport): Record<string, number> {
@@ -38,7 +44,9 @@ describe("Trivy JSON normaliser on every fixture", () => {
 
     it(`${name}: fixable exactly when the fixture names a fixed version`, () => {
       const raw = fixtureJson<RawReport>(name);
-      const expected = (raw.Results ?? []).flatMap((result) => (result.Vulnerabilities ?? []).map((v) => Boolean(v.FixedVersion)));
+      const expected = (raw.Results ?? []).flatMap((result) =>
+        (result.Vulnerabilities ?? []).map((v) => Boolean(v.FixedVersion)),
+      );
       expect(normaliseReport(fixtureText(name)).findings.map((finding) => finding.fixable)).toEqual(expected);
     });
   }
@@ -49,7 +57,11 @@ describe("Trivy JSON finding fields", () => {
     const report = normaliseReport(fixtureText("centos-7.json"));
     const bash = report.findings.find((finding) => finding.vulnerabilityId === "CVE-2019-18276");
     expect(bash).toMatchObject({
-      package: { name: "bash", installedVersion: "4.2.46-31.el7", purl: expect.stringMatching(/^pkg:rpm\/centos\/bash@/) },
+      package: {
+        name: "bash",
+        installedVersion: "4.2.46-31.el7",
+        purl: expect.stringMatching(/^pkg:rpm\/centos\/bash@/),
+      },
       severity: "Low" satisfies Severity,
       fixable: false,
       cvss: { source: "redhat", v3Score: 7.8 },
@@ -65,7 +77,12 @@ describe("Trivy JSON finding fields", () => {
     const report = normaliseReport(fixtureText("debian-buster.json"));
     const critical = report.findings.filter((finding) => finding.severity === "Critical");
     expect(critical).toHaveLength(1);
-    expect(critical[0]).toMatchObject({ vulnerabilityId: "CVE-2019-18224", aliases: ["DSA-4613-1"], fixable: true, package: { fixedVersion: "2.0.5-1+deb10u1" } });
+    expect(critical[0]).toMatchObject({
+      vulnerabilityId: "CVE-2019-18224",
+      aliases: ["DSA-4613-1"],
+      fixable: true,
+      package: { fixedVersion: "2.0.5-1+deb10u1" },
+    });
     const low = report.findings.find((finding) => finding.severity === "Low");
     expect(low).toMatchObject({ package: { name: "bash" }, fixable: false });
     expect(report.scanner).toEqual({ name: "Trivy", version: "dev" });
@@ -93,7 +110,9 @@ describe("Trivy JSON refusals", () => {
   }
 
   it.each([1, 3, "2", null])("SchemaVersion %j is unsupported", (version) => {
-    const error = refusal((report) => { report.SchemaVersion = version; });
+    const error = refusal((report) => {
+      report.SchemaVersion = version;
+    });
     expect(error.code).toBe("report-version-unsupported");
     expect(error.message).toContain("SchemaVersion");
   });
@@ -116,7 +135,9 @@ describe("Trivy JSON refusals", () => {
   });
 
   it("a report without Results is not taken as clean", () => {
-    const error = refusal((report) => { delete report.Results; });
+    const error = refusal((report) => {
+      delete report.Results;
+    });
     expect(error.code).toBe("report-invalid");
     expect(error.message).toContain("Results");
   });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { AcrNotFoundError, AcrRequestError, AcrWriteNotConfirmedError, loginServer, repositoryName, type AcrClient, type Digest, type ManifestAttributes } from "../../../src/acr/index.js";
+import {
+  AcrNotFoundError,
+  AcrRequestError,
+  AcrWriteNotConfirmedError,
+  loginServer,
+  repositoryName,
+  type AcrClient,
+  type Digest,
+  type ManifestAttributes,
+} from "../../../src/acr/index.js";
 import { handleManifest, type ManifestHandlerDeps } from "../../../src/sweep/handle-manifest.js";
 import type { PipelineDirectory, PipelineView, StartOutcome } from "../../../src/sweep/pipeline-view.js";
 import { SweepTally } from "../../../src/sweep/tally.js";
@@ -49,7 +58,12 @@ function deps(pipelines: PipelineDirectory): ManifestHandlerDeps {
     pipelines,
     tally: new SweepTally(),
     now: () => NOW,
-    rules: { staleAfterMs: 6 * 3_600_000, maxQuarantineAgeMs: 14 * 86_400_000, maxQuarantineAgeIso: "P14D", expireInQuarantine: false },
+    rules: {
+      staleAfterMs: 6 * 3_600_000,
+      maxQuarantineAgeMs: 14 * 86_400_000,
+      maxQuarantineAgeIso: "P14D",
+      expireInQuarantine: false,
+    },
     acr: {} as AcrClient,
     audit: { record: async () => undefined },
     statusBaseUrl: undefined,
@@ -66,14 +80,21 @@ describe("handleManifest", () => {
     expect(d.tally.byState).toEqual({ Passed: 1, Failed: 1, Quarantined: 1 });
     expect(d.tally.decisions).toMatchObject({ released: 1, failed: 1, start: 1 });
     expect(pipelines.starts.map((s) => s.digest)).toEqual([`sha256:${"c".repeat(64)}`]);
-    expect(d.tally.started.items[0]).toMatchObject({ image: `contoso.azurecr.io/team/app@sha256:${"c".repeat(64)}`, instanceId: "qp-x", runtimeStatus: "Pending" });
+    expect(d.tally.started.items[0]).toMatchObject({
+      image: `contoso.azurecr.io/team/app@sha256:${"c".repeat(64)}`,
+      instanceId: "qp-x",
+      runtimeStatus: "Pending",
+    });
   });
 
   it("reports a manifest whose own action fails and goes on; anything systemic stops the run", async () => {
     for (const error of [new AcrNotFoundError("gone", {}), new AcrWriteNotConfirmedError("not confirmed", {})]) {
       const d = deps(new Directory(undefined, error));
       await handleManifest(d, manifest(undefined, "d"));
-      expect(d.tally.actionErrors.toJSON()).toMatchObject({ total: 1, items: [{ outcome: expect.stringMatching(/^start failed: /) }] });
+      expect(d.tally.actionErrors.toJSON()).toMatchObject({
+        total: 1,
+        items: [{ outcome: expect.stringMatching(/^start failed: /) }],
+      });
       expect(d.tally.decisions.start).toBe(0);
     }
     const outage = deps(new Directory(undefined, new AcrRequestError("503 after retries", {})));

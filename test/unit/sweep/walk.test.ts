@@ -71,7 +71,12 @@ describe("walkRepositories", () => {
         running -= 1;
       },
     });
-    expect(result).toMatchObject({ stoppedBy: "done", visited: 25, skipped: 0, position: { lastCompleted: "team/repo-24", completedAhead: [] } });
+    expect(result).toMatchObject({
+      stoppedBy: "done",
+      visited: 25,
+      skipped: 0,
+      position: { lastCompleted: "team/repo-24", completedAhead: [] },
+    });
     expect(seen.sort()).toEqual(names(25));
     expect(peak).toBe(3);
   });
@@ -103,7 +108,13 @@ describe("walkRepositories", () => {
     expect(result.position).toEqual({ lastCompleted: "team/repo-03", completedAhead: [] });
 
     const again: string[] = [];
-    const resumed = await walkRepositories({ repositories: catalog(names(10)), resumeFrom: result.position, concurrency: 3, deadline: Number.POSITIVE_INFINITY, visit: async (r) => void again.push(r) });
+    const resumed = await walkRepositories({
+      repositories: catalog(names(10)),
+      resumeFrom: result.position,
+      concurrency: 3,
+      deadline: Number.POSITIVE_INFINITY,
+      visit: async (r) => void again.push(r),
+    });
     expect(resumed).toMatchObject({ stoppedBy: "done", skipped: 4, visited: 6 });
     expect(again.sort()).toEqual(names(10).slice(4));
   });
@@ -127,9 +138,18 @@ describe("walkRepositories", () => {
     const result = await walking;
     expect(control.started).toEqual(names(5));
     expect(result).toMatchObject({ stoppedBy: "error", failedRepository: "team/repo-01", visited: 4 });
-    expect(result.position).toEqual({ lastCompleted: "team/repo-00", completedAhead: ["team/repo-02", "team/repo-03", "team/repo-04"] });
+    expect(result.position).toEqual({
+      lastCompleted: "team/repo-00",
+      completedAhead: ["team/repo-02", "team/repo-03", "team/repo-04"],
+    });
     const again: string[] = [];
-    await walkRepositories({ repositories: catalog(names(6)), resumeFrom: result.position, concurrency: 2, deadline: Number.POSITIVE_INFINITY, visit: async (r) => void again.push(r) });
+    await walkRepositories({
+      repositories: catalog(names(6)),
+      resumeFrom: result.position,
+      concurrency: 2,
+      deadline: Number.POSITIVE_INFINITY,
+      visit: async (r) => void again.push(r),
+    });
     expect(again.sort()).toEqual(["team/repo-01", "team/repo-05"]);
   });
 
@@ -145,7 +165,12 @@ describe("walkRepositories", () => {
       },
     });
     expect(timed).toMatchObject({ stoppedBy: "time-limit", visited: 3, position: { lastCompleted: "team/repo-02" } });
-    const broken = await walkRepositories({ repositories: catalog(names(10), 5), concurrency: 2, deadline: Number.POSITIVE_INFINITY, visit: async () => undefined });
+    const broken = await walkRepositories({
+      repositories: catalog(names(10), 5),
+      concurrency: 2,
+      deadline: Number.POSITIVE_INFINITY,
+      visit: async () => undefined,
+    });
     expect(broken).toMatchObject({ stoppedBy: "error", visited: 5, position: { lastCompleted: "team/repo-04" } });
     expect(broken.failedRepository).toBeUndefined();
   });

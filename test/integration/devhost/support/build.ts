@@ -47,5 +47,8 @@ export function buildFixtureApp(): { appRoot: string; dispose(): void } {
 export function buildDevHostCli(): { mainJs: string; dispose(): void } {
   const root = freshBuildDir("devhost-cli");
   transpileTree(join(projectRoot, "local"), join(root, "local"));
-  return { mainJs: join(root, "local", "devhost", "main.js"), dispose: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    mainJs: join(root, "local", "devhost", "main.js"),
+    dispose: () => rmSync(root, { recursive: true, force: true }),
+  };
 }

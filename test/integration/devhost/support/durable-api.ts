@@ -21,11 +21,14 @@ export class DurableApi {
   }
 
   async start(name: string, input?: unknown, instanceId?: string): Promise<Response> {
-    return fetch(new URL(`orchestrators/${name}${instanceId ? `/${encodeURIComponent(instanceId)}` : ""}`, this.baseUrl), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: input === undefined ? undefined : JSON.stringify(input),
-    });
+    return fetch(
+      new URL(`orchestrators/${name}${instanceId ? `/${encodeURIComponent(instanceId)}` : ""}`, this.baseUrl),
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: input === undefined ? undefined : JSON.stringify(input),
+      },
+    );
   }
 
   async startId(name: string, input?: unknown, instanceId?: string): Promise<string> {
@@ -50,15 +53,30 @@ export class DurableApi {
   }
 
   async terminate(instanceId: string, reason: string): Promise<number> {
-    const res = await fetch(new URL(`instances/${encodeURIComponent(instanceId)}/terminate?reason=${encodeURIComponent(reason)}`, this.baseUrl), { method: "POST" });
+    const res = await fetch(
+      new URL(
+        `instances/${encodeURIComponent(instanceId)}/terminate?reason=${encodeURIComponent(reason)}`,
+        this.baseUrl,
+      ),
+      { method: "POST" },
+    );
     return res.status;
   }
 
   /** Waits until the instance reaches one of `statuses` (terminal ones by default) and returns its status. */
-  async waitFor(instanceId: string, statuses = ["Completed", "Failed", "Terminated"], query = "", timeoutMs = 30_000): Promise<Status> {
-    return eventually(async () => {
-      const { body } = await this.status(instanceId, query);
-      return body && statuses.includes(body.runtimeStatus) ? body : undefined;
-    }, `instance ${instanceId} to reach ${statuses.join("/")}`, timeoutMs);
+  async waitFor(
+    instanceId: string,
+    statuses = ["Completed", "Failed", "Terminated"],
+    query = "",
+    timeoutMs = 30_000,
+  ): Promise<Status> {
+    return eventually(
+      async () => {
+        const { body } = await this.status(instanceId, query);
+        return body && statuses.includes(body.runtimeStatus) ? body : undefined;
+      },
+      `instance ${instanceId} to reach ${statuses.join("/")}`,
+      timeoutMs,
+    );
   }
 }

@@ -16,9 +16,19 @@ export function fixtureSettings(options: FixtureSettings): Record<string, string
   };
 }
 
-export async function startFixtureHost(appRoot: string, storage: string, settings: Record<string, string>): Promise<{ host: DevHost; logs: LogEntry[] }> {
+export async function startFixtureHost(
+  appRoot: string,
+  storage: string,
+  settings: Record<string, string>,
+): Promise<{ host: DevHost; logs: LogEntry[] }> {
   const logs: LogEntry[] = [];
-  const host = await startDevHost({ appRoot, port: 0, storageConnectionString: storage, settings, logSinks: [(entry) => logs.push(entry)] });
+  const host = await startDevHost({
+    appRoot,
+    port: 0,
+    storageConnectionString: storage,
+    settings,
+    logSinks: [(entry) => logs.push(entry)],
+  });
   return { host, logs };
 }
 
@@ -39,5 +49,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
 }
 
 export function uniqueHubName(prefix: string): string {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.replace(/[^A-Za-z0-9]/g, "").slice(0, 40);
+  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
+    .replace(/[^A-Za-z0-9]/g, "")
+    .slice(0, 40);
 }

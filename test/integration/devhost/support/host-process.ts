@@ -17,13 +17,22 @@ export async function spawnHostProcess(mainJs: string, args: string[], timeoutMs
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const ready = await new Promise<{ url: string; keys: HostProcess["keys"]; taskHub: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`devhost did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`devhost did not start within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString("utf8");
       const line = output.split("\n").find((l) => l.startsWith("DEVHOST_READY "));
       if (line) {
         clearTimeout(timer);
-        resolve(JSON.parse(line.slice("DEVHOST_READY ".length)) as { url: string; keys: HostProcess["keys"]; taskHub: string });
+        resolve(
+          JSON.parse(line.slice("DEVHOST_READY ".length)) as {
+            url: string;
+            keys: HostProcess["keys"];
+            taskHub: string;
+          },
+        );
       }
     };
     child.stdout.on("data", onData);

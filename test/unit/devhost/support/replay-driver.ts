@@ -4,10 +4,20 @@ import { beginRegistration, Disposable } from "../../../../local/devhost/app/cor
 import type { FunctionCallback } from "../../../../local/devhost/app/core-types.js";
 import { installCoreModuleHook } from "../../../../local/devhost/app/module-hook.js";
 import { takeBatch } from "../../../../local/devhost/durable/batching.js";
-import { concludeEpisode, episodeHistory, prepareEpisode, type ConcludedEpisode, type EpisodeResult } from "../../../../local/devhost/durable/episode.js";
+import {
+  concludeEpisode,
+  episodeHistory,
+  prepareEpisode,
+  type ConcludedEpisode,
+  type EpisodeResult,
+} from "../../../../local/devhost/durable/episode.js";
 import { ExecutionState } from "../../../../local/devhost/durable/execution-state.js";
 import type { InstanceMessage } from "../../../../local/devhost/durable/messages.js";
-import { fromFailure, fromReturnValue, orchestratorTriggerPayload } from "../../../../local/devhost/durable/orchestrator-invoke.js";
+import {
+  fromFailure,
+  fromReturnValue,
+  orchestratorTriggerPayload,
+} from "../../../../local/devhost/durable/orchestrator-invoke.js";
 
 /** Captures the replay engine that `df.app.orchestration` registers, through the devhost's own core API (no host, no I/O). */
 export function registerOrchestrator(name: string, fn: OrchestrationHandler): FunctionCallback {
@@ -50,7 +60,12 @@ export class ReplayDriver {
     this.#engine = engine;
     this.#activities = activities;
     this.#clock = Date.parse("2024-01-01T00:00:00Z");
-    this.state = new ExecutionState({ instanceId: "unit-instance", executionId: "exec1", name, input: input === undefined ? undefined : JSON.stringify(input) });
+    this.state = new ExecutionState({
+      instanceId: "unit-instance",
+      executionId: "exec1",
+      name,
+      input: input === undefined ? undefined : JSON.stringify(input),
+    });
   }
 
   get last(): ConcludedEpisode | undefined {
@@ -65,11 +80,15 @@ export class ReplayDriver {
     const prepared = prepareEpisode(this.state, batch, new Date(this.#clock));
     let result: EpisodeResult | undefined;
     if (!prepared.terminate) {
-      const trigger = JSON.parse(JSON.stringify(orchestratorTriggerPayload({
-        instanceId: this.state.instanceId,
-        input: this.state.input,
-        history: episodeHistory(this.state, prepared),
-      }))) as Record<string, unknown>;
+      const trigger = JSON.parse(
+        JSON.stringify(
+          orchestratorTriggerPayload({
+            instanceId: this.state.instanceId,
+            input: this.state.input,
+            history: episodeHistory(this.state, prepared),
+          }),
+        ),
+      ) as Record<string, unknown>;
       try {
         const state: unknown = await this.#engine(trigger, new df.DummyOrchestrationContext());
         result = fromReturnValue(JSON.stringify(state));
@@ -97,13 +116,20 @@ export class ReplayDriver {
         const attempt = (this.#attempts.get(key) ?? 0) + 1;
         this.#attempts.set(key, attempt);
         try {
-          const value = this.#activities[work.name]!(work.input === undefined ? undefined : JSON.parse(work.input), attempt);
+          const value = this.#activities[work.name]!(
+            work.input === undefined ? undefined : JSON.parse(work.input),
+            attempt,
+          );
           this.pending.push({ kind: "TaskCompleted", taskScheduledId: id, result: JSON.stringify(value ?? null) });
         } catch (error) {
           this.pending.push({ kind: "TaskFailed", taskScheduledId: id, reason: (error as Error).message, details: "" });
         }
         delivered++;
-      } else if (work.kind === "timer" && options.fireTimers !== false && !this.pending.some((m) => m.kind === "TimerFired" && m.timerId === id)) {
+      } else if (
+        work.kind === "timer" &&
+        options.fireTimers !== false &&
+        !this.pending.some((m) => m.kind === "TimerFired" && m.timerId === id)
+      ) {
         this.pending.push({ kind: "TimerFired", timerId: id, fireAt: work.fireAt });
         delivered++;
       }
@@ -115,7 +141,8 @@ export class ReplayDriver {
   async run(maxEpisodes = 100): Promise<ConcludedEpisode> {
     if (!this.state.started) await this.episode();
     for (let i = 0; i < maxEpisodes && this.last!.runtimeStatus === "Running"; i++) {
-      if (this.pending.length === 0 && this.completeOutstanding() === 0) throw new Error("orchestration is stuck: nothing outstanding");
+      if (this.pending.length === 0 && this.completeOutstanding() === 0)
+        throw new Error("orchestration is stuck: nothing outstanding");
       await this.episode();
     }
     return this.last!;
