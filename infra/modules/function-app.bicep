@@ -1,4 +1,4 @@
-metadata description = 'Flex Consumption plan and Function App (Node 20) running as the user-assigned identity, with every app setting src/config.ts reads.'
+metadata description = 'Flex Consumption plan and Function App (Node 22) running as the user-assigned identity, with every app setting src/config.ts reads.'
 
 param name string
 param planName string
@@ -105,7 +105,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        version: '22'
       }
     }
   }
