@@ -43,6 +43,11 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Plain Node scripts that run before `npm ci` (local/preflight): Node's globals.
+    files: ["**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
   // Formatting is Prettier's job (npm run format); this turns off the ESLint rules that would fight it.
   prettierConfig,
 );
