@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { startLocalStack } from "./stack/compose.js";
 import { projectRoot } from "./stack/paths.js";
 import { ensureLocalCaTrusted } from "./stack/trust.js";
+import { onParentExit } from "./stack/parent-watch.js";
 import {
   APP_IDENTITY,
   CONSUMER_IDENTITY,
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  onParentExit(() => void stop("parent process exited"));
 
   const { identity, acr, devhost } = stack;
   const creds = `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}`;

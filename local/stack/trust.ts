@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureLocalCa } from "../tls/ca.js";
+import { onParentExit } from "./parent-watch.js";
 
 /**
  * Makes this process trust the local stack's CA. Node reads NODE_EXTRA_CA_CERTS only at start-up, and the app talks
@@ -24,6 +25,8 @@ export async function ensureLocalCaTrusted(caDir: string): Promise<void> {
   // Signals are passed on (Ctrl-C reaches both, which the child's stop-once guard absorbs).
   process.on("SIGINT", () => child.kill("SIGINT"));
   process.on("SIGTERM", () => child.kill("SIGTERM"));
+  // If whoever started us (npm, a shell) goes away without a signal reaching us, stop the stack all the same.
+  onParentExit(() => child.kill("SIGTERM"));
   const code = await new Promise<number>((resolve) =>
     child.once("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0))),
   );
