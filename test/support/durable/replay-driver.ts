@@ -1,23 +1,23 @@
 import * as df from "durable-functions";
 import type { OrchestrationHandler } from "durable-functions";
-import { beginRegistration, Disposable } from "../../../../local/devhost/app/core-api.js";
-import type { FunctionCallback } from "../../../../local/devhost/app/core-types.js";
-import { installCoreModuleHook } from "../../../../local/devhost/app/module-hook.js";
-import { takeBatch } from "../../../../local/devhost/durable/batching.js";
+import { beginRegistration, Disposable } from "../../../local/devhost/app/core-api.js";
+import type { FunctionCallback } from "../../../local/devhost/app/core-types.js";
+import { installCoreModuleHook } from "../../../local/devhost/app/module-hook.js";
+import { takeBatch } from "../../../local/devhost/durable/replay/batching.js";
 import {
   concludeEpisode,
   episodeHistory,
   prepareEpisode,
   type ConcludedEpisode,
   type EpisodeResult,
-} from "../../../../local/devhost/durable/episode.js";
-import { ExecutionState } from "../../../../local/devhost/durable/execution-state.js";
-import type { InstanceMessage } from "../../../../local/devhost/durable/messages.js";
+} from "../../../local/devhost/durable/replay/episode.js";
+import { ExecutionState } from "../../../local/devhost/durable/replay/execution-state.js";
+import type { InstanceMessage } from "../../../local/devhost/durable/replay/messages.js";
 import {
   fromFailure,
   fromReturnValue,
   orchestratorTriggerPayload,
-} from "../../../../local/devhost/durable/orchestrator-invoke.js";
+} from "../../../local/devhost/durable/replay/orchestrator-invoke.js";
 
 /** Captures the replay engine that `df.app.orchestration` registers, through the devhost's own core API (no host, no I/O). */
 export function registerOrchestrator(name: string, fn: OrchestrationHandler): FunctionCallback {

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HttpError } from "../../http/errors.js";
-import { sendEmpty, sendJson } from "../../http/respond.js";
-import { keyMatches, presentedKey, type HostKeys } from "../http/auth-keys.js";
-import type { HostArea } from "../http/host-server.js";
-import { managementUrls, RPC_BASE_PATH, WEBHOOK_BASE_PATH } from "./client-binding.js";
-import { booleanParam, instanceQueryParams, pathSegments, readJsonText } from "./client-request.js";
-import { ClientError, type OrchestrationService } from "./orchestration-service.js";
+import { HttpError } from "../../../http/errors.js";
+import { sendEmpty, sendJson } from "../../../http/respond.js";
+import { keyMatches, presentedKey, type HostKeys } from "../../http/auth-keys.js";
+import type { HostArea } from "../../http/host-server.js";
+import { managementUrls, RPC_BASE_PATH, WEBHOOK_BASE_PATH } from "./binding.js";
+import { booleanParam, instanceQueryParams, pathSegments, readJsonText } from "./request-params.js";
+import { ClientError, type OrchestrationService } from "../runtime/orchestration-service.js";
 import { formatHistory, toStatusPayload } from "./status-format.js";
 
 export interface DurableHttpApiOptions {

@@ -1,10 +1,10 @@
-import type { FunctionRegistry } from "../app/registry.js";
-import type { Invoker } from "../invoke/invoker.js";
-import type { HostLogger } from "../invoke/logger.js";
-import type { Semaphore } from "../util/semaphore.js";
+import type { FunctionRegistry } from "../../app/registry.js";
+import type { Invoker } from "../../invoke/invoker.js";
+import type { HostLogger } from "../../invoke/logger.js";
+import type { Semaphore } from "../../util/semaphore.js";
 import { runActivity } from "./activity-runner.js";
-import type { ExecutionState, ScheduledWork } from "./execution-state.js";
-import type { InstanceMessage } from "./messages.js";
+import type { ExecutionState, ScheduledWork } from "../replay/execution-state.js";
+import type { InstanceMessage } from "../replay/messages.js";
 import type { WallClockTimers } from "./wall-clock-timers.js";
 
 /** The side of an instance that receives the results of dispatched work. */
