@@ -265,7 +265,6 @@ export class OrchestrationService {
   }
 
   async #notifyParent(parent: ParentInstance, message: InstanceMessage): Promise<void> {
-    this.#work.settled(parent.instanceId, parent.executionId, parent.taskScheduledId);
     await this.#deliver(parent.instanceId, message, parent.executionId);
   }
 
