@@ -37,7 +37,7 @@ describe("devhost dispatches each activity once per TaskScheduled, also while ev
       azurite.connectionString,
       fixtureSettings({ taskHub: uniqueHubName("Dispatch"), extra: { FIXTURE_EXECUTION_LOG: executionLog } }),
     ));
-    api = DurableApi.of(host.url);
+    api = DurableApi.of(host);
     // The extension's status API folds TaskScheduled into the completion events, so read the stored history itself.
     store = await DurableStore.open(azurite.connectionString, host.taskHub);
   });
