@@ -96,9 +96,13 @@ async function main(): Promise<void> {
   const bare = await startBareServer();
   const results: boolean[] = [];
   try {
+    // The public durable API needs the system key (x-functions-key keeps it out of the URL).
+    const durable = `${host.url}/runtime/webhooks/durabletask`;
+    const keyHeader = { "x-functions-key": host.keys.durableSystemKey };
     const start = async (id: string, input: number): Promise<void> => {
-      const res = await fetch(`${host.url}/durabletask/orchestrators/benchThree/${id}`, {
+      const res = await fetch(`${durable}/orchestrators/benchThree/${id}`, {
         method: "POST",
+        headers: keyHeader,
         body: JSON.stringify(input),
       });
       if (res.status !== 202) throw new Error(`start answered ${res.status}: ${await res.text()}`);
@@ -118,7 +122,9 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - began) / 1000;
     const perSecond = ORCHESTRATIONS / seconds;
     for (const id of [ids[0]!, ids[ids.length - 1]!]) {
-      const status = (await (await fetch(`${host.url}/durabletask/instances/${id}`)).json()) as { output: number };
+      const status = (await (await fetch(`${durable}/instances/${id}`, { headers: keyHeader })).json()) as {
+        output: number;
+      };
       if (status.output !== Number(id.slice(6)) + 3) throw new Error(`${id} produced ${status.output}`);
     }
     const orchestrationsOk = perSecond >= TARGET_ORCHESTRATIONS_PER_SECOND;

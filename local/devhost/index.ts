@@ -4,10 +4,10 @@ import { currentProgrammingModel } from "./app/core-api.js";
 import { loadApp } from "./app/load-app.js";
 import { readHostConfig, type HostConfig } from "./config/host-json.js";
 import { applySettings } from "./config/settings.js";
-import { durableClientBindingData } from "./durable/client-binding.js";
-import { DurableHttpApi } from "./durable/client-http-api.js";
-import { OrchestrationService } from "./durable/orchestration-service.js";
-import { DurableStore } from "./durable/table-store.js";
+import { durableClientBindingData } from "./durable/client/binding.js";
+import { DurableHttpApi } from "./durable/client/http-api.js";
+import { OrchestrationService } from "./durable/runtime/orchestration-service.js";
+import { DurableStore } from "./durable/store/table-store.js";
 import { AdminApi } from "./http/admin-api.js";
 import { resolveKeys, type HostKeys } from "./http/auth-keys.js";
 import { HttpFunctionDispatcher } from "./http/function-dispatch.js";
@@ -109,9 +109,15 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     concurrency: new Semaphore(config.maxConcurrentRequests),
   });
   const admin = new AdminApi({ registry, invoker, timers, keys, logger, hostId });
-  const durableApi = new DurableHttpApi({ service: durable, hubName: config.hubName, keys });
+  let origin = "";
+  const durableApi = new DurableHttpApi({
+    service: durable,
+    hubName: config.hubName,
+    keys,
+    publicOrigin: () => origin,
+  });
   const areas: HostArea[] = [
-    durableApi,
+    durableApi.webhookArea,
     {
       name: "admin",
       claims: (url) => admin.handles(url.pathname),
@@ -125,10 +131,23 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   ];
   const host = options.host ?? "127.0.0.1";
   const server = await startHostServer(() => areas, { port: options.port ?? 7071, host, logger });
-  const origin = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+  origin = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+  // Like the extension's LocalHttpListener: the durable client's RPC endpoint listens on loopback only, on a port of
+  // its own (a free one here), whatever address the app listens on.
+  const rpcServer = await startHostServer(() => [durableApi.rpcArea], { port: 0, host: "127.0.0.1", logger }).catch(
+    async (error: unknown) => {
+      await server.close();
+      throw error;
+    },
+  );
   process.env.WEBSITE_HOSTNAME = options.settings?.WEBSITE_HOSTNAME ?? `${host}:${server.port}`;
   const clientData = JSON.stringify(
-    durableClientBindingData({ origin, hubName: config.hubName, systemKey: keys.durableSystemKey }),
+    durableClientBindingData({
+      origin,
+      rpcOrigin: `http://127.0.0.1:${rpcServer.port}`,
+      hubName: config.hubName,
+      systemKey: keys.durableSystemKey,
+    }),
   );
   invoker.registerInputProvider("durableClient", () => ({ string: clientData }));
   invoker.registerInputProvider("orchestrationClient", () => ({ string: clientData }));
@@ -137,7 +156,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     await durable.start();
     await timers.start();
   } catch (error) {
-    await Promise.allSettled([timers.stop(), durable.close(), server.close()]);
+    await Promise.allSettled([timers.stop(), durable.close(), server.close(), rpcServer.close()]);
     throw error;
   }
   for (const route of routes.routes) {
@@ -165,6 +184,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
         await server.close();
         await admin.drain();
         await durable.close();
+        await rpcServer.close();
         await executeHooks(
           registry.hooks("appTerminate"),
           readOnlyHookContext({ hookData: {}, appHookData }, {}),

@@ -63,7 +63,7 @@ describe("devhost crash recovery (SIGKILL, restart from Azurite)", () => {
 
   it("resumes every instance from its history and completes each exactly once", async () => {
     const first = await startHost();
-    let api = DurableApi.of(first.url);
+    let api = DurableApi.of(first);
 
     const timerPending = await Promise.all(
       [0, 1, 2].map((i) => api.startId("crashProbe", { label: `slow${i}`, waitMs: 4_000 }, `crash-slow-${i}`)),
@@ -93,7 +93,7 @@ describe("devhost crash recovery (SIGKILL, restart from Azurite)", () => {
     expect(first.child.signalCode).toBe("SIGKILL");
 
     const second = await startHost();
-    api = DurableApi.of(second.url);
+    api = DurableApi.of(second);
     const resumed = /Resumed (\d+) orchestration instance/.exec(second.output());
     expect(Number(resumed?.[1])).toBeGreaterThanOrEqual(timerPending.length + eventPending.length + 3);
     for (const id of [...timerPending, ...eventPending]) {

@@ -27,7 +27,7 @@ describe("devhost durable orchestrations (fixture app, state in Azurite)", () =>
       azurite.connectionString,
       fixtureSettings({ taskHub: uniqueHubName("Durable") }),
     ));
-    api = DurableApi.of(host.url);
+    api = DurableApi.of(host);
   });
   afterAll(async () => {
     await host?.close();
@@ -215,12 +215,9 @@ describe("devhost durable orchestrations (fixture app, state in Azurite)", () =>
     let token: string | null = null;
     let pages = 0;
     do {
-      const res: Response = await fetch(
-        `${api.baseUrl}instances/?runtimeStatus=Completed&instanceIdPrefix=${prefix}&top=1`,
-        {
-          headers: token ? { "x-ms-continuation-token": token } : {},
-        },
-      );
+      const res: Response = await api.fetch(`instances/?runtimeStatus=Completed&instanceIdPrefix=${prefix}&top=1`, {
+        headers: token ? { "x-ms-continuation-token": token } : {},
+      });
       expect(res.status).toBe(200);
       const page = (await res.json()) as Status[];
       seen.push(...page.map((s) => s.instanceId));
@@ -229,24 +226,24 @@ describe("devhost durable orchestrations (fixture app, state in Azurite)", () =>
     } while (token && pages < 10);
     expect(seen.sort()).toEqual([0, 1, 2].map((i) => `${prefix}${i}`));
     expect(pages).toBeGreaterThanOrEqual(3);
-    const none = await fetch(`${api.baseUrl}instances/?runtimeStatus=Terminated&instanceIdPrefix=${prefix}`);
+    const none = await api.fetch(`instances/?runtimeStatus=Terminated&instanceIdPrefix=${prefix}`);
     expect(await none.json()).toEqual([]);
   });
 
   it("purges finished instances by id and by filter, and refuses to purge a running one", async () => {
     const done = await api.startId("sequence", "purge");
     await api.waitFor(done);
-    const deleted = await fetch(`${api.baseUrl}instances/${done}`, { method: "DELETE" });
+    const deleted = await api.fetch(`instances/${done}`, { method: "DELETE" });
     expect(deleted.status).toBe(200);
     expect(await deleted.json()).toEqual({ instancesDeleted: 1 });
-    expect((await fetch(`${api.baseUrl}instances/${done}`, { method: "DELETE" })).status).toBe(404);
+    expect((await api.fetch(`instances/${done}`, { method: "DELETE" })).status).toBe(404);
 
     const running = await api.startId("waitForever");
     await api.waitFor(running, ["Running"]);
-    expect((await fetch(`${api.baseUrl}instances/${running}`, { method: "DELETE" })).status).toBe(409);
+    expect((await api.fetch(`instances/${running}`, { method: "DELETE" })).status).toBe(409);
     await api.terminate(running, "cleanup");
     await api.waitFor(running);
-    const byFilter = await fetch(`${api.baseUrl}instances/?runtimeStatus=Terminated`, { method: "DELETE" });
+    const byFilter = await api.fetch(`instances/?runtimeStatus=Terminated`, { method: "DELETE" });
     expect(byFilter.status).toBe(200);
     expect(((await byFilter.json()) as { instancesDeleted: number }).instancesDeleted).toBeGreaterThanOrEqual(1);
     expect((await api.status(running)).status).toBe(404);

@@ -1,8 +1,8 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext } from "durable-functions";
 import { describe, expect, it } from "vitest";
-import { EventType } from "../../../local/devhost/durable/history.js";
-import { registerOrchestrator, ReplayDriver } from "./support/replay-driver.js";
+import { EventType } from "../../../local/devhost/durable/replay/history.js";
+import { registerOrchestrator, ReplayDriver } from "../../support/durable/replay-driver.js";
 
 const retryEngine = registerOrchestrator("retryFanOut", function* (context: OrchestrationContext) {
   const options = new df.RetryOptions(100, 4);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { getLargeString, putLargeString } from "../../../local/devhost/durable/entity-codec.js";
-import { instanceIdProblem } from "../../../local/devhost/durable/instance-id.js";
-import { decideRetry } from "../../../local/devhost/durable/retry-policy.js";
+import { getLargeString, putLargeString } from "../../../local/devhost/durable/store/entity-codec.js";
+import { instanceIdProblem } from "../../../local/devhost/durable/runtime/instance-id.js";
+import { decideRetry } from "../../../local/devhost/durable/replay/retry-policy.js";
 import { isAuthorized, presentedKey } from "../../../local/devhost/http/auth-keys.js";
 import { toRpcHttpRequest } from "../../../local/devhost/http/request-to-rpc.js";
 import { serializeSetCookie } from "../../../local/devhost/http/set-cookie.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EventType, historyEvent, OrchestrationStatusCode } from "../../../local/devhost/durable/history.js";
-import { formatHistory, toStatusPayload } from "../../../local/devhost/durable/status-format.js";
+import { EventType, historyEvent, OrchestrationStatusCode } from "../../../local/devhost/durable/replay/history.js";
+import { formatHistory, toStatusPayload } from "../../../local/devhost/durable/client/status-format.js";
 
 const t = (s: number): Date => new Date(Date.UTC(2024, 0, 1, 0, 0, s));
 

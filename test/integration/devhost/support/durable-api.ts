@@ -12,23 +12,43 @@ export interface Status {
   historyEvents?: Record<string, unknown>[];
 }
 
-/** The Durable HTTP API of a devhost, as the durable client binding's rpcBaseUrl exposes it. */
-export class DurableApi {
-  constructor(readonly baseUrl: string) {}
+/** Where the API is and its key: a DevHost, or the ready line of a devhost process. */
+export interface KeyedHost {
+  url: string;
+  keys: { durableSystemKey: string };
+}
 
-  static of(hostUrl: string): DurableApi {
-    return new DurableApi(`${hostUrl}/durabletask/`);
+/**
+ * The Durable HTTP API of a devhost, through its public webhook URLs (`/runtime/webhooks/durabletask/`), with the
+ * durable system key in the `x-functions-key` header (kept out of URLs), as a management client of the real host calls it.
+ */
+export class DurableApi {
+  readonly #key: string;
+
+  constructor(
+    readonly baseUrl: string,
+    key: string,
+  ) {
+    this.#key = key;
+  }
+
+  static of(host: KeyedHost): DurableApi {
+    return new DurableApi(`${host.url}/runtime/webhooks/durabletask/`, host.keys.durableSystemKey);
+  }
+
+  /** A request to `path` (relative to the API base) with the system key. */
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set("x-functions-key", this.#key);
+    return fetch(new URL(path, this.baseUrl), { ...init, headers });
   }
 
   async start(name: string, input?: unknown, instanceId?: string): Promise<Response> {
-    return fetch(
-      new URL(`orchestrators/${name}${instanceId ? `/${encodeURIComponent(instanceId)}` : ""}`, this.baseUrl),
-      {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: input === undefined ? undefined : JSON.stringify(input),
-      },
-    );
+    return this.fetch(`orchestrators/${name}${instanceId ? `/${encodeURIComponent(instanceId)}` : ""}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: input === undefined ? undefined : JSON.stringify(input),
+    });
   }
 
   async startId(name: string, input?: unknown, instanceId?: string): Promise<string> {
@@ -38,13 +58,13 @@ export class DurableApi {
   }
 
   async status(instanceId: string, query = ""): Promise<{ status: number; body?: Status }> {
-    const res = await fetch(new URL(`instances/${encodeURIComponent(instanceId)}${query}`, this.baseUrl));
+    const res = await this.fetch(`instances/${encodeURIComponent(instanceId)}${query}`);
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as Status) : undefined };
   }
 
   async raise(instanceId: string, event: string, data: unknown): Promise<number> {
-    const res = await fetch(new URL(`instances/${encodeURIComponent(instanceId)}/raiseEvent/${event}`, this.baseUrl), {
+    const res = await this.fetch(`instances/${encodeURIComponent(instanceId)}/raiseEvent/${event}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(data),
@@ -53,11 +73,8 @@ export class DurableApi {
   }
 
   async terminate(instanceId: string, reason: string): Promise<number> {
-    const res = await fetch(
-      new URL(
-        `instances/${encodeURIComponent(instanceId)}/terminate?reason=${encodeURIComponent(reason)}`,
-        this.baseUrl,
-      ),
+    const res = await this.fetch(
+      `instances/${encodeURIComponent(instanceId)}/terminate?reason=${encodeURIComponent(reason)}`,
       { method: "POST" },
     );
     return res.status;

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { FunctionRegistry } from "../app/registry.js";
-import type { Invoker } from "../invoke/invoker.js";
-import type { HostLogger } from "../invoke/logger.js";
-import { Semaphore } from "../util/semaphore.js";
-import type { ExecutionState, ScheduledWork, StoredEvent } from "./execution-state.js";
-import { isTerminal, type ParentInstance, type RuntimeStatus } from "./history.js";
+import type { FunctionRegistry } from "../../app/registry.js";
+import type { Invoker } from "../../invoke/invoker.js";
+import type { HostLogger } from "../../invoke/logger.js";
+import { Semaphore } from "../../util/semaphore.js";
+import type { ExecutionState, ScheduledWork, StoredEvent } from "../replay/execution-state.js";
+import { isTerminal, type ParentInstance, type RuntimeStatus } from "../replay/history.js";
 import { InstanceActor } from "./instance-actor.js";
 import { instanceIdProblem, newExecutionId, newInstanceId } from "./instance-id.js";
-import type { InstanceMessage } from "./messages.js";
-import { ConflictError, type DurableStore, type InstanceQuery, type InstanceRecord } from "./table-store.js";
+import type { InstanceMessage } from "../replay/messages.js";
+import { ConflictError, type DurableStore, type InstanceQuery, type InstanceRecord } from "../store/table-store.js";
 import { WallClockTimers } from "./wall-clock-timers.js";
 import { WorkDispatcher, type WorkOwner } from "./work-dispatcher.js";
 
@@ -265,7 +265,6 @@ export class OrchestrationService {
   }
 
   async #notifyParent(parent: ParentInstance, message: InstanceMessage): Promise<void> {
-    this.#work.settled(parent.instanceId, parent.executionId, parent.taskScheduledId);
     await this.#deliver(parent.instanceId, message, parent.executionId);
   }
 

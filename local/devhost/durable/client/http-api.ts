@@ -1,42 +1,71 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HttpError } from "../../http/errors.js";
-import { sendEmpty, sendJson } from "../../http/respond.js";
-import { keyMatches, presentedKey, type HostKeys } from "../http/auth-keys.js";
-import type { HostArea } from "../http/host-server.js";
-import { managementUrls, RPC_BASE_PATH, WEBHOOK_BASE_PATH } from "./client-binding.js";
-import { booleanParam, instanceQueryParams, pathSegments, readJsonText } from "./client-request.js";
-import { ClientError, type OrchestrationService } from "./orchestration-service.js";
+import { HttpError } from "../../../http/errors.js";
+import { sendEmpty, sendJson } from "../../../http/respond.js";
+import { keyMatches, presentedKey, type HostKeys } from "../../http/auth-keys.js";
+import type { HostArea } from "../../http/host-server.js";
+import { managementUrls, RPC_BASE_PATH, WEBHOOK_BASE_PATH } from "./binding.js";
+import { booleanParam, instanceQueryParams, pathSegments, readJsonText } from "./request-params.js";
+import { ClientError, type OrchestrationService } from "../runtime/orchestration-service.js";
 import { formatHistory, toStatusPayload } from "./status-format.js";
 
 export interface DurableHttpApiOptions {
   service: OrchestrationService;
   hubName: string;
   keys: HostKeys;
+  /** The app's public origin (e.g. http://127.0.0.1:7071): the base of the management links the API hands out. */
+  publicOrigin: () => string;
 }
 
 const UNSUPPORTED_OPERATIONS = new Set(["rewind", "restart", "suspend", "resume"]);
 
 /**
- * The Durable extension's HTTP API, served twice like the extension does: under `/durabletask/` (the `rpcBaseUrl` of the
- * durableClient binding, loopback only, no key) and under `/runtime/webhooks/durabletask/` (the management URLs handed
- * to callers, which need the system key or the master key in `code`).
+ * The Durable extension's HTTP API, served twice like the extension does:
+ * - `webhookArea`: `/runtime/webhooks/durabletask/` on the app port, the management URLs handed to callers. The
+ *   Functions host authorises these extension webhooks with the extension's system key (`durabletask_extension`) or
+ *   the master key, read from `x-functions-key` or `code`; anything else answers 401. Sources: Microsoft Learn, "HTTP
+ *   API reference" (Durable Functions: every API takes `code={systemKey}`),
+ *   https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-http-api ; "Work with access keys in
+ *   Azure Functions" (system keys for the Durable Task extension APIs; the master key has admin access),
+ *   https://learn.microsoft.com/azure/azure-functions/function-keys-how-to ; azure-functions-host source:
+ *   `HostController.ExtensionWebHookHandler` (route `runtime/webhooks/{name}/{*extra}`: "must either be authorized at
+ *   the admin level, or system level with a matching key name", else `Unauthorized()`), `AuthUtility
+ *   .PrincipalHasAuthLevelClaim` (an Admin-level key satisfies every level) and `AuthenticationLevelHandler`
+ *   (`x-functions-key` first, then `code`). A function key is not enough.
+ * - `rpcArea`: `/durabletask/`, the durableClient binding's `rpcBaseUrl`, without a key. The extension serves it from
+ *   a separate listener on 127.0.0.1 for the language worker only, never on the app port (Azure/azure-functions-durable-
+ *   extension `src/WebJobs.Extensions.DurableTask/LocalHttpListener.cs`: http://127.0.0.1:17071/durabletask/, a port
+ *   in 30000–31000 if that is taken); the devhost does the same on a free loopback port.
  */
-export class DurableHttpApi implements HostArea {
-  readonly name = "durable";
+export class DurableHttpApi {
   readonly #options: DurableHttpApiOptions;
+  readonly webhookArea: HostArea;
+  readonly rpcArea: HostArea;
 
   constructor(options: DurableHttpApiOptions) {
     this.#options = options;
+    this.webhookArea = {
+      name: "durable",
+      claims: (url) => {
+        const path = url.pathname.toLowerCase();
+        return path === WEBHOOK_BASE_PATH || path.startsWith(`${WEBHOOK_BASE_PATH}/`);
+      },
+      handle: (req, res, url) => this.#handle(req, res, url, WEBHOOK_BASE_PATH, true),
+    };
+    this.rpcArea = {
+      name: "durable-rpc",
+      claims: (url) => url.pathname.toLowerCase().startsWith(RPC_BASE_PATH),
+      handle: (req, res, url) => this.#handle(req, res, url, RPC_BASE_PATH, false),
+    };
   }
 
-  claims(url: URL): boolean {
-    const path = url.pathname.toLowerCase();
-    return path.startsWith(RPC_BASE_PATH) || path === WEBHOOK_BASE_PATH || path.startsWith(`${WEBHOOK_BASE_PATH}/`);
-  }
-
-  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse, url: URL, basePath: string, keyed: boolean): Promise<void> {
     try {
-      await this.#route(req, res, url);
+      if (keyed && !this.#authorised(req, url)) {
+        req.resume();
+        sendEmpty(res, 401);
+        return;
+      }
+      await this.#route(req, res, url, basePath);
     } catch (error) {
       req.resume();
       if (error instanceof ClientError || error instanceof HttpError) {
@@ -47,17 +76,13 @@ export class DurableHttpApi implements HostArea {
     }
   }
 
-  async #route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const isRpc = url.pathname.toLowerCase().startsWith(RPC_BASE_PATH);
-    if (!isRpc) {
-      const { keys } = this.#options;
-      const key = presentedKey(req.headers, url.searchParams);
-      if (!keyMatches(key, keys.durableSystemKey) && !keyMatches(key, keys.masterKey)) {
-        req.resume();
-        sendEmpty(res, 401);
-        return;
-      }
-    }
+  #authorised(req: IncomingMessage, url: URL): boolean {
+    const { keys } = this.#options;
+    const key = presentedKey(req.headers, url.searchParams);
+    return keyMatches(key, keys.durableSystemKey) || keyMatches(key, keys.masterKey);
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse, url: URL, basePath: string): Promise<void> {
     const taskHub = url.searchParams.get("taskHub");
     if (taskHub && taskHub.toLowerCase() !== this.#options.hubName.toLowerCase()) {
       throw new HttpError(
@@ -66,15 +91,14 @@ export class DurableHttpApi implements HostArea {
         `This host serves task hub '${this.#options.hubName}', not '${taskHub}'.`,
       );
     }
-    const base = isRpc ? RPC_BASE_PATH.length : WEBHOOK_BASE_PATH.length;
-    const [controller, ...rest] = pathSegments(url.pathname.slice(base));
+    const [controller, ...rest] = pathSegments(url.pathname.slice(basePath.length));
     const method = (req.method ?? "GET").toUpperCase();
     if (
       controller?.toLowerCase() === "orchestrators" &&
       method === "POST" &&
       (rest.length === 1 || rest.length === 2)
     ) {
-      return this.#start(req, res, url, rest[0]!, rest[1]);
+      return this.#start(req, res, rest[0]!, rest[1]);
     }
     if (controller?.toLowerCase() === "entities")
       throw new HttpError(501, "NOT_SUPPORTED", "The local devhost does not support durable entities.");
@@ -105,14 +129,17 @@ export class DurableHttpApi implements HostArea {
   async #start(
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
     functionName: string,
     instanceId: string | undefined,
   ): Promise<void> {
     const input = await readJsonText(req, false);
     const id = await this.#options.service.startNew(functionName, instanceId, input);
     const links = managementUrls(
-      { origin: url.origin, hubName: this.#options.hubName, systemKey: this.#options.keys.durableSystemKey },
+      {
+        origin: this.#options.publicOrigin(),
+        hubName: this.#options.hubName,
+        systemKey: this.#options.keys.durableSystemKey,
+      },
       id,
     );
     sendJson(

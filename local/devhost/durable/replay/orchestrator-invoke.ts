@@ -1,5 +1,5 @@
-import type { RegisteredFunction } from "../app/registry.js";
-import type { Invoker } from "../invoke/invoker.js";
+import type { RegisteredFunction } from "../../app/registry.js";
+import type { Invoker } from "../../invoke/invoker.js";
 import type { OrchestratorStatePayload } from "./actions.js";
 import type { EpisodeResult } from "./episode.js";
 import type { HistoryEvent } from "./history.js";

@@ -2,7 +2,7 @@
 export const INSTANCE_ID_PLACEHOLDER = "INSTANCEID";
 
 export interface DurableEndpoints {
-  /** e.g. http://127.0.0.1:7071 */
+  /** The app's public origin, e.g. http://127.0.0.1:7071 (management URLs). */
   origin: string;
   hubName: string;
   /** The extension's system key (`code` on the webhook URLs). */
@@ -31,9 +31,10 @@ export function managementUrls(endpoints: DurableEndpoints, instanceId: string):
 
 /**
  * The data of a `durableClient` input binding, as the extension serialises it: durable-functions' DurableClient uses
- * `rpcBaseUrl` for every operation and the management URLs for createCheckStatusResponse.
+ * `rpcBaseUrl` for every operation and the management URLs for createCheckStatusResponse. `rpcOrigin` is the loopback
+ * listener's origin (the extension's is http://127.0.0.1:17071; its URL carries no key, like the real one).
  */
-export function durableClientBindingData(endpoints: DurableEndpoints): Record<string, unknown> {
+export function durableClientBindingData(endpoints: DurableEndpoints & { rpcOrigin: string }): Record<string, unknown> {
   const query = `code=${encodeURIComponent(endpoints.systemKey)}`;
   const base = `${endpoints.origin}${WEBHOOK_BASE_PATH}`;
   return {
@@ -45,6 +46,6 @@ export function durableClientBindingData(endpoints: DurableEndpoints): Record<st
     managementUrls: managementUrls(endpoints, INSTANCE_ID_PLACEHOLDER),
     baseUrl: base,
     requiredQueryStringParameters: query,
-    rpcBaseUrl: `${endpoints.origin}${RPC_BASE_PATH}`,
+    rpcBaseUrl: `${endpoints.rpcOrigin}${RPC_BASE_PATH}`,
   };
 }

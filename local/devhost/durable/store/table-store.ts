@@ -1,6 +1,6 @@
 import { odata, TableClient, type TableEntityResult } from "@azure/data-tables";
 import { getLargeString, putLargeString, type TableEntity } from "./entity-codec.js";
-import type { ParentInstance, RuntimeStatus } from "./history.js";
+import type { ParentInstance, RuntimeStatus } from "../replay/history.js";
 import { HistoryConflictError, HistoryTable } from "./history-table.js";
 import { deleteRows, ignore404, statusOf } from "./table-rows.js";
 

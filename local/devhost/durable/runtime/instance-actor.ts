@@ -1,21 +1,21 @@
-import type { FunctionRegistry } from "../app/registry.js";
-import type { Invoker } from "../invoke/invoker.js";
-import type { HostLogger } from "../invoke/logger.js";
-import type { Semaphore } from "../util/semaphore.js";
-import { takeBatch } from "./batching.js";
+import type { FunctionRegistry } from "../../app/registry.js";
+import type { Invoker } from "../../invoke/invoker.js";
+import type { HostLogger } from "../../invoke/logger.js";
+import type { Semaphore } from "../../util/semaphore.js";
+import { takeBatch } from "../replay/batching.js";
 import {
   concludeEpisode,
   episodeHistory,
   prepareEpisode,
   type ConcludedEpisode,
   type EpisodeResult,
-} from "./episode.js";
-import { ExecutionState, type StoredEvent } from "./execution-state.js";
-import { EventType, isTerminal, OrchestrationStatusCode, type ParentInstance } from "./history.js";
+} from "../replay/episode.js";
+import { ExecutionState, type StoredEvent } from "../replay/execution-state.js";
+import { EventType, isTerminal, OrchestrationStatusCode, type ParentInstance } from "../replay/history.js";
 import { newExecutionId } from "./instance-id.js";
-import type { InstanceMessage } from "./messages.js";
-import { runOrchestratorEpisode } from "./orchestrator-invoke.js";
-import { ConflictError, HistoryConflictError, type DurableStore, type InstanceRecord } from "./table-store.js";
+import type { InstanceMessage } from "../replay/messages.js";
+import { runOrchestratorEpisode } from "../replay/orchestrator-invoke.js";
+import { ConflictError, HistoryConflictError, type DurableStore, type InstanceRecord } from "../store/table-store.js";
 import type { WorkDispatcher, WorkOwner } from "./work-dispatcher.js";
 
 export interface ActorContext {

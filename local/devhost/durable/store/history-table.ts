@@ -1,6 +1,6 @@
 import { odata, RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
 import { getLargeString, putLargeString, type TableEntity } from "./entity-codec.js";
-import type { StoredEvent } from "./execution-state.js";
+import type { StoredEvent } from "../replay/execution-state.js";
 import { deleteRows } from "./table-rows.js";
 
 /** Characters per stored part: 15 chunks of 30 000 stay below Table Storage's 1 MiB entity limit in UTF-16. */

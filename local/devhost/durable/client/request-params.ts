@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import { readBody } from "../../http/body.js";
-import { HttpError } from "../../http/errors.js";
-import type { RuntimeStatus } from "./history.js";
-import type { InstanceQuery } from "./table-store.js";
+import { readBody } from "../../../http/body.js";
+import { HttpError } from "../../../http/errors.js";
+import type { RuntimeStatus } from "../replay/history.js";
+import type { InstanceQuery } from "../store/table-store.js";
 
 const RUNTIME_STATUSES: RuntimeStatus[] = [
   "Pending",

@@ -1,6 +1,6 @@
-import { EventType, OrchestrationStatusCode, type HistoryEvent } from "./history.js";
-import { parseJsonOrText } from "./orchestrator-invoke.js";
-import type { InstanceRecord } from "./table-store.js";
+import { EventType, OrchestrationStatusCode, type HistoryEvent } from "../replay/history.js";
+import { parseJsonOrText } from "../replay/orchestrator-invoke.js";
+import type { InstanceRecord } from "../store/table-store.js";
 
 export interface StatusPayload {
   name: string;

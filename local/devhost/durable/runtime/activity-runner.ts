@@ -1,7 +1,7 @@
-import type { RpcTypedData } from "../app/core-types.js";
-import type { FunctionRegistry } from "../app/registry.js";
-import type { Invoker } from "../invoke/invoker.js";
-import type { FailureDetailsPayload } from "./history.js";
+import type { RpcTypedData } from "../../app/core-types.js";
+import type { FunctionRegistry } from "../../app/registry.js";
+import type { Invoker } from "../../invoke/invoker.js";
+import type { FailureDetailsPayload } from "../replay/history.js";
 
 export type ActivityResult =
   { ok: true; result: string } | { ok: false; reason: string; details: string; failureDetails?: FailureDetailsPayload };
