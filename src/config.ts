@@ -48,15 +48,25 @@ export type ScannerConfig =
 export interface ApprovalConfig {
   /** APPROVAL_DEADLINE */
   deadline: ConfigDuration;
-  /** APPROVER_TENANT_ID; undefined leaves the tenant to the token validator's default. */
-  tenantId: string | undefined;
-  /** APPROVER_AUDIENCE; undefined means approvals are closed (no token can be accepted). */
-  audience: string | undefined;
   /**
-   * Who signs approvers' tokens: APPROVER_ISSUER when set (the local identity endpoint), otherwise Entra ID's v2
-   * issuer for APPROVER_TENANT_ID; undefined when neither is known (approvals closed).
+   * APPROVER_TENANT_ID: the Entra tenant of the approver API registration; its `tid` and both issuer forms are
+   * pinned to it. With APPROVER_CLIENT_ID unset, approvals are closed (no token can be accepted).
    */
-  issuer: string | undefined;
+  tenantId: string | undefined;
+  /**
+   * APPROVER_CLIENT_ID: the application (client) ID of the approver API registration — the `aud` of every v2.0
+   * token and a possible `aud` of v1.0 tokens (access-token-claims-reference.md, `aud`).
+   */
+  clientId: string | undefined;
+  /** APPROVER_APP_ID_URI: its Application ID URI (e.g. `api://<clientId>`), the usual `aud` of v1.0 tokens. */
+  appIdUri: string | undefined;
+  /**
+   * APPROVER_AUTHORITY_HOST: where the tenant's OpenID metadata (issuers, keys) is read, default Entra ID's global
+   * `https://login.microsoftonline.com` (national clouds: `https://login.microsoftonline.us`,
+   * `https://login.partner.microsoftonline.cn`, entra-docs authentication-national-cloud.md). Locally the identity
+   * endpoint: plain http is accepted only for a loopback host. No trailing slash.
+   */
+  authorityHost: string;
   /** APPROVAL_TIMEOUT_OUTCOME: what a missed approval deadline turns into — Failed (default) or stay-quarantined. */
   onTimeout: "Failed" | "stay-quarantined";
 }
@@ -266,25 +276,47 @@ export function scannerConfig(env: Env = process.env): ScannerConfig {
   return r.done({ kind, queueName, deadline });
 }
 
+/** APPROVER_AUTHORITY_HOST's default: Entra ID's global authority (entra-docs authentication-national-cloud.md). */
+export const ENTRA_GLOBAL_AUTHORITY_HOST = "https://login.microsoftonline.com";
+
 export function approvalConfig(env: Env = process.env): ApprovalConfig {
   const r = new Reader(env);
   const deadline = r.duration("APPROVAL_DEADLINE", DEFAULTS.APPROVAL_DEADLINE);
-  const tenantId = r.optionalGuid("APPROVER_TENANT_ID");
-  const audience = r.raw("APPROVER_AUDIENCE");
-  if (audience !== undefined && /\s/.test(audience))
-    r.problems.push("APPROVER_AUDIENCE must be an application ID URI or client ID without spaces");
-  const explicitIssuer = r.url("APPROVER_ISSUER", ["https", "http"], r.raw("APPROVER_ISSUER"));
-  const issuer =
-    explicitIssuer?.toString().replace(/\/$/, "") ??
-    (tenantId ? `https://login.microsoftonline.com/${tenantId}/v2.0` : undefined);
+  const tenantId = r.optionalGuid("APPROVER_TENANT_ID")?.toLowerCase();
+  const clientId = r.optionalGuid("APPROVER_CLIENT_ID")?.toLowerCase();
+  const appIdUri = r.raw("APPROVER_APP_ID_URI");
+  if (appIdUri !== undefined) {
+    // An identifier URI is an absolute URI such as api://<appId> or https://<verified domain>/…
+    // (entra-docs identifier-uri-restrictions.md); a bare GUID is the client ID, which has its own setting.
+    const absolute = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(appIdUri);
+    if (!absolute)
+      r.problems.push(
+        `APPROVER_APP_ID_URI must be an absolute URI such as api://<client id>, got ${JSON.stringify(appIdUri.slice(0, 200))}`,
+      );
+  }
+  const authority = r.url(
+    "APPROVER_AUTHORITY_HOST",
+    ["https", "http"],
+    r.raw("APPROVER_AUTHORITY_HOST", ENTRA_GLOBAL_AUTHORITY_HOST),
+  );
+  const loopback = (host: string) => host === "127.0.0.1" || host === "[::1]" || host === "localhost";
+  if (authority && authority.protocol === "http:" && !loopback(authority.hostname))
+    r.problems.push(
+      `APPROVER_AUTHORITY_HOST must use https; plain http is accepted only for a loopback host (the local identity endpoint), got ${authority.origin}`,
+    );
+  if (authority && (authority.pathname !== "/" || authority.search !== "" || authority.hash !== ""))
+    r.problems.push(
+      `APPROVER_AUTHORITY_HOST must be a scheme and host only (e.g. ${ENTRA_GLOBAL_AUTHORITY_HOST}), got ${JSON.stringify(authority.href.slice(0, 200))}`,
+    );
   const onTimeout = r.raw("APPROVAL_TIMEOUT_OUTCOME", "Failed");
   if (onTimeout !== "Failed" && onTimeout !== "stay-quarantined")
     r.problems.push(`APPROVAL_TIMEOUT_OUTCOME must be Failed or stay-quarantined, got "${onTimeout}"`);
   return r.done({
     deadline,
     tenantId,
-    audience,
-    issuer,
+    clientId,
+    appIdUri,
+    authorityHost: authority?.origin ?? ENTRA_GLOBAL_AUTHORITY_HOST,
     onTimeout: onTimeout === "stay-quarantined" ? "stay-quarantined" : "Failed",
   });
 }

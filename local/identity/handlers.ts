@@ -3,7 +3,7 @@ import { timingSafeEqual } from "node:crypto";
 import { HttpError } from "../http/errors.js";
 import { readJson } from "../http/body.js";
 import { sendJson } from "../http/respond.js";
-import { findIdentity, type IdentityConfig } from "./config.js";
+import { findIdentity, resolveResource, type IdentityConfig } from "./config.js";
 import type { SigningKey } from "./keys.js";
 import type { TokenIssuer } from "./token-issuer.js";
 
@@ -23,11 +23,6 @@ function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** `resource` may be given with a trailing `/.default` by some callers; Entra ID answers for the bare resource. */
-function normaliseResource(resource: string): string {
-  return resource.replace(/\/\.default$/, "");
 }
 
 /** GET /msi/token — the App Service managed identity protocol (api-version 2019-08-01). */
@@ -65,12 +60,13 @@ export async function handleMsiToken(
   if (!identity) {
     throw new HttpError(400, "invalid_request", "no managed identity with that id is assigned to this resource");
   }
-  const audience = normaliseResource(resource);
-  const { token, expiresOn } = await ctx.issuer.forIdentity(identity, audience, ctx.config.tokenLifetimeSeconds);
+  // `resource` may come with a trailing `/.default`; Entra ID answers for the bare resource.
+  const resolved = resolveResource(ctx.config, resource);
+  const { token, expiresOn } = await ctx.issuer.forIdentity(identity, resolved, ctx.config.tokenLifetimeSeconds);
   sendJson(res, 200, {
     access_token: token,
     expires_on: String(expiresOn),
-    resource: audience,
+    resource: resolved.requested,
     token_type: "Bearer",
     client_id: identity.clientId,
   });
@@ -81,37 +77,98 @@ export function handleJwks(ctx: IdentityContext, res: ServerResponse): void {
   sendJson(res, 200, { keys: [ctx.key.publicJwk] });
 }
 
-/** OpenID discovery document, shaped like Entra ID's, pointing at the JWKS. */
-export function handleOpenIdConfiguration(ctx: IdentityContext, res: ServerResponse): void {
+/**
+ * OpenID discovery, shaped like Entra ID's two documents: v1.0 at `/{tenant}/.well-known/openid-configuration` (issuer
+ * `…/{tenant}/`, keys at `/{tenant}/discovery/keys`) and v2.0 at `/{tenant}/v2.0/.well-known/openid-configuration`
+ * (issuer `…/{tenant}/v2.0`, keys at `/{tenant}/discovery/v2.0/keys`). A verifier of v1.0 tokens "needs to read the
+ * OpenID Connect metadata document from the v1.0 endpoint", of v2.0 tokens from the v2.0 one (access-tokens.md,
+ * "v1.0 and v2.0 tokens"); both key sets are the same keys.
+ */
+export function handleOpenIdConfiguration(ctx: IdentityContext, res: ServerResponse, version: "1.0" | "2.0"): void {
+  const tenant = `${ctx.baseUrl}/${ctx.config.tenantId}`;
+  const v2 = version === "2.0";
   sendJson(res, 200, {
-    issuer: ctx.issuer.issuer,
-    jwks_uri: `${ctx.baseUrl}/${ctx.config.tenantId}/discovery/v2.0/keys`,
-    token_endpoint: `${ctx.baseUrl}/${ctx.config.tenantId}/oauth2/v2.0/token`,
+    issuer: v2 ? ctx.issuer.issuers.v2 : ctx.issuer.issuers.v1,
+    jwks_uri: v2 ? `${tenant}/discovery/v2.0/keys` : `${tenant}/discovery/keys`,
+    token_endpoint: v2 ? `${tenant}/oauth2/v2.0/token` : `${tenant}/oauth2/token`,
+    authorization_endpoint: v2 ? `${tenant}/oauth2/v2.0/authorize` : `${tenant}/oauth2/authorize`,
     id_token_signing_alg_values_supported: ["RS256"],
-    tenant_id: ctx.config.tenantId,
+    response_types_supported: ["code", "id_token", "code id_token", "token id_token", "token"],
+    subject_types_supported: ["pairwise"],
+    tenant_region_scope: null,
+    cloud_instance_name: "local",
   });
 }
 
-/**
- * POST /admin/user-token {objectId, audience} — a local-only way to get a delegated token for a configured user
- * (approvers in tests and the demo). It is not part of any Azure protocol and needs the identity header.
- */
-export async function handleUserToken(ctx: IdentityContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== "POST") throw new HttpError(405, "invalid_request", "use POST");
+function requireIdentityHeader(ctx: IdentityContext, req: IncomingMessage): void {
   const header = req.headers["x-identity-header"];
   if (typeof header !== "string" || !sameSecret(header, ctx.config.identityHeader)) {
     throw new HttpError(401, "unauthorized_client", "X-IDENTITY-HEADER is missing or wrong");
   }
+}
+
+async function readObject(req: IncomingMessage): Promise<Record<string, unknown>> {
   const body = await readJson(req);
-  if (typeof body !== "object" || body === null) throw new HttpError(400, "invalid_request", "JSON object expected");
-  const { objectId, audience, lifetimeSeconds } = body as Record<string, unknown>;
-  if (typeof objectId !== "string" || typeof audience !== "string") {
-    throw new HttpError(400, "invalid_request", "objectId and audience (strings) are required");
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new HttpError(400, "invalid_request", "JSON object expected");
+  }
+  return body as Record<string, unknown>;
+}
+
+function positive(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+/**
+ * POST /admin/user-token {objectId, audience | scope, clientId?, lifetimeSeconds?} — a local-only way to get a
+ * delegated access token for a configured user (approvers in tests and the demo), as if the person had signed in
+ * through `clientId` (default: the local public client) and asked for `audience` (a v1 `resource`) or `scope` (v2,
+ * e.g. `api://x/.default`). The token's shape follows the target API's registration, never the request. Not an Azure
+ * protocol; it needs the identity header.
+ */
+export async function handleUserToken(ctx: IdentityContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== "POST") throw new HttpError(405, "invalid_request", "use POST");
+  requireIdentityHeader(ctx, req);
+  const { objectId, audience, scope, clientId, lifetimeSeconds } = await readObject(req);
+  const target = typeof audience === "string" ? audience : scope;
+  if (typeof objectId !== "string" || typeof target !== "string" || target === "") {
+    throw new HttpError(400, "invalid_request", "objectId and audience or scope (strings) are required");
+  }
+  if (clientId !== undefined && typeof clientId !== "string") {
+    throw new HttpError(400, "invalid_request", "clientId must be a string");
   }
   const user = ctx.config.users.find((u) => u.objectId === objectId);
   if (!user) throw new HttpError(404, "invalid_request", `no local user with objectId ${objectId}`);
-  const lifetime =
-    typeof lifetimeSeconds === "number" && lifetimeSeconds > 0 ? lifetimeSeconds : ctx.config.tokenLifetimeSeconds;
-  const { token, expiresOn } = await ctx.issuer.forUser(user, normaliseResource(audience), lifetime);
+  const lifetime = positive(lifetimeSeconds, ctx.config.tokenLifetimeSeconds);
+  const resolved = resolveResource(ctx.config, target);
+  const { token, expiresOn } = await ctx.issuer.forUser(user, resolved, lifetime, clientId);
   sendJson(res, 200, { access_token: token, expires_on: String(expiresOn), token_type: "Bearer" });
+}
+
+/**
+ * POST /admin/id-token {objectId, clientId, version?: 1|2, nonce?} — a local-only way to get the ID token a client app
+ * receives at sign-in (`aud` = that client), so tests can show the approvals API refuses ID tokens. Needs the
+ * identity header.
+ */
+export async function handleIdToken(ctx: IdentityContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== "POST") throw new HttpError(405, "invalid_request", "use POST");
+  requireIdentityHeader(ctx, req);
+  const { objectId, clientId, version, nonce } = await readObject(req);
+  if (typeof objectId !== "string" || typeof clientId !== "string") {
+    throw new HttpError(400, "invalid_request", "objectId and clientId (strings) are required");
+  }
+  if (version !== undefined && version !== 1 && version !== 2) {
+    throw new HttpError(400, "invalid_request", "version must be 1 or 2");
+  }
+  if (nonce !== undefined && typeof nonce !== "string") throw new HttpError(400, "invalid_request", "nonce: string");
+  const user = ctx.config.users.find((u) => u.objectId === objectId);
+  if (!user) throw new HttpError(404, "invalid_request", `no local user with objectId ${objectId}`);
+  const { token, expiresOn } = await ctx.issuer.idToken(
+    user,
+    clientId,
+    version === 1 ? "1.0" : "2.0",
+    ctx.config.tokenLifetimeSeconds,
+    nonce,
+  );
+  sendJson(res, 200, { id_token: token, expires_on: String(expiresOn) });
 }

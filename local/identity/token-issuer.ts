@@ -1,57 +1,124 @@
-import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
-import type { LocalIdentity, LocalUser } from "./config.js";
+import type { IdentityConfig, LocalIdentity, LocalUser, ResolvedResource } from "./config.js";
 import type { SigningKey } from "./keys.js";
+import { accessTokenClaims, idTokenClaims, type Issuers, type TokenSubject, type TokenVersion } from "./claims.js";
 
 export interface IssuedToken {
   token: string;
   expiresOn: number;
 }
 
-/** Signs Entra-ID-shaped access tokens (v1 claims as managed identities get them) with the endpoint's key. */
+/** The version a resource gets: its registration's (null → v1.0, access-tokens.md); Azure resources get v1.0. */
+function versionFor(resource: ResolvedResource): TokenVersion {
+  return resource.kind === "api" && resource.api.accessTokenVersion === 2 ? "2.0" : "1.0";
+}
+
+/**
+ * `aud` as Entra sets it: "In v2.0 tokens, this value is always the client ID of the API. In v1.0 tokens, it can be
+ * the client ID or the resource URI used in the request" (access-token-claims-reference.md, `aud`).
+ */
+function audienceFor(resource: ResolvedResource, version: TokenVersion): string {
+  if (resource.kind === "api" && version === "2.0") return resource.api.clientId;
+  return resource.requested;
+}
+
+/** Signs Entra-ID-shaped access tokens (and, for refusal tests, ID tokens) with the endpoint's key. */
 export class TokenIssuer {
   constructor(
     private readonly key: SigningKey,
-    readonly issuer: string,
-    private readonly tenantId: string,
+    readonly issuers: Issuers,
+    private readonly config: IdentityConfig,
   ) {}
 
-  forIdentity(identity: LocalIdentity, audience: string, lifetimeSeconds: number): Promise<IssuedToken> {
-    return this.sign(
-      {
-        oid: identity.objectId,
-        sub: identity.objectId,
-        appid: identity.clientId,
-        azp: identity.clientId,
-        idtyp: "app",
-        name: identity.displayName,
-        xms_mirid: identity.resourceId,
-      },
-      audience,
-      lifetimeSeconds,
-    );
+  /** A managed identity's token (client credentials of its service principal: app-only, no `scp`). */
+  forIdentity(identity: LocalIdentity, resource: ResolvedResource, lifetimeSeconds: number): Promise<IssuedToken> {
+    const subject: TokenSubject = {
+      kind: "app",
+      objectId: identity.objectId,
+      clientAppId: identity.clientId,
+      managedIdentityResourceId: identity.resourceId,
+    };
+    const roles = resource.kind === "api" ? (identity.appRoles ?? []) : [];
+    return this.access(subject, resource, roles, [], lifetimeSeconds);
   }
 
-  forUser(user: LocalUser, audience: string, lifetimeSeconds: number): Promise<IssuedToken> {
-    return this.sign(
-      { oid: user.objectId, sub: user.objectId, name: user.displayName, roles: user.roles, idtyp: "user" },
-      audience,
-      lifetimeSeconds,
-    );
+  /** A person's delegated token, obtained through `clientAppId` (the local stand-in for Azure CLI or a portal). */
+  forUser(
+    user: LocalUser,
+    resource: ResolvedResource,
+    lifetimeSeconds: number,
+    clientAppId = this.config.delegatedClientId,
+  ): Promise<IssuedToken> {
+    const subject: TokenSubject = {
+      kind: "user",
+      objectId: user.objectId,
+      displayName: user.displayName,
+      userPrincipalName: upnOf(user),
+      clientAppId,
+    };
+    const roles = resource.kind === "api" ? user.roles : [];
+    const scopes = resource.kind === "api" ? resource.scopes : ["user_impersonation"];
+    return this.access(subject, resource, roles, scopes, lifetimeSeconds);
   }
 
-  private async sign(claims: Record<string, unknown>, audience: string, lifetimeSeconds: number): Promise<IssuedToken> {
-    const now = Math.floor(Date.now() / 1000);
-    const expiresOn = now + lifetimeSeconds;
-    const definedClaims = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
-    const token = await new SignJWT({ ...definedClaims, tid: this.tenantId, uti: randomUUID(), ver: "1.0" })
-      .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: this.key.kid })
-      .setIssuer(this.issuer)
-      .setAudience(audience)
-      .setIssuedAt(now)
-      .setNotBefore(now - 5)
-      .setExpirationTime(expiresOn)
-      .sign(this.key.privateKey);
-    return { token, expiresOn };
+  /** An ID token for `clientId` (what a client gets at sign-in); a web API must never accept one. */
+  async idToken(
+    user: LocalUser,
+    clientId: string,
+    version: TokenVersion,
+    lifetimeSeconds: number,
+    nonce?: string,
+  ): Promise<IssuedToken> {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const signsInToApi = this.config.apis.some((api) => api.clientId.toLowerCase() === clientId.toLowerCase());
+    const claims = idTokenClaims({
+      version,
+      issuers: this.issuers,
+      tenantId: this.config.tenantId,
+      clientId,
+      user: { objectId: user.objectId, displayName: user.displayName, userPrincipalName: upnOf(user) },
+      roles: signsInToApi ? user.roles : [],
+      nonce,
+      issuedAt,
+      lifetimeSeconds,
+    });
+    return { token: await this.sign(claims, version), expiresOn: issuedAt + lifetimeSeconds };
   }
+
+  private async access(
+    subject: TokenSubject,
+    resource: ResolvedResource,
+    roles: string[],
+    scopes: string[],
+    lifetimeSeconds: number,
+  ): Promise<IssuedToken> {
+    const version = versionFor(resource);
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const claims = accessTokenClaims({
+      version,
+      issuers: this.issuers,
+      tenantId: this.config.tenantId,
+      audience: audienceFor(resource, version),
+      resourceAppId: resource.kind === "api" ? resource.api.clientId : resource.requested,
+      subject,
+      roles,
+      scopes,
+      issuedAt,
+      lifetimeSeconds,
+    });
+    return { token: await this.sign(claims, version), expiresOn: issuedAt + lifetimeSeconds };
+  }
+
+  /**
+   * Header `typ: "JWT"`, `alg: "RS256"`, `kid`; v1.0 tokens also carry `x5t`, which "Functions the same (in use and
+   * value) as kid" and is "emitted only in v1.0" (access-token-claims-reference.md, header claims).
+   */
+  private sign(claims: Record<string, unknown>, version: TokenVersion): Promise<string> {
+    const header = { alg: "RS256", typ: "JWT", kid: this.key.kid, ...(version === "1.0" ? { x5t: this.key.kid } : {}) };
+    return new SignJWT(claims).setProtectedHeader(header).sign(this.key.privateKey);
+  }
+}
+
+function upnOf(user: LocalUser): string {
+  return user.userPrincipalName ?? `${user.displayName.toLowerCase().replace(/[^a-z0-9]+/g, ".")}@contoso.example`;
 }

@@ -7,13 +7,12 @@ import { startAzurite, type RunningAzurite } from "../azurite/index.js";
 import { startScannerEmulator, type ScannerEmulator } from "../scanner-emulator/server.js";
 import { reportsFromDirectory } from "../scanner-emulator/reports.js";
 import { startDevHost, type DevHost, type LogSink } from "../devhost/index.js";
-import type { LocalIdentity, LocalUser } from "../identity/config.js";
+import type { ApiRegistration, LocalIdentity, LocalUser } from "../identity/config.js";
 import type { Principal } from "../acr-emulator/model.js";
-import { APP_IDENTITY, STACK_PRINCIPALS } from "./defaults.js";
+import { APP_IDENTITY, APPROVER_API, STACK_PRINCIPALS } from "./defaults.js";
 import { STACK_POLICY, reportFor } from "./advisories.js";
 
 export { APPROVER_AUDIENCE } from "./audience.js";
-import { APPROVER_AUDIENCE } from "./audience.js";
 
 export interface StackOptions {
   stateDir: string;
@@ -22,6 +21,8 @@ export interface StackOptions {
   ports?: { identity?: number; acr?: number; acrAdmin?: number; devhost?: number; scanner?: number };
   identities?: LocalIdentity[];
   users?: LocalUser[];
+  /** The approver API registration (default APPROVER_API: v1.0 tokens, like a new Entra registration). */
+  approverApi?: ApiRegistration;
   principals?: Principal[];
   /** App settings that win over the stack's (e.g. short deadlines in tests). */
   settings?: Record<string, string>;
@@ -57,7 +58,11 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const identity = await startIdentityServer({
       port: ports.identity ?? 0,
       stateDir: join(options.stateDir, "identity"),
-      config: { userAssigned: options.identities ?? [APP_IDENTITY], users: options.users ?? [] },
+      config: {
+        userAssigned: options.identities ?? [APP_IDENTITY],
+        users: options.users ?? [],
+        apis: [options.approverApi ?? APPROVER_API],
+      },
     });
     stoppers.push(() => identity.close());
     const acr = await startAcrEmulator({
@@ -109,12 +114,25 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   }
 }
 
+/**
+ * The approver API: the (one) web API registered with the stack's identity endpoint, or APPROVER_API, registered
+ * now, when the endpoint has none yet.
+ */
+export function approverApiOf(identity: IdentityServer): ApiRegistration {
+  const registered = identity.config.apis[0];
+  if (registered) return registered;
+  // As in Azure, where the deployment hook creates the app registration before the app settings name it.
+  identity.registerApi(APPROVER_API);
+  return APPROVER_API;
+}
+
 /** The app settings that connect the app to the local stack (what Azure's app settings are in production). */
 export function appSettings(parts: {
   identity: IdentityServer;
   acr: AcrEmulator;
   scanner: ScannerEmulator;
 }): Record<string, string> {
+  const approverApi = approverApiOf(parts.identity);
   return {
     ...parts.identity.environment(),
     AZURE_CLIENT_ID: APP_IDENTITY.clientId,
@@ -126,8 +144,12 @@ export function appSettings(parts: {
     SCAN_DEADLINE: "PT10M",
     APPROVAL_DEADLINE: "P1D",
     POLICY_DOCUMENT: JSON.stringify(STACK_POLICY),
-    APPROVER_ISSUER: parts.identity.issuer,
-    APPROVER_AUDIENCE,
+    // The approver API registration: tenant, client ID and App ID URI, as the deployment hook hands them over; the
+    // authority host is the only local override (plain http is accepted for loopback only).
+    APPROVER_TENANT_ID: parts.identity.config.tenantId,
+    APPROVER_CLIENT_ID: approverApi.clientId,
+    ...(approverApi.appIdUri ? { APPROVER_APP_ID_URI: approverApi.appIdUri } : {}),
+    APPROVER_AUTHORITY_HOST: parts.identity.baseUrl,
     AUDIT_TABLE: "GateAudit",
     // The compliance sweep's management-plane checks go to the emulator's ARM surface.
     ARM_ENDPOINT: parts.acr.url,

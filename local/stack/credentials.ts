@@ -24,7 +24,11 @@ export async function registryCredentials(
   return `00000000-0000-0000-0000-000000000000:${((await exchanged.json()) as { refresh_token: string }).refresh_token}`;
 }
 
-/** A delegated token for a local person (approver), from the identity endpoint's local-only admin call. */
+/**
+ * A delegated access token for a local person (approver), from the identity endpoint's local-only admin call. By
+ * default it asks for the approver API's Application ID URI, as `az account get-access-token --resource <uri>` does;
+ * the token's version and audience follow the API registration (v1.0: aud = the URI asked for; v2.0: its client ID).
+ */
 export async function personToken(
   identity: IdentityServer,
   objectId: string,

@@ -1,5 +1,6 @@
-import type { LocalIdentity, LocalUser } from "../identity/config.js";
+import type { ApiRegistration, LocalIdentity, LocalUser } from "../identity/config.js";
 import type { Principal } from "../acr-emulator/model.js";
+import { APPROVER_AUDIENCE } from "./audience.js";
 
 /** Embedded defaults for `npm start`: fixed loopback ports and a small cast of identities, no configuration needed. */
 export const STACK_PORTS = {
@@ -49,13 +50,42 @@ export const STACK_PRINCIPALS: Principal[] = [
   },
 ];
 
-/** People who decide in the demo: an approver, and a break-glass approver who may also override a failed verdict. */
+/**
+ * The approver API registration, as infra/hooks/approver-app.sh creates it in Entra ID: a client ID, an Application
+ * ID URI, the delegated scope `user_impersonation`, and no requested token version — so v1.0 tokens, the default of
+ * a new registration (`requestedAccessTokenVersion` null → v1.0, entra-docs access-tokens.md "Token formats").
+ * Locally the URI is the fixed `api://acr-quarantine-gate` (in Azure the hook uses the default form `api://<appId>`).
+ */
+export const APPROVER_API: ApiRegistration = {
+  displayName: "ACR Quarantine Gate approvals",
+  clientId: "5a9e0000-0000-4000-8000-00000000a001",
+  appIdUri: APPROVER_AUDIENCE,
+  accessTokenVersion: null,
+  scopes: ["user_impersonation"],
+};
+
+/**
+ * People who decide in the demo: an approver, a break-glass approver who may also override a failed verdict, a viewer
+ * with no role on the API, and a reader who may look at status and audit but decide nothing.
+ */
 export const STACK_PEOPLE: LocalUser[] = [
-  { objectId: "0a000000-0000-4000-8000-000000000001", displayName: "Ada Approver", roles: ["Quarantine.Approver"] },
+  {
+    objectId: "0a000000-0000-4000-8000-000000000001",
+    displayName: "Ada Approver",
+    userPrincipalName: "ada@contoso.example",
+    roles: ["Quarantine.Approver"],
+  },
   {
     objectId: "0a000000-0000-4000-8000-000000000002",
     displayName: "Bo Override",
+    userPrincipalName: "bo@contoso.example",
     roles: ["Quarantine.Approver", "Quarantine.Override"],
   },
   { objectId: "0a000000-0000-4000-8000-000000000003", displayName: "Vi Viewer", roles: [] },
+  {
+    objectId: "0a000000-0000-4000-8000-000000000004",
+    displayName: "Rita Reader",
+    userPrincipalName: "rita@contoso.example",
+    roles: ["Quarantine.Reader"],
+  },
 ];

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/local-stack.js";
+import { decodeJwt } from "jose";
+import { APPROVER_API } from "../../local/stack/defaults.js";
+import { PEOPLE, startTestStack, type TestStack } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { inspectRaw, push } from "../support/skopeo.js";
 import { freshTempDir } from "../support/paths.js";
@@ -26,7 +28,7 @@ describe("approvals end to end", () => {
     ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
 
   async function decide(
-    person: "approver" | "breakGlass" | "viewer" | null,
+    person: keyof typeof PEOPLE | null,
     instanceId: string,
     body: unknown,
     headers: Record<string, string> = {},
@@ -38,6 +40,40 @@ describe("approvals end to end", () => {
       body: JSON.stringify(body),
     });
   }
+
+  const listApprovals = (authorization: string) =>
+    fetch(`${stack.devhost.url}/api/approvals`, { headers: { Authorization: authorization } });
+
+  // Real Entra pairs only (../shared/reference/entra-tokens.md): the stack's approver API registration is v1.0 by
+  // default, as a new Entra registration is; a v2.0 registration works with the same app settings.
+  it("accepts approvers' tokens as Entra issues them, v1.0 and v2.0, and refuses ID tokens and other audiences", async () => {
+    const v1 = await stack.personToken("approver");
+    expect(decodeJwt(v1)).toMatchObject({ ver: "1.0", aud: APPROVER_API.appIdUri, iss: stack.identity.issuers.v1 });
+    expect((await listApprovals(`Bearer ${v1}`)).status).toBe(200);
+    expect((await listApprovals(`Bearer ${await stack.personToken("approver", APPROVER_API.clientId)}`)).status).toBe(
+      200,
+    );
+
+    const arm = await stack.personToken("approver", "https://management.azure.com/");
+    expect((await listApprovals(`Bearer ${arm}`)).status).toBe(401);
+    const idTokenResponse = await fetch(`${stack.identity.baseUrl}/admin/id-token`, {
+      method: "POST",
+      headers: { "X-IDENTITY-HEADER": stack.identity.identityHeader, "Content-Type": "application/json" },
+      body: JSON.stringify({ objectId: PEOPLE.approver.objectId, clientId: APPROVER_API.clientId, nonce: "n1" }),
+    });
+    const { id_token } = (await idTokenResponse.json()) as { id_token: string };
+    expect(decodeJwt(id_token)).toMatchObject({ aud: APPROVER_API.clientId, roles: PEOPLE.approver.roles });
+    expect((await listApprovals(`Bearer ${id_token}`)).status).toBe(401);
+
+    stack.identity.registerApi({ ...APPROVER_API, accessTokenVersion: 2 });
+    try {
+      const v2 = await stack.personToken("approver");
+      expect(decodeJwt(v2)).toMatchObject({ ver: "2.0", aud: APPROVER_API.clientId, iss: stack.identity.issuers.v2 });
+      expect((await listApprovals(`Bearer ${v2}`)).status).toBe(200);
+    } finally {
+      stack.identity.registerApi(APPROVER_API);
+    }
+  });
 
   it("waits for a person on a needs-approval image; an approver releases it and a consumer can pull", async () => {
     const reference = await pushImage("team/risky-app");
@@ -61,6 +97,8 @@ describe("approvals end to end", () => {
         .status,
     ).toBe(401);
     expect((await decide("viewer", instanceId, { approve: true, reason: "not mine to give" })).status).toBe(403);
+    // Quarantine.Reader may look, never decide.
+    expect((await decide("reader", instanceId, { approve: true, reason: "reading is not deciding" })).status).toBe(403);
     expect((await decide("approver", instanceId, { approve: "yes" })).status).toBe(400);
     expect((await stack.status(reference)).body.stage).toBe("awaiting-approval");
 

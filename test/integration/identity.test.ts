@@ -36,6 +36,9 @@ describe("local managed-identity endpoint", () => {
     });
     expect(payload.oid).toBe(identity.config.systemAssigned.objectId);
     expect(payload.appid).toBe(identity.config.systemAssigned.clientId);
+    // Azure resources get v1.0 tokens: the issuer is the local form of https://sts.windows.net/{tenant}/.
+    expect(payload.ver).toBe("1.0");
+    expect(payload.iss).toBe(`${identity.baseUrl}/${identity.config.tenantId}/`);
   });
 
   it("serves a user-assigned identity selected by client id, through DefaultAzureCredential", async () => {
@@ -46,7 +49,8 @@ describe("local managed-identity endpoint", () => {
       audience: "https://management.azure.com",
     });
     expect(payload.oid).toBe(uami.objectId);
-    expect(payload.name).toBe(uami.displayName);
+    expect(payload.xms_mirid).toBe(uami.resourceId);
+    expect(payload.idtyp).toBe("app");
   });
 
   it("rejects a missing identity header with 400 and a wrong one with 401", async () => {
@@ -74,11 +78,11 @@ describe("local managed-identity endpoint", () => {
   });
 
   it("publishes OpenID discovery that points at the signing keys", async () => {
-    const discovery = (await (await fetch(`${identity.issuer}/.well-known/openid-configuration`)).json()) as {
+    const discovery = (await (await fetch(`${identity.issuers.v2}/.well-known/openid-configuration`)).json()) as {
       issuer: string;
       jwks_uri: string;
     };
-    expect(discovery.issuer).toBe(identity.issuer);
+    expect(discovery.issuer).toBe(identity.issuers.v2);
     const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: Array<{ kty: string; d?: string }> };
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]!.kty).toBe("RSA");

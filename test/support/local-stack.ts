@@ -9,14 +9,23 @@ import {
 } from "../../local/stack/defaults.js";
 import { freshTempDir, localStateRoot } from "./paths.js";
 
-export const PEOPLE = { approver: STACK_PEOPLE[0]!, breakGlass: STACK_PEOPLE[1]!, viewer: STACK_PEOPLE[2]! };
+export const PEOPLE = {
+  approver: STACK_PEOPLE[0]!,
+  breakGlass: STACK_PEOPLE[1]!,
+  viewer: STACK_PEOPLE[2]!,
+  reader: STACK_PEOPLE[3]!,
+};
 
 export interface TestStack extends LocalStack {
   stateDir: string;
   pushCreds: string;
   /** AcrPull credentials via the real exchange (null GUID + refresh token). */
   pullCreds(): Promise<string>;
-  personToken(person: keyof typeof PEOPLE): Promise<string>;
+  /**
+   * A person's delegated access token for the approver API (by default asked for its App ID URI, as
+   * `az account get-access-token --resource <uri>` does); its shape follows the API registration's token version.
+   */
+  personToken(person: keyof typeof PEOPLE, audience?: string): Promise<string>;
   /** GET api/images/status for an image, with the function key. */
   status(reference: string): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Polls the image status until `done` says so (or times out). */
@@ -46,7 +55,7 @@ export async function startTestStack(
     stateDir,
     pushCreds: `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}`,
     pullCreds: () => registryCredentials(stack.identity, stack.acr, CONSUMER_IDENTITY.clientId),
-    personToken: (person) => personToken(stack.identity, PEOPLE[person].objectId),
+    personToken: (person, audience) => personToken(stack.identity, PEOPLE[person].objectId, audience),
     async status(reference) {
       const response = await fetch(`${stack.devhost.url}/api/images/status?image=${encodeURIComponent(reference)}`, {
         headers: { "x-functions-key": stack.devhost.keys.functionKey },

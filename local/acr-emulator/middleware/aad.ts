@@ -14,7 +14,20 @@ export interface AadIdentity {
   tenantId?: string;
 }
 
-/** Checks Entra ID access tokens against the identity endpoint's published keys: signature, issuer, audience, expiry. */
+/**
+ * Checks Entra ID access tokens against the identity endpoint's published keys: signature, issuer, audience, expiry,
+ * and that `tid` is the tenant the issuer names.
+ *
+ * Issuer acceptance: the caller passes the identity endpoint's `issuer`, the v1.0 form (`<base>/{tenant}/`, locally
+ * standing for `https://sts.windows.net/{tenant}/`). Tokens for Azure's own resources are v1.0 — Azure Resource
+ * Manager records the tokens it receives with `"iss": "https://sts.windows.net/{tenant}/"` and `"ver": "1.0"`
+ * (MicrosoftDocs/azure-monitor-docs activity-log-schema.md, Administrative sample event), and a registration that does
+ * not ask for v2.0 gets v1.0 (MicrosoftDocs/entra-docs access-tokens.md, "Token formats"). That managed-identity
+ * tokens for the ACR audience in particular are v1.0 is not shown decoded in any Microsoft doc found (see
+ * docs/local-stack.md, "Identity: unconfirmed"), so the emulator accepts exactly the issuers it is given.
+ * "the tid claim … the issuer and tenantid match" is Entra's own validation advice (access-tokens.md, "Validate the
+ * issuer").
+ */
 export class AadVerifier {
   private readonly jwks;
 
@@ -29,7 +42,11 @@ export class AadVerifier {
     try {
       const { payload } = await jwtVerify(token, this.jwks, { issuer: this.issuers, audience: ACCEPTED_AUDIENCES });
       if (typeof payload.oid !== "string") return { error: "token has no oid claim" };
-      return { objectId: payload.oid, tenantId: typeof payload.tid === "string" ? payload.tid : undefined };
+      const tid = typeof payload.tid === "string" ? payload.tid : undefined;
+      const issuerPath = new URL(String(payload.iss)).pathname.split("/").filter(Boolean);
+      if (!tid || issuerPath[0]?.toLowerCase() !== tid.toLowerCase())
+        return { error: `token tid ${JSON.stringify(tid)} is not the tenant of its issuer ${String(payload.iss)}` };
+      return { objectId: payload.oid, tenantId: tid };
     } catch (error) {
       return { error: (error as Error).message };
     }
