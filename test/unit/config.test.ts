@@ -43,8 +43,9 @@ describe("app settings", () => {
     expect(config.approval).toEqual({
       deadline: { iso: "P3D", ms: 3 * 86_400_000 },
       tenantId: undefined,
-      audience: undefined,
-      issuer: undefined,
+      clientId: undefined,
+      appIdUri: undefined,
+      authorityHost: "https://login.microsoftonline.com",
       onTimeout: "Failed",
     });
     expect(config.policy.document).toEqual({ version: 1 });
@@ -72,7 +73,8 @@ describe("app settings", () => {
       APPROVAL_DEADLINE: "P1W",
       POLICY_DOCUMENT: '{"version":1,"rules":[]}',
       APPROVER_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-      APPROVER_AUDIENCE: "api://quarantine-gate",
+      APPROVER_CLIENT_ID: "33333333-3333-4333-8333-333333333333",
+      APPROVER_APP_ID_URI: "api://quarantine-gate",
       SWEEP_SCHEDULE: "0 0 */2 * * *",
       STALE_AFTER: "PT2H",
       MAX_QUARANTINE_AGE: "P7D",
@@ -86,16 +88,14 @@ describe("app settings", () => {
     expect(config.gate).toEqual({ mode: "shadow", taskHub: "GateHub2" });
     expect(config.scanner).toMatchObject({ kind: "harbor", deadline: { ms: 90 * 60_000 } });
     expect(config.scanner.kind === "harbor" && config.scanner.harborUrl.href).toBe("http://127.0.0.1:8080/api/v1");
-    expect(config.approval).toMatchObject({ deadline: { ms: 7 * 86_400_000 }, audience: "api://quarantine-gate" });
-    expect(approvalConfig({ APPROVER_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47" }).issuer).toBe(
-      "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+    expect(config.approval).toMatchObject({
+      deadline: { ms: 7 * 86_400_000 },
+      clientId: "33333333-3333-4333-8333-333333333333",
+      appIdUri: "api://quarantine-gate",
+    });
+    expect(approvalConfig({ APPROVER_AUTHORITY_HOST: "http://127.0.0.1:7080/" }).authorityHost).toBe(
+      "http://127.0.0.1:7080",
     );
-    expect(
-      approvalConfig({
-        APPROVER_ISSUER: "http://127.0.0.1:7080/t/v2.0/",
-        APPROVER_TENANT_ID: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-      }).issuer,
-    ).toBe("http://127.0.0.1:7080/t/v2.0");
     expect(() => approvalConfig({ APPROVAL_TIMEOUT_OUTCOME: "Passed" })).toThrow(/APPROVAL_TIMEOUT_OUTCOME/);
     expect(config.sweep).toMatchObject({ schedule: "0 0 */2 * * *", readBudgetPercent: 5 });
     expect(config.status.baseUrl).toBe("https://gate.example/api");
@@ -187,7 +187,7 @@ describe("app settings", () => {
     expect(problemsOf(() => scannerConfig(env))[0]).toMatch(/SCAN_QUEUE_NAME/);
     expect(() => storageConfig(env)).not.toThrow();
     expect(() => statusConfig(env)).not.toThrow();
-    expect(() => approvalConfig({ APPROVER_AUDIENCE: "api://a b" })).toThrow(/APPROVER_AUDIENCE/);
+    expect(() => approvalConfig({ APPROVER_APP_ID_URI: "api://a b" })).toThrow(/APPROVER_APP_ID_URI/);
     expect(() => policyConfig({ POLICY_DOCUMENT: "{not json" })).toThrow(ConfigError);
   });
 });
