@@ -2,25 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import { RestError } from "@azure/core-rest-pipeline";
 
-export type AuditAction =
-  | "pipeline-started"
-  | "scanned"
-  | "scan-failed"
-  | "evaluated"
-  | "approval-requested"
-  | "approved"
-  | "rejected"
-  | "approval-expired"
-  | "released"
-  | "release-failed"
-  | "expired-in-quarantine"
-  | "shadow-decision"
-  | "pipeline-ended";
-
-/** One decision or step, with who made it and why. Stored append-only, one partition per image. */
+/**
+ * One decision, with who made it and why. Stored append-only, one partition per image. The store keeps any action it
+ * is given (records written by older versions keep theirs); the gate itself writes only AUDIT_ACTIONS (./actions.ts).
+ */
 export interface AuditRecord {
   image: string;
-  action: AuditAction;
+  action: string;
   actor: string;
   at: string;
   reason: string;
@@ -87,7 +75,7 @@ export class AuditLog {
     for await (const entity of this.table.listEntities<AuditEntity>({ queryOptions: { filter } })) {
       records.push({
         image: entity.image,
-        action: entity.action as AuditAction,
+        action: entity.action,
         actor: entity.actor,
         at: entity.at,
         reason: entity.reason,

@@ -1,11 +1,7 @@
-import * as df from "durable-functions";
-import { ACTIVITIES } from "../pipeline/orchestrator.js";
-import { gateServices } from "../pipeline/services.js";
-import { setQuarantineState } from "../pipeline/steps/release.js";
-import type { ReleaseRequest, ReleaseResult } from "../pipeline/types.js";
+import { compositionRoot } from "../composition/root.js";
+import { ACTIVITY, registerActivity } from "../pipeline/contract/index.js";
+import { writeRegistryDecision } from "../pipeline/steps/write-registry-decision.js";
 
-export async function setQuarantineStateActivity(request: unknown): Promise<ReleaseResult> {
-  return setQuarantineState(gateServices(), request as ReleaseRequest);
-}
-
-df.app.activity(ACTIVITIES.release, { handler: setQuarantineStateActivity });
+registerActivity(ACTIVITY.writeRegistryDecision, (request) =>
+  writeRegistryDecision(compositionRoot().gateServices(), request),
+);

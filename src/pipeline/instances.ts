@@ -1,10 +1,5 @@
 import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
-import { pipelineInstanceId } from "./image-key.js";
-import { PIPELINE_ORCHESTRATOR } from "./orchestrator.js";
-import type { PipelineInput } from "./types.js";
-
-/** Statuses in which a pipeline for the digest already exists and must not be started again. */
-const LIVE_OR_DONE = new Set(["Pending", "Running", "Completed", "ContinuedAsNew", "Suspended"]);
+import { ORCHESTRATION, isLive, isRestartable, pipelineInstanceId, type PipelineInput } from "./contract/index.js";
 
 export interface StartResult {
   instanceId: string;
@@ -26,23 +21,41 @@ export async function findInstance(
 }
 
 /**
- * Starts the pipeline for an image unless one is pending, running or completed for that digest; a failed or
- * terminated one is started afresh. Concurrent duplicates race on the instance id and the host refuses all but one.
+ * Starts the pipeline for an image unless one exists that is not restartable (pending, running or completed for that
+ * digest); a failed, terminated or canceled one is started afresh. Concurrent duplicates race on the instance id and
+ * the host refuses all but one.
  */
 export async function startPipeline(client: DurableClient, input: PipelineInput): Promise<StartResult> {
   const instanceId = pipelineInstanceId(input.image);
   const existing = await findInstance(client, instanceId);
-  if (existing && LIVE_OR_DONE.has(String(existing.runtimeStatus))) {
+  if (existing && !isRestartable(existing.runtimeStatus)) {
     return { instanceId, started: false, runtimeStatus: String(existing.runtimeStatus) };
   }
   try {
-    await client.startNew(PIPELINE_ORCHESTRATOR, { instanceId, input });
+    await client.startNew(ORCHESTRATION.quarantinePipeline, { instanceId, input });
     return { instanceId, started: true, runtimeStatus: "Pending" };
   } catch (error) {
     // Another delivery of the same webhook won the race between our status check and this start.
     const now = await findInstance(client, instanceId);
-    if (now && LIVE_OR_DONE.has(String(now.runtimeStatus)))
+    if (now && !isRestartable(now.runtimeStatus))
       return { instanceId, started: false, runtimeStatus: String(now.runtimeStatus) };
     throw error;
   }
+}
+
+/** Ends an instance; one that ended meanwhile (404/410) needs no ending, anything else is a real failure. */
+export async function terminateInstance(client: DurableClient, instanceId: string, reason: string): Promise<void> {
+  try {
+    await client.terminate(instanceId, reason);
+  } catch (error) {
+    if (!/\b(404|410)\b|not found|gone/i.test(String((error as Error).message))) throw error;
+  }
+}
+
+/** Ends the instance if it is live; true when it was. */
+export async function terminateIfLive(client: DurableClient, instanceId: string, reason: string): Promise<boolean> {
+  const existing = await findInstance(client, instanceId);
+  if (!existing || !isLive(existing.runtimeStatus)) return false;
+  await terminateInstance(client, instanceId, reason);
+  return true;
 }

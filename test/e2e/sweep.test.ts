@@ -124,7 +124,7 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     const timeline = status.body.timeline as Array<{ actor: string; reason: string; quarantineState: string }>;
     expect(timeline).toContainEqual(
       expect.objectContaining({
-        action: "expired-in-quarantine",
+        action: "expired",
         actor: "compliance-sweep",
         quarantineState: "Failed",
         reason: expect.stringMatching(/^expired in quarantine/),

@@ -1,0 +1,161 @@
+import type { ImageKey } from "./image.js";
+
+/**
+ * Every value that crosses a Durable boundary: orchestration inputs and outputs, activity inputs and results, event
+ * payloads and the custom status. They are stored in durable history as JSON, so they are plain data, and a change
+ * to one must still read what older instances wrote.
+ */
+
+/** Where a pipeline started from; recorded, and shown in the status. */
+export type PipelineSource = "webhook" | "sweep" | "push-shadow";
+
+/** enforce writes the decision to the registry; shadow only evaluates and says what would have happened. */
+export type PipelineMode = "enforce" | "shadow";
+
+/** Everything the orchestrator needs, fixed at start so replays never read settings that may have changed. */
+export interface PipelineInput {
+  image: ImageKey;
+  tag?: string;
+  source: PipelineSource;
+  mode: PipelineMode;
+  scanDeadlineMs: number;
+  approvalDeadlineMs: number;
+  /** What an approval that nobody gives in time turns into. Fail closed: never Passed. */
+  onApprovalTimeout: "Failed" | "stay-quarantined";
+  statusUrl?: string;
+}
+
+export type Stage =
+  | "inspecting"
+  | "scanning"
+  | "awaiting-approval"
+  | "releasing"
+  | "recording"
+  | "done"
+  | "release-failed"
+  | "scan-failed";
+
+export type VerdictDecision = "pass" | "fail" | "needsApproval";
+
+/** A verdict small enough for durable history and custom status: counts, the decision, the first reasons. */
+export interface VerdictSummary {
+  decision: VerdictDecision;
+  /** Per platform manifest for an index; one entry otherwise. */
+  platforms: Array<{ digest: string; decision: VerdictDecision; reasons: string[] }>;
+  severityCounts: Record<string, number>;
+  findings: number;
+  scanner: string;
+  policyVersion: string;
+  evaluatedAt: string;
+}
+
+/** The ApprovalDecision event: a person's decision, as the approvals function verified it. */
+export interface ApprovalDecision {
+  approve: boolean;
+  reason: string;
+  approver: { objectId: string; name: string; roles: string[] };
+  /** Set when approving despite a failing verdict (break-glass, needs Quarantine.Override). */
+  override?: boolean;
+  decidedAt: string;
+}
+
+/** The custom status every step publishes: where the image is and why. */
+export interface PipelineStatus {
+  stage: Stage;
+  image: string;
+  mode: PipelineMode;
+  scanDeadline?: string;
+  approvalDeadline?: string;
+  verdict?: VerdictSummary;
+  decision?: { by: string; approve: boolean; reason: string; at: string };
+  outcome?: PipelineOutcome["result"];
+  error?: string;
+  /** The scan an external scanner owes a report for; only the token's hash is kept (status is readable in storage). */
+  pendingScan?: { scanId: string; callbackTokenHash: string; image: ImageKey };
+  updatedAt: string;
+}
+
+/** The output of a completed pipeline (and of break-glass). */
+export interface PipelineOutcome {
+  result: "Passed" | "Failed" | "already-decided" | "would-pass" | "would-fail" | "left-quarantined";
+  verdict?: VerdictSummary;
+  decidedBy: string;
+  reason: string;
+  /** Set by break-glass: Passed over a failing verdict. */
+  override?: boolean;
+}
+
+/** The breakGlassRelease orchestration's input. */
+export interface BreakGlassInput {
+  pipeline: PipelineInput;
+  verdict?: VerdictSummary;
+  decision: ApprovalDecision;
+}
+
+// ---- activities
+
+/** inspectImage's result. */
+export interface InspectResult {
+  quarantineState: string | undefined;
+  mediaType: string | undefined;
+  /** The manifests to scan: the image itself, or every platform manifest of an index. */
+  scanTargets: string[];
+  isIndex: boolean;
+}
+
+/** submitScan's input. */
+export interface SubmitScanInput {
+  image: ImageKey;
+  tag?: string;
+  mediaType?: string;
+  /** Chosen by the orchestrator (deterministic, see scanId), used as the queue scan's id. */
+  scanId: string;
+  now: string;
+}
+
+export type ScanSubmission =
+  /** Harbor adapters: the orchestrator polls for the report. */
+  | { mode: "poll"; digest: string; scanId: string }
+  /** External scanners via the queue: the report comes back through scanReports as a ScanReport event. */
+  | { mode: "callback"; digest: string; scanId: string; callbackTokenHash: string };
+
+/** pollScan's input. */
+export interface PollScanInput {
+  image: ImageKey;
+  scanId: string;
+  now: string;
+}
+
+export type ScanPoll =
+  | { state: "pending"; retryAfterMs: number }
+  | { state: "done"; verdict: VerdictSummary }
+  /** The scanner itself reports the scan failed: no verdict either way, the image stays quarantined. */
+  | { state: "failed"; error: string };
+
+/** The ScanReport event: what scanReports raises once a scanner's report is in and judged. */
+export interface ScanReportEvent {
+  scanId: string;
+  result: Extract<ScanPoll, { state: "done" | "failed" }>;
+}
+
+/** writeRegistryDecision's input: the state to write, and what quarantineDetails say about it. */
+export interface RegistryDecisionRequest {
+  image: ImageKey;
+  state: "Passed" | "Failed";
+  reason: string;
+  verdict?: VerdictSummary;
+  statusUrl?: string;
+}
+
+/** writeRegistryDecision's result: the state the registry shows after the write. */
+export interface RegistryDecisionResult {
+  confirmedState: string;
+}
+
+/** recordDecision's input. */
+export interface RecordDecisionInput {
+  input: PipelineInput;
+  outcome: PipelineOutcome;
+  instanceId: string;
+  at: string;
+}
