@@ -77,6 +77,9 @@ function* pollUntilDone(
 /**
  * External scanners: the report arrives through scanReports as a ScanReport event, raced against the scan deadline.
  * Events for other scans (a late report of an earlier attempt) are ignored; only this scan's token hash is published.
+ * Each wait races a timer of its own (to the same deadline; the previous one is cancelled): a task already yielded is
+ * never put in a new Task.any, because durable-functions then repeats its action in the action list, which the
+ * devhost refuses (docs/devhost.md) and which the extension is not documented to accept.
  */
 function* awaitCallback(
   context: OrchestrationContext,
@@ -88,17 +91,17 @@ function* awaitCallback(
   publish("scanning", {
     pendingScan: { scanId: submission.scanId, callbackTokenHash: submission.callbackTokenHash, image },
   });
-  const timeout: TimerTask = context.df.createTimer(deadline);
   for (;;) {
+    const timeout: TimerTask = context.df.createTimer(deadline);
     const report = waitForEvent(context, EVENT.scanReport);
     const winner = (yield context.df.Task.any([report, timeout])) as Task;
     if (winner === timeout) {
       publish("scanning", { pendingScan: undefined });
       throw missedDeadline(image, deadline);
     }
+    timeout.cancel();
     const event = report.result as ScanReportEvent;
     if (event.scanId !== submission.scanId) continue;
-    timeout.cancel();
     publish("scanning", { pendingScan: undefined });
     return event.result;
   }
