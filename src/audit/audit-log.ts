@@ -19,20 +19,12 @@ export interface AuditRecord {
   instanceId?: string;
 }
 
-interface AuditEntity {
+/** A record as a table row: its keys, and the findings summary as JSON text (tables hold no objects). */
+type AuditEntity = Omit<AuditRecord, "findingsSummary"> & {
   partitionKey: string;
   rowKey: string;
-  image: string;
-  action: string;
-  actor: string;
-  at: string;
-  reason: string;
-  verdict?: string;
-  quarantineState?: string;
   findingsSummary?: string;
-  policyVersion?: string;
-  instanceId?: string;
-}
+};
 
 /** Table keys may not contain '/', '\\', '#', '?'; the image reference is encoded so it can key a partition. */
 function partitionOf(image: string): string {
