@@ -44,6 +44,85 @@ export default tseslint.config(
     },
   },
   {
+    // Orchestrations are replayed: they must do the same thing every time. Time comes only from
+    // context.df.currentUtcDateTime, ids from context.df.newGuid, and every I/O happens in an activity.
+    files: ["src/pipeline/orchestration/**/*.ts"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        { object: "Date", property: "now", message: "Orchestrations read time from context.df.currentUtcDateTime." },
+        {
+          object: "performance",
+          property: "now",
+          message: "Orchestrations read time from context.df.currentUtcDateTime.",
+        },
+        { object: "Math", property: "random", message: "Orchestrations make ids with context.df.newGuid." },
+        { object: "crypto", property: "randomUUID", message: "Orchestrations make ids with context.df.newGuid." },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: "new Date() is the wall clock: use context.df.currentUtcDateTime.",
+        },
+        {
+          selector: "CallExpression[callee.name='Date']",
+          message: "Date() is the wall clock: use context.df.currentUtcDateTime.",
+        },
+      ],
+      "no-restricted-globals": [
+        "error",
+        ...["fetch", "setTimeout", "setInterval", "setImmediate", "XMLHttpRequest", "WebSocket", "process"].map(
+          (name) => ({
+            name,
+            message:
+              "Orchestrations do no I/O and set no timers of their own: use an activity or context.df.createTimer.",
+          }),
+        ),
+      ],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "node:*",
+                "fs",
+                "fs/*",
+                "http",
+                "https",
+                "http2",
+                "net",
+                "tls",
+                "dns",
+                "dgram",
+                "child_process",
+                "crypto",
+                "worker_threads",
+                "undici",
+              ],
+              message: "Orchestrations do no I/O: do it in an activity.",
+            },
+            {
+              group: [
+                "@azure/*",
+                "**/acr/**",
+                "**/storage/**",
+                "**/audit/**",
+                "**/scanning/**",
+                "**/auth/**",
+                "**/config.js",
+                "**/composition/**",
+              ],
+              message: "Orchestrations reach clients and settings only through activities and their input.",
+            },
+            { group: ["**/local/**"], message: "src/ never imports the local stack." },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Plain Node scripts that run before `npm ci` (local/preflight): Node's globals.
     files: ["**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },

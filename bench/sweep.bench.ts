@@ -25,7 +25,7 @@ import { startAcrEmulator } from "../local/acr-emulator/server.js";
 import { startAzurite, type RunningAzurite } from "../local/azurite/index.js";
 import { ensureLocalCaTrusted } from "../local/stack/trust.js";
 import { loginServer, type LoginServer } from "../src/acr/index.js";
-import { pipelineInstanceId, type ImageKey } from "../src/pipeline/image-key.js";
+import { pipelineInstanceId, type ImageKey } from "../src/pipeline/contract/index.js";
 import type { PipelineDirectory, PipelineView, StartOutcome } from "../src/sweep/pipeline-view.js";
 import type { SweepReport } from "../src/sweep/report.js";
 import { summaryLine } from "../src/sweep/report.js";

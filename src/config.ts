@@ -1,6 +1,7 @@
 import { CronExpressionParser } from "cron-parser";
 import { Duration } from "luxon";
 import { loginServer, type LoginServer } from "./acr/names.js";
+import { GateError } from "./errors/gate-error.js";
 
 /**
  * Every app setting, read once from the environment, validated and typed. Each part can be read on its own
@@ -8,11 +9,13 @@ import { loginServer, type LoginServer } from "./acr/names.js";
  * them all and reports every problem at once. Defaults match infra/main.bicep.
  */
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** The environment settings are read from (process.env, or a test's own). */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Settings that cannot be used; `problems` names each setting and what is wrong with it. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
+export class ConfigError extends GateError {
+  static override readonly code = "ERR_CONFIG";
+  override readonly code = "ERR_CONFIG";
 
   constructor(readonly problems: readonly string[]) {
     super(`invalid app settings:\n- ${problems.join("\n- ")}`);
@@ -111,6 +114,11 @@ export interface StatusConfig {
   baseUrl: string | undefined;
 }
 
+export interface HostConfig {
+  /** WEBSITE_HOSTNAME, set by App Service: this app's host, where the registry's quarantine webhook must deliver. */
+  appHostname: string | undefined;
+}
+
 export interface AppConfig {
   registry: RegistryConfig;
   gate: GateConfig;
@@ -121,6 +129,7 @@ export interface AppConfig {
   compliance: ComplianceConfig;
   storage: StorageConfig;
   status: StatusConfig;
+  host: HostConfig;
 }
 
 export const DEFAULTS = {
@@ -187,17 +196,12 @@ class Reader {
   /** An absolute URL of one of the schemes, normalised without a trailing slash. */
   url(name: string, schemes: readonly string[], value: string | undefined): URL | undefined {
     if (value === undefined) return undefined;
-    try {
-      const url = new URL(value);
-      if (!schemes.includes(url.protocol.replace(/:$/, ""))) throw new Error("scheme");
-      if (url.username || url.password) throw new Error("credentials");
-      return url;
-    } catch {
-      this.problems.push(
-        `${name} must be an absolute ${schemes.join(" or ")} URL without credentials, got ${JSON.stringify(value.slice(0, 200))}`,
-      );
-      return undefined;
-    }
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    if (url && schemes.includes(url.protocol.replace(/:$/, "")) && !url.username && !url.password) return url;
+    this.problems.push(
+      `${name} must be an absolute ${schemes.join(" or ")} URL without credentials, got ${JSON.stringify(value.slice(0, 200))}`,
+    );
+    return undefined;
   }
 
   /** A positive ISO 8601 duration in weeks, days, hours, minutes, seconds (years and months have no fixed length). */
@@ -326,15 +330,23 @@ export function policyConfig(env: Env = process.env): PolicyConfig {
   const text = r.required("POLICY_DOCUMENT");
   let document: Record<string, unknown> = {};
   if (text !== "") {
-    try {
-      const parsed = JSON.parse(text) as unknown;
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
-      document = parsed as Record<string, unknown>;
-    } catch {
-      r.problems.push("POLICY_DOCUMENT must be a JSON object (the policy document itself)");
-    }
+    const parsed = parseJsonObject(text);
+    if (parsed) document = parsed;
+    else r.problems.push("POLICY_DOCUMENT must be a JSON object (the policy document itself)");
   }
   return r.done({ document });
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : undefined;
 }
 
 export function sweepConfig(env: Env = process.env): SweepConfig {
@@ -446,7 +458,22 @@ export function statusConfig(env: Env = process.env): StatusConfig {
   return r.done({ baseUrl: url ? url.href.replace(/\/+$/, "") : undefined });
 }
 
-const PARTS = {
+export function hostConfig(env: Env = process.env): HostConfig {
+  const r = new Reader(env);
+  return r.done({ appHostname: r.raw("WEBSITE_HOSTNAME") });
+}
+
+/**
+ * The compliance sweep timer's schedule as the trigger is registered: `%SWEEP_SCHEDULE%`, which the host resolves
+ * from the app settings, when the setting exists (the host fails to start when a %name% setting is missing), and the
+ * documented default otherwise. Its value is validated by sweepConfig when the sweep runs.
+ */
+export function sweepTimerSchedule(env: Env = process.env): string {
+  return new Reader(env).raw("SWEEP_SCHEDULE") === undefined ? DEFAULTS.SWEEP_SCHEDULE : "%SWEEP_SCHEDULE%";
+}
+
+/** Each part's reader, by its key in AppConfig: what the composition root reads, once each, on first use. */
+export const CONFIG_PARTS: { readonly [K in keyof AppConfig]: (env: Env) => AppConfig[K] } = {
   registry: registryConfig,
   gate: gateConfig,
   scanner: scannerConfig,
@@ -456,13 +483,14 @@ const PARTS = {
   compliance: complianceConfig,
   storage: storageConfig,
   status: statusConfig,
-} as const;
+  host: hostConfig,
+};
 
 /** All settings; a ConfigError lists every problem of every part. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
   const config: Partial<Record<keyof AppConfig, unknown>> = {};
-  for (const [key, read] of Object.entries(PARTS) as [keyof AppConfig, (env: Env) => unknown][]) {
+  for (const [key, read] of Object.entries(CONFIG_PARTS) as [keyof AppConfig, (env: Env) => unknown][]) {
     try {
       config[key] = read(env);
     } catch (error) {
@@ -472,12 +500,4 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config) as AppConfig;
-}
-
-let cached: AppConfig | undefined;
-
-/** The process's settings, read and validated once on first use. */
-export function appConfig(): AppConfig {
-  cached ??= loadConfig(process.env);
-  return cached;
 }

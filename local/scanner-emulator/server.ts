@@ -7,6 +7,7 @@ import { listen } from "../http/server.js";
 import { ensureLocalCa, ensureServerCertificate } from "../tls/ca.js";
 import { harborReportFromTrivy, type HarborArtifact } from "./harbor-report.js";
 import { pullManifest, ScanStore, type ScanOutcome, type ScanRecord } from "./scans.js";
+import { isDigest, isRepositoryName } from "../../src/oci/grammar.js";
 
 export interface ScannerEmulatorOptions {
   /** The local CA's folder; the emulator serves HTTPS with a certificate from it, as the gate only talks TLS. */
@@ -40,7 +41,6 @@ const TYPES = {
 };
 const CONSUMES = ["application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"];
 const PRODUCES = [TYPES.harbor10, TYPES.report11, TYPES.raw];
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 const canonical = (type: string): string =>
   type
@@ -82,8 +82,10 @@ function scanRequestOf(body: unknown): { registryUrl: string; authorization: str
     throw new HttpError(400, "BAD_REQUEST", "registry.url must be an https base URL");
   if (typeof artifact?.repository !== "string" || artifact.repository === "")
     throw new HttpError(400, "BAD_REQUEST", "artifact.repository is required");
-  if (typeof artifact.digest !== "string" || !DIGEST.test(artifact.digest))
-    throw new HttpError(400, "BAD_REQUEST", "artifact.digest must be a sha256 digest");
+  if (!isRepositoryName(artifact.repository))
+    throw new HttpError(400, "BAD_REQUEST", "artifact.repository must be a repository name (OCI distribution grammar)");
+  if (typeof artifact.digest !== "string" || !isDigest(artifact.digest))
+    throw new HttpError(400, "BAD_REQUEST", "artifact.digest must be a digest (sha256:<64 hex> or sha512:<128 hex>)");
   if (artifact.mime_type !== undefined && !CONSUMES.includes(String(artifact.mime_type))) {
     throw new HttpError(422, "UNSUPPORTED", `artifact mime type ${String(artifact.mime_type)} is not supported`);
   }

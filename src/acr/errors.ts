@@ -1,3 +1,5 @@
+import { GateError } from "../errors/gate-error.js";
+
 /** Which request failed: method and path (with query) on the registry. Never headers or bodies, so never a token. */
 export interface AcrRequestInfo {
   method: string;
@@ -22,12 +24,12 @@ export interface AcrErrorOptions {
 }
 
 /**
- * Base class of every error the registry client throws, in the style of jose's errors: a stable `code` per class
- * (static and on the instance) so callers can branch without instanceof across module copies, plus what ACR said.
+ * Base class of every error the registry client throws: a GateError (stable `code` per class, static and on the
+ * instance, in the style of jose's errors) with what ACR said. ACR's own code is both `acrCode` and `upstreamCode`.
  */
-export class AcrError extends Error {
-  static readonly code: string = "ERR_ACR_GENERIC";
-  readonly code: string = "ERR_ACR_GENERIC";
+export class AcrError extends GateError {
+  static override readonly code: string = "ERR_ACR_GENERIC";
+  override readonly code: string = "ERR_ACR_GENERIC";
   readonly acrCode: string | undefined;
   readonly status: number | undefined;
   readonly registry: string | undefined;
@@ -35,8 +37,10 @@ export class AcrError extends Error {
   readonly errors: readonly AcrErrorEntry[];
 
   constructor(message: string, options: AcrErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    super(message, {
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+      ...(options.acrCode === undefined ? {} : { upstreamCode: options.acrCode }),
+    });
     this.acrCode = options.acrCode;
     this.status = options.status;
     this.registry = options.registry;

@@ -1,4 +1,7 @@
 import { AcrInvalidInputError } from "./errors.js";
+import * as grammar from "../oci/grammar.js";
+
+const { MAX_REPOSITORY_LENGTH } = grammar;
 
 declare const brand: unique symbol;
 type Branded<T, B extends string> = T & { readonly [brand]: B };
@@ -9,14 +12,8 @@ export type RepositoryName = Branded<string, "RepositoryName">;
 export type Digest = Branded<string, "Digest">;
 /** A registry login server (host or host:port, lowercase) that passed the grammar; see RegistryAllowlist. */
 export type LoginServer = Branded<string, "LoginServer">;
-
-// OCI distribution spec: path-component = [a-z0-9]+ (separator [a-z0-9]+)*, separator = [._] | __ | -+ ; joined by "/".
-const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const REPOSITORY = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
-const MAX_REPOSITORY_LENGTH = 255;
-const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
-const HOST_AND_PORT = new RegExp(`^(${LABEL}(?:\\.${LABEL})*)(?::(\\d{1,5}))?$`);
+/** A tag (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`) that passed the grammar. */
+export type Tag = Branded<string, "Tag">;
 
 /** Shows hostile input safely in an error: cut short, control characters escaped. */
 function shown(value: unknown): string {
@@ -25,11 +22,24 @@ function shown(value: unknown): string {
 }
 
 export function isRepositoryName(value: unknown): value is RepositoryName {
-  return typeof value === "string" && value.length <= MAX_REPOSITORY_LENGTH && REPOSITORY.test(value);
+  return grammar.isRepositoryName(value);
 }
 
 export function isDigest(value: unknown): value is Digest {
-  return typeof value === "string" && DIGEST.test(value);
+  return grammar.isDigest(value);
+}
+
+export function isTag(value: unknown): value is Tag {
+  return grammar.isTag(value);
+}
+
+/** Checks a tag: up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`. */
+export function tag(value: unknown): Tag {
+  if (!isTag(value))
+    throw new AcrInvalidInputError(
+      `invalid tag ${shown(value)}: expected up to 128 of A-Z a-z 0-9 _ . - (not first . or -)`,
+    );
+  return value;
 }
 
 /** Checks a repository name against the OCI distribution grammar; `..`, `%2F`, `\`, upper case and the like fail. */
@@ -57,9 +67,7 @@ export function digest(value: unknown): Digest {
  */
 export function loginServer(value: unknown): LoginServer {
   const text = typeof value === "string" ? value.trim().toLowerCase() : undefined;
-  const match = text !== undefined && text.length <= 260 ? HOST_AND_PORT.exec(text) : null;
-  const port = match?.[2] === undefined ? undefined : Number(match[2]);
-  if (!match || match[1]!.length > 253 || (port !== undefined && (port < 1 || port > 65535))) {
+  if (!grammar.isLoginServer(text)) {
     throw new AcrInvalidInputError(
       `invalid login server ${shown(value)}: expected a host name with an optional port, e.g. myregistry.azurecr.io`,
     );

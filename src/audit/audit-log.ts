@@ -1,26 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import { RestError } from "@azure/core-rest-pipeline";
+import type { AuditAction } from "./actions.js";
 
-export type AuditAction =
-  | "pipeline-started"
-  | "scanned"
-  | "scan-failed"
-  | "evaluated"
-  | "approval-requested"
-  | "approved"
-  | "rejected"
-  | "approval-expired"
-  | "released"
-  | "release-failed"
-  | "expired-in-quarantine"
-  | "shadow-decision"
-  | "pipeline-ended";
-
-/** One decision or step, with who made it and why. Stored append-only, one partition per image. */
+/**
+ * One decision, with who made it and why. Stored append-only, one partition per image. The store keeps any action it
+ * is given (records written by older versions keep theirs); the gate itself writes only AUDIT_ACTIONS (./actions.ts).
+ */
 export interface AuditRecord {
   image: string;
-  action: AuditAction;
+  action: string;
   actor: string;
   at: string;
   reason: string;
@@ -31,20 +20,12 @@ export interface AuditRecord {
   instanceId?: string;
 }
 
-interface AuditEntity {
+/** A record as a table row: its keys, and the findings summary as JSON text (tables hold no objects). */
+type AuditEntity = Omit<AuditRecord, "findingsSummary"> & {
   partitionKey: string;
   rowKey: string;
-  image: string;
-  action: string;
-  actor: string;
-  at: string;
-  reason: string;
-  verdict?: string;
-  quarantineState?: string;
   findingsSummary?: string;
-  policyVersion?: string;
-  instanceId?: string;
-}
+};
 
 /** Table keys may not contain '/', '\\', '#', '?'; the image reference is encoded so it can key a partition. */
 function partitionOf(image: string): string {
@@ -57,7 +38,8 @@ export class AuditLog {
 
   constructor(private readonly table: TableClient) {}
 
-  async record(entry: AuditRecord): Promise<void> {
+  /** Writes one record; the gate writes only its own vocabulary (reads return whatever older versions wrote). */
+  async record(entry: AuditRecord & { action: AuditAction }): Promise<void> {
     await this.ensureTable();
     const entity: AuditEntity = {
       partitionKey: partitionOf(entry.image),
@@ -87,7 +69,7 @@ export class AuditLog {
     for await (const entity of this.table.listEntities<AuditEntity>({ queryOptions: { filter } })) {
       records.push({
         image: entity.image,
-        action: entity.action as AuditAction,
+        action: entity.action,
         actor: entity.actor,
         at: entity.at,
         reason: entity.reason,

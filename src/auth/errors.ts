@@ -17,13 +17,18 @@ export type ApproverAuthReason =
   | "missing-claim"
   | "missing-role";
 
+/** The stable codes: one per answer, so the HTTP mapping (src/http/errors.ts) goes by code alone. */
+export const APPROVER_UNAUTHENTICATED = "ERR_APPROVER_UNAUTHENTICATED";
+export const APPROVER_FORBIDDEN = "ERR_APPROVER_FORBIDDEN";
+
 /**
- * A caller of the approvals API who is not authenticated (401) or not authorised (403). `upstreamCode` carries the
- * JWT library's error code (e.g. jose's ERR_JWT_EXPIRED) when there is one.
+ * A caller of the approvals API who is not authenticated (401, code ERR_APPROVER_UNAUTHENTICATED) or not authorised
+ * (403, ERR_APPROVER_FORBIDDEN). `upstreamCode` carries the JWT library's error code (e.g. jose's ERR_JWT_EXPIRED)
+ * when there is one.
  */
 export class ApproverAuthError extends GateError {
   static override readonly code: string = "ERR_APPROVER_AUTH";
-  override readonly code: string = "ERR_APPROVER_AUTH";
+  override readonly code: string;
   readonly reason: ApproverAuthReason;
 
   constructor(
@@ -32,6 +37,7 @@ export class ApproverAuthError extends GateError {
     options: { reason?: ApproverAuthReason; cause?: unknown; upstreamCode?: string } = {},
   ) {
     super(message, { cause: options.cause, upstreamCode: options.upstreamCode });
+    this.code = status === 403 ? APPROVER_FORBIDDEN : APPROVER_UNAUTHENTICATED;
     this.reason = options.reason ?? (status === 403 ? "missing-role" : "malformed");
   }
 }

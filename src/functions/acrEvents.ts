@@ -1,65 +1,69 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { parseWebhookEvent, WebhookPayloadError } from "../pipeline/webhook-event.js";
-import { startPipeline, findInstance } from "../pipeline/start.js";
+import { compositionRoot } from "../composition/root.js";
+import { answeringErrors } from "../http/errors.js";
+import { readJsonBody } from "../http/json.js";
 import { pipelineInput, statusLink } from "../pipeline/input.js";
-import { pipelineInstanceId } from "../pipeline/image-key.js";
-import { gateConfig, registryConfig, statusConfig } from "../config.js";
-import { readJsonBody, problem } from "../http/json.js";
+import { startPipeline, terminateIfLive } from "../pipeline/instances.js";
+import { parseWebhookEvent } from "../pipeline/webhook/event.js";
+import { handleWebhookEvent, type WebhookDeps, type WebhookResult } from "../pipeline/webhook/handle.js";
 
 const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * ACR's webhook. The Functions host authenticates it by the function key ACR sends as the `x-functions-key` custom
- * header; this handler checks the registry is one we gate, validates the payload and starts (at most) one pipeline
- * per digest.
+ * header; this handler parses the payload, lets the pipeline decide what the event means, and answers.
  */
 export async function acrEvents(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const body = await readJsonBody(request, MAX_BODY_BYTES);
-  if ("error" in body) return body.error;
-  let event;
-  try {
-    event = parseWebhookEvent(body.value);
-  } catch (error) {
-    if (error instanceof WebhookPayloadError) return problem(400, error.message, { problems: error.problems });
-    throw error;
-  }
-  if (event.action === "ping") return { status: 200, jsonBody: { ok: true, action: "ping" } };
-  const host = event.request?.host;
-  if (!host) return problem(400, "the event names no registry (request.host is missing)");
-  const allowed = registryConfig().allowedRegistries.map((r) => r.toLowerCase());
-  if (!allowed.includes(host.toLowerCase())) return problem(403, `registry ${host} is not gated by this app`);
-  const image = { loginServer: host.toLowerCase(), repository: event.target.repository, digest: event.target.digest };
-  const client = df.getClient(context);
-  const base = statusConfig().baseUrl;
-  const link = base ? statusLink(base, image) : undefined;
+  return answeringErrors(async () => {
+    const body = await readJsonBody(request, MAX_BODY_BYTES);
+    if ("error" in body) return body.error;
+    const event = parseWebhookEvent(body.value);
+    const root = compositionRoot();
+    const client = df.getClient(context);
+    // Getters: a ping answers without reading any setting.
+    const deps: WebhookDeps = {
+      get allowlist() {
+        return root.allowlist();
+      },
+      get mode() {
+        return root.pipelineSettings().mode;
+      },
+      start: (image, source, tag) => startPipeline(client, pipelineInput(root.pipelineSettings(), image, source, tag)),
+      terminateIfLive: (instanceId, reason) => terminateIfLive(client, instanceId, reason),
+    };
+    const result = await handleWebhookEvent(deps, event);
+    log(context, result);
+    return answer(result, () => root.pipelineSettings().statusBaseUrl);
+  });
+}
 
-  switch (event.action) {
-    case "quarantine": {
-      const started = await startPipeline(client, pipelineInput(image, "webhook", event.target.tag));
-      context.log(
-        `${event.action} ${image.repository}@${image.digest}: ${started.started ? "started" : `already ${started.runtimeStatus}`} ${started.instanceId}`,
-      );
-      return { status: started.started ? 202 : 200, jsonBody: { ...started, statusUrl: link } };
+function answer(result: WebhookResult, statusBaseUrl: () => string | undefined): HttpResponseInit {
+  switch (result.kind) {
+    case "pong":
+      return { status: 200, jsonBody: { ok: true, action: "ping" } };
+    case "started": {
+      const base = statusBaseUrl();
+      const statusUrl = base ? statusLink(base, result.image) : undefined;
+      return { status: result.start.started ? 202 : 200, jsonBody: { ...result.start, statusUrl } };
     }
-    case "push": {
-      // With quarantine on, ACR sends `push` after a release; in shadow mode the gate evaluates pushes instead.
-      if (gateConfig().mode === "shadow") {
-        const started = await startPipeline(client, pipelineInput(image, "push-shadow", event.target.tag));
-        return { status: started.started ? 202 : 200, jsonBody: { ...started, statusUrl: link } };
-      }
-      context.log(`push recorded: ${image.repository}@${image.digest}`);
+    case "recorded":
       return { status: 200, jsonBody: { recorded: true } };
-    }
-    case "delete": {
-      const instanceId = pipelineInstanceId(image);
-      const existing = await findInstance(client, instanceId);
-      const live = existing && ["Pending", "Running", "Suspended"].includes(String(existing.runtimeStatus));
-      if (live) await client.terminate(instanceId, "the manifest was deleted from the registry");
-      return { status: 200, jsonBody: { instanceId, terminated: Boolean(live) } };
-    }
-    default:
-      return { status: 200, jsonBody: { ignored: event.action } };
+    case "deleted":
+      return { status: 200, jsonBody: { instanceId: result.instanceId, terminated: result.terminated } };
+    case "ignored":
+      return { status: 200, jsonBody: { ignored: result.action } };
+  }
+}
+
+function log(context: InvocationContext, result: WebhookResult): void {
+  if (result.kind === "started" && result.action === "quarantine") {
+    const { image, start } = result;
+    context.log(
+      `quarantine ${image.repository}@${image.digest}: ${start.started ? "started" : `already ${start.runtimeStatus}`} ${start.instanceId}`,
+    );
+  } else if (result.kind === "recorded") {
+    context.log(`push recorded: ${result.image.repository}@${result.image.digest}`);
   }
 }
 

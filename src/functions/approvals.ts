@@ -1,10 +1,13 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { Ajv } from "ajv";
-import { ApproverAuthError, APPROVER_ROLE, requireRole } from "../auth/approver-token.js";
+import { APPROVER_ROLE, READ_ROLES, requireAnyRole, requireRole } from "../auth/approver-token.js";
 import { approverVerifier } from "../auth/approver-settings.js";
-import { ApprovalConflictError, decide, listPendingApprovals, type DecisionRequest } from "../pipeline/approvals.js";
+import { compositionRoot } from "../composition/root.js";
+import { answeringErrors } from "../http/errors.js";
 import { problem, readJsonBody } from "../http/json.js";
+import { decide, listPendingApprovals, type DecisionRequest } from "../pipeline/approvals.js";
+import { isPipelineInstanceId } from "../pipeline/contract/index.js";
 
 const validateDecision = new Ajv({ allErrors: true }).compile<DecisionRequest>({
   type: "object",
@@ -22,13 +25,17 @@ const validateDecision = new Ajv({ allErrors: true }).compile<DecisionRequest>({
  * break-glass, Quarantine.Override); headers such as x-ms-client-principal are never trusted.
  */
 export async function approvals(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  try {
+  return answeringErrors(async () => {
     const approver = await approverVerifier().verify(request.headers.get("authorization"));
-    requireRole(approver, APPROVER_ROLE);
     const client = df.getClient(context);
     const instanceId = request.params.instanceId;
-    if (request.method === "GET") return { status: 200, jsonBody: { pending: await listPendingApprovals(client) } };
-    if (!instanceId || !/^qp-[0-9a-f]{40}$/.test(instanceId))
+    // Reading the queue is for every gate role (Quarantine.Reader included); deciding needs Quarantine.Approver.
+    if (request.method === "GET") {
+      requireAnyRole(approver, READ_ROLES);
+      return { status: 200, jsonBody: { pending: await listPendingApprovals(client) } };
+    }
+    requireRole(approver, APPROVER_ROLE);
+    if (!isPipelineInstanceId(instanceId))
       return problem(400, "POST approvals/{instanceId} with a pipeline instance id");
     const body = await readJsonBody(request, 16 * 1024);
     if ("error" in body) return body.error;
@@ -37,16 +44,12 @@ export async function approvals(request: HttpRequest, context: InvocationContext
         problems: (validateDecision.errors ?? []).map((e) => `${e.instancePath || "(body)"} ${e.message ?? ""}`),
       });
     }
-    const result = await decide(client, instanceId, approver, body.value, new Date());
+    const result = await decide(client, instanceId, approver, body.value, compositionRoot().clock());
     context.log(
       `approval: ${approver.name} (${approver.objectId}) ${body.value.approve ? "approved" : "rejected"} ${instanceId}: ${result.kind}`,
     );
     return { status: 202, jsonBody: { ...result, approve: body.value.approve, by: approver.name } };
-  } catch (error) {
-    if (error instanceof ApproverAuthError) return problem(error.status, error.message);
-    if (error instanceof ApprovalConflictError) return problem(error.status, error.message);
-    throw error;
-  }
+  });
 }
 
 app.http("approvals", {

@@ -1,10 +1,12 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
+import { compositionRoot } from "../composition/root.js";
+import { answeringErrors } from "../http/errors.js";
 import { problem } from "../http/json.js";
 import { collectBackfill } from "../sweep/backfill/collect.js";
 import { backfillRegistry } from "../sweep/backfill/run.js";
 import { DurableShadowEvaluations } from "../sweep/backfill/shadow.js";
-import { TIME_LIMITS, prepareRun } from "../sweep/run.js";
+import { TIME_LIMITS, runDeadline, selectRegistries } from "../sweep/run.js";
 import { backfillDeps } from "../sweep/services.js";
 
 /**
@@ -14,41 +16,46 @@ import { backfillDeps } from "../sweep/services.js";
  * `?registry=` limits either to one gated registry.
  */
 export async function backfill(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const setup = prepareRun(request.query.get("registry") ?? undefined);
-  if (!setup.ok) return problem(setup.status, setup.message, setup.problems ? { problems: setup.problems } : {});
-  const { environment, registries } = setup;
-  const shadow = new DurableShadowEvaluations(df.getClient(context));
-  if (request.method === "GET") {
-    const reports = (
-      await Promise.all(
+  return answeringErrors(
+    async () => {
+      const root = compositionRoot();
+      const environment = root.sweepEnvironment();
+      const registries = selectRegistries(environment, request.query.get("registry") ?? undefined);
+      const shadow = new DurableShadowEvaluations(df.getClient(context), root.pipelineSettings());
+      if (request.method === "GET") {
+        const reports = (
+          await Promise.all(
+            registries.map((registry) =>
+              collectBackfill({
+                registry,
+                passes: environment.passes,
+                shadow,
+                reports: environment.reports,
+                now: environment.now,
+              }),
+            ),
+          )
+        ).filter((r) => r !== undefined);
+        if (reports.length === 0) return problem(404, "no backfill has run for these registries; POST to start one");
+        return { status: 200, jsonBody: { reports } };
+      }
+      const restart = request.query.get("restart");
+      if (restart !== null && restart !== "true" && restart !== "false")
+        return problem(400, "restart must be true or false");
+      const deadline = runDeadline(environment, TIME_LIMITS.httpMs);
+      const runs = await Promise.all(
         registries.map((registry) =>
-          collectBackfill({
-            registry,
-            passes: environment.passes,
-            shadow,
-            reports: environment.reports,
-            now: () => new Date(),
-          }),
+          backfillRegistry(backfillDeps(environment, registry, shadow), { deadline, restart: restart === "true" }),
         ),
-      )
-    ).filter((r) => r !== undefined);
-    if (reports.length === 0) return problem(404, "no backfill has run for these registries; POST to start one");
-    return { status: 200, jsonBody: { reports } };
-  }
-  const restart = request.query.get("restart");
-  if (restart !== null && restart !== "true" && restart !== "false")
-    return problem(400, "restart must be true or false");
-  const deadline = Date.now() + TIME_LIMITS.httpMs;
-  const runs = await Promise.all(
-    registries.map((registry) =>
-      backfillRegistry(backfillDeps(environment, registry, shadow), { deadline, restart: restart === "true" }),
-    ),
+      );
+      for (const run of runs)
+        context.log(
+          `backfill ${run.registry} ${run.backfillId}: ${run.outcome}, ${run.totals.evaluationsStarted} evaluations started, ${run.totals.alreadyDecided} already decided, ${run.requests.total} requests`,
+        );
+      return { status: 202, jsonBody: { runs } };
+    },
+    { exposeConfigProblems: true },
   );
-  for (const run of runs)
-    context.log(
-      `backfill ${run.registry} ${run.backfillId}: ${run.outcome}, ${run.totals.evaluationsStarted} evaluations started, ${run.totals.alreadyDecided} already decided, ${run.requests.total} requests`,
-    );
-  return { status: 202, jsonBody: { runs } };
 }
 
 app.http("backfill", {

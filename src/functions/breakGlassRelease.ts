@@ -1,4 +1,4 @@
-import * as df from "durable-functions";
-import { BREAK_GLASS_ORCHESTRATOR, breakGlassRelease } from "../pipeline/break-glass.js";
+import { ORCHESTRATION, registerOrchestration } from "../pipeline/contract/index.js";
+import { breakGlassRelease } from "../pipeline/orchestration/break-glass.js";
 
-df.app.orchestration(BREAK_GLASS_ORCHESTRATOR, breakGlassRelease);
+registerOrchestration(ORCHESTRATION.breakGlassRelease, breakGlassRelease);

@@ -1,9 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
+import { compositionRoot } from "../composition/root.js";
+import { answeringErrors } from "../http/errors.js";
 import { problem } from "../http/json.js";
 import { DurablePipelineDirectory } from "../sweep/durable-pipelines.js";
 import { summaryLine } from "../sweep/report.js";
-import { TIME_LIMITS, prepareRun, runComplianceSweep } from "../sweep/run.js";
+import { TIME_LIMITS, runComplianceSweep, selectRegistries } from "../sweep/run.js";
 
 /**
  * Runs the compliance sweep now (admin key only), for every gated registry or `?registry=`, and answers with the
@@ -15,16 +17,22 @@ export async function complianceSweepNow(request: HttpRequest, context: Invocati
   if (!Number.isInteger(limitSeconds) || limitSeconds < 1 || limitSeconds > TIME_LIMITS.httpMs / 1000) {
     return problem(400, `timeLimitSeconds must be a whole number from 1 to ${TIME_LIMITS.httpMs / 1000}`);
   }
-  const setup = prepareRun(request.query.get("registry") ?? undefined);
-  if (!setup.ok) return problem(setup.status, setup.message, setup.problems ? { problems: setup.problems } : {});
-  const { environment, registries } = setup;
-  const reports = await runComplianceSweep(environment, new DurablePipelineDirectory(df.getClient(context)), {
-    trigger: "http",
-    timeLimitMs: limitSeconds * 1000,
-    registries,
-  });
-  for (const report of reports) context.log(summaryLine(report));
-  return { status: 200, jsonBody: { reports, summaries: reports.map(summaryLine) } };
+  return answeringErrors(
+    async () => {
+      const root = compositionRoot();
+      const environment = root.sweepEnvironment();
+      const registries = selectRegistries(environment, request.query.get("registry") ?? undefined);
+      const pipelines = new DurablePipelineDirectory(df.getClient(context), root.pipelineSettings());
+      const reports = await runComplianceSweep(environment, pipelines, {
+        trigger: "http",
+        timeLimitMs: limitSeconds * 1000,
+        registries,
+      });
+      for (const report of reports) context.log(summaryLine(report));
+      return { status: 200, jsonBody: { reports, summaries: reports.map(summaryLine) } };
+    },
+    { exposeConfigProblems: true },
+  );
 }
 
 app.http("complianceSweepNow", {

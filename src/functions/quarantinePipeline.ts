@@ -1,4 +1,4 @@
-import * as df from "durable-functions";
-import { PIPELINE_ORCHESTRATOR, quarantinePipeline } from "../pipeline/orchestrator.js";
+import { ORCHESTRATION, registerOrchestration } from "../pipeline/contract/index.js";
+import { quarantinePipeline } from "../pipeline/orchestration/quarantine-pipeline.js";
 
-df.app.orchestration(PIPELINE_ORCHESTRATOR, quarantinePipeline);
+registerOrchestration(ORCHESTRATION.quarantinePipeline, quarantinePipeline);

@@ -1,14 +1,5 @@
-import * as df from "durable-functions";
-import { ACTIVITIES } from "../pipeline/orchestrator.js";
-import { gateServices } from "../pipeline/services.js";
+import { compositionRoot } from "../composition/root.js";
+import { ACTIVITY, registerActivity } from "../pipeline/contract/index.js";
 import { recordDecision } from "../pipeline/steps/record-decision.js";
-import type { PipelineInput, PipelineOutcome } from "../pipeline/types.js";
 
-export async function recordDecisionActivity(input: unknown): Promise<void> {
-  await recordDecision(
-    gateServices(),
-    input as { input: PipelineInput; outcome: PipelineOutcome; instanceId: string; at: string },
-  );
-}
-
-df.app.activity(ACTIVITIES.record, { handler: recordDecisionActivity });
+registerActivity(ACTIVITY.recordDecision, (input) => recordDecision(compositionRoot().gateServices(), input));

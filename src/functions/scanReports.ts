@@ -1,9 +1,10 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { acceptScanReport, ScanReportRejected } from "../pipeline/scan-reports.js";
-import { gateServices } from "../pipeline/services.js";
-import { DEFAULT_MAX_REPORT_BYTES } from "../scanning/normalise/detect.js";
+import { compositionRoot } from "../composition/root.js";
+import { answeringErrors } from "../http/errors.js";
 import { problem } from "../http/json.js";
+import { acceptScanReport } from "../pipeline/scan-reports.js";
+import { DEFAULT_MAX_REPORT_BYTES } from "../scanning/normalise/detect.js";
 
 /**
  * The callback for external scanners: POST api/scans/{scanId} with `Authorization: Bearer <per-scan token>` and the
@@ -15,30 +16,20 @@ export async function scanReports(request: HttpRequest, context: InvocationConte
   if (declared > DEFAULT_MAX_REPORT_BYTES)
     return problem(413, `reports are limited to ${DEFAULT_MAX_REPORT_BYTES} bytes`);
   const body = new Uint8Array(await request.arrayBuffer());
-  try {
+  return answeringErrors(async () => {
+    const root = compositionRoot();
     const event = await acceptScanReport(
       df.getClient(context),
-      gateServices(),
+      root.gateServices(),
       request.params.scanId ?? "",
       request.headers.get("authorization"),
       body,
-      new Date(),
+      root.clock(),
     );
-    context.log(
-      `scan report ${event.scanId}: ${event.result.state === "done" ? event.result.verdict.decision : "failed"}`,
-    );
-    return {
-      status: 202,
-      jsonBody: {
-        scanId: event.scanId,
-        accepted: true,
-        decision: event.result.state === "done" ? event.result.verdict.decision : undefined,
-      },
-    };
-  } catch (error) {
-    if (error instanceof ScanReportRejected) return problem(error.status, error.message);
-    throw error;
-  }
+    const decision = event.result.state === "done" ? event.result.verdict.decision : undefined;
+    context.log(`scan report ${event.scanId}: ${decision ?? "failed"}`);
+    return { status: 202, jsonBody: { scanId: event.scanId, accepted: true, decision } };
+  });
 }
 
 app.http("scanReports", {

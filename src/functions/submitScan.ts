@@ -1,11 +1,5 @@
-import * as df from "durable-functions";
-import { ACTIVITIES } from "../pipeline/orchestrator.js";
-import { gateServices } from "../pipeline/services.js";
-import { submitScan, type SubmitScanInput } from "../pipeline/steps/scan.js";
-import type { ScanSubmission } from "../pipeline/types.js";
+import { compositionRoot } from "../composition/root.js";
+import { ACTIVITY, registerActivity } from "../pipeline/contract/index.js";
+import { submitScan } from "../pipeline/steps/scan.js";
 
-export async function submitScanActivity(input: unknown): Promise<ScanSubmission> {
-  return submitScan(gateServices(), input as SubmitScanInput);
-}
-
-df.app.activity(ACTIVITIES.submitScan, { handler: submitScanActivity });
+registerActivity(ACTIVITY.submitScan, (input) => submitScan(compositionRoot().gateServices(), input));

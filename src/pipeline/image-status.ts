@@ -1,16 +1,13 @@
 import type { DurableClient } from "durable-functions";
 import type { AuditLog, AuditRecord } from "../audit/audit-log.js";
-import { imageReference, pipelineInstanceId, type ImageKey } from "./image-key.js";
-import { findInstance } from "./start.js";
-import type { PipelineOutcome, PipelineStatus } from "./types.js";
-
-const REFERENCE =
-  /^([a-z0-9.-]+(?::\d+)?)\/([a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*)@(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-
-export function parseImageReference(reference: string): ImageKey | undefined {
-  const m = REFERENCE.exec(reference.trim().toLowerCase());
-  return m ? { loginServer: m[1]!, repository: m[2]!, digest: m[3]! } : undefined;
-}
+import {
+  imageReference,
+  pipelineInstanceId,
+  type ImageKey,
+  type PipelineOutcome,
+  type PipelineStatus,
+} from "./contract/index.js";
+import { findInstance } from "./instances.js";
 
 export interface ImageStatusView {
   image: string;
@@ -29,7 +26,11 @@ export interface ImageStatusView {
   timeline: AuditRecord[];
 }
 
-export async function imageStatus(client: DurableClient, audit: AuditLog, image: ImageKey): Promise<ImageStatusView> {
+export async function imageStatus(
+  client: DurableClient,
+  audit: Pick<AuditLog, "history">,
+  image: ImageKey,
+): Promise<ImageStatusView> {
   const instanceId = pipelineInstanceId(image);
   const [status, timeline] = await Promise.all([
     findInstance(client, instanceId),

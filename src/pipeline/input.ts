@@ -1,22 +1,41 @@
-import { approvalConfig, gateConfig, scannerConfig, statusConfig } from "../config.js";
-import { imageReference, type ImageKey } from "./image-key.js";
-import type { PipelineInput, PipelineSource } from "./types.js";
+import {
+  imageReference,
+  type ImageKey,
+  type PipelineInput,
+  type PipelineMode,
+  type PipelineSource,
+} from "./contract/index.js";
 
-/** The pipeline's input from the settings of the moment: mode and deadlines are fixed for the life of the instance. */
-export function pipelineInput(image: ImageKey, source: PipelineSource, tag?: string): PipelineInput {
-  const status = statusConfig();
+/** The settings a pipeline is started with (from the composition root): fixed for the life of the instance. */
+export interface PipelineSettings {
+  mode: PipelineMode;
+  scanDeadlineMs: number;
+  approvalDeadlineMs: number;
+  onApprovalTimeout: PipelineInput["onApprovalTimeout"];
+  /** STATUS_BASE_URL, for the status link in quarantineDetails; undefined when not set. */
+  statusBaseUrl: string | undefined;
+}
+
+/** The pipeline's input: the image, where it came from, and the settings of the moment. */
+export function pipelineInput(
+  settings: PipelineSettings,
+  image: ImageKey,
+  source: PipelineSource,
+  tag?: string,
+): PipelineInput {
   return {
     image,
     ...(tag ? { tag } : {}),
     source,
-    mode: gateConfig().mode,
-    scanDeadlineMs: scannerConfig().deadline.ms,
-    approvalDeadlineMs: approvalConfig().deadline.ms,
-    onApprovalTimeout: approvalConfig().onTimeout,
-    ...(status.baseUrl ? { statusUrl: statusLink(status.baseUrl, image) } : {}),
+    mode: settings.mode,
+    scanDeadlineMs: settings.scanDeadlineMs,
+    approvalDeadlineMs: settings.approvalDeadlineMs,
+    onApprovalTimeout: settings.onApprovalTimeout,
+    ...(settings.statusBaseUrl ? { statusUrl: statusLink(settings.statusBaseUrl, image) } : {}),
   };
 }
 
+/** The imageStatus link of an image: what quarantineDetails and webhook answers point people to. */
 export function statusLink(baseUrl: string, image: ImageKey): string {
   return `${baseUrl.replace(/\/$/, "")}/images/status?image=${encodeURIComponent(imageReference(image))}`;
 }

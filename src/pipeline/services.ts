@@ -6,15 +6,14 @@ import { HarborScannerClient } from "../scanning/harbor/client.js";
 import type { PullTokenSource } from "../scanning/pull-token.js";
 import { parsePolicy } from "../policy/index.js";
 import type { PolicyDocument } from "../policy/index.js";
-import { AuditLog } from "../audit/audit-log.js";
+import type { AuditLog } from "../audit/audit-log.js";
 import { ScanCallbackLedger } from "./scan-ledger.js";
-import { queueClient, storageConnection, tableClient } from "../storage/clients.js";
+import { queueClient, tableClient, type StorageConnection } from "../storage/clients.js";
 import { QueueScanDispatcher } from "../scanning/queue/index.js";
-import { appConfig, type AppConfig } from "../config.js";
+import { ConfigError, type AppConfig } from "../config.js";
 
-/** Everything the pipeline's activities use, built once per process from the app settings. */
+/** Everything the pipeline's activities and callbacks use, built once per process by the composition root. */
 export interface GateServices {
-  config: AppConfig;
   acr: AcrClient;
   /** The Harbor adapter (SCANNER_KIND=harbor), or undefined. */
   scanner: HarborScannerClient | undefined;
@@ -29,14 +28,15 @@ export interface GateServices {
   scanLedger: ScanCallbackLedger;
 }
 
-let services: GateServices | undefined;
+/** The settings the gate's services are built from. */
+export type GateServiceSettings = Pick<AppConfig, "registry" | "gate" | "scanner" | "policy" | "status">;
 
-export function gateServices(): GateServices {
-  services ??= buildServices(appConfig());
-  return services;
-}
-
-function buildServices(config: AppConfig): GateServices {
+/** Builds the services from validated settings; a combination of settings that cannot work is a ConfigError. */
+export function buildGateServices(
+  config: GateServiceSettings,
+  connection: StorageConnection,
+  audit: AuditLog,
+): GateServices {
   const acr = createAcrClient(config.registry);
   const policy = parsePolicy(config.policy.document);
   const pullTokens: PullTokenSource = {
@@ -44,13 +44,12 @@ function buildServices(config: AppConfig): GateServices {
     pullToken: (server, repository) =>
       acr.tokens.accessToken(loginServer(server), [repositoryScope(repositoryName(repository), ["pull"])]),
   };
-  const connection = storageConnection();
   let queue: QueueScanDispatcher | undefined;
   if (config.scanner.kind === "queue") {
     if (!config.status.baseUrl)
-      throw new Error(
+      throw new ConfigError([
         "SCANNER_KIND=queue needs STATUS_BASE_URL: external scanners post their reports to <STATUS_BASE_URL>/scans/{scanId}",
-      );
+      ]);
     const client = queueClient(connection, config.scanner.queueName);
     queue = new QueueScanDispatcher({
       queue: { sendMessage: async (text) => (await client.createIfNotExists(), client.sendMessage(text)) },
@@ -59,7 +58,6 @@ function buildServices(config: AppConfig): GateServices {
     });
   }
   return {
-    config,
     acr,
     scanner:
       config.scanner.kind === "harbor"
@@ -69,7 +67,7 @@ function buildServices(config: AppConfig): GateServices {
     pullTokens,
     policy,
     policyVersion: createHash("sha256").update(JSON.stringify(policy)).digest("hex").slice(0, 12),
-    audit: new AuditLog(tableClient(connection, config.storage.auditTable)),
+    audit,
     scanLedger: new ScanCallbackLedger(tableClient(connection, `${config.gate.taskHub}ScanCallbacks`)),
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { RestError } from "@azure/core-rest-pipeline";
 import type { TableClient } from "@azure/data-tables";
 import type { WalkPosition } from "./enumerate/watermark.js";
+import { GateError } from "../errors/gate-error.js";
 
 export type PassKind = "sweep" | "backfill";
 
@@ -57,8 +58,9 @@ interface PassEntity {
 }
 
 /** Another run holds the registry (the timer and "run now" must not walk the same registry at once). */
-export class PassBusyError extends Error {
-  override readonly name = "PassBusyError";
+export class PassBusyError extends GateError {
+  static override readonly code = "ERR_PASS_BUSY";
+  override readonly code = "ERR_PASS_BUSY";
   constructor(
     readonly heldBy: string,
     readonly until: string,
@@ -68,8 +70,9 @@ export class PassBusyError extends Error {
 }
 
 /** The lock was taken over (this run outlived its lease); the other run's state wins. */
-export class PassLostError extends Error {
-  override readonly name = "PassLostError";
+export class PassLostError extends GateError {
+  static override readonly code = "ERR_PASS_LOST";
+  override readonly code = "ERR_PASS_LOST";
 }
 
 function status(error: unknown): number | undefined {
@@ -84,6 +87,8 @@ export class PassLease {
     private readonly owner: string,
     private etag: string,
     readonly resumed: PassState | undefined,
+    /** The hold the lease was taken with: what a save without its own holdUntil keeps. */
+    private readonly heldUntil: Date,
   ) {}
 
   async save(state: PassState, options: { release?: boolean; holdUntil?: Date } = {}): Promise<void> {
@@ -103,7 +108,7 @@ export class PassLease {
         ? {}
         : {
             lockOwner: this.owner,
-            lockedUntil: (options.holdUntil ?? new Date(Date.now() + 15 * 60_000)).toISOString(),
+            lockedUntil: (options.holdUntil ?? this.heldUntil).toISOString(),
           }),
     };
     try {
@@ -157,7 +162,7 @@ export class PassStore {
       };
       try {
         const answer = await this.table.createEntity(entity);
-        return new PassLease(this.table, keys, owner, answer.etag ?? "*", undefined);
+        return new PassLease(this.table, keys, owner, answer.etag ?? "*", undefined, holdUntil);
       } catch (error) {
         if (status(error) === 409)
           throw new PassBusyError("a run that started at the same moment", holdUntil.toISOString());
@@ -175,7 +180,14 @@ export class PassStore {
     try {
       const answer = await this.table.updateEntity({ ...existing, ...lock }, "Replace", { etag: existing.etag });
       const state = toState(existing);
-      return new PassLease(this.table, keys, owner, answer.etag ?? existing.etag, state.inProgress ? state : undefined);
+      return new PassLease(
+        this.table,
+        keys,
+        owner,
+        answer.etag ?? existing.etag,
+        state.inProgress ? state : undefined,
+        holdUntil,
+      );
     } catch (error) {
       if (status(error) === 412)
         throw new PassBusyError("a run that started at the same moment", holdUntil.toISOString());

@@ -1,4 +1,5 @@
 import type { QuarantineStatus } from "../acr/index.js";
+import { isLive as isLiveStatus, isRestartable } from "../pipeline/contract/index.js";
 import type { PipelineView } from "./pipeline-view.js";
 
 export interface SweepRules {
@@ -24,9 +25,6 @@ export type SweepDecision =
   /** The pipeline completed but left the image pending: shadow mode, or an approval timeout that keeps it quarantined. */
   | { kind: "ended-pending"; pipeline: PipelineView };
 
-const LIVE = new Set(["Pending", "Running", "Suspended", "ContinuedAsNew"]);
-const ENDED_UNSUCCESSFULLY = new Set(["Failed", "Terminated", "Canceled"]);
-
 export function ageMs(since: string | undefined, now: Date): number | undefined {
   if (!since) return undefined;
   const at = Date.parse(since);
@@ -34,7 +32,7 @@ export function ageMs(since: string | undefined, now: Date): number | undefined 
 }
 
 export function isLive(pipeline: PipelineView | undefined): boolean {
-  return pipeline !== undefined && LIVE.has(pipeline.runtimeStatus);
+  return pipeline !== undefined && isLiveStatus(pipeline.runtimeStatus);
 }
 
 /**
@@ -56,7 +54,7 @@ export function classify(
     return { kind: "expire", quarantineAgeMs: quarantineAge, livePipeline: isLive(pipeline) ? pipeline : undefined };
   }
   if (!pipeline) return { kind: "start" };
-  if (ENDED_UNSUCCESSFULLY.has(pipeline.runtimeStatus)) return { kind: "restart", previous: pipeline };
+  if (isRestartable(pipeline.runtimeStatus)) return { kind: "restart", previous: pipeline };
   if (pipeline.runtimeStatus === "Completed") return { kind: "ended-pending", pipeline };
   const pipelineAge = ageMs(pipeline.createdTime, now);
   if (pipelineAge !== undefined && pipelineAge > rules.staleAfterMs)

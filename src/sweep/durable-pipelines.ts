@@ -1,8 +1,12 @@
 import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
-import { findInstance, startPipeline } from "../pipeline/start.js";
-import { pipelineInput } from "../pipeline/input.js";
-import { pipelineInstanceId, type ImageKey } from "../pipeline/image-key.js";
-import type { PipelineOutcome, PipelineStatus } from "../pipeline/types.js";
+import { findInstance, startPipeline, terminateInstance } from "../pipeline/instances.js";
+import { pipelineInput, type PipelineSettings } from "../pipeline/input.js";
+import {
+  pipelineInstanceId,
+  type ImageKey,
+  type PipelineOutcome,
+  type PipelineStatus,
+} from "../pipeline/contract/index.js";
 import type { PipelineDirectory, PipelineView, StartOutcome } from "./pipeline-view.js";
 
 function isoTime(value: unknown): string | undefined {
@@ -26,7 +30,10 @@ export function pipelineView(status: DurableOrchestrationStatus): PipelineView {
 
 /** Pipelines through the Durable client: the same instance ids and idempotent start as the webhook handler. */
 export class DurablePipelineDirectory implements PipelineDirectory {
-  constructor(private readonly client: DurableClient) {}
+  constructor(
+    private readonly client: DurableClient,
+    private readonly settings: PipelineSettings,
+  ) {}
 
   async find(image: ImageKey): Promise<PipelineView | undefined> {
     const status = await findInstance(this.client, pipelineInstanceId(image));
@@ -34,15 +41,10 @@ export class DurablePipelineDirectory implements PipelineDirectory {
   }
 
   start(image: ImageKey, tag: string | undefined): Promise<StartOutcome> {
-    return startPipeline(this.client, pipelineInput(image, "sweep", tag));
+    return startPipeline(this.client, pipelineInput(this.settings, image, "sweep", tag));
   }
 
-  async terminate(instanceId: string, reason: string): Promise<void> {
-    try {
-      await this.client.terminate(instanceId, reason);
-    } catch (error) {
-      // An instance that ended meanwhile (404/410) needs no terminating; anything else is a real failure.
-      if (!/\b(404|410)\b|not found|gone/i.test(String((error as Error).message))) throw error;
-    }
+  terminate(instanceId: string, reason: string): Promise<void> {
+    return terminateInstance(this.client, instanceId, reason);
   }
 }

@@ -1,8 +1,9 @@
 import type { AcrClient } from "../acr/index.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { imageReference, type ImageKey } from "../pipeline/image-key.js";
+import { AUDIT_ACTION } from "../audit/actions.js";
+import { imageReference, type ImageKey } from "../pipeline/contract/index.js";
 import { statusLink } from "../pipeline/input.js";
-import { setQuarantineState } from "../pipeline/steps/release.js";
+import { writeRegistryDecision } from "../pipeline/steps/write-registry-decision.js";
 import type { PipelineDirectory, PipelineView } from "./pipeline-view.js";
 
 export const EXPIRED_REASON = "expired in quarantine";
@@ -42,7 +43,7 @@ export async function expireImage(
 ): Promise<string> {
   const reason = `${EXPIRED_REASON}: pending ${humanAge(quarantineAgeMs)} since push, longer than MAX_QUARANTINE_AGE ${maxQuarantineAge}`;
   if (livePipeline) await deps.pipelines.terminate(livePipeline.instanceId, EXPIRED_REASON);
-  const written = await setQuarantineState(
+  const written = await writeRegistryDecision(
     { acr: deps.acr },
     {
       image,
@@ -53,7 +54,7 @@ export async function expireImage(
   );
   await deps.audit.record({
     image: imageReference(image),
-    action: "expired-in-quarantine",
+    action: AUDIT_ACTION.expired,
     actor: "compliance-sweep",
     at: now.toISOString(),
     reason,

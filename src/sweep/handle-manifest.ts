@@ -5,7 +5,7 @@ import {
   AcrWriteNotConfirmedError,
   type ManifestAttributes,
 } from "../acr/index.js";
-import { imageReference, type ImageKey } from "../pipeline/image-key.js";
+import { imageReference, type ImageKey } from "../pipeline/contract/index.js";
 import { classify, type SweepRules } from "./classify.js";
 import { expireImage, type ExpiryDeps } from "./expire.js";
 import type { PipelineDirectory } from "./pipeline-view.js";

@@ -91,7 +91,8 @@ export async function runPass(kind: PassKind, deps: PassRunDeps, options: PassRu
     pass.failures = undefined;
   }
   const handle = deps.acr.registry(deps.registry);
-  let lastSave = Date.now();
+  const clock = () => deps.now().getTime();
+  let lastSave = clock();
 
   const walk = await walkRepositories({
     repositories: withPrefetchedTokens(handle.listRepositories({ pageSize: PAGE_SIZE }), (batch) =>
@@ -100,6 +101,7 @@ export async function runPass(kind: PassKind, deps: PassRunDeps, options: PassRu
     resumeFrom: pass.position,
     concurrency: deps.concurrency,
     deadline: options.deadline,
+    now: clock,
     visit: async (repository) => {
       try {
         for await (const manifest of handle.listManifests(repository, { pageSize: PAGE_SIZE }))
@@ -111,8 +113,8 @@ export async function runPass(kind: PassKind, deps: PassRunDeps, options: PassRu
       }
     },
     onProgress: async (position) => {
-      if (Date.now() - lastSave < SAVE_EVERY_MS) return;
-      lastSave = Date.now();
+      if (clock() - lastSave < SAVE_EVERY_MS) return;
+      lastSave = clock();
       await lease.save({ ...pass, position }, { holdUntil: holdUntil() });
     },
   });

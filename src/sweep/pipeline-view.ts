@@ -1,4 +1,5 @@
-import type { ImageKey } from "../pipeline/image-key.js";
+import type { ImageKey } from "../pipeline/contract/index.js";
+import type { StartResult } from "../pipeline/instances.js";
 
 /** What the sweep needs to know about an image's pipeline instance. */
 export interface PipelineView {
@@ -13,11 +14,8 @@ export interface PipelineView {
   outcome: string | undefined;
 }
 
-export interface StartOutcome {
-  instanceId: string;
-  started: boolean;
-  runtimeStatus: string;
-}
+/** What starting a pipeline did: the same answer the webhook gives. */
+export type StartOutcome = StartResult;
 
 /** The gate's pipelines as the sweep sees them: look one up, start one (idempotently), end one. */
 export interface PipelineDirectory {

@@ -1,6 +1,6 @@
 import type { Finding } from "./management/findings.js";
 import type { ManagementView } from "./management/view.js";
-import type { RequestCounts } from "./enumerate/request-counter.js";
+import type { RequestReport } from "./enumerate/request-counter.js";
 import type { ImageEntry } from "./tally.js";
 import type { SweepDecision } from "./classify.js";
 
@@ -53,7 +53,7 @@ export interface SweepReport {
   endedPending: CappedListJson;
   /** Manifests whose action failed on their own (deleted meanwhile, write not confirmed); the run went on. */
   actionErrors: CappedListJson;
-  requests: RequestCounts & { total: number; readOps: number; budgetPerMinute: number };
+  requests: RequestReport;
   settings: {
     staleAfter: string;
     maxQuarantineAge: string;

@@ -1,8 +1,8 @@
 import type { LoginServer } from "../acr/index.js";
-import { ConfigError } from "../config.js";
+import { GateError } from "../errors/gate-error.js";
 import type { PipelineDirectory } from "./pipeline-view.js";
 import type { SweepReport } from "./report.js";
-import { registryDeps, sweepEnvironment, type SweepEnvironment } from "./services.js";
+import { registryDeps, type SweepEnvironment } from "./services.js";
 import { sweepRegistry } from "./sweep-registry.js";
 
 /**
@@ -12,8 +12,10 @@ import { sweepRegistry } from "./sweep-registry.js";
  */
 export const TIME_LIMITS = { timerMs: 8 * 60_000, httpMs: 200_000 } as const;
 
-export class UnknownRegistryError extends Error {
-  override readonly name = "UnknownRegistryError";
+/** A run asked for a registry that is not one of GATE_REGISTRIES. */
+export class UnknownRegistryError extends GateError {
+  static override readonly code = "ERR_UNKNOWN_REGISTRY";
+  override readonly code = "ERR_UNKNOWN_REGISTRY";
 }
 
 /** The registries a run covers: all of GATE_REGISTRIES, or the one asked for (which must be one of them). */
@@ -28,26 +30,9 @@ export function selectRegistries(environment: SweepEnvironment, requested: strin
   return [match];
 }
 
-/** What an HTTP trigger needs before a run, or why it cannot run (a 400 for the caller's input, a 500 for the settings). */
-export type RunSetup =
-  | { ok: true; environment: SweepEnvironment; registries: LoginServer[] }
-  | { ok: false; status: 400 | 500; message: string; problems?: readonly string[] };
-
-export function prepareRun(requestedRegistry: string | undefined): RunSetup {
-  try {
-    const environment = sweepEnvironment();
-    return { ok: true, environment, registries: selectRegistries(environment, requestedRegistry) };
-  } catch (error) {
-    if (error instanceof UnknownRegistryError) return { ok: false, status: 400, message: error.message };
-    if (error instanceof ConfigError)
-      return {
-        ok: false,
-        status: 500,
-        message: "the app settings do not allow a sweep or backfill",
-        problems: error.problems,
-      };
-    throw error;
-  }
+/** The deadline of a run that may take `timeLimitMs` from now (epoch ms, on the environment's clock). */
+export function runDeadline(environment: SweepEnvironment, timeLimitMs: number): number {
+  return environment.now().getTime() + timeLimitMs;
 }
 
 /**
@@ -60,7 +45,7 @@ export async function runComplianceSweep(
   pipelines: PipelineDirectory,
   options: { trigger: string; timeLimitMs: number; registries?: LoginServer[] },
 ): Promise<SweepReport[]> {
-  const deadline = Date.now() + options.timeLimitMs;
+  const deadline = runDeadline(environment, options.timeLimitMs);
   const registries = options.registries ?? environment.registry.allowedRegistries;
   return Promise.all(
     registries.map((registry) =>

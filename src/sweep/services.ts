@@ -2,17 +2,15 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { createAcrClient, type AcrClient, type LoginServer } from "../acr/index.js";
 import { AuditLog } from "../audit/audit-log.js";
 import {
-  complianceConfig,
-  registryConfig,
-  statusConfig,
-  storageConfig,
-  sweepConfig,
+  CONFIG_PARTS,
+  type AppConfig,
   type ComplianceConfig,
+  type Env,
   type RegistryConfig,
   type SweepConfig,
 } from "../config.js";
 import { blobContainerClient } from "../storage/blobs.js";
-import { storageConnection, tableClient } from "../storage/clients.js";
+import { storageConnection, tableClient, type StorageConnection } from "../storage/clients.js";
 import { PassStore } from "./checkpoint.js";
 import { RequestCounter } from "./enumerate/request-counter.js";
 import { ManagementReader } from "./management/reader.js";
@@ -26,7 +24,7 @@ import type { ShadowEvaluations } from "./backfill/shadow.js";
 /** The table holding each registry's pass state (resume position, lease). */
 export const PASS_TABLE = "GateSweepPasses";
 
-/** What every sweep or backfill run needs, read from the settings at the start of the run (so changes apply next run). */
+/** What every sweep or backfill run needs: settings, storage and the clock, built once by the composition root. */
 export interface SweepEnvironment {
   registry: RegistryConfig;
   sweep: SweepConfig;
@@ -35,28 +33,55 @@ export interface SweepEnvironment {
   credential: TokenCredential;
   passes: PassStore;
   reports: ReportStore;
-  audit: AuditLog;
+  audit: Pick<AuditLog, "record">;
   /** This app's host (WEBSITE_HOSTNAME): where the registry's quarantine webhook must deliver. */
   appHostname: string | undefined;
+  now: () => Date;
 }
 
-export function sweepEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): SweepEnvironment {
-  const registry = registryConfig(env);
-  const storage = storageConfig(env);
-  const connection = storageConnection(env);
+/** The settings a sweep environment is built from. */
+export type SweepSettings = Pick<AppConfig, "registry" | "sweep" | "compliance" | "status" | "storage" | "host">;
+
+export function buildSweepEnvironment(
+  settings: SweepSettings,
+  connection: StorageConnection,
+  audit: Pick<AuditLog, "record">,
+  now: () => Date,
+): SweepEnvironment {
+  const { registry } = settings;
   return {
     registry,
-    sweep: sweepConfig(env),
-    compliance: complianceConfig(env),
-    statusBaseUrl: statusConfig(env).baseUrl,
+    sweep: settings.sweep,
+    compliance: settings.compliance,
+    statusBaseUrl: settings.status.baseUrl,
     credential: new DefaultAzureCredential(
       registry.managedIdentityClientId ? { managedIdentityClientId: registry.managedIdentityClientId } : {},
     ),
     passes: new PassStore(tableClient(connection, PASS_TABLE)),
-    reports: new ReportStore(blobContainerClient(connection, storage.reportContainer)),
-    audit: new AuditLog(tableClient(connection, storage.auditTable)),
-    appHostname: env.WEBSITE_HOSTNAME?.trim() || undefined,
+    reports: new ReportStore(blobContainerClient(connection, settings.storage.reportContainer)),
+    audit,
+    appHostname: settings.host.appHostname,
+    now,
   };
+}
+
+/** A sweep environment straight from an environment's settings (through config.ts), for the bench and tools. */
+export function sweepEnvironment(env: Env, now: () => Date = () => new Date()): SweepEnvironment {
+  const settings: SweepSettings = {
+    registry: CONFIG_PARTS.registry(env),
+    sweep: CONFIG_PARTS.sweep(env),
+    compliance: CONFIG_PARTS.compliance(env),
+    status: CONFIG_PARTS.status(env),
+    storage: CONFIG_PARTS.storage(env),
+    host: CONFIG_PARTS.host(env),
+  };
+  const connection = storageConnection(env);
+  return buildSweepEnvironment(
+    settings,
+    connection,
+    new AuditLog(tableClient(connection, settings.storage.auditTable)),
+    now,
+  );
 }
 
 /** The sweep's share of the registry's ReadOps per minute: SWEEP_READ_BUDGET_PERCENT × SWEEP_REGISTRY_READ_OPS. */
@@ -85,7 +110,6 @@ export function registryDeps(
   environment: SweepEnvironment,
   registry: LoginServer,
   pipelines: PipelineDirectory,
-  now: () => Date = () => new Date(),
 ): RegistrySweepDeps {
   const { sweep, compliance } = environment;
   const { acr, counter, budgetPerMinute } = budgetedRegistryClient(environment);
@@ -118,7 +142,7 @@ export function registryDeps(
     readBudgetPercent: sweep.readBudgetPercent,
     concurrency: compliance.concurrency,
     statusBaseUrl: environment.statusBaseUrl,
-    now,
+    now: environment.now,
   };
 }
 
@@ -127,7 +151,6 @@ export function backfillDeps(
   environment: SweepEnvironment,
   registry: LoginServer,
   shadow: ShadowEvaluations,
-  now: () => Date = () => new Date(),
 ): BackfillDeps {
   return {
     registry,
@@ -135,6 +158,6 @@ export function backfillDeps(
     passes: environment.passes,
     concurrency: environment.compliance.concurrency,
     shadow,
-    now,
+    now: environment.now,
   };
 }

@@ -108,12 +108,7 @@ function buildReport(
     restarted: tally.restarted.toJSON(),
     endedPending: tally.endedPending.toJSON(),
     actionErrors: tally.actionErrors.toJSON(),
-    requests: {
-      ...deps.counter.snapshot(),
-      total: deps.counter.total(),
-      readOps: deps.counter.readOps(),
-      budgetPerMinute: deps.budgetPerMinute,
-    },
+    requests: deps.counter.report(deps.budgetPerMinute),
     settings: {
       staleAfter: deps.rules.staleAfterIso,
       maxQuarantineAge: deps.rules.maxQuarantineAgeIso,

@@ -4,7 +4,7 @@ import { buildOciImage } from "../support/oci-image.js";
 import { push } from "../support/skopeo.js";
 import { freshTempDir } from "../support/paths.js";
 import { pointWebhookAt } from "../../local/stack/compose.js";
-import { pipelineInstanceId } from "../../src/pipeline/image-key.js";
+import { pipelineInstanceId } from "../../src/pipeline/contract/index.js";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { admin, readReportBlob, sleep, sweepNow } from "../integration/sweep/support.js";
 
@@ -124,7 +124,7 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     const timeline = status.body.timeline as Array<{ actor: string; reason: string; quarantineState: string }>;
     expect(timeline).toContainEqual(
       expect.objectContaining({
-        action: "expired-in-quarantine",
+        action: "expired",
         actor: "compliance-sweep",
         quarantineState: "Failed",
         reason: expect.stringMatching(/^expired in quarantine/),

@@ -3,7 +3,7 @@ import { startTestStack, type TestStack } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { inspectRaw, push } from "../support/skopeo.js";
 import { freshTempDir } from "../support/paths.js";
-import { pipelineInstanceId } from "../../src/pipeline/image-key.js";
+import { pipelineInstanceId } from "../../src/pipeline/contract/index.js";
 
 const finished = (body: Record<string, unknown>) =>
   ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));

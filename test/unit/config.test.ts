@@ -5,6 +5,7 @@ import {
   approvalConfig,
   complianceConfig,
   gateConfig,
+  hostConfig,
   loadConfig,
   policyConfig,
   registryConfig,
@@ -12,7 +13,10 @@ import {
   statusConfig,
   storageConfig,
   sweepConfig,
+  sweepTimerSchedule,
 } from "../../src/config.js";
+import { AppSettings } from "../../src/composition/settings.js";
+import { CompositionRoot } from "../../src/composition/root.js";
 
 const MINIMAL = { GATE_REGISTRIES: "contoso.azurecr.io", POLICY_DOCUMENT: '{"version":1}' };
 
@@ -263,5 +267,58 @@ describe("compliance sweep settings", () => {
       "GATE_REGISTRY_RESOURCE_IDS names 1 registries but GATE_REGISTRIES names 2; give one resource id per registry, in the same order",
     ]);
     expect(complianceConfig({ GATE_REGISTRIES: "a.azurecr.io" }).registryResourceIds).toEqual([]);
+  });
+});
+
+describe("the host's own settings and the composition root", () => {
+  it("reads WEBSITE_HOSTNAME and the timer's schedule binding through config.ts", () => {
+    expect(hostConfig({ WEBSITE_HOSTNAME: " gate.azurewebsites.net " })).toEqual({
+      appHostname: "gate.azurewebsites.net",
+    });
+    expect(hostConfig({})).toEqual({ appHostname: undefined });
+    expect(sweepTimerSchedule({})).toBe(DEFAULTS.SWEEP_SCHEDULE);
+    expect(sweepTimerSchedule({ SWEEP_SCHEDULE: "  " })).toBe(DEFAULTS.SWEEP_SCHEDULE);
+    expect(sweepTimerSchedule({ SWEEP_SCHEDULE: "0 0 * * * *" })).toBe("%SWEEP_SCHEDULE%");
+  });
+
+  it("reads each part once, on first use, and fails only the parts that are wrong", () => {
+    const reads = new Map<string, number>();
+    const env = new Proxy(
+      { ...MINIMAL, SCAN_DEADLINE: "PT5M", SWEEP_SCHEDULE: "not a schedule" } as Record<string, string>,
+      {
+        get(target, name: string) {
+          reads.set(name, (reads.get(name) ?? 0) + 1);
+          return target[name];
+        },
+      },
+    );
+    const settings = new AppSettings(env);
+    expect(reads.size).toBe(0);
+    expect(settings.get("scanner").deadline.iso).toBe("PT5M");
+    expect(settings.get("scanner")).toBe(settings.get("scanner"));
+    expect(reads.get("SCAN_DEADLINE")).toBe(1);
+    expect(settings.get("registry").allowedRegistries).toEqual(["contoso.azurecr.io"]);
+    expect(() => settings.get("sweep")).toThrow(ConfigError);
+  });
+
+  it("builds what handlers use once, from those settings and its clock", () => {
+    const clock = () => new Date("2024-01-01T00:00:00Z");
+    const root = new CompositionRoot(
+      { ...MINIMAL, GATE_MODE: "shadow", STATUS_BASE_URL: "https://gate.example/api" },
+      clock,
+    );
+    expect(root.pipelineSettings()).toEqual({
+      mode: "shadow",
+      scanDeadlineMs: 30 * 60_000,
+      approvalDeadlineMs: 3 * 86_400_000,
+      onApprovalTimeout: "Failed",
+      statusBaseUrl: "https://gate.example/api",
+    });
+    expect(root.pipelineSettings()).toBe(root.pipelineSettings());
+    expect(root.allowlist().has("CONTOSO.azurecr.io")).toBe(true);
+    expect(root.allowlist().has("other.azurecr.io")).toBe(false);
+    expect(root.clock()).toEqual(new Date("2024-01-01T00:00:00Z"));
+    // No storage setting: the services that need storage fail, the settings above do not.
+    expect(() => root.audit()).toThrow(/storage is not configured/);
   });
 });

@@ -1,6 +1,5 @@
 import type { GateServices } from "../services.js";
-import type { ImageKey } from "../image-key.js";
-import type { InspectResult } from "../types.js";
+import type { ImageKey, InspectResult } from "../contract/index.js";
 
 /** Reads the manifest's attributes: its quarantine state, and for an index the platform manifests to scan. */
 export async function inspectImage(services: Pick<GateServices, "acr">, image: ImageKey): Promise<InspectResult> {

@@ -1,26 +1,34 @@
-import type { AuditAction } from "../../audit/audit-log.js";
+import { AUDIT_ACTION, type AuditAction } from "../../audit/actions.js";
 import type { GateServices } from "../services.js";
-import { imageReference } from "../image-key.js";
-import type { PipelineInput, PipelineOutcome } from "../types.js";
+import { imageReference, type PipelineOutcome, type RecordDecisionInput } from "../contract/index.js";
 
-const ACTION: Record<PipelineOutcome["result"], AuditAction> = {
-  Passed: "released",
-  Failed: "released",
-  "already-decided": "pipeline-ended",
-  "would-pass": "shadow-decision",
-  "would-fail": "shadow-decision",
-  "left-quarantined": "pipeline-ended",
-};
+/** The audit action of a pipeline's outcome: what happened to the image. */
+export function auditActionOf(outcome: Pick<PipelineOutcome, "result" | "override">): AuditAction {
+  switch (outcome.result) {
+    case "Passed":
+      return outcome.override ? AUDIT_ACTION.overridden : AUDIT_ACTION.released;
+    case "Failed":
+      return AUDIT_ACTION.failed;
+    case "left-quarantined":
+      return AUDIT_ACTION.leftQuarantined;
+    case "already-decided":
+      return AUDIT_ACTION.alreadyDecided;
+    case "would-pass":
+      return AUDIT_ACTION.wouldRelease;
+    case "would-fail":
+      return AUDIT_ACTION.wouldFail;
+  }
+}
 
 /** Appends the pipeline's decision to the audit trail: who, when, why, under which policy, with which findings. */
 export async function recordDecision(
   services: Pick<GateServices, "audit" | "policyVersion">,
-  input: { input: PipelineInput; outcome: PipelineOutcome; instanceId: string; at: string },
+  input: RecordDecisionInput,
 ): Promise<void> {
   const { outcome } = input;
   await services.audit.record({
     image: imageReference(input.input.image),
-    action: ACTION[outcome.result],
+    action: auditActionOf(outcome),
     actor: outcome.decidedBy,
     at: input.at,
     reason: outcome.reason,

@@ -3,20 +3,18 @@ import type { Verdict } from "../../policy/index.js";
 import type { ReportOutcome } from "../../policy/types.js";
 import type { NormaliseOutcome } from "../../scanning/normalise/index.js";
 import type { GateServices } from "../services.js";
-import type { ImageKey } from "../image-key.js";
-import type { ScanPoll, ScanSubmission, VerdictSummary } from "../types.js";
+import type {
+  ImageKey,
+  PollScanInput,
+  ScanPoll,
+  ScanSubmission,
+  SubmitScanInput,
+  VerdictSummary,
+} from "../contract/index.js";
+import { ScannerNotConfiguredError } from "../errors.js";
 import { describeReason } from "../reasons.js";
 
 type ScanServices = Pick<GateServices, "scanner" | "queue" | "pullTokens" | "policy" | "policyVersion">;
-
-export interface SubmitScanInput {
-  image: ImageKey;
-  tag?: string;
-  mediaType?: string;
-  /** Chosen by the orchestrator (deterministic), used as the queue scan's id. */
-  scanId: string;
-  now: string;
-}
 
 /**
  * Starts the scan of one manifest: with a Harbor adapter (given a pull token for that repository only), or by putting
@@ -41,7 +39,7 @@ export async function submitScan(services: ScanServices, input: SubmitScanInput)
       callbackTokenHash: dispatched.callbackTokenHash,
     };
   }
-  if (!services.scanner) throw new Error("no scanner is configured (SCANNER_KIND)");
+  if (!services.scanner) throw new ScannerNotConfiguredError("no scanner is configured (SCANNER_KIND)");
   const token = await services.pullTokens.pullToken(image.loginServer, image.repository);
   const scanId = await services.scanner.submitScan({
     registry: { url: `https://${image.loginServer}`, authorization: `Bearer ${token}` },
@@ -60,11 +58,9 @@ export async function submitScan(services: ScanServices, input: SubmitScanInput)
  * durable history (a 5,000-finding report would not). A failed scan or an unusable report is judged too: the policy
  * fails closed on it.
  */
-export async function pollScan(
-  services: ScanServices,
-  input: { image: ImageKey; scanId: string; now: string },
-): Promise<ScanPoll> {
-  if (!services.scanner) throw new Error("polling needs a Harbor scanner adapter (SCANNER_KIND=harbor)");
+export async function pollScan(services: ScanServices, input: PollScanInput): Promise<ScanPoll> {
+  if (!services.scanner)
+    throw new ScannerNotConfiguredError("polling needs a Harbor scanner adapter (SCANNER_KIND=harbor)");
   const poll = await services.scanner.fetchReport(input.scanId);
   if (poll.state === "pending") return { state: "pending", retryAfterMs: poll.refreshAfterSeconds * 1000 };
   if (poll.state === "failed") return { state: "failed", error: poll.error.message };

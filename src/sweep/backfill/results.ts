@@ -1,4 +1,4 @@
-import type { PipelineOutcome, PipelineStatus } from "../../pipeline/types.js";
+import { isLive, type PipelineOutcome, type PipelineStatus } from "../../pipeline/contract/index.js";
 
 /** What a shadow evaluation says would happen to an image once quarantine is on. */
 export type ShadowVerdict =
@@ -30,7 +30,7 @@ export function shadowResult(status: {
     instanceId: status.instanceId,
     reasons,
   };
-  if (runtime === "Pending" || runtime === "Running") return { ...base, verdict: "evaluating" };
+  if (isLive(runtime)) return { ...base, verdict: "evaluating" };
   if (runtime === "Failed") {
     return custom?.stage === "scan-failed"
       ? { ...base, verdict: "scan-failed", reasons: [custom.error ?? "the scan failed"] }

@@ -1,5 +1,5 @@
 import type { ManifestAttributes } from "../../acr/index.js";
-import type { RequestCounter, RequestCounts } from "../enumerate/request-counter.js";
+import type { RequestCounter, RequestReport } from "../enumerate/request-counter.js";
 import { runPass, type PassRunDeps } from "../pass-runner.js";
 import type { RunOutcome } from "../report.js";
 import type { ShadowEvaluations } from "./shadow.js";
@@ -25,7 +25,7 @@ export interface BackfillRunReport {
   error?: { message: string; repository?: string };
   /** Over every run of this backfill so far. */
   totals: { manifests: number; evaluationsStarted: number; alreadyEvaluating: number; alreadyDecided: number };
-  requests: RequestCounts & { total: number; readOps: number; budgetPerMinute: number };
+  requests: RequestReport;
 }
 
 function bump(totals: Record<string, number>, key: string): void {
@@ -74,11 +74,6 @@ export async function backfillRegistry(
       alreadyEvaluating: t.alreadyEvaluating ?? 0,
       alreadyDecided: t.alreadyDecided ?? 0,
     },
-    requests: {
-      ...deps.counter.snapshot(),
-      total: deps.counter.total(),
-      readOps: deps.counter.readOps(),
-      budgetPerMinute: deps.budgetPerMinute,
-    },
+    requests: deps.counter.report(deps.budgetPerMinute),
   };
 }

@@ -1,28 +1,24 @@
 import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
-import { pipelineInstanceId, type ImageKey } from "../../pipeline/image-key.js";
-import { pipelineInput } from "../../pipeline/input.js";
-import { PIPELINE_ORCHESTRATOR } from "../../pipeline/orchestrator.js";
-import { findInstance } from "../../pipeline/start.js";
-import type { PipelineInput } from "../../pipeline/types.js";
+import {
+  ORCHESTRATION,
+  backfillInstanceId,
+  backfillInstancePrefix,
+  type ImageKey,
+  type PipelineInput,
+} from "../../pipeline/contract/index.js";
+import { pipelineInput, type PipelineSettings } from "../../pipeline/input.js";
+import { findInstance } from "../../pipeline/instances.js";
 
 /**
  * Backfill evaluations are the gate's own pipeline in shadow mode, under instance ids of their own
- * (`bf-{backfillId}-{hash}`), so they never take the id an enforcing pipeline needs once quarantine is on.
- */
-export function backfillInstanceId(backfillId: string, image: ImageKey): string {
-  return `bf-${backfillId}-${pipelineInstanceId(image).slice(3)}`;
-}
-
-export function backfillPrefix(backfillId: string): string {
-  return `bf-${backfillId}-`;
-}
-
-/**
+ * (`bf-{backfillId}-{hash}`, see the contract), so they never take the id an enforcing pipeline needs once quarantine
+ * is on.
+ *
  * Shadow mode never writes to ACR. An approval deadline of 1 ms with "stay-quarantined" makes a verdict that needs a
  * person end at once as left-quarantined (with its verdict) instead of waiting days in the approvers' queue.
  */
-export function shadowInput(image: ImageKey, tag: string | undefined): PipelineInput {
-  const { statusUrl: _statusUrl, ...input } = pipelineInput(image, "sweep", tag);
+export function shadowInput(settings: PipelineSettings, image: ImageKey, tag: string | undefined): PipelineInput {
+  const { statusUrl: _statusUrl, ...input } = pipelineInput(settings, image, "sweep", tag);
   return { ...input, mode: "shadow", approvalDeadlineMs: 1, onApprovalTimeout: "stay-quarantined" };
 }
 
@@ -34,13 +30,19 @@ export interface ShadowEvaluations {
 }
 
 export class DurableShadowEvaluations implements ShadowEvaluations {
-  constructor(private readonly client: DurableClient) {}
+  constructor(
+    private readonly client: DurableClient,
+    private readonly settings: PipelineSettings,
+  ) {}
 
   async start(backfillId: string, image: ImageKey, tag: string | undefined): Promise<boolean> {
     const instanceId = backfillInstanceId(backfillId, image);
     if (await findInstance(this.client, instanceId)) return false;
     try {
-      await this.client.startNew(PIPELINE_ORCHESTRATOR, { instanceId, input: shadowInput(image, tag) });
+      await this.client.startNew(ORCHESTRATION.quarantinePipeline, {
+        instanceId,
+        input: shadowInput(this.settings, image, tag),
+      });
       return true;
     } catch (error) {
       // A concurrent run started it between the lookup and the start.
@@ -50,7 +52,7 @@ export class DurableShadowEvaluations implements ShadowEvaluations {
   }
 
   async list(backfillId: string, since: Date): Promise<DurableOrchestrationStatus[]> {
-    const prefix = backfillPrefix(backfillId);
+    const prefix = backfillInstancePrefix(backfillId);
     const all = await this.client.getStatusBy({ createdTimeFrom: since });
     return all.filter((s) => s.instanceId.startsWith(prefix));
   }

@@ -5,6 +5,8 @@ export type RequestKind =
 
 export type RequestCounts = Record<RequestKind, number>;
 
+export type RequestReport = RequestCounts & { total: number; readOps: number; budgetPerMinute: number };
+
 const ZERO: RequestCounts = {
   catalog: 0,
   manifestList: 0,
@@ -57,5 +59,10 @@ export class RequestCounter {
 
   total(): number {
     return Object.values(this.counts).reduce((a, b) => a + b, 0);
+  }
+
+  /** What a run's report says about its requests: each kind, the total, the ReadOps, and the budget they had. */
+  report(budgetPerMinute: number): RequestReport {
+    return { ...this.snapshot(), total: this.total(), readOps: this.readOps(), budgetPerMinute };
   }
 }

@@ -9,7 +9,8 @@ export interface WalkOptions {
   concurrency: number;
   /** No repository is started at or after this time (epoch ms); those already started finish. */
   deadline: number;
-  now?: () => number;
+  /** The clock the deadline is measured on (epoch ms). */
+  now: () => number;
   /** Reads one repository. A rejection stops the walk cleanly: nothing new starts, running ones finish. */
   visit: (repository: string) => Promise<void>;
   /** After each finished repository, with the position a resumed pass would start from. A rejection stops the walk. */
@@ -32,7 +33,7 @@ export interface WalkResult {
  * result's position says exactly where to resume.
  */
 export async function walkRepositories(options: WalkOptions): Promise<WalkResult> {
-  const now = options.now ?? Date.now;
+  const { now } = options;
   const watermark = new CompletionWatermark(options.resumeFrom);
   const running = new Set<Promise<void>>();
   let stop: { by: "error" | "time-limit"; error?: unknown; repository?: string } | undefined;

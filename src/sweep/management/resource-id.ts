@@ -1,3 +1,5 @@
+import { GateError } from "../../errors/gate-error.js";
+
 /** The parts of a container registry's ARM resource id. */
 export interface RegistryResourceId {
   id: string;
@@ -9,8 +11,9 @@ export interface RegistryResourceId {
 const PATTERN =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i;
 
-export class ResourceIdError extends Error {
-  override readonly name = "ResourceIdError";
+export class ResourceIdError extends GateError {
+  static override readonly code = "ERR_RESOURCE_ID";
+  override readonly code = "ERR_RESOURCE_ID";
 }
 
 /** Splits /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{name}. */

@@ -17,7 +17,7 @@ describe("audit log in Table Storage (Azurite)", () => {
     const image = `localhost:5443/team/app@sha256:${"1".repeat(64)}`;
     await log.record({
       image,
-      action: "evaluated",
+      action: "failed",
       actor: "policy",
       at: "2026-11-27T10:00:01.000Z",
       reason: "1 critical",
@@ -27,7 +27,7 @@ describe("audit log in Table Storage (Azurite)", () => {
     });
     await log.record({
       image,
-      action: "approved",
+      action: "overridden",
       actor: "Bo Override (breakglass-1)",
       at: "2026-11-27T10:05:00.000Z",
       reason: "break-glass: hotfix",
@@ -41,7 +41,7 @@ describe("audit log in Table Storage (Azurite)", () => {
       reason: "pass",
     });
     const trail = await log.history(image);
-    expect(trail.map((r) => r.action)).toEqual(["evaluated", "approved"]);
+    expect(trail.map((r) => r.action)).toEqual(["failed", "overridden"]);
     expect(trail[0]).toMatchObject({ verdict: "fail", findingsSummary: { Critical: 1 }, policyVersion: "v3" });
     expect(trail[1]!.actor).toContain("breakglass-1");
   });

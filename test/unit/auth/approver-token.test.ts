@@ -86,7 +86,7 @@ describe("approver tokens: the real Entra pairs are accepted", () => {
       }
     })();
     expect(error).toBeInstanceOf(ApproverAuthError);
-    expect(error).toMatchObject({ status: 403, reason: "missing-role", code: "ERR_APPROVER_AUTH" });
+    expect(error).toMatchObject({ status: 403, reason: "missing-role", code: "ERR_APPROVER_FORBIDDEN" });
     expect(isGateError(error)).toBe(true);
   });
 });

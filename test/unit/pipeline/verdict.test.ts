@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { combineVerdicts } from "../../../src/pipeline/verdict.js";
-import { parseImageReference } from "../../../src/pipeline/image-status.js";
-import type { VerdictSummary } from "../../../src/pipeline/types.js";
+import { combineVerdicts } from "../../../src/pipeline/orchestration/verdict.js";
+import { parseImageReference, type VerdictSummary } from "../../../src/pipeline/contract/index.js";
 
 const verdict = (
   decision: VerdictSummary["decision"],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { WebhookPayloadError, parseWebhookEvent } from "../../../src/pipeline/webhook-event.js";
-import { pipelineInstanceId } from "../../../src/pipeline/image-key.js";
+import { parseWebhookEvent } from "../../../src/pipeline/webhook/event.js";
+import { WebhookPayloadError } from "../../../src/pipeline/errors.js";
+import { pipelineInstanceId } from "../../../src/pipeline/contract/index.js";
 
 const digest = `sha256:${"ab".repeat(32)}`;
 const quarantine = {

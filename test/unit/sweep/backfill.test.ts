@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { shadowResult } from "../../../src/sweep/backfill/results.js";
-import { backfillInstanceId, backfillPrefix } from "../../../src/sweep/backfill/shadow.js";
-import { pipelineInstanceId } from "../../../src/pipeline/image-key.js";
+import {
+  backfillInstanceId,
+  backfillInstancePrefix as backfillPrefix,
+  pipelineInstanceId,
+} from "../../../src/pipeline/contract/index.js";
 
 const verdict = (decision: string, reasons: string[] = []) => ({
   decision,

@@ -12,7 +12,7 @@ import {
 import { handleManifest, type ManifestHandlerDeps } from "../../../src/sweep/handle-manifest.js";
 import type { PipelineDirectory, PipelineView, StartOutcome } from "../../../src/sweep/pipeline-view.js";
 import { SweepTally } from "../../../src/sweep/tally.js";
-import type { ImageKey } from "../../../src/pipeline/image-key.js";
+import type { ImageKey } from "../../../src/pipeline/contract/index.js";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 

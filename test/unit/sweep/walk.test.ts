@@ -63,6 +63,7 @@ describe("walkRepositories", () => {
       repositories: catalog(names(25)),
       concurrency: 3,
       deadline: Number.POSITIVE_INFINITY,
+      now: () => 0,
       visit: async (repository) => {
         running += 1;
         peak = Math.max(peak, running);
@@ -87,6 +88,7 @@ describe("walkRepositories", () => {
       repositories: catalog(names(10)),
       concurrency: 3,
       deadline: Number.POSITIVE_INFINITY,
+      now: () => 0,
       visit: async (repository) => {
         if (repository === "team/repo-04") throw new Error("503 from the registry");
         return control.visit(repository);
@@ -113,6 +115,7 @@ describe("walkRepositories", () => {
       resumeFrom: result.position,
       concurrency: 3,
       deadline: Number.POSITIVE_INFINITY,
+      now: () => 0,
       visit: async (r) => void again.push(r),
     });
     expect(resumed).toMatchObject({ stoppedBy: "done", skipped: 4, visited: 6 });
@@ -125,6 +128,7 @@ describe("walkRepositories", () => {
       repositories: catalog(names(6)),
       concurrency: 3,
       deadline: Number.POSITIVE_INFINITY,
+      now: () => 0,
       visit: async (repository) => {
         await control.visit(repository);
         if (repository === "team/repo-01") throw new Error("boom");
@@ -148,6 +152,7 @@ describe("walkRepositories", () => {
       resumeFrom: result.position,
       concurrency: 2,
       deadline: Number.POSITIVE_INFINITY,
+      now: () => 0,
       visit: async (r) => void again.push(r),
     });
     expect(again.sort()).toEqual(["team/repo-01", "team/repo-05"]);
@@ -169,6 +174,7 @@ describe("walkRepositories", () => {
       repositories: catalog(names(10), 5),
       concurrency: 2,
       deadline: Number.POSITIVE_INFINITY,
+      now: () => 0,
       visit: async () => undefined,
     });
     expect(broken).toMatchObject({ stoppedBy: "error", visited: 5, position: { lastCompleted: "team/repo-04" } });
@@ -180,6 +186,7 @@ describe("walkRepositories", () => {
       repositories: catalog(names(5)),
       concurrency: 1,
       deadline: Number.POSITIVE_INFINITY,
+      now: () => 0,
       visit: async () => undefined,
       onProgress: (position) => {
         if (position.lastCompleted === "team/repo-01") throw new Error("lease lost");

@@ -2,16 +2,16 @@ import { QuarantineDetailsBuilder } from "../../acr/index.js";
 import { buildQuarantineSummary } from "../../scanning/quarantine-summary.js";
 import { SEVERITIES, type SeverityCounts } from "../../scanning/findings.js";
 import type { GateServices } from "../services.js";
-import type { ReleaseRequest, ReleaseResult } from "../types.js";
+import type { RegistryDecisionRequest, RegistryDecisionResult } from "../contract/index.js";
 
 /**
  * Writes the decision to ACR — Passed or Failed with quarantineDetails in ACR's schema — and confirms it by reading
  * it back (the client fails the write when the registry does not show the new state).
  */
-export async function setQuarantineState(
+export async function writeRegistryDecision(
   services: Pick<GateServices, "acr">,
-  request: ReleaseRequest,
-): Promise<ReleaseResult> {
+  request: RegistryDecisionRequest,
+): Promise<RegistryDecisionResult> {
   const builder = new QuarantineDetailsBuilder()
     .scanner(request.verdict?.scanner ?? "acr-quarantine-gate")
     .state(`${request.state === "Passed" ? "released" : "failed"}: ${request.reason}`.slice(0, 200));

@@ -1,4 +1,6 @@
 import { Ajv, type ErrorObject } from "ajv";
+import { MAX_REPOSITORY_LENGTH, PATTERN } from "../../oci/grammar.js";
+import { WebhookPayloadError } from "../errors.js";
 
 /** An ACR webhook delivery, after validation (acr-protocol.md §4.2). */
 export type AcrWebhookEvent =
@@ -10,9 +12,6 @@ export type AcrWebhookEvent =
       target: { repository: string; digest: string; tag?: string; mediaType?: string; size?: number };
       request?: { id?: string; host?: string; method?: string; useragent?: string };
     };
-
-const DIGEST = "^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$";
-const REPOSITORY = "^[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*)*$";
 
 const ajv = new Ajv({ allErrors: true });
 const validateEvent = ajv.compile({
@@ -33,9 +32,9 @@ const validateEvent = ajv.compile({
           type: "object",
           required: ["repository", "digest"],
           properties: {
-            repository: { type: "string", maxLength: 255, pattern: REPOSITORY },
-            digest: { type: "string", pattern: DIGEST },
-            tag: { type: "string", maxLength: 128 },
+            repository: { type: "string", maxLength: MAX_REPOSITORY_LENGTH, pattern: PATTERN.repository },
+            digest: { type: "string", pattern: PATTERN.digest },
+            tag: { type: "string", pattern: PATTERN.tag },
             mediaType: { type: "string", maxLength: 255 },
             size: { type: "integer", minimum: 0 },
           },
@@ -53,13 +52,6 @@ const validateEvent = ajv.compile({
     },
   ],
 });
-
-export class WebhookPayloadError extends Error {
-  override readonly name = "WebhookPayloadError";
-  constructor(readonly problems: string[]) {
-    super(`invalid ACR webhook payload: ${problems.join("; ")}`);
-  }
-}
 
 function describe(errors: ErrorObject[] | null | undefined): string[] {
   const problems = (errors ?? [])

@@ -1,14 +1,23 @@
-import type { ImageKey } from "./image-key.js";
+import type { ImageKey } from "./image.js";
+
+/**
+ * Every value that crosses a Durable boundary: orchestration inputs and outputs, activity inputs and results, event
+ * payloads and the custom status. They are stored in durable history as JSON, so they are plain data, and a change
+ * to one must still read what older instances wrote.
+ */
 
 /** Where a pipeline started from; recorded, and shown in the status. */
 export type PipelineSource = "webhook" | "sweep" | "push-shadow";
+
+/** enforce writes the decision to the registry; shadow only evaluates and says what would have happened. */
+export type PipelineMode = "enforce" | "shadow";
 
 /** Everything the orchestrator needs, fixed at start so replays never read settings that may have changed. */
 export interface PipelineInput {
   image: ImageKey;
   tag?: string;
   source: PipelineSource;
-  mode: "enforce" | "shadow";
+  mode: PipelineMode;
   scanDeadlineMs: number;
   approvalDeadlineMs: number;
   /** What an approval that nobody gives in time turns into. Fail closed: never Passed. */
@@ -26,11 +35,13 @@ export type Stage =
   | "release-failed"
   | "scan-failed";
 
+export type VerdictDecision = "pass" | "fail" | "needsApproval";
+
 /** A verdict small enough for durable history and custom status: counts, the decision, the first reasons. */
 export interface VerdictSummary {
-  decision: "pass" | "fail" | "needsApproval";
+  decision: VerdictDecision;
   /** Per platform manifest for an index; one entry otherwise. */
-  platforms: Array<{ digest: string; decision: "pass" | "fail" | "needsApproval"; reasons: string[] }>;
+  platforms: Array<{ digest: string; decision: VerdictDecision; reasons: string[] }>;
   severityCounts: Record<string, number>;
   findings: number;
   scanner: string;
@@ -38,6 +49,7 @@ export interface VerdictSummary {
   evaluatedAt: string;
 }
 
+/** The ApprovalDecision event: a person's decision, as the approvals function verified it. */
 export interface ApprovalDecision {
   approve: boolean;
   reason: string;
@@ -51,7 +63,7 @@ export interface ApprovalDecision {
 export interface PipelineStatus {
   stage: Stage;
   image: string;
-  mode: "enforce" | "shadow";
+  mode: PipelineMode;
   scanDeadline?: string;
   approvalDeadline?: string;
   verdict?: VerdictSummary;
@@ -63,15 +75,26 @@ export interface PipelineStatus {
   updatedAt: string;
 }
 
+/** The output of a completed pipeline (and of break-glass). */
 export interface PipelineOutcome {
   result: "Passed" | "Failed" | "already-decided" | "would-pass" | "would-fail" | "left-quarantined";
   verdict?: VerdictSummary;
   decidedBy: string;
   reason: string;
+  /** Set by break-glass: Passed over a failing verdict. */
+  override?: boolean;
 }
 
-// ---- activity inputs and outputs
+/** The breakGlassRelease orchestration's input. */
+export interface BreakGlassInput {
+  pipeline: PipelineInput;
+  verdict?: VerdictSummary;
+  decision: ApprovalDecision;
+}
 
+// ---- activities
+
+/** inspectImage's result. */
 export interface InspectResult {
   quarantineState: string | undefined;
   mediaType: string | undefined;
@@ -80,16 +103,27 @@ export interface InspectResult {
   isIndex: boolean;
 }
 
+/** submitScan's input. */
+export interface SubmitScanInput {
+  image: ImageKey;
+  tag?: string;
+  mediaType?: string;
+  /** Chosen by the orchestrator (deterministic, see scanId), used as the queue scan's id. */
+  scanId: string;
+  now: string;
+}
+
 export type ScanSubmission =
   /** Harbor adapters: the orchestrator polls for the report. */
   | { mode: "poll"; digest: string; scanId: string }
   /** External scanners via the queue: the report comes back through scanReports as a ScanReport event. */
   | { mode: "callback"; digest: string; scanId: string; callbackTokenHash: string };
 
-/** What scanReports raises once a scanner's report is in and judged. */
-export interface ScanReportEvent {
+/** pollScan's input. */
+export interface PollScanInput {
+  image: ImageKey;
   scanId: string;
-  result: Extract<ScanPoll, { state: "done" | "failed" }>;
+  now: string;
 }
 
 export type ScanPoll =
@@ -98,7 +132,14 @@ export type ScanPoll =
   /** The scanner itself reports the scan failed: no verdict either way, the image stays quarantined. */
   | { state: "failed"; error: string };
 
-export interface ReleaseRequest {
+/** The ScanReport event: what scanReports raises once a scanner's report is in and judged. */
+export interface ScanReportEvent {
+  scanId: string;
+  result: Extract<ScanPoll, { state: "done" | "failed" }>;
+}
+
+/** writeRegistryDecision's input: the state to write, and what quarantineDetails say about it. */
+export interface RegistryDecisionRequest {
   image: ImageKey;
   state: "Passed" | "Failed";
   reason: string;
@@ -106,6 +147,15 @@ export interface ReleaseRequest {
   statusUrl?: string;
 }
 
-export interface ReleaseResult {
+/** writeRegistryDecision's result: the state the registry shows after the write. */
+export interface RegistryDecisionResult {
   confirmedState: string;
+}
+
+/** recordDecision's input. */
+export interface RecordDecisionInput {
+  input: PipelineInput;
+  outcome: PipelineOutcome;
+  instanceId: string;
+  at: string;
 }

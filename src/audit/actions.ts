@@ -1,0 +1,26 @@
+/**
+ * What the gate writes in an audit record's `action`: what happened to the image, in words that say it. One record per
+ * decision; the actor, reason, verdict and quarantine state say the rest (docs/pipeline.md, "Audit").
+ */
+export const AUDIT_ACTION = {
+  /** The gate wrote Passed: a pass verdict, or a person's approval. */
+  released: "released",
+  /** The gate wrote Failed: a failing verdict, a person's rejection, or an approval deadline that fails. */
+  failed: "failed",
+  /** The pipeline ended and wrote nothing: the scan failed, the write failed, or the approval deadline keeps it. */
+  leftQuarantined: "left-quarantined",
+  /** A holder of Quarantine.Override released an image whose verdict failed (break-glass). */
+  overridden: "overridden",
+  /** The compliance sweep wrote Failed: pending longer than MAX_QUARANTINE_AGE. */
+  expired: "expired",
+  /** The registry already showed Passed or Failed; the gate left it alone. */
+  alreadyDecided: "already-decided",
+  /** Shadow mode: the gate would have written Passed (nothing was written). */
+  wouldRelease: "would-release",
+  /** Shadow mode: the gate would have written Failed (nothing was written). */
+  wouldFail: "would-fail",
+} as const;
+
+export type AuditAction = (typeof AUDIT_ACTION)[keyof typeof AUDIT_ACTION];
+
+export const AUDIT_ACTIONS: readonly AuditAction[] = Object.values(AUDIT_ACTION);

@@ -1,0 +1,104 @@
+import { RegistryAllowlist } from "../acr/names.js";
+import { AuditLog } from "../audit/audit-log.js";
+import type { Env } from "../config.js";
+import type { PipelineSettings } from "../pipeline/input.js";
+import { buildGateServices, type GateServices } from "../pipeline/services.js";
+import { storageConnection, tableClient, type StorageConnection } from "../storage/clients.js";
+import { buildSweepEnvironment, type SweepEnvironment } from "../sweep/services.js";
+import { systemClock, type Clock } from "./clock.js";
+import { AppSettings } from "./settings.js";
+
+/**
+ * The composition root: the one place that reads the settings (through config.ts, once) and builds what the
+ * functions use. Handlers ask it for what they need; nothing below src/functions reads settings or the system clock
+ * itself. Each piece is built on first use and kept for the life of the process, so a function fails only for the
+ * settings it uses.
+ */
+export class CompositionRoot {
+  readonly settings: AppSettings;
+  readonly clock: Clock;
+  private readonly built = new Map<string, unknown>();
+
+  constructor(env: Env, clock: Clock = systemClock) {
+    this.settings = new AppSettings(env);
+    this.clock = clock;
+  }
+
+  /** What a pipeline starts with: mode, deadlines and the status link, as configured. */
+  pipelineSettings(): PipelineSettings {
+    return this.once("pipelineSettings", () => {
+      const scanner = this.settings.get("scanner");
+      const approval = this.settings.get("approval");
+      return {
+        mode: this.settings.get("gate").mode,
+        scanDeadlineMs: scanner.deadline.ms,
+        approvalDeadlineMs: approval.deadline.ms,
+        onApprovalTimeout: approval.onTimeout,
+        statusBaseUrl: this.settings.get("status").baseUrl,
+      };
+    });
+  }
+
+  /** GATE_REGISTRIES as the webhook checks it. */
+  allowlist(): RegistryAllowlist {
+    return this.once("allowlist", () => new RegistryAllowlist(this.settings.get("registry").allowedRegistries));
+  }
+
+  storage(): StorageConnection {
+    return this.once("storage", () => storageConnection(this.settings.environment));
+  }
+
+  audit(): AuditLog {
+    return this.once("audit", () => new AuditLog(tableClient(this.storage(), this.settings.get("storage").auditTable)));
+  }
+
+  /** What the pipeline's activities and callbacks use. */
+  gateServices(): GateServices {
+    return this.once("gateServices", () =>
+      buildGateServices(
+        {
+          registry: this.settings.get("registry"),
+          gate: this.settings.get("gate"),
+          scanner: this.settings.get("scanner"),
+          policy: this.settings.get("policy"),
+          status: this.settings.get("status"),
+        },
+        this.storage(),
+        this.audit(),
+      ),
+    );
+  }
+
+  /** What the compliance sweep and the backfill use. */
+  sweepEnvironment(): SweepEnvironment {
+    return this.once("sweepEnvironment", () =>
+      buildSweepEnvironment(
+        {
+          registry: this.settings.get("registry"),
+          sweep: this.settings.get("sweep"),
+          compliance: this.settings.get("compliance"),
+          status: this.settings.get("status"),
+          storage: this.settings.get("storage"),
+          host: this.settings.get("host"),
+        },
+        this.storage(),
+        this.audit(),
+        this.clock,
+      ),
+    );
+  }
+
+  /** Builds on first use and keeps it; a build that throws is tried again next time (and fails the same way). */
+  private once<T>(key: string, build: () => T): T {
+    if (!this.built.has(key)) this.built.set(key, build());
+    return this.built.get(key) as T;
+  }
+}
+
+let root: CompositionRoot | undefined;
+
+/** The process's composition root, over the environment as it is when first asked for. */
+export function compositionRoot(): CompositionRoot {
+  root ??= new CompositionRoot(process.env);
+  return root;
+}

@@ -1,0 +1,71 @@
+import type { HttpResponseInit } from "@azure/functions";
+import { APPROVER_FORBIDDEN, APPROVER_UNAUTHENTICATED } from "../auth/errors.js";
+import { ConfigError } from "../config.js";
+import { isGateError } from "../errors/gate-error.js";
+import {
+  CallbackTokenRejectedError,
+  JustificationRequiredError,
+  NotAwaitingApprovalError,
+  PipelineNotFoundError,
+  RegistryNotGatedError,
+  ScanAlreadyReportedError,
+  ScanNotAwaitingReportError,
+  UnknownScanError,
+  WebhookPayloadError,
+} from "../pipeline/errors.js";
+import { UnknownRegistryError } from "../sweep/run.js";
+import { problem } from "./json.js";
+
+/**
+ * The one mapping from the gate's errors to HTTP answers, by their stable code. An error that is not here is not the
+ * caller's to see: it is rethrown, and the host answers 500 and logs it.
+ */
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  [WebhookPayloadError.code]: 400,
+  [UnknownRegistryError.code]: 400,
+  [CallbackTokenRejectedError.code]: 401,
+  [APPROVER_UNAUTHENTICATED]: 401,
+  [APPROVER_FORBIDDEN]: 403,
+  [RegistryNotGatedError.code]: 403,
+  // Approving over a failing verdict without a justification: refused like a missing role, as before.
+  [JustificationRequiredError.code]: 403,
+  [PipelineNotFoundError.code]: 404,
+  [UnknownScanError.code]: 404,
+  [NotAwaitingApprovalError.code]: 409,
+  [ScanNotAwaitingReportError.code]: 409,
+  [ScanAlreadyReportedError.code]: 409,
+  [ConfigError.code]: 500,
+};
+
+export interface ErrorAnswerOptions {
+  /** Say which settings are wrong (admin-only functions); other callers only learn that the settings are. */
+  exposeConfigProblems?: boolean;
+}
+
+/** The answer for an error the gate maps; undefined for anything else. */
+export function problemFor(error: unknown, options: ErrorAnswerOptions = {}): HttpResponseInit | undefined {
+  if (!isGateError(error)) return undefined;
+  const status = STATUS_BY_CODE[error.code];
+  if (status === undefined) return undefined;
+  if (error.code === ConfigError.code) {
+    const problems = (error as ConfigError).problems;
+    return problem(500, "the app settings do not allow this request", options.exposeConfigProblems ? { problems } : {});
+  }
+  if (error.code === WebhookPayloadError.code)
+    return problem(status, error.message, { problems: (error as WebhookPayloadError).problems });
+  return problem(status, error.message);
+}
+
+/** Runs a handler and answers the errors the gate maps; anything else goes to the host. */
+export async function answeringErrors(
+  run: () => Promise<HttpResponseInit>,
+  options: ErrorAnswerOptions = {},
+): Promise<HttpResponseInit> {
+  try {
+    return await run();
+  } catch (error) {
+    const answer = problemFor(error, options);
+    if (answer) return answer;
+    throw error;
+  }
+}

@@ -1,0 +1,54 @@
+import { createHash } from "node:crypto";
+import { imageReference, type ImageKey } from "./image.js";
+
+/**
+ * The formats of the ids the pipeline hands out. The pipeline's id is derived from the image alone, so every webhook
+ * delivery, sweep and retry for the same digest converges on one instance; the others derive from it, so a callback
+ * or a status finds its pipeline without a lookup table.
+ */
+
+const PIPELINE_ID = /^qp-[0-9a-f]{40}$/;
+// A scan belongs to a pipeline or to a backfill evaluation (bf-<pass id>-<hash>, see backfillInstanceId): both may
+// scan through the queue, so both must find their instance from the callback's scan id.
+const SCAN_ID = /^((?:qp-|bf-[0-9A-Za-z-]{1,64}-)[0-9a-f]{40})\.\d+\.[0-9a-f]{8}$/;
+
+/** The image's hash: the part every id of the image shares (hashed because ids may not hold '/', and to keep them short). */
+function imageHash(image: ImageKey): string {
+  return createHash("sha256").update(imageReference(image).toLowerCase()).digest("hex").slice(0, 40);
+}
+
+/** `qp-` + the first 40 hex of SHA-256 of `loginServer/repository@digest`, lower-cased. */
+export function pipelineInstanceId(image: ImageKey): string {
+  return `qp-${imageHash(image)}`;
+}
+
+export function isPipelineInstanceId(value: unknown): value is string {
+  return typeof value === "string" && PIPELINE_ID.test(value);
+}
+
+/** `bg-<image hash>-<epoch ms>`: one break-glass release per request, never the pipeline's own id. */
+export function breakGlassInstanceId(pipelineInstanceId: string, at: Date): string {
+  return `bg-${pipelineInstanceId.slice(3)}-${at.getTime()}`;
+}
+
+/**
+ * `bf-<backfillId>-<image hash>`: backfill evaluations get ids of their own, so they never take the id an enforcing
+ * pipeline needs once quarantine is on.
+ */
+export function backfillInstanceId(backfillId: string, image: ImageKey): string {
+  return `${backfillInstancePrefix(backfillId)}${imageHash(image)}`;
+}
+
+export function backfillInstancePrefix(backfillId: string): string {
+  return `bf-${backfillId}-`;
+}
+
+/** `<instanceId>.<n>.<8 hex of a durable guid>`: the n-th scan of a pipeline (deterministic under replay). */
+export function scanId(instanceId: string, index: number, guid: string): string {
+  return `${instanceId}.${index}.${guid.slice(0, 8)}`;
+}
+
+/** The pipeline a scan id belongs to; undefined unless it is a pipeline's scan id. */
+export function pipelineOfScan(scanIdText: string): string | undefined {
+  return SCAN_ID.exec(scanIdText)?.[1];
+}

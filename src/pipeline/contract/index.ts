@@ -1,0 +1,50 @@
+/**
+ * The pipeline contract: everything the triggers, the orchestrations and the sweep agree on. Names of orchestrations,
+ * activities and events; the one retry policy; every payload that crosses a Durable boundary; the id formats; the
+ * runtime-status groups. Function files register through it and import nothing from the orchestrations.
+ */
+export { ACTIVITY, EVENT, ORCHESTRATION, type ActivityName, type EventName, type OrchestrationName } from "./names.js";
+export { ACTIVITY_RETRY } from "./retry.js";
+export { callActivity, registerActivity, type ActivityPayloads } from "./activities.js";
+export { raiseEvent, waitForEvent, type EventPayloads } from "./events.js";
+export { registerOrchestration } from "./orchestrations.js";
+export { imageReference, parseImageReference, type ImageKey } from "./image.js";
+export {
+  backfillInstanceId,
+  backfillInstancePrefix,
+  breakGlassInstanceId,
+  isPipelineInstanceId,
+  pipelineInstanceId,
+  pipelineOfScan,
+  scanId,
+} from "./ids.js";
+export {
+  FINISHED_STATUSES,
+  LIVE_STATUSES,
+  RESTARTABLE_STATUSES,
+  isFinished,
+  isLive,
+  isRestartable,
+  isRunning,
+} from "./runtime-status.js";
+export type {
+  ApprovalDecision,
+  BreakGlassInput,
+  InspectResult,
+  PipelineInput,
+  PipelineMode,
+  PipelineOutcome,
+  PipelineSource,
+  PipelineStatus,
+  PollScanInput,
+  RecordDecisionInput,
+  RegistryDecisionRequest,
+  RegistryDecisionResult,
+  ScanPoll,
+  ScanReportEvent,
+  ScanSubmission,
+  Stage,
+  SubmitScanInput,
+  VerdictDecision,
+  VerdictSummary,
+} from "./payloads.js";

@@ -1,0 +1,76 @@
+import type { ApprovalDecision, PipelineInput, PipelineOutcome, VerdictSummary } from "../contract/index.js";
+
+/**
+ * The pipeline's decision rules, apart from the waiting: pure functions of what the orchestration knows. Only two
+ * rules can lead to Passed — a pass verdict, and a person's explicit approve === true — and every other path leads to
+ * Failed or leaves the image quarantined.
+ */
+
+/** What to write to the registry (undefined: nothing, the image stays quarantined), who decided and why. */
+export interface Decision {
+  state: "Passed" | "Failed" | undefined;
+  by: string;
+  reason: string;
+}
+
+/**
+ * Enforcement leaves an image the registry already shows as decided alone. A shadow evaluation (backfill) judges it
+ * anyway: what matters then is what the policy would say, whatever state the registry reports for images never
+ * quarantined.
+ */
+export function isAlreadyDecided(input: Pick<PipelineInput, "mode">, quarantineState: string | undefined): boolean {
+  return input.mode === "enforce" && (quarantineState === "Passed" || quarantineState === "Failed");
+}
+
+/** The policy's own decision; undefined when the verdict asks for a person. */
+export function policyDecision(verdict: VerdictSummary): Decision | undefined {
+  if (verdict.decision === "pass") return { state: "Passed", by: "policy", reason: "the policy passed every finding" };
+  if (verdict.decision === "fail") {
+    const reasons = verdict.platforms
+      .flatMap((p) => p.reasons)
+      .slice(0, 3)
+      .join("; ");
+    return { state: "Failed", by: "policy", reason: reasons || "the policy failed the image" };
+  }
+  return undefined;
+}
+
+/** Who a person is in the audit trail: name and object id. */
+export function approverName(decision: Pick<ApprovalDecision, "approver">): string {
+  return `${decision.approver.name} (${decision.approver.objectId})`;
+}
+
+/** A person's decision. Only an explicit `true` releases: anything else an event could carry counts as a rejection. */
+export function approvalDecision(given: ApprovalDecision): Decision {
+  return { state: given.approve === true ? "Passed" : "Failed", by: approverName(given), reason: given.reason };
+}
+
+/** Nobody decided before the deadline: Failed, or (APPROVAL_TIMEOUT_OUTCOME=stay-quarantined) nothing. Never Passed. */
+export function approvalTimeoutDecision(input: Pick<PipelineInput, "onApprovalTimeout">, deadline: Date): Decision {
+  return {
+    state: input.onApprovalTimeout === "stay-quarantined" ? undefined : "Failed",
+    by: "gate",
+    reason: `no approval before ${deadline.toISOString()}`,
+  };
+}
+
+/**
+ * The outcome when nothing is written: the decision leaves the image quarantined, or shadow mode only says what would
+ * have happened. Undefined when the decision must be written to the registry.
+ */
+export function outcomeWithoutWrite(
+  input: Pick<PipelineInput, "mode">,
+  decision: Decision,
+  verdict: VerdictSummary,
+): PipelineOutcome | undefined {
+  if (decision.state === undefined)
+    return { result: "left-quarantined", verdict, decidedBy: decision.by, reason: decision.reason };
+  if (input.mode === "shadow")
+    return {
+      result: decision.state === "Passed" ? "would-pass" : "would-fail",
+      verdict,
+      decidedBy: decision.by,
+      reason: decision.reason,
+    };
+  return undefined;
+}

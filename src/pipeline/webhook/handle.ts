@@ -1,0 +1,67 @@
+import { loginServer, type RegistryAllowlist } from "../../acr/names.js";
+import { pipelineInstanceId, type ImageKey, type PipelineMode, type PipelineSource } from "../contract/index.js";
+import { RegistryNotGatedError, WebhookPayloadError } from "../errors.js";
+import type { StartResult } from "../instances.js";
+import type { AcrWebhookEvent } from "./event.js";
+
+/** What the webhook needs from the rest of the gate. */
+export interface WebhookDeps {
+  /** GATE_REGISTRIES: events from any other registry are refused. */
+  allowlist: RegistryAllowlist;
+  /** GATE_MODE: in shadow mode a `push` starts an evaluation too. */
+  mode: PipelineMode;
+  /** Starts the image's pipeline idempotently (one per digest). */
+  start(image: ImageKey, source: PipelineSource, tag: string | undefined): Promise<StartResult>;
+  /** Ends the instance if it is live; true when it was. */
+  terminateIfLive(instanceId: string, reason: string): Promise<boolean>;
+}
+
+export type WebhookResult =
+  | { kind: "pong" }
+  | { kind: "started"; action: "quarantine" | "push"; image: ImageKey; start: StartResult }
+  /** A push with quarantine on: ACR announces a release this way; nothing to do. */
+  | { kind: "recorded"; image: ImageKey }
+  | { kind: "deleted"; image: ImageKey; instanceId: string; terminated: boolean }
+  | { kind: "ignored"; action: string };
+
+/**
+ * What the gate does about one validated ACR event: only events from a gated registry count; `quarantine` starts the
+ * image's pipeline (at most one per digest); `push` starts one only in shadow mode; `delete` ends a live pipeline of
+ * that digest; anything else is ignored. Throws WebhookPayloadError or RegistryNotGatedError for events it refuses.
+ */
+export async function handleWebhookEvent(deps: WebhookDeps, event: AcrWebhookEvent): Promise<WebhookResult> {
+  if (event.action === "ping") return { kind: "pong" };
+  const host = event.request?.host;
+  if (!host) throw new WebhookPayloadError(["/request/host is missing: the event names no registry"]);
+  if (!deps.allowlist.has(host)) throw new RegistryNotGatedError(`registry ${host} is not gated by this app`);
+  const image: ImageKey = {
+    loginServer: loginServer(host),
+    repository: event.target.repository,
+    digest: event.target.digest,
+  };
+  switch (event.action) {
+    case "quarantine":
+      return {
+        kind: "started",
+        action: "quarantine",
+        image,
+        start: await deps.start(image, "webhook", event.target.tag),
+      };
+    case "push":
+      // With quarantine on, ACR sends `push` after a release; in shadow mode the gate evaluates pushes instead.
+      if (deps.mode !== "shadow") return { kind: "recorded", image };
+      return {
+        kind: "started",
+        action: "push",
+        image,
+        start: await deps.start(image, "push-shadow", event.target.tag),
+      };
+    case "delete": {
+      const instanceId = pipelineInstanceId(image);
+      const terminated = await deps.terminateIfLive(instanceId, "the manifest was deleted from the registry");
+      return { kind: "deleted", image, instanceId, terminated };
+    }
+    default:
+      return { kind: "ignored", action: event.action };
+  }
+}
