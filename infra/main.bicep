@@ -239,6 +239,7 @@ module functionApp 'modules/function-app.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     webhookKeyVersion: deploymentTime
     durableTaskHub: useDurableTaskScheduler ? durableTaskScheduler!.outputs.taskHubName : durableTaskHub
+    useDurableTaskScheduler: useDurableTaskScheduler
     durableTaskSchedulerEndpoint: useDurableTaskScheduler ? durableTaskScheduler!.outputs.endpoint : ''
     gateRegistries: registry.properties.loginServer
     gateMode: gateMode

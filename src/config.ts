@@ -427,26 +427,25 @@ const DNS_SUFFIX = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9](
  * is a ConfigError, never a guess.
  */
 function storageEndpoints(r: Reader): StorageEndpoints | undefined {
-  const prefix = "AzureWebJobsStorage__";
-  const uriSetting = (service: (typeof STORAGE_SERVICES)[number]): { name: string; value: string } | undefined => {
-    for (const name of [`${prefix}${service}ServiceUri`, ...(service === "blob" ? [`${prefix}serviceUri`] : [])]) {
-      const value = r.raw(name);
-      if (value !== undefined) return { name, value };
-    }
-    return undefined;
+  const named = (name: string, value: string | undefined) => (value === undefined ? undefined : { name, value });
+  const explicit = {
+    blob:
+      named("AzureWebJobsStorage__blobServiceUri", r.raw("AzureWebJobsStorage__blobServiceUri")) ??
+      named("AzureWebJobsStorage__serviceUri", r.raw("AzureWebJobsStorage__serviceUri")),
+    queue: named("AzureWebJobsStorage__queueServiceUri", r.raw("AzureWebJobsStorage__queueServiceUri")),
+    table: named("AzureWebJobsStorage__tableServiceUri", r.raw("AzureWebJobsStorage__tableServiceUri")),
   };
-  const explicit = Object.fromEntries(STORAGE_SERVICES.map((service) => [service, uriSetting(service)]));
-  const accountName = r.raw(`${prefix}accountName`);
+  const accountName = r.raw("AzureWebJobsStorage__accountName");
   if (accountName === undefined && STORAGE_SERVICES.every((service) => explicit[service] === undefined))
     return undefined;
-  const suffix = r.raw(`${prefix}endpointSuffix`, PUBLIC_CLOUD_STORAGE_SUFFIX)!.replace(/^\.+/, "");
+  const suffix = r.raw("AzureWebJobsStorage__endpointSuffix", PUBLIC_CLOUD_STORAGE_SUFFIX)!.replace(/^\.+/, "");
   if (accountName !== undefined && !STORAGE_ACCOUNT_NAME.test(accountName))
     r.problems.push(
-      `${prefix}accountName must be a storage account name (3-24 lowercase letters and digits), got ${JSON.stringify(accountName.slice(0, 100))}`,
+      `AzureWebJobsStorage__accountName must be a storage account name (3-24 lowercase letters and digits), got ${JSON.stringify(accountName.slice(0, 100))}`,
     );
   if (!DNS_SUFFIX.test(suffix))
     r.problems.push(
-      `${prefix}endpointSuffix must be a DNS suffix such as core.usgovcloudapi.net, got ${JSON.stringify(suffix.slice(0, 100))}`,
+      `AzureWebJobsStorage__endpointSuffix must be a DNS suffix such as core.usgovcloudapi.net, got ${JSON.stringify(suffix.slice(0, 100))}`,
     );
   const endpoints: Partial<StorageEndpoints> = {};
   for (const service of STORAGE_SERVICES) {
@@ -460,7 +459,9 @@ function storageEndpoints(r: Reader): StorageEndpoints | undefined {
     } else if (accountName !== undefined) {
       endpoints[service] = `https://${accountName}.${service}.${suffix}`;
     } else {
-      r.problems.push(`${prefix}${service}ServiceUri (or ${prefix}accountName) is required for the ${service} service`);
+      r.problems.push(
+        `AzureWebJobsStorage__${service}ServiceUri (or AzureWebJobsStorage__accountName) is required for the ${service} service`,
+      );
     }
   }
   return endpoints as StorageEndpoints;

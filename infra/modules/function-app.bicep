@@ -66,8 +66,11 @@ param statusBaseUrl string
 @description('ARM_ENDPOINT and ARM_AUDIENCE: the management plane of the cloud this is deployed to (environment().resourceManager).')
 param armEndpoint string
 
-@description('Durable Task Scheduler endpoint and task hub when durableBackend is durableTaskScheduler; empty endpoint means the Azure Storage provider (host.json default).')
-param durableTaskSchedulerEndpoint string = ''
+@description('True when durableBackend is durableTaskScheduler; false keeps the Azure Storage provider (the host.json default).')
+param useDurableTaskScheduler bool
+
+@description('The scheduler\'s endpoint when useDurableTaskScheduler is true.')
+param durableTaskSchedulerEndpoint string
 
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
@@ -148,13 +151,13 @@ var effectiveStatusBaseUrl = empty(statusBaseUrl) ? 'https://${site.properties.d
 // "Endpoint={scheduler endpoint};Authentication=ManagedIdentity;ClientID={client id}", are Microsoft's own settings:
 // https://learn.microsoft.com/azure/azure-functions/durable/durable-task-scheduler/durable-task-scheduler-identity and the
 // host.json of Azure-Samples/durable-functions-quickstart-typescript-azd. The endpoint and client ID are not secrets.
-var durableTaskSchedulerSettings = empty(durableTaskSchedulerEndpoint)
-  ? {}
-  : {
+var durableTaskSchedulerSettings = useDurableTaskScheduler
+  ? {
       AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
       AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
       DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskSchedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
     }
+  : {}
 
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   parent: site

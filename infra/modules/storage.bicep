@@ -131,7 +131,7 @@ resource scanWorkerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = i
 }
 
 output name string = account.name
-@description('Data-plane endpoints as the account reports them: right in every cloud (core.windows.net, core.usgovcloudapi.net, core.chinacloudapi.cn).')
+@description('Data-plane endpoints as the account reports them (primaryEndpoints), so they carry the right DNS suffix in every cloud.')
 output endpoints object = {
   blob: account.properties.primaryEndpoints.blob
   queue: account.properties.primaryEndpoints.queue

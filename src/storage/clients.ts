@@ -19,7 +19,7 @@ export class StorageSettingsError extends GateError {
 
 /**
  * The app's storage account, from the Functions host's own settings as src/config.ts reads them (storageConfig): the
- * service endpoints come from the settings, so they are right in every cloud; nothing here assumes core.windows.net.
+ * service endpoints come from the settings, so they are right in every cloud; no DNS suffix is assumed here.
  */
 export function storageConnection(env: Env = process.env): StorageConnection {
   const account = storageConfig(env).account;

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../support/paths.js";
-import { evaluate, Runtime, type ArmValue, type EvaluationScope } from "./arm-expression.js";
+import { evaluate, isExpression, Runtime, type ArmValue, type EvaluationScope } from "./arm-expression.js";
 
 export const infraRoot = join(projectRoot, "infra");
 export const buildRoot = join(infraRoot, ".build");
@@ -99,6 +99,12 @@ function templateScope(
   return scope;
 }
 
+function member(value: ArmValue, key: string): ArmValue {
+  if (value instanceof Runtime) return value;
+  if (value && typeof value === "object" && !Array.isArray(value) && key in value) return value[key]!;
+  return new Runtime(`missing ${key}`);
+}
+
 function coerce(value: ArmValue, type: string): ArmValue {
   // azd substitutes environment variables as text; it converts "true"/"false" and numbers to the declared type.
   if (type.toLowerCase() === "bool" && (value === "true" || value === "false")) return value === "true";
@@ -122,7 +128,12 @@ export function walk(template: ArmTemplate, topLevelValues: Record<string, ArmVa
       const childScope = templateScope(nested, (name, own) => {
         const declared = nested.parameters?.[name];
         if (!declared) throw new Error(`unknown parameter ${name} in module ${String(resource.name)}`);
-        if (name in passed) return coerce(evaluate(passed[name]!.value, scope), declared.type);
+        if (name in passed) {
+          // Bicep emits a conditional module argument as one expression for the whole entry: "[if(c, createObject('value', a), …)]".
+          const entry = passed[name] as unknown;
+          const value = isExpression(entry) ? member(evaluate(entry, scope), "value") : passed[name]!.value;
+          return coerce(isExpression(entry) ? value : evaluate(value, scope), declared.type);
+        }
         return "defaultValue" in declared ? evaluate(declared.defaultValue, own) : new Runtime(`missing ${name}`);
       });
       visit(nested, childScope, located, `${path}/${String(evaluate(resource.name, scope))}`);
