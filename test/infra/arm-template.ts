@@ -131,8 +131,8 @@ export function walk(template: ArmTemplate, topLevelValues: Record<string, ArmVa
         if (name in passed) {
           // Bicep emits a conditional module argument as one expression for the whole entry: "[if(c, createObject('value', a), …)]".
           const entry = passed[name] as unknown;
-          const value = isExpression(entry) ? member(evaluate(entry, scope), "value") : passed[name]!.value;
-          return coerce(isExpression(entry) ? value : evaluate(value, scope), declared.type);
+          if (isExpression(entry)) return coerce(member(evaluate(entry, scope), "value"), declared.type);
+          return coerce(evaluate(passed[name]!.value, scope), declared.type);
         }
         return "defaultValue" in declared ? evaluate(declared.defaultValue, own) : new Runtime(`missing ${name}`);
       });
