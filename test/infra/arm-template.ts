@@ -52,7 +52,9 @@ function newestSource(folder: string): number {
     if ([".build", ".packages", "obj", "bin"].includes(entry.name)) continue;
     const path = join(folder, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (/\.(bicep|bicepparam|json)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (/\.(bicep|bicepparam|json|sh)$/.test(entry.name))
+      // .sh: loadTextContent inputs
+      newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
