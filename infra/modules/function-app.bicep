@@ -200,7 +200,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     APPROVER_TENANT_ID: approverTenantId
     APPROVER_CLIENT_ID: approverClientId
     APPROVER_APP_ID_URI: approverAppIdUri
-    // Read by today's approvals code as the single accepted audience; the App ID URI is what v1.0 tokens carry.
+    // Where the tenant's OpenID metadata is read: the Entra ID authority of the cloud deployed to
+    // (login.microsoftonline.us in Azure Government, login.chinacloudapi.cn in Azure China; docs/deploy.md).
+    APPROVER_AUTHORITY_HOST: environment().authentication.loginEndpoint
+    // Read by the approvals code before the v1.0/v2.0 token rules (issue 11) as its single accepted audience; remove
+    // once no src/ reads it (test/infra/settings.test.ts, TRANSITIONAL).
     APPROVER_AUDIENCE: approverAppIdUri
     SWEEP_SCHEDULE: sweepSchedule
     STALE_AFTER: staleAfter
