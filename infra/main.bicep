@@ -64,11 +64,16 @@ param approvalDeadline string = 'P3D'
 @description('POLICY_DOCUMENT as an object; empty means infra/policy.default.json.')
 param policyDocument object = {}
 
-@description('APPROVER_TENANT_ID: Entra tenant of the approvers; defaults to this tenant.')
-param approverTenantId string = tenant().tenantId
+// The approver app registration is created by the azd hook (docs/approver-app.md), which hands its IDs to the
+// deployment as azd environment values (infra/main.parameters.json).
+@description('APPROVER_TENANT_ID: Entra tenant of the approver app registration; empty means this deployment\'s tenant.')
+param approverTenantId string = ''
 
-@description('APPROVER_AUDIENCE: application ID URI of the Entra app whose tokens approvers present; empty leaves approvals closed.')
-param approverAudience string = ''
+@description('APPROVER_CLIENT_ID: application (client) ID of the approver app registration; empty leaves approvals closed.')
+param approverClientId string = ''
+
+@description('APPROVER_APP_ID_URI: Application ID URI of the approver app registration (for example api://<client id>); empty leaves approvals closed.')
+param approverAppIdUri string = ''
 
 @description('SWEEP_SCHEDULE (NCRONTAB)')
 param sweepSchedule string = '0 */30 * * * *'
@@ -102,6 +107,15 @@ param reportContainer string = 'compliance-reports'
 @description('STATUS_BASE_URL; empty means https://<function app host>/api.')
 param statusBaseUrl string = ''
 
+// ---------------------------------------------------------------- Durable Functions backend
+@allowed(['azureStorage', 'durableTaskScheduler'])
+@description('azureStorage (default): the Durable Functions Azure Storage provider in the app\'s storage account. durableTaskScheduler: a Durable Task Scheduler and task hub (docs/deploy.md, "Scale-out backend").')
+param durableBackend string = 'azureStorage'
+
+@allowed(['Consumption', 'Dedicated'])
+@description('Durable Task Scheduler SKU when durableBackend is durableTaskScheduler.')
+param durableTaskSchedulerSku string = 'Consumption'
+
 // ---------------------------------------------------------------- sizing and extras
 @minValue(40)
 @maxValue(1000)
@@ -122,6 +136,8 @@ var webhookKeyName = 'acrWebhook'
 var webhookRoute = 'api/acr/events'
 var defaultPolicy = loadJsonContent('policy.default.json')
 var identityName = 'id-${resourceToken}'
+var policyScriptIdentityName = 'id-acrpolicy-${resourceToken}'
+var useDurableTaskScheduler = durableBackend == 'durableTaskScheduler'
 var applicationInsightsName = 'appi-${resourceToken}'
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -190,6 +206,20 @@ module keyVault 'modules/key-vault.bicep' = {
   }
 }
 
+module durableTaskScheduler 'modules/durable-task-scheduler.bicep' = if (useDurableTaskScheduler) {
+  scope: resourceGroup
+  name: 'durable-task-scheduler'
+  params: {
+    name: 'dts-${resourceToken}'
+    taskHubName: durableTaskHub
+    location: location
+    tags: tags
+    skuName: durableTaskSchedulerSku
+    appPrincipalId: identity.outputs.principalId
+    appIdentityName: identityName
+  }
+}
+
 module functionApp 'modules/function-app.bicep' = {
   scope: resourceGroup
   name: 'function-app'
@@ -201,14 +231,16 @@ module functionApp 'modules/function-app.bicep' = {
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
-    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageEndpoints: storage.outputs.endpoints
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsName: applicationInsightsName
     keyVaultUri: keyVault.outputs.uri
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     webhookKeyVersion: deploymentTime
-    durableTaskHub: durableTaskHub
+    durableTaskHub: useDurableTaskScheduler ? durableTaskScheduler!.outputs.taskHubName : durableTaskHub
+    useDurableTaskScheduler: useDurableTaskScheduler
+    durableTaskSchedulerEndpoint: useDurableTaskScheduler ? durableTaskScheduler!.outputs.endpoint : ''
     gateRegistries: registry.properties.loginServer
     gateMode: gateMode
     acrTokenAudience: acrTokenAudience
@@ -218,8 +250,9 @@ module functionApp 'modules/function-app.bicep' = {
     scanDeadline: scanDeadline
     approvalDeadline: approvalDeadline
     policyDocument: string(empty(policyDocument) ? defaultPolicy : policyDocument)
-    approverTenantId: approverTenantId
-    approverAudience: approverAudience
+    approverTenantId: empty(approverTenantId) ? tenant().tenantId : approverTenantId
+    approverClientId: approverClientId
+    approverAppIdUri: approverAppIdUri
     sweepSchedule: sweepSchedule
     staleAfter: staleAfter
     maxQuarantineAge: maxQuarantineAge
@@ -229,6 +262,7 @@ module functionApp 'modules/function-app.bicep' = {
     auditTable: storage.outputs.auditTableName
     reportContainer: storage.outputs.reportContainerName
     statusBaseUrl: statusBaseUrl
+    armEndpoint: environment().resourceManager
   }
   dependsOn: [
     // Application Insights is referenced by name inside the module.
@@ -252,15 +286,43 @@ module registryAccess 'modules/registry-access.bicep' = {
   // Runs after functionApp, which itself waits for keyVault: the key is in the vault before ACR starts sending it.
 }
 
-module quarantinePolicy 'modules/registry-quarantine-policy.bicep' = if (enableQuarantinePolicy) {
+// Quarantine policy: one ARM PATCH of properties.policies.quarantinePolicy by a deployment script running as an identity
+// of its own, which holds the registry policy role and nothing else (modules/registry-quarantine-policy.bicep says why a
+// resource declaration cannot do this without writing back the whole registry).
+module quarantinePolicyIdentity 'modules/identity.bicep' = if (enableQuarantinePolicy) {
+  scope: resourceGroup
+  name: 'quarantine-policy-identity'
+  params: {
+    name: policyScriptIdentityName
+    location: location
+    tags: tags
+  }
+}
+
+module quarantinePolicyRole 'modules/registry-policy-writer-role.bicep' = if (enableQuarantinePolicy) {
   scope: az.resourceGroup(registrySubscription, registryResourceGroupName)
-  name: 'quarantine-policy-${resourceToken}'
+  name: 'quarantine-policy-role-${resourceToken}'
   params: {
     registryName: registry.name
+    scriptPrincipalId: quarantinePolicyIdentity!.outputs.principalId
+    scriptIdentityName: policyScriptIdentityName
+  }
+}
+
+module quarantinePolicy 'modules/registry-quarantine-policy.bicep' = if (enableQuarantinePolicy) {
+  scope: resourceGroup
+  name: 'quarantine-policy'
+  params: {
+    location: location
+    tags: tags
+    registryId: registry.id
+    scriptIdentityId: quarantinePolicyIdentity!.outputs.id
+    armEndpoint: environment().resourceManager
   }
   dependsOn: [
-    // Only after the gate can receive and act on the quarantine webhook.
+    // Only after the gate can receive and act on the quarantine webhook, and once the script may write the policy.
     registryAccess
+    quarantinePolicyRole
   ]
 }
 
@@ -281,3 +343,5 @@ output ACR_WEBHOOK_NAME string = registryAccess.outputs.webhookName
 output ACR_WEBHOOK_SERVICE_URI string = 'https://${functionApp.outputs.defaultHostName}/${webhookRoute}'
 output ACR_WEBHOOK_KEY_SECRET_NAME string = keyVault.outputs.webhookKeySecretName
 output QUARANTINE_POLICY_CHANGED_BY_THIS_DEPLOYMENT bool = enableQuarantinePolicy
+output DURABLE_BACKEND string = durableBackend
+output DURABLE_TASK_SCHEDULER_NAME string = useDurableTaskScheduler ? durableTaskScheduler!.outputs.schedulerName : ''

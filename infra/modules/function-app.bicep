@@ -12,7 +12,13 @@ param identityId string
 param identityClientId string
 
 param storageAccountName string
-param storageBlobEndpoint string
+
+@description('The account\'s data-plane endpoints as the storage resource reports them (primaryEndpoints), so that they are right in every cloud.')
+param storageEndpoints {
+  blob: string
+  queue: string
+  table: string
+}
 param deploymentContainerName string
 param applicationInsightsName string
 param keyVaultUri string
@@ -38,8 +44,12 @@ param scanQueueName string
 param scanDeadline string
 param approvalDeadline string
 param policyDocument string
+@description('APPROVER_TENANT_ID: tenant of the approver app registration.')
 param approverTenantId string
-param approverAudience string
+@description('APPROVER_CLIENT_ID: application (client) ID of the approver app registration; v2.0 access tokens carry it as aud.')
+param approverClientId string
+@description('APPROVER_APP_ID_URI: Application ID URI of the approver app registration; v1.0 access tokens carry it as aud.')
+param approverAppIdUri string
 param sweepSchedule string
 param staleAfter string
 param maxQuarantineAge string
@@ -52,6 +62,15 @@ param reportContainer string
 
 @description('Overrides STATUS_BASE_URL; empty means https://<default host name>/api.')
 param statusBaseUrl string
+
+@description('ARM_ENDPOINT and ARM_AUDIENCE: the management plane of the cloud this is deployed to (environment().resourceManager).')
+param armEndpoint string
+
+@description('True when durableBackend is durableTaskScheduler; false keeps the Azure Storage provider (the host.json default).')
+param useDurableTaskScheduler bool
+
+@description('The scheduler\'s endpoint when useDurableTaskScheduler is true.')
+param durableTaskSchedulerEndpoint string
 
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
@@ -92,7 +111,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          value: '${storageEndpoints.blob}${deploymentContainerName}'
           authentication: {
             type: 'UserAssignedIdentity'
             userAssignedIdentityResourceId: identityId
@@ -103,6 +122,10 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
       }
+      // Node.js 20 and 22 are the Node versions Flex Consumption supports ("Supported language stack versions",
+      // https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#supported-language-stack-versions);
+      // package.json engines and .ci/run use 22 too. Check a region with
+      // `az functionapp list-flexconsumption-runtimes --location <region> --runtime node`.
       runtime: {
         name: 'node'
         version: '22'
@@ -122,12 +145,33 @@ resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
 
 var effectiveStatusBaseUrl = empty(statusBaseUrl) ? 'https://${site.properties.defaultHostName}/api' : statusBaseUrl
 
+// Durable Task Scheduler instead of the Azure Storage provider, through host.json overrides in app settings
+// (AzureFunctionsJobHost__path__to__setting, https://learn.microsoft.com/azure/azure-functions/functions-host-json#override-hostjson-values).
+// storageProvider type azureManaged + connectionStringName, and the connection string
+// "Endpoint={scheduler endpoint};Authentication=ManagedIdentity;ClientID={client id}", are Microsoft's own settings:
+// https://learn.microsoft.com/azure/azure-functions/durable/durable-task-scheduler/durable-task-scheduler-identity and the
+// host.json of Azure-Samples/durable-functions-quickstart-typescript-azd. The endpoint and client ID are not secrets.
+var durableTaskSchedulerSettings = useDurableTaskScheduler
+  ? {
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+      DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskSchedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
+    }
+  : {}
+
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   parent: site
   name: 'appsettings'
-  properties: {
-    // Host storage (also used by Durable Functions) by identity: no connection string, no key.
+  properties: union(durableTaskSchedulerSettings, {
+    // Host storage (also used by the Durable Azure Storage provider) by identity: no connection string, no key.
+    // The service URIs come from the account itself, so they are right outside the public cloud too; accountName alone
+    // only works with the public cloud's core.windows.net ("Connecting to host storage with an identity",
+    // https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity).
+    // src/storage reads the same settings (src/config.ts storageConfig).
     AzureWebJobsStorage__accountName: storageAccountName
+    AzureWebJobsStorage__blobServiceUri: storageEndpoints.blob
+    AzureWebJobsStorage__queueServiceUri: storageEndpoints.queue
+    AzureWebJobsStorage__tableServiceUri: storageEndpoints.table
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
     // Function keys live in Key Vault, where the template put the webhook key.
@@ -154,7 +198,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     APPROVAL_DEADLINE: approvalDeadline
     POLICY_DOCUMENT: policyDocument
     APPROVER_TENANT_ID: approverTenantId
-    APPROVER_AUDIENCE: approverAudience
+    APPROVER_CLIENT_ID: approverClientId
+    APPROVER_APP_ID_URI: approverAppIdUri
+    // Where the tenant's OpenID metadata is read: the Entra ID authority of the cloud deployed to
+    // (login.microsoftonline.us in Azure Government, login.chinacloudapi.cn in Azure China; docs/deploy.md).
+    APPROVER_AUTHORITY_HOST: environment().authentication.loginEndpoint
     SWEEP_SCHEDULE: sweepSchedule
     STALE_AFTER: staleAfter
     MAX_QUARANTINE_AGE: maxQuarantineAge
@@ -164,7 +212,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     AUDIT_TABLE: auditTable
     REPORT_CONTAINER: reportContainer
     STATUS_BASE_URL: effectiveStatusBaseUrl
-  }
+    ARM_ENDPOINT: armEndpoint
+    ARM_AUDIENCE: armEndpoint
+  })
 }
 
 output name string = site.name

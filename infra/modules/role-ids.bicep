@@ -1,5 +1,8 @@
 metadata description = 'Built-in role definition IDs used by this template, in one place so that every grant is reviewable.'
 
+// Every ID here is checked by test/infra against ../shared/reference/azure-role-ids.md (Microsoft's built-in roles
+// reference, https://learn.microsoft.com/azure/role-based-access-control/built-in-roles), never against a copy kept here.
+
 // Registry scope: the only roles this template grants on the target registry (see docs/deploy.md, "Roles").
 @export()
 @description('AcrQuarantineReader: pull quarantined images by digest (the pull tokens handed to scanners).')
@@ -16,7 +19,7 @@ var reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
 // Storage scope: what the Functions host, Durable Functions (Azure Storage provider) and the app's own clients use.
 @export()
 @description('Storage Blob Data Owner: host leases and secrets-free blob state, Flex deployment package, Durable large messages, compliance reports.')
-var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f4d9ec2e3a5'
+var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 
 @export()
 @description('Storage Queue Data Contributor: Durable control and work-item queues, the external-scanner request queue.')
@@ -38,3 +41,11 @@ var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 @export()
 @description('Key Vault Secrets Officer: the Functions host keeps its keys in the vault (AzureWebJobsSecretStorageType=keyvault) and must create the master key there.')
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+
+@export()
+@description('Durable Task Data Contributor: the app reads and writes its task hub on the Durable Task Scheduler (durableBackend = durableTaskScheduler). https://learn.microsoft.com/azure/azure-functions/durable/durable-task-scheduler/durable-task-scheduler-identity')
+var durableTaskDataContributor = '0ad04412-c4d5-4796-b79c-f76d14c8d402'
+
+@export()
+@description('Container Registry Contributor and Data Access Configuration Administrator: control plane only, no image push/pull and no role assignments; it includes configuring registry policies (registry-wide quarantine enablement). Granted only to the short-lived identity of the deployment script that PATCHes quarantinePolicy (enableQuarantinePolicy = true). https://learn.microsoft.com/azure/container-registry/container-registry-rbac-built-in-roles-directory-reference and https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers')
+var containerRegistryConfigurationAdministrator = '3bc748fc-213d-45c1-8d91-9da5725539b9'

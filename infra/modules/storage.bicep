@@ -131,7 +131,12 @@ resource scanWorkerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = i
 }
 
 output name string = account.name
-output blobEndpoint string = account.properties.primaryEndpoints.blob
+@description('Data-plane endpoints as the account reports them (primaryEndpoints), so they carry the right DNS suffix in every cloud.')
+output endpoints object = {
+  blob: account.properties.primaryEndpoints.blob
+  queue: account.properties.primaryEndpoints.queue
+  table: account.properties.primaryEndpoints.table
+}
 output deploymentContainerName string = deploymentContainer.name
 output reportContainerName string = reportContainer.name
 output scanQueueName string = scanQueue.name

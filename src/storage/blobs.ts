@@ -6,8 +6,5 @@ export function blobContainerClient(connection: StorageConnection, container: st
   if (connection.kind === "connectionString") {
     return BlobServiceClient.fromConnectionString(connection.connectionString).getContainerClient(container);
   }
-  return new BlobServiceClient(
-    `https://${connection.accountName}.blob.core.windows.net`,
-    connection.credential,
-  ).getContainerClient(container);
+  return new BlobServiceClient(connection.endpoints.blob, connection.credential).getContainerClient(container);
 }

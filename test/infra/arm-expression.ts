@@ -179,6 +179,17 @@ function call(name: string, args: ArmValue[], scope: EvaluationScope): ArmValue 
       for (let i = 0; i + 1 < args.length; i += 2) result[asString(args[i]!)] = args[i + 1]!;
       return result;
     }
+    case "union": {
+      // ARM union: objects merge (a later value wins; nested objects merge too), arrays concatenate without duplicates.
+      if (anyRuntime) return anyRuntime;
+      if (args.every(Array.isArray)) {
+        const seen = new Set<string>();
+        return (args as ArmValue[][])
+          .flat()
+          .filter((item) => !seen.has(JSON.stringify(item)) && !!seen.add(JSON.stringify(item)));
+      }
+      return args.reduce<ArmValue>((merged, next) => mergeObjects(merged, next), {});
+    }
     case "coalesce":
       return args.find((value) => value !== null) ?? null;
     case "subscriptionresourceid":
@@ -187,6 +198,17 @@ function call(name: string, args: ArmValue[], scope: EvaluationScope): ArmValue 
     default:
       return new Runtime(name);
   }
+}
+
+const isPlainObject = (value: ArmValue): value is { [key: string]: ArmValue } =>
+  !!value && typeof value === "object" && !Array.isArray(value) && !isRuntime(value);
+
+function mergeObjects(left: ArmValue, right: ArmValue): ArmValue {
+  if (!isPlainObject(left) || !isPlainObject(right)) return right;
+  const merged: { [key: string]: ArmValue } = { ...left };
+  for (const [key, value] of Object.entries(right))
+    merged[key] = key in merged ? mergeObjects(merged[key]!, value) : value;
+  return merged;
 }
 
 function evaluateNode(node: Node, scope: EvaluationScope): ArmValue {

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../support/paths.js";
-import { evaluate, Runtime, type ArmValue, type EvaluationScope } from "./arm-expression.js";
+import { evaluate, isExpression, Runtime, type ArmValue, type EvaluationScope } from "./arm-expression.js";
 
 export const infraRoot = join(projectRoot, "infra");
 export const buildRoot = join(infraRoot, ".build");
@@ -52,7 +52,9 @@ function newestSource(folder: string): number {
     if ([".build", ".packages", "obj", "bin"].includes(entry.name)) continue;
     const path = join(folder, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (/\.(bicep|bicepparam|json)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (/\.(bicep|bicepparam|json|sh)$/.test(entry.name))
+      // .sh: loadTextContent inputs
+      newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -99,6 +101,12 @@ function templateScope(
   return scope;
 }
 
+function member(value: ArmValue, key: string): ArmValue {
+  if (value instanceof Runtime) return value;
+  if (value && typeof value === "object" && !Array.isArray(value) && key in value) return value[key]!;
+  return new Runtime(`missing ${key}`);
+}
+
 function coerce(value: ArmValue, type: string): ArmValue {
   // azd substitutes environment variables as text; it converts "true"/"false" and numbers to the declared type.
   if (type.toLowerCase() === "bool" && (value === "true" || value === "false")) return value === "true";
@@ -122,7 +130,12 @@ export function walk(template: ArmTemplate, topLevelValues: Record<string, ArmVa
       const childScope = templateScope(nested, (name, own) => {
         const declared = nested.parameters?.[name];
         if (!declared) throw new Error(`unknown parameter ${name} in module ${String(resource.name)}`);
-        if (name in passed) return coerce(evaluate(passed[name]!.value, scope), declared.type);
+        if (name in passed) {
+          // Bicep emits a conditional module argument as one expression for the whole entry: "[if(c, createObject('value', a), …)]".
+          const entry = passed[name] as unknown;
+          if (isExpression(entry)) return coerce(member(evaluate(entry, scope), "value"), declared.type);
+          return coerce(evaluate(passed[name]!.value, scope), declared.type);
+        }
         return "defaultValue" in declared ? evaluate(declared.defaultValue, own) : new Runtime(`missing ${name}`);
       });
       visit(nested, childScope, located, `${path}/${String(evaluate(resource.name, scope))}`);

@@ -15,48 +15,21 @@ import {
   type ArmTemplate,
   type Located,
 } from "./arm-template.js";
+import { NOT_YET_IN_REFERENCE, readRoleReference } from "./role-reference.js";
 
-const ROLE = {
-  acrQuarantineReader: "cdda3590-29a3-44f6-95f2-9f980659eb04",
-  acrQuarantineWriter: "c8d4ff99-41c3-41a8-9f60-21dfdad59608",
-  reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-  storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f4d9ec2e3a5",
-  storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
-  storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
-  storageQueueDataMessageProcessor: "8a0f0c08-91a1-4084-bc3d-661d67233fed",
-  monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
-  keyVaultSecretsOfficer: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
-};
-const PRIVILEGED_ROLES = {
-  owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-  contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
-  userAccessAdministrator: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-  roleBasedAccessControlAdministrator: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
-  acrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
-  acrDelete: "c2f4ef07-c644-48eb-af81-4b1b4947fb11",
-};
-const CONFIG_SETTINGS = [
-  "DURABLE_TASK_HUB",
-  "GATE_REGISTRIES",
-  "GATE_MODE",
-  "ACR_TOKEN_AUDIENCE",
-  "AZURE_CLIENT_ID",
-  "SCANNER_KIND",
-  "HARBOR_SCANNER_URL",
-  "SCAN_QUEUE_NAME",
-  "SCAN_DEADLINE",
-  "APPROVAL_DEADLINE",
-  "POLICY_DOCUMENT",
-  "APPROVER_TENANT_ID",
-  "APPROVER_AUDIENCE",
-  "SWEEP_SCHEDULE",
-  "STALE_AFTER",
-  "MAX_QUARANTINE_AGE",
-  "SWEEP_READ_BUDGET_PERCENT",
-  "AUDIT_TABLE",
-  "REPORT_CONTAINER",
-  "STATUS_BASE_URL",
-];
+/** The roles this template may grant, by their names in ../shared/reference/azure-role-ids.md (IDs read from there). */
+const INTENDED_ROLE_NAMES = [
+  "AcrQuarantineReader",
+  "AcrQuarantineWriter",
+  "Reader",
+  "Storage Blob Data Owner",
+  "Storage Queue Data Contributor",
+  "Storage Table Data Contributor",
+  "Storage Queue Data Message Processor",
+  "Monitoring Metrics Publisher",
+  "Key Vault Secrets Officer",
+] as const;
+let ROLE: Record<string, string>;
 const SECURE_TYPES = new Set(["securestring", "secureobject"]);
 
 let main: ArmTemplate;
@@ -90,6 +63,14 @@ function readsAtItsLevel(resource: ArmResource): string[] {
 }
 
 beforeAll(() => {
+  const reference = readRoleReference();
+  ROLE = Object.fromEntries(
+    [...INTENDED_ROLE_NAMES, "AcrPush", "AcrDelete", "Durable Task Data Contributor"].map((name) => {
+      const id = reference.get(name);
+      if (!id) throw new Error(`${name} is not in ../shared/reference/azure-role-ids.md`);
+      return [name, id];
+    }),
+  );
   ensureCompiled();
   main = readCompiled("main.json");
   deployed = walk(main, azdParameterValues()).filter((l) => !l.resource.existing && isDeployed(l));
@@ -154,9 +135,8 @@ describe("compiled infra: storage without keys", () => {
     expect(propertiesOf(policy).allow).toBe(false);
   });
 
-  it("sets every app setting src/config.ts reads", () => {
+  it("sets the gate's settings to the template defaults (the full name check is test/infra/settings.test.ts)", () => {
     const settings = propertiesOf(only("Microsoft.Web/sites/config"));
-    expect(CONFIG_SETTINGS.filter((name) => !(name in settings))).toEqual([]);
     expect(settings.GATE_MODE).toBe("enforce");
     expect(settings.ACR_TOKEN_AUDIENCE).toBe("https://containerregistry.azure.net");
     expect(settings.SWEEP_SCHEDULE).toBe("0 */30 * * * *");
@@ -164,6 +144,31 @@ describe("compiled infra: storage without keys", () => {
     // REPORT_CONTAINER comes from the storage module, which creates the container; its default name is main's.
     expect(main.parameters?.reportContainer?.defaultValue).toBe("compliance-reports");
     expect(typeof JSON.parse(String(settings.POLICY_DOCUMENT))).toBe("object");
+  });
+
+  it("host storage and the app's storage clients get the account's own service URIs, not a guessed DNS suffix", () => {
+    const settings = only("Microsoft.Web/sites/config").resource.properties!;
+    const text = JSON.stringify(settings);
+    for (const service of ["blob", "queue", "table"]) {
+      expect(text).toContain(`'AzureWebJobsStorage__${service}ServiceUri', parameters('storageEndpoints').${service}`);
+    }
+    const storage = ofType("Microsoft.Resources/deployments").find((l) => l.resource.name === "storage")!;
+    const endpoints = (storage.resource.properties!.template as ArmTemplate).outputs!.endpoints!.value;
+    expect(JSON.stringify(endpoints)).toMatch(
+      /primaryEndpoints\.blob.*primaryEndpoints\.queue.*primaryEndpoints\.table/,
+    );
+    // No public-cloud endpoint written into the template (the ARM JSON schema URLs aside).
+    const hardCoded = JSON.stringify(main).match(/core\.windows\.net|management\.azure\.com\/(?!schemas\/)/g);
+    expect(hardCoded).toBeNull();
+  });
+
+  it("the management plane follows the cloud the template is deployed to (environment())", () => {
+    const settings = only("Microsoft.Web/sites/config");
+    const passed = settings.parent!.resource.properties!.parameters as Record<string, { value: string }>;
+    expect(passed.armEndpoint!.value).toBe("[environment().resourceManager]");
+    const text = JSON.stringify(settings.resource.properties);
+    expect(text).toContain("'ARM_ENDPOINT', parameters('armEndpoint')");
+    expect(text).toContain("'ARM_AUDIENCE', parameters('armEndpoint')");
   });
 });
 
@@ -175,16 +180,35 @@ describe("compiled infra: roles", () => {
 
   it("grants exactly AcrQuarantineReader, AcrQuarantineWriter and Reader at registry scope", () => {
     const roles = registryScoped().map(roleIdOf).sort();
-    expect(roles).toEqual([ROLE.acrQuarantineReader, ROLE.acrQuarantineWriter, ROLE.reader].sort());
+    expect(roles).toEqual([ROLE.AcrQuarantineReader, ROLE.AcrQuarantineWriter, ROLE.Reader].sort());
   });
 
-  it("grants nothing but the intended roles anywhere, and no privileged or push/delete role", () => {
+  it("grants nothing but the intended roles anywhere, and no push/delete role", () => {
     const all = walk(main, azdParameterValues({ SCAN_WORKER_PRINCIPAL_ID: "00000000-0000-0000-0000-000000000001" }))
       .filter((l) => l.resource.type === "Microsoft.Authorization/roleAssignments" && isDeployed(l))
       .map(roleIdOf);
-    expect(new Set(all)).toEqual(new Set(Object.values(ROLE)));
-    expect(all.filter((id) => Object.values(PRIVILEGED_ROLES).includes(id))).toEqual([]);
+    expect(new Set(all)).toEqual(new Set(INTENDED_ROLE_NAMES.map((name) => ROLE[name])));
+    expect(all.filter((id) => [ROLE.AcrPush, ROLE.AcrDelete].includes(id))).toEqual([]);
     expect(ofType("Microsoft.Authorization/roleDefinitions")).toEqual([]);
+  });
+
+  it("the optional parts add exactly one role each, to the right principal", () => {
+    const extra = (environment: Record<string, string>) =>
+      walk(main, azdParameterValues(environment))
+        .filter((l) => l.resource.type === "Microsoft.Authorization/roleAssignments" && isDeployed(l))
+        .filter((l) => !INTENDED_ROLE_NAMES.map((name) => ROLE[name]).includes(roleIdOf(l)));
+    const dts = extra({ DURABLE_BACKEND: "durableTaskScheduler" });
+    expect(dts.map(roleIdOf)).toEqual([ROLE["Durable Task Data Contributor"]]);
+    expect(String(dts[0]!.resource.scope)).toContain("Microsoft.DurableTask/schedulers/taskHubs");
+    const policy = extra({ ENABLE_QUARANTINE_POLICY: "true" });
+    expect(policy.map(roleIdOf)).toEqual([
+      NOT_YET_IN_REFERENCE.get("Container Registry Contributor and Data Access Configuration Administrator")!.id,
+    ]);
+    // The policy role goes to the deployment script's own identity, never to the app identity.
+    const passed = (policy[0]!.parent!.resource.properties!.parameters as Record<string, { value: string }>)
+      .scriptPrincipalId!.value;
+    expect(passed).toContain("'quarantine-policy-identity'");
+    expect(passed).not.toMatch(/'identity'\)/);
   });
 
   it("gives the registry roles to the app identity and to nobody else", () => {
@@ -200,10 +224,14 @@ describe("compiled infra: roles", () => {
 });
 
 describe("compiled infra: the registry's quarantine policy", () => {
+  const deployedWith = (values: Record<string, ArmValue>): Located[] => walk(main, values).filter(isDeployed);
+  /** Resources that write the registry itself (not its children, not an `existing` reference). */
   const registryWrites = (values: Record<string, ArmValue>): Located[] =>
-    walk(main, values).filter(
-      (l) => l.resource.type === "Microsoft.ContainerRegistry/registries" && !l.resource.existing && isDeployed(l),
+    deployedWith(values).filter(
+      (l) => l.resource.type.toLowerCase() === "microsoft.containerregistry/registries" && !l.resource.existing,
     );
+  const policyScripts = (values: Record<string, ArmValue>): Located[] =>
+    deployedWith(values).filter((l) => l.resource.type === "Microsoft.Resources/deploymentScripts");
 
   it("is off by default, both as the template default and as azd passes it", () => {
     expect(main.parameters?.enableQuarantinePolicy).toMatchObject({ type: "bool", defaultValue: false });
@@ -213,22 +241,72 @@ describe("compiled infra: the registry's quarantine policy", () => {
   it("is not written at all with the defaults: the only registry resource deployed is the webhook", () => {
     expect(registryWrites(azdParameterValues())).toEqual([]);
     expect(registryWrites({})).toEqual([]);
+    expect(policyScripts(azdParameterValues())).toEqual([]);
     const containerRegistryTypes = deployed
       .map((l) => l.resource.type)
       .filter((t) => t.startsWith("Microsoft.ContainerRegistry/"));
     expect(containerRegistryTypes).toEqual(["Microsoft.ContainerRegistry/registries/webhooks"]);
   });
 
-  it("is enabled, and only that policy changed, when the parameter is set", () => {
-    const writes = registryWrites(azdParameterValues({ ENABLE_QUARANTINE_POLICY: "true" }));
-    expect(writes).toHaveLength(1);
-    const written = writes[0]!;
-    const properties = String(written.resource.properties);
-    expect(properties).toBe(
-      "[union(parameters('properties'), createObject('policies', union(coalesce(tryGet(parameters('properties'), 'policies'), createObject()), createObject('quarantinePolicy', createObject('status', 'enabled')))))]",
+  it("when enabled, no template resource writes the registry: a resource declaration would PUT the whole body", () => {
+    const values = azdParameterValues({ ENABLE_QUARANTINE_POLICY: "true" });
+    expect(registryWrites(values)).toEqual([]);
+    const registryTypes = deployedWith(values)
+      .filter((l) => !l.resource.existing)
+      .map((l) => l.resource.type)
+      .filter((t) => t.startsWith("Microsoft.ContainerRegistry/"));
+    expect(registryTypes).toEqual(["Microsoft.ContainerRegistry/registries/webhooks"]);
+  });
+
+  it("when enabled, one deployment script sends one ARM PATCH whose body is quarantinePolicy and nothing else", () => {
+    const scripts = policyScripts(azdParameterValues({ ENABLE_QUARANTINE_POLICY: "true" }));
+    expect(scripts).toHaveLength(1);
+    const script = scripts[0]!;
+    const properties = propertiesOf(script);
+    expect(script.resource.kind).toBe("AzureCLI");
+    const environment = Object.fromEntries(
+      (properties.environmentVariables as Array<{ name: string; value: ArmValue }>).map((v) => [v.name, v.value]),
     );
-    expect(written.resource.sku).toBe("[parameters('sku')]");
-    expect(written.resource.identity).toBe("[parameters('identity')]");
+    expect(Object.keys(environment).sort()).toEqual(["API_VERSION", "ARM_ENDPOINT", "REGISTRY_ID"]);
+    // The registry id and the cloud's ARM endpoint come from the deployment, not from a literal.
+    const passed = script.parent!.resource.properties!.parameters as Record<string, { value: string }>;
+    expect(passed.registryId!.value).toMatch(/Microsoft\.ContainerRegistry\/registries/);
+    expect(passed.armEndpoint!.value).toBe("[environment().resourceManager]");
+
+    // The script without its comments: what it runs.
+    const content = String(properties.scriptContent)
+      .split("\n")
+      .filter((line) => !/^\s*#/.test(line))
+      .join("\n");
+    // Every az call in the script: `az rest` only, exactly one write (a PATCH), and only GETs besides.
+    const calls = [...content.matchAll(/\baz\s+(\S+)(?:\s+--method\s+(\S+))?/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(calls)).toEqual(new Set(["rest get", "rest patch"]));
+    expect(calls.filter((call) => call === "rest patch")).toHaveLength(1);
+    expect(content).not.toMatch(/az\s+(resource|acr)\s+update|--method\s+(put|post|delete)\b/i);
+    const body = /patch_body='([^']*)'/.exec(content)?.[1];
+    expect(JSON.parse(body!)).toEqual({ properties: { policies: { quarantinePolicy: { status: "enabled" } } } });
+    expect(content).toMatch(/--method patch --url "\$url"[^\n]*--body "\$patch_body"/);
+    expect(content).toContain('url="${ARM_ENDPOINT%/}${REGISTRY_ID}?api-version=${API_VERSION}"');
+  });
+
+  it("runs only after the gate's roles and webhook exist, and as an identity that holds only the policy role", () => {
+    const values = azdParameterValues({ ENABLE_QUARANTINE_POLICY: "true" });
+    const module = deployedWith(values).find(
+      (l) => l.resource.type === "Microsoft.Resources/deployments" && l.resource.name === "quarantine-policy",
+    )!;
+    const dependsOn = JSON.stringify(module.resource.dependsOn);
+    expect(dependsOn).toContain("registry-access-");
+    expect(dependsOn).toContain("quarantine-policy-role-");
+    const script = policyScripts(values)[0]!;
+    const identities = Object.keys(
+      (evaluate(script.resource.identity, script.scope) as { userAssignedIdentities: Record<string, unknown> })
+        .userAssignedIdentities,
+    );
+    expect(identities).toHaveLength(1);
+    const scriptIdentityParameter = (module.resource.properties!.parameters as Record<string, { value: string }>)
+      .scriptIdentityId!.value;
+    expect(scriptIdentityParameter).toContain("'quarantine-policy-identity'");
   });
 });
 
