@@ -22,7 +22,6 @@ const READ_BUT_NOT_SET: Record<string, string> = {
   AzureWebJobsStorage: "connection string: local only (Azurite); in Azure the host and the app use the identity form",
   AzureWebJobsStorage__serviceUri: "alias of __blobServiceUri; the template sets the explicit per-service URIs",
   AzureWebJobsStorage__endpointSuffix: "only used with __accountName alone; the template sets the per-service URIs",
-  APPROVER_ISSUER: "local identity endpoint only; in Azure the issuer follows from APPROVER_TENANT_ID",
   APPROVAL_TIMEOUT_OUTCOME: "optional; its default (Failed) is the fail-closed choice",
   SWEEP_REGISTRY_READ_OPS: "optional tuning; the default is Premium's ReadOps per minute",
   SWEEP_CONCURRENCY: "optional tuning with a default",
