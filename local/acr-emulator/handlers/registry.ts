@@ -5,6 +5,7 @@ import { authorize, type Caller } from "../middleware/auth.js";
 import { isDigest } from "../names.js";
 import { backendRequest, forwardableHeaders, readAll, relay } from "../proxy.js";
 import { isReleased } from "../quarantine.js";
+import { assertManifestDeletable, assertReadable, assertWritable } from "../locks.js";
 import { parseRegistryPath, requirementFor } from "./registry-routes.js";
 import { recordManifestDelete, recordManifestPush } from "./manifest-events.js";
 import { readBody } from "../../http/body.js";
@@ -54,7 +55,8 @@ export async function handleRegistry(
 /**
  * Pull of a manifest. With the policy on and the manifest not Passed: by tag it does not exist (404 MANIFEST_UNKNOWN);
  * by digest only principals with quarantine read may have it, everyone else gets "The operation is disallowed."
- * (ACR's status code for that is unconfirmed; 403 is this emulator's choice).
+ * (ACR's status code for that is unconfirmed; 403 is this emulator's choice). Then the locks: a repository, tag or
+ * manifest with readEnabled=false refuses the pull (locks.ts).
  */
 async function pullManifest(
   ctx: EmulatorContext,
@@ -66,14 +68,22 @@ async function pullManifest(
   caller: Caller,
 ): Promise<void> {
   const upstream = await backendRequest(ctx.backendUrl, req.method ?? "GET", path, forwardableHeaders(req.headers));
-  const digest = String(upstream.headers["docker-content-digest"] ?? (isDigest(reference) ? reference : ""));
-  if (
-    upstream.statusCode === 200 &&
-    !isReleased(ctx.store.getManifest(name, digest), ctx.store.settings().quarantinePolicy)
-  ) {
+  if (upstream.statusCode !== 200) return relay(upstream, res);
+  const byTag = !isDigest(reference);
+  const digest = String(upstream.headers["docker-content-digest"] ?? (byTag ? "" : reference));
+  const record = ctx.store.getManifest(name, digest);
+  try {
+    // A tag untagged or moved through the ACR API no longer names this manifest, whatever docker-registry still says.
+    if (byTag && record && !record.tags.includes(reference))
+      throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Tag: reference });
+    if (!isReleased(record, ctx.store.settings().quarantinePolicy)) {
+      if (byTag) throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Tag: reference });
+      if (!caller.capabilities.has("quarantineRead")) throw acrError(403, "UNKNOWN", "The operation is disallowed.");
+    }
+    assertReadable(ctx.store, name, record, byTag ? reference : undefined);
+  } catch (error) {
     upstream.resume();
-    if (!isDigest(reference)) throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Tag: reference });
-    if (!caller.capabilities.has("quarantineRead")) throw acrError(403, "UNKNOWN", "The operation is disallowed.");
+    throw error;
   }
   relay(upstream, res);
 }
@@ -86,6 +96,7 @@ async function pushManifest(
   name: string,
   reference: string,
 ): Promise<void> {
+  assertWritable(ctx.store, name, reference, !isDigest(reference));
   const body = await readBody(req, MAX_MANIFEST_BYTES);
   const headers = forwardableHeaders(req.headers);
   headers["content-length"] = String(body.length);
@@ -115,6 +126,8 @@ async function deleteManifest(
   reference: string,
 ): Promise<void> {
   if (!isDigest(reference)) throw acrError(400, "UNSUPPORTED", "manifests are deleted by digest");
+  const record = ctx.store.getManifest(name, reference);
+  if (record) assertManifestDeletable(ctx.store, record);
   const upstream = await backendRequest(ctx.backendUrl, "DELETE", path, forwardableHeaders(req.headers));
   const answer = await readAll(upstream);
   if (upstream.statusCode === 202) recordManifestDelete(ctx, req, name, reference);
