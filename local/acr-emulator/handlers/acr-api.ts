@@ -82,7 +82,11 @@ async function handleManifest(
     });
   }
   if (method === "PATCH") {
-    const caller = await authorize(ctx, req, { type: "repository", name: repository, action: "metadata_write" });
+    // ACR's quarantine docs release with a token for pull,push (acr-protocol.md §2.2, S3); az's attribute updates ask
+    // for metadata_write. Either action admits the PATCH; applyManifestPatch then checks the roles field by field.
+    const caller = await authorize(ctx, req, { type: "repository", name: repository, action: "metadata_write" }, [
+      "push",
+    ]);
     ctx.stats.add("acr.write");
     ctx.stats.add("acr.manifests.patch");
     const body = await readJson(req);

@@ -22,7 +22,13 @@ export async function handleRegistry(
 ): Promise<void> {
   const method = req.method ?? "GET";
   const route = parseRegistryPath(url.pathname);
-  const caller = await authorize(ctx, req, requirementFor(route, method));
+  const requirement = requirementFor(route, method);
+  const caller = await authorize(ctx, req, requirement);
+  // A quarantine writer's push grant changes quarantine state only (roles.ts); writing an image needs AcrPush.
+  if (requirement?.action === "push" && !caller.capabilities.has("push"))
+    throw acrError(403, "DENIED", "requested access to the resource is denied", [
+      { Type: "repository", Name: requirement.name, Action: "push" },
+    ]);
   ctx.stats.add(`v2.${method === "GET" || method === "HEAD" ? "read" : "write"}`);
   const path = `${url.pathname}${url.search}`;
   if (route.kind === "manifest" && (method === "GET" || method === "HEAD")) {
