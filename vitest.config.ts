@@ -14,7 +14,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts", "test/infra/**/*.test.ts"],
+          include: [
+            "test/integration/**/*.test.ts",
+            "test/e2e/**/*.test.ts",
+            "test/infra/**/*.test.ts",
+            "test/conformance/**/*.test.ts",
+            "test/live/**/*.test.ts",
+          ],
         },
       },
     ],

@@ -143,7 +143,7 @@ async function serveAcr(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     const path = url.pathname;
     if (path === "/oauth2/exchange") return await handleExchange(ctx, req, res);
     if (path === "/oauth2/token") return await handleToken(ctx, req, res, url);
-    if (path.startsWith("/subscriptions/")) return await handleArm(ctx, req, res, url);
+    if (path === "/subscriptions" || path.startsWith("/subscriptions/")) return await handleArm(ctx, req, res, url);
     const isRegistry = path === "/v2" || path.startsWith("/v2/");
     const isAcr = path.startsWith("/acr/v1/");
     if (!isRegistry && !isAcr) {

@@ -9,6 +9,8 @@ import { assertManifestDeletable, assertReadable, assertWritable } from "../lock
 import { parseRegistryPath, requirementFor } from "./registry-routes.js";
 import { recordManifestDelete, recordManifestPush } from "./manifest-events.js";
 import { readBody } from "../../http/body.js";
+import { sendJson } from "../../http/respond.js";
+import { pageOf, parsePaging } from "./paging.js";
 
 /** ACR's documented limit on manifest size (acr-protocol.md §5.1). */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -38,6 +40,8 @@ export async function handleRegistry(
     return pushManifest(ctx, req, res, path, route.name, route.reference);
   if (route.kind === "manifest" && method === "DELETE")
     return deleteManifest(ctx, req, res, path, route.name, route.reference);
+  if (route.kind === "tags" && method === "GET") return listTagsV2(ctx, req, res, path, route.name);
+  if (route.kind === "catalog" && method === "GET") return catalogV2(ctx, res, url);
   if (route.kind === "blob" && method === "GET") {
     // ACR answers blob downloads with a redirect to its storage data endpoint; here the data endpoint is
     // docker-registry itself on loopback. Clients follow it without the registry token, as they do with ACR.
@@ -139,4 +143,43 @@ async function deleteManifest(
   if (upstream.statusCode === 202) recordManifestDelete(ctx, req, name, reference);
   res.writeHead(upstream.statusCode ?? 502, forwardableHeaders(upstream.headers));
   res.end(answer);
+}
+
+/**
+ * GET /v2/{name}/tags/list, from docker-registry but without the tags the ACR API removed: docker-registry 2.8 cannot
+ * delete a tag (it answers DIGEST_INVALID), so an untagged name would otherwise still be listed here.
+ */
+async function listTagsV2(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  name: string,
+): Promise<void> {
+  const upstream = await backendRequest(ctx.backendUrl, "GET", path, forwardableHeaders(req.headers));
+  if (upstream.statusCode !== 200) return relay(upstream, res);
+  const body = JSON.parse((await readAll(upstream)).toString("utf8")) as { name: string; tags: string[] | null };
+  const known = new Set(ctx.store.manifestsOf(name).flatMap((m) => m.tags));
+  const tags = (body.tags ?? []).filter((t) => known.has(t));
+  const payload = Buffer.from(JSON.stringify({ name: body.name, tags }));
+  res.writeHead(200, { ...forwardableHeaders(upstream.headers), "content-length": String(payload.length) });
+  res.end(payload);
+}
+
+/**
+ * GET /v2/_catalog from the emulator's records, like /acr/v1/_catalog: docker-registry never drops a repository from
+ * its catalog, while ACR's no longer lists a deleted one. Link format as ACR documents it for /v2/_catalog
+ * (acr-protocol.md §2.6, S1: `</v2/_catalog?last=…&n=…&orderby=>; rel="next"`).
+ */
+function catalogV2(ctx: EmulatorContext, res: ServerResponse, url: URL): void {
+  const paging = parsePaging(url);
+  const page = pageOf(ctx.store.repositories(), (r) => r, paging);
+  sendJson(
+    res,
+    200,
+    { repositories: page.items },
+    page.next
+      ? { Link: `</v2/_catalog?last=${encodeURIComponent(page.next)}&n=${paging.n}&orderby=>; rel="next"` }
+      : {},
+  );
 }
