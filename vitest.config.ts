@@ -19,6 +19,8 @@ export default defineConfig({
             "test/e2e/**/*.test.ts",
             "test/infra/**/*.test.ts",
             "test/package/**/*.test.ts",
+            "test/conformance/**/*.test.ts",
+            "test/live/**/*.test.ts",
           ],
         },
       },

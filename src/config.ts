@@ -31,7 +31,10 @@ export interface ConfigDuration {
 export interface RegistryConfig {
   /** GATE_REGISTRIES: the only registries the app will talk to. */
   allowedRegistries: LoginServer[];
-  /** ACR_TOKEN_AUDIENCE */
+  /**
+   * ACR_TOKEN_AUDIENCE: the Entra ID resource whose token is exchanged at /oauth2/exchange (see registryConfig for the
+   * documented values per cloud).
+   */
   tokenAudience: string;
   /** AZURE_CLIENT_ID: the user-assigned managed identity; undefined means system-assigned. */
   managedIdentityClientId: string | undefined;
@@ -259,6 +262,14 @@ export function registryConfig(env: Env = process.env): RegistryConfig {
   }
   if (list !== "" && allowedRegistries.length === 0 && r.problems.length === 0)
     r.problems.push("GATE_REGISTRIES names no registry");
+  // The ACR audience, https://containerregistry.azure.net, is the same in every cloud: azure-cli 2.45 asks for
+  // "https://{ACR_AUDIENCE_RESOURCE_NAME}.azure.net" whatever cloud is active (acr/_docker_utils.py, _constants.py:
+  // "containerregistry"), and azure-containerregistry (Python) 1.1.0b4 made it the default as the audience "which works
+  // for all clouds" (acr-protocol.md §1.8, S8). Where a registry accepts ARM-audience tokens
+  // (policies.azureADAuthenticationAsArmPolicy enabled), the cloud's ARM audience also works: Azure Government
+  // https://management.usgovcloudapi.net, Azure China https://management.chinacloudapi.cn (KnownContainerRegistryAudience,
+  // Azure/azure-sdk-for-js @ b4e71d37: sdk/containerregistry/container-registry/src/models.ts). Documented in
+  // docs/registry-client.md.
   const audience = r.required("ACR_TOKEN_AUDIENCE", DEFAULTS.ACR_TOKEN_AUDIENCE);
   r.url("ACR_TOKEN_AUDIENCE", ["https"], audience);
   return r.done({

@@ -3,6 +3,7 @@ import type { RegistryTokens } from "./tokens.js";
 import type { Throttle } from "./middleware/throttle.js";
 import type { Faults } from "./middleware/faults.js";
 import type { Stats } from "./middleware/stats.js";
+import type { GrantLog } from "./middleware/grant-log.js";
 import type { AadVerifier } from "./middleware/aad.js";
 import type { WebhookDispatcher } from "./webhooks/dispatcher.js";
 
@@ -19,5 +20,7 @@ export interface EmulatorContext {
   throttle: Throttle;
   faults: Faults;
   stats: Stats;
+  /** Requested versus granted token scopes (admin GET /stats/token-grants). */
+  grants: GrantLog;
   webhooks: WebhookDispatcher;
 }

@@ -33,6 +33,32 @@ export interface ManifestRecord {
   quarantineDetails?: string;
 }
 
+/**
+ * A tag's own attributes. Which manifest a tag names lives in ManifestRecord.tags; this record holds what ACR keeps per
+ * tag besides: its times and its changeable attributes, "managed separately" from the manifest's
+ * (MicrosoftDocs/azure-management-docs: articles/container-registry/container-registry-image-lock.md).
+ */
+export interface TagRecord {
+  repository: string;
+  name: string;
+  createdTime: string;
+  lastUpdateTime: string;
+  changeable: ChangeableAttributes;
+}
+
+/** A repository's own attributes (ACR's RepositoryAttributes, data-plane spec 2021-07-01); times are derived. */
+export interface RepositoryRecord {
+  name: string;
+  changeable: ChangeableAttributes;
+}
+
+export const DEFAULT_CHANGEABLE: ChangeableAttributes = Object.freeze({
+  deleteEnabled: true,
+  writeEnabled: true,
+  readEnabled: true,
+  listEnabled: true,
+});
+
 export interface Principal {
   /** Entra object id for identities, or the user name of a registry token (username/password). */
   id: string;

@@ -53,7 +53,10 @@ export function mayGrantRepositoryAction(action: string, capabilities: Set<Capab
     case "pull":
       return capabilities.has("pull");
     case "push":
-      return capabilities.has("push");
+      // The ACR docs have an AcrQuarantineWriter fetch "a Push access token" (scope pull,push) to change the quarantine
+      // state (Azure/acr @ 5d16fc86: docs/preview/quarantine/readme.md). So a quarantine writer is granted push; the
+      // registry then lets that grant change quarantine state only, never write an image (handlers/registry.ts).
+      return capabilities.has("push") || capabilities.has("quarantineWrite");
     case "delete":
       return capabilities.has("delete");
     case "metadata_read":

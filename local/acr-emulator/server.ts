@@ -11,6 +11,7 @@ import { AadVerifier } from "./middleware/aad.js";
 import { Throttle } from "./middleware/throttle.js";
 import { Faults } from "./middleware/faults.js";
 import { Stats } from "./middleware/stats.js";
+import { GrantLog } from "./middleware/grant-log.js";
 import { WebhookDispatcher } from "./webhooks/dispatcher.js";
 import { startBackendRegistry } from "./registry-process.js";
 import { handleExchange, handleToken } from "./handlers/oauth.js";
@@ -103,6 +104,7 @@ export async function startAcrEmulator(options: AcrEmulatorOptions): Promise<Acr
     throttle,
     faults: new Faults(),
     stats: new Stats(),
+    grants: new GrantLog(),
     webhooks: new WebhookDispatcher(store),
   };
   const arm = registerArmRegistry(context, options.arm);
@@ -141,7 +143,7 @@ async function serveAcr(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     const path = url.pathname;
     if (path === "/oauth2/exchange") return await handleExchange(ctx, req, res);
     if (path === "/oauth2/token") return await handleToken(ctx, req, res, url);
-    if (path.startsWith("/subscriptions/")) return await handleArm(ctx, req, res, url);
+    if (path === "/subscriptions" || path.startsWith("/subscriptions/")) return await handleArm(ctx, req, res, url);
     const isRegistry = path === "/v2" || path.startsWith("/v2/");
     const isAcr = path.startsWith("/acr/v1/");
     if (!isRegistry && !isAcr) {

@@ -14,8 +14,9 @@ export interface AcrClientOptions extends TransportOptions {
   /** Entra ID audience for the exchange (ACR_TOKEN_AUDIENCE); default https://containerregistry.azure.net. */
   audience?: string;
   /**
-   * Actions requested on every repository token (default metadata_read + metadata_write, what the gate needs), so
-   * reading and writing one repository share one token. A read-only caller can ask for ["metadata_read"].
+   * Actions requested on every repository token for reads (default metadata_read + metadata_write), so the reads of one
+   * repository share one token. A read-only caller can ask for ["metadata_read"]. Releases add RELEASE_ACTIONS
+   * (pull, push, metadata_read, metadata_write) and take a token of their own, which also serves their read-back.
    */
   repositoryActions?: RepositoryAction[];
   /** Default client-side budget for each registry; unset means no client-side limit. */

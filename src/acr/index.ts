@@ -54,6 +54,6 @@ export {
   type QuarantineSeverity,
   type QuarantineSummaryItem,
 } from "./quarantine-details.js";
-export { CATALOG_SCOPE, repositoryScope, type RepositoryAction } from "./scopes.js";
+export { CATALOG_SCOPE, RELEASE_ACTIONS, repositoryScope, type RepositoryAction } from "./scopes.js";
 export { DEFAULT_RETRY, type RetryOptions } from "./http/retry.js";
 export { DEFAULT_TIMEOUT_MS, type TransportOptions } from "./http/transport.js";

@@ -21,7 +21,7 @@ import {
 } from "./names.js";
 import { nextLink, safeNextUrl } from "./paging.js";
 import { encodeQuarantineDetails, type QuarantineDetails } from "./quarantine-details.js";
-import { CATALOG_SCOPE, repositoryScope, type RepositoryAction } from "./scopes.js";
+import { CATALOG_SCOPE, RELEASE_ACTIONS, repositoryScope, type RepositoryAction } from "./scopes.js";
 import type { AcrTokenProvider } from "./token-provider.js";
 
 export interface RegistryClientContext {
@@ -104,9 +104,12 @@ export class RegistryClient {
   /** One manifest's attributes, quarantine state and details included. */
   async getManifest(repository: string, digest: string): Promise<ManifestAttributes> {
     const repo = repositoryName(repository);
-    const d = checkDigest(digest);
+    return this.readManifest(repo, checkDigest(digest), [this.scope(repo, "metadata_read")]);
+  }
+
+  private async readManifest(repo: RepositoryName, d: Digest, scopes: readonly string[]): Promise<ManifestAttributes> {
     const url = this.manifestUrl(repo, d);
-    const response = await this.authorized("GET", url, [this.scope(repo, "metadata_read")]);
+    const response = await this.authorized("GET", url, scopes);
     return this.manifestFrom(response, url, "GET", repo, d);
   }
 
@@ -126,7 +129,8 @@ export class RegistryClient {
       throw new AcrInvalidInputError(`quarantine state must be "Passed" or "Failed"`);
     const encoded = encodeQuarantineDetails(write.details);
     const url = this.manifestUrl(repo, d);
-    const scopes = [this.scope(repo, "metadata_write")];
+    // The release token (RELEASE_ACTIONS) also serves the read-back, so a release costs at most one token request.
+    const scopes = [repositoryScope(repo, [...this.ctx.repositoryActions, ...RELEASE_ACTIONS])];
     const response = await this.authorized(
       "PATCH",
       url,
@@ -134,7 +138,7 @@ export class RegistryClient {
       JSON.stringify({ quarantineState: write.state, quarantineDetails: encoded }),
     );
     const answered = options.readBack === "get" ? undefined : this.manifestInAnswer(response, repo, d);
-    const readBack = answered ?? (await this.getManifest(repo, d));
+    const readBack = answered ?? (await this.readManifest(repo, d, scopes));
     const sameDetails =
       readBack.quarantine.rawDetails === encoded || isDeepStrictEqual(readBack.quarantine.details, write.details);
     if (readBack.quarantine.state !== write.state || !sameDetails) {

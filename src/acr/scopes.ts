@@ -5,6 +5,16 @@ export type RepositoryAction = "pull" | "push" | "delete" | "metadata_read" | "m
 
 const ACTION_ORDER: readonly RepositoryAction[] = ["pull", "push", "delete", "metadata_read", "metadata_write"];
 
+/**
+ * What a release asks for on the repository: the actions of ACR's quarantine docs, whose AcrQuarantineWriter fetches
+ * "a Push access token" with `scope=repository:<image>:pull,push` before the PATCH (Azure/acr @ 5d16fc86:
+ * docs/preview/quarantine/readme.md, "Remove the Quarantine Flag"), together with metadata_read and metadata_write, the
+ * actions of ACR's metadata API (azure-cli 2.45 acr/_docker_utils.py RepoAccessTokenPermission: attribute updates ask
+ * for metadata_write,metadata_read). Which of them ACR really checks for the PATCH is unconfirmed (acr-protocol.md §8.3);
+ * the token server grants only what the identity's roles allow, so asking for all four costs nothing.
+ */
+export const RELEASE_ACTIONS: readonly RepositoryAction[] = ["pull", "push", "metadata_read", "metadata_write"];
+
 /** The catalog scope; "catalog only has * as permission, even for a read operation". */
 export const CATALOG_SCOPE = "registry:catalog:*";
 

@@ -30,6 +30,23 @@ export async function authorizeManagement(
   action: string,
   scope: string,
 ): Promise<Principal> {
+  const verified = await authenticateManagement(ctx, req);
+  const principal = ctx.store.principal(verified.objectId);
+  if (!principal || !capabilitiesOf(principal.roles).has(needed)) {
+    throw armError(
+      403,
+      "AuthorizationFailed",
+      `The client '${verified.objectId}' with object id '${verified.objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.`,
+    );
+  }
+  return principal;
+}
+
+/** The caller of a management request: a verified Entra ID token with a management-plane audience. */
+export async function authenticateManagement(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+): Promise<{ objectId: string; tenantId?: string }> {
   const header = req.headers.authorization;
   if (!header || !/^Bearer\s+\S/i.test(header)) {
     throw armError(
@@ -52,13 +69,5 @@ export async function authorizeManagement(
       challenge(ctx),
     );
   }
-  const principal = ctx.store.principal(verified.objectId);
-  if (!principal || !capabilitiesOf(principal.roles).has(needed)) {
-    throw armError(
-      403,
-      "AuthorizationFailed",
-      `The client '${verified.objectId}' with object id '${verified.objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.`,
-    );
-  }
-  return principal;
+  return verified;
 }

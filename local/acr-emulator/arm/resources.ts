@@ -1,4 +1,5 @@
 import type { RegistrySettings, WebhookConfig } from "../model.js";
+import type { DeliveryRecord } from "../webhooks/dispatcher.js";
 import { armResourceId, type ArmRegistryIdentity } from "./registry-resource.js";
 
 /** The registry resource as ARM's GET returns it (2025-11-01 shape; the SDK flattens `properties`). */
@@ -53,4 +54,31 @@ export function webhookResource(identity: ArmRegistryIdentity, webhook: WebhookC
 
 export function callbackConfig(webhook: WebhookConfig): Record<string, unknown> {
   return { serviceUri: webhook.serviceUri, customHeaders: webhook.customHeaders };
+}
+
+/**
+ * A webhook's event log as listEvents answers it (acr-protocol.md §4.4, S11 WebhookListEvents.json): the request ACR
+ * sent (content, headers with custom header values masked, method, requestUri) and the answer (statusCode as a
+ * string), newest first. One entry per delivery attempt.
+ */
+export function webhookEvents(
+  deliveries: readonly DeliveryRecord[],
+  webhook: WebhookConfig,
+): Record<string, unknown>[] {
+  const masked = Object.fromEntries(Object.keys(webhook.customHeaders).map((name) => [name, "******"]));
+  return [...deliveries].reverse().map((d) => ({
+    id: d.eventId,
+    eventRequestMessage: {
+      content: d.content,
+      headers: { "Content-Type": "application/json", ...masked },
+      method: "POST",
+      requestUri: d.requestUri,
+      version: "1.1",
+    },
+    eventResponseMessage: {
+      headers: {},
+      ...(d.statusCode !== undefined ? { statusCode: String(d.statusCode) } : { reasonPhrase: d.error ?? "no answer" }),
+      version: "1.1",
+    },
+  }));
 }

@@ -2,16 +2,21 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorContext } from "../context.js";
 import { acrError } from "../errors.js";
 import { authorize, type Caller } from "../middleware/auth.js";
-import { isDigest, isRepositoryName } from "../names.js";
-import { isReleased } from "../quarantine.js";
+import { canSee } from "../visibility.js";
 import { readJson } from "../../http/body.js";
 import { sendJson } from "../../http/respond.js";
 import { applyManifestPatch } from "./manifest-patch.js";
 import { manifestAttributes } from "./manifest-view.js";
 import { pageOf, parsePaging } from "./paging.js";
+import { parseAcrPath } from "./acr-routes.js";
+import { handleRepository } from "./acr-repository.js";
+import { handleTag, listTags } from "./acr-tags.js";
 import type { ManifestRecord } from "../model.js";
 
-/** ACR's own API (/acr/v1/…): catalog, manifest listing, manifest attributes and the quarantine PATCH. */
+/**
+ * ACR's own API (/acr/v1/…): catalog; repository, tag and manifest attributes; the quarantine PATCH; repository and
+ * tag deletes. Paths and shapes are those of the data-plane spec (see acr-routes.ts).
+ */
 export async function handleAcrApi(
   ctx: EmulatorContext,
   req: IncomingMessage,
@@ -19,36 +24,52 @@ export async function handleAcrApi(
   url: URL,
 ): Promise<void> {
   const method = req.method ?? "GET";
-  const path = url.pathname;
-  if (path === "/acr/v1/_catalog") {
-    if (method !== "GET") throw acrError(405, "UNSUPPORTED", "use GET");
-    await authorize(ctx, req, { type: "registry", name: "catalog", action: "*" });
-    ctx.stats.add("acr.read");
-    ctx.stats.add("acr.catalog");
-    const paging = parsePaging(url);
-    const page = pageOf(ctx.store.repositories(), (r) => r, paging);
-    return sendJson(
-      res,
-      200,
-      { repositories: page.items },
-      page.next ? { Link: `</acr/v1/_catalog?last=${encodeURIComponent(page.next)}&n=${paging.n}>; rel="next"` } : {},
-    );
+  const route = parseAcrPath(url.pathname);
+  switch (route.kind) {
+    case "catalog":
+      return catalog(ctx, req, res, url);
+    case "repository":
+      return handleRepository(ctx, req, res, route.name);
+    case "tags":
+      if (method !== "GET") throw acrError(405, "UNSUPPORTED", "use GET");
+      return listTags(ctx, req, res, url, route.name);
+    case "tag":
+      return handleTag(ctx, req, res, route.name, route.tag);
+    case "manifests": {
+      if (method !== "GET") throw acrError(405, "UNSUPPORTED", "use GET");
+      const caller = await authorize(ctx, req, { type: "repository", name: route.name, action: "metadata_read" });
+      ctx.stats.add("acr.read");
+      ctx.stats.add("acr.manifests.list");
+      return listManifests(ctx, res, url, route.name, caller);
+    }
+    case "manifest":
+      return handleManifest(ctx, req, res, route.name, route.digest);
   }
-  const m = /^\/acr\/v1\/(.+)\/_manifests(?:\/([^/]+))?$/.exec(path);
-  if (!m) throw acrError(404, "NAME_UNKNOWN", "no such ACR endpoint");
-  const repository = m[1]!;
-  const digest = m[2];
-  if (!isRepositoryName(repository))
-    throw acrError(400, "NAME_INVALID", `invalid repository name "${repository.slice(0, 300)}"`);
-  if (digest !== undefined && !isDigest(digest))
-    throw acrError(400, "DIGEST_INVALID", `invalid digest "${digest.slice(0, 200)}"`);
-  if (digest === undefined) {
-    if (method !== "GET") throw acrError(405, "UNSUPPORTED", "use GET");
-    const caller = await authorize(ctx, req, { type: "repository", name: repository, action: "metadata_read" });
-    ctx.stats.add("acr.read");
-    ctx.stats.add("acr.manifests.list");
-    return listManifests(ctx, res, url, repository, caller);
-  }
+}
+
+async function catalog(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  if (req.method !== "GET") throw acrError(405, "UNSUPPORTED", "use GET");
+  await authorize(ctx, req, { type: "registry", name: "catalog", action: "*" });
+  ctx.stats.add("acr.read");
+  ctx.stats.add("acr.catalog");
+  const paging = parsePaging(url);
+  const page = pageOf(ctx.store.repositories(), (r) => r, paging);
+  return sendJson(
+    res,
+    200,
+    { repositories: page.items },
+    page.next ? { Link: `</acr/v1/_catalog?last=${encodeURIComponent(page.next)}&n=${paging.n}>; rel="next"` } : {},
+  );
+}
+
+async function handleManifest(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  repository: string,
+  digest: string,
+): Promise<void> {
+  const method = req.method ?? "GET";
   if (method === "GET") {
     const caller = await authorize(ctx, req, { type: "repository", name: repository, action: "metadata_read" });
     ctx.stats.add("acr.read");
@@ -61,7 +82,11 @@ export async function handleAcrApi(
     });
   }
   if (method === "PATCH") {
-    const caller = await authorize(ctx, req, { type: "repository", name: repository, action: "metadata_write" });
+    // ACR's quarantine docs release with a token for pull,push (acr-protocol.md §2.2, S3); az's attribute updates ask
+    // for metadata_write. Either action admits the PATCH; applyManifestPatch then checks the roles field by field.
+    const caller = await authorize(ctx, req, { type: "repository", name: repository, action: "metadata_write" }, [
+      "push",
+    ]);
     ctx.stats.add("acr.write");
     ctx.stats.add("acr.manifests.patch");
     const body = await readJson(req);
@@ -75,11 +100,6 @@ export async function handleAcrApi(
     });
   }
   throw acrError(405, "UNSUPPORTED", "use GET or PATCH");
-}
-
-/** "Only a user with quarantine reader permissions can see the image" (acr-protocol.md §2.1). */
-function canSee(ctx: EmulatorContext, caller: Caller, record: ManifestRecord): boolean {
-  return caller.capabilities.has("quarantineRead") || isReleased(record, ctx.store.settings().quarantinePolicy);
 }
 
 function visibleManifest(ctx: EmulatorContext, caller: Caller, repository: string, digest: string): ManifestRecord {

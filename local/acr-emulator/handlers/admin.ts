@@ -25,7 +25,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 
 /**
  * The emulator's own admin API, on a separate loopback port and never part of the ACR surface: principals and roles,
- * the quarantine policy, webhooks and their delivery log, throttling, token lifetimes, injected faults, counters, seeding.
+ * the quarantine policy, webhooks and their delivery log, throttling, token lifetimes, injected faults, counters and
+ * token grants (requested versus granted scopes), seeding.
  */
 export async function handleAdmin(
   ctx: EmulatorContext,
@@ -129,7 +130,12 @@ export async function handleAdmin(
       return sendJson(res, 200, ctx.stats.snapshot());
     case "DELETE /stats":
       ctx.stats.reset();
+      ctx.grants.reset();
       return sendEmpty(res, 204);
+    case "GET /stats/:id":
+      // Requested versus granted scopes of the tokens issued since the last reset (?principal= narrows to one).
+      if (id !== "token-grants") throw new HttpError(404, "NOT_FOUND", `no admin endpoint ${method} ${url.pathname}`);
+      return sendJson(res, 200, ctx.grants.list(url.searchParams.get("principal") ?? undefined));
     case "POST /seed": {
       const body = check<{
         repositories: number;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { EmulatorContext } from "../context.js";
-import type { ManifestRecord } from "../model.js";
+import { DEFAULT_CHANGEABLE, type ManifestRecord } from "../model.js";
 import { inspectManifest } from "../manifest-inspect.js";
 import { isDigest } from "../names.js";
 import { QUARANTINED } from "../quarantine.js";
@@ -67,6 +67,19 @@ export async function recordManifestPush(
   }
   changed.push(record);
   ctx.store.putManifests(changed);
+  if (tag) {
+    // The tag's own record: created with its first push, updated whenever it is pushed again.
+    const current = ctx.store.tag(pushed.repository, tag);
+    ctx.store.putTags([
+      {
+        repository: pushed.repository,
+        name: tag,
+        createdTime: current?.createdTime ?? now,
+        lastUpdateTime: now,
+        changeable: current?.changeable ?? { ...DEFAULT_CHANGEABLE },
+      },
+    ]);
+  }
   const facts = requestFacts(ctx, req);
   if (!existing) ctx.webhooks.emit(imageEvent("quarantine", record, tag, facts));
   if (policy === "disabled" || record.quarantineState === "Passed")
@@ -80,5 +93,7 @@ export function recordManifestDelete(
   digest: string,
 ): void {
   const removed = ctx.store.deleteManifest(repository, digest);
-  if (removed) ctx.webhooks.emit(deleteEvent(removed, requestFacts(ctx, req)));
+  if (!removed) return;
+  for (const tag of removed.tags) ctx.store.deleteTag(repository, tag);
+  ctx.webhooks.emit(deleteEvent(removed, requestFacts(ctx, req)));
 }

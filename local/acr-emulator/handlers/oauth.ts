@@ -54,11 +54,12 @@ export async function handleToken(
   ctx.stats.add("oauth.token");
   let principal: Principal;
   let scopes: string[];
+  let grantType: string;
   if (req.method === "POST") {
     const form = await readForm(req);
     requireService(ctx, form.get("service"));
     scopes = form.getAll("scope");
-    const grantType = form.get("grant_type");
+    grantType = form.get("grant_type") ?? "";
     if (grantType === "refresh_token") principal = await principalFromRefreshToken(ctx, form.get("refresh_token"));
     else if (grantType === "password")
       principal = await principalFromPassword(ctx, form.get("username"), form.get("password"));
@@ -66,11 +67,12 @@ export async function handleToken(
       throw acrError(
         400,
         "UNSUPPORTED",
-        `grant_type ${grantType ?? "(none)"} is not supported; use refresh_token or password`,
+        `grant_type ${grantType || "(none)"} is not supported; use refresh_token or password`,
       );
   } else if (req.method === "GET") {
     requireService(ctx, url.searchParams.get("service"));
     scopes = url.searchParams.getAll("scope");
+    grantType = "basic";
     const basic = parseBasic(req.headers.authorization);
     if (!basic) {
       throw acrError(
@@ -88,6 +90,7 @@ export async function handleToken(
   const requested = parseScopes(scopes);
   if ("error" in requested) throw acrError(400, "UNSUPPORTED", requested.error);
   const access = grantScopes(requested, capabilitiesOf(principal.roles));
+  ctx.grants.record(principal.id.toLowerCase(), grantType, requested, access);
   const accessToken = await ctx.tokens.issueAccess({ sub: principal.id, access });
   // `token` is the Docker token-spec field name; ACR's clients read `access_token`. Both carry the same value.
   sendJson(res, 200, { access_token: accessToken, token: accessToken });

@@ -44,6 +44,8 @@ export async function authorize(
   ctx: EmulatorContext,
   req: IncomingMessage,
   requirement: Requirement | null,
+  /** Other token actions that satisfy the requirement too (the quarantine PATCH takes push or metadata_write). */
+  alsoAccepted: readonly string[] = [],
 ): Promise<Caller> {
   const header = req.headers.authorization;
   if (!header || !/^Bearer\s+/i.test(header)) throw unauthorized(ctx, requirement, "authentication required");
@@ -60,7 +62,12 @@ export async function authorize(
   if (!principal) throw unauthorized(ctx, requirement, "principal no longer known to the registry", "invalid_token");
   const capabilities = capabilitiesOf(principal.roles);
   const caller = { principal, capabilities, access: checked.claims.access };
-  if (!requirement || allows(checked.claims.access, requirement.type, requirement.name, requirement.action))
+  if (
+    !requirement ||
+    [requirement.action, ...alsoAccepted].some((action) =>
+      allows(checked.claims.access, requirement.type, requirement.name, action),
+    )
+  )
     return caller;
   const couldBeGranted =
     requirement.type === "registry"

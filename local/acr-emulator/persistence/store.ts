@@ -1,13 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Journal, type JournalEntry } from "./journal.js";
-import type { ManifestRecord, Principal, RegistrySettings, WebhookConfig } from "../model.js";
+import type {
+  ManifestRecord,
+  Principal,
+  RegistrySettings,
+  RepositoryRecord,
+  TagRecord,
+  WebhookConfig,
+} from "../model.js";
 
 const MANIFEST = "manifest";
 const PRINCIPAL = "principal";
 const WEBHOOK = "webhook";
 const SETTINGS = "settings";
 const SECRET = "secret";
+const TAG = "tag";
+const REPOSITORY = "repository";
 
 /**
  * Everything the emulator remembers across restarts: manifest attributes and quarantine state, principals, webhooks,
@@ -19,6 +28,8 @@ export class RegistryStore {
   private sortedRepositories: string[] | undefined;
   private readonly principals = new Map<string, Principal>();
   private readonly webhooks = new Map<string, WebhookConfig>();
+  private readonly tags = new Map<string, TagRecord>();
+  private readonly repositoryAttributes = new Map<string, RepositoryRecord>();
   private currentSettings: RegistrySettings;
   readonly tokenSecret: Buffer;
 
@@ -32,6 +43,8 @@ export class RegistryStore {
       else if (entry.t === WEBHOOK) this.webhooks.set(entry.k, entry.v as WebhookConfig);
       else if (entry.t === SETTINGS) this.currentSettings = { ...defaults, ...(entry.v as Partial<RegistrySettings>) };
       else if (entry.t === SECRET) secret = entry.v as string;
+      else if (entry.t === TAG) this.tags.set(entry.k, entry.v as TagRecord);
+      else if (entry.t === REPOSITORY) this.repositoryAttributes.set(entry.k, entry.v as RepositoryRecord);
     }
     if (!secret) {
       secret = randomBytes(32).toString("base64");
@@ -88,6 +101,39 @@ export class RegistryStore {
       this.sortedRepositories = undefined;
     }
     repo.set(record.digest, record);
+  }
+
+  // ---- tag and repository attributes (which manifest a tag names stays in ManifestRecord.tags)
+
+  tag(repository: string, name: string): TagRecord | undefined {
+    return this.tags.get(`${repository}:${name}`);
+  }
+
+  putTags(records: readonly TagRecord[]): void {
+    this.journal.append(records.map((r) => ({ t: TAG, k: `${r.repository}:${r.name}`, v: r })));
+    for (const record of records) this.tags.set(`${record.repository}:${record.name}`, record);
+  }
+
+  deleteTag(repository: string, name: string): void {
+    const key = `${repository}:${name}`;
+    if (!this.tags.has(key)) return;
+    this.journal.append([{ t: TAG, k: key, v: null }]);
+    this.tags.delete(key);
+  }
+
+  repository(name: string): RepositoryRecord | undefined {
+    return this.repositoryAttributes.get(name);
+  }
+
+  putRepository(record: RepositoryRecord): void {
+    this.journal.append([{ t: REPOSITORY, k: record.name, v: record }]);
+    this.repositoryAttributes.set(record.name, record);
+  }
+
+  deleteRepository(name: string): void {
+    if (!this.repositoryAttributes.has(name)) return;
+    this.journal.append([{ t: REPOSITORY, k: name, v: null }]);
+    this.repositoryAttributes.delete(name);
   }
 
   // ---- principals, webhooks, settings

@@ -97,9 +97,10 @@ describe("registry client: release of a pushed image (real ManagedIdentityCreden
       detailsProblems: [],
     });
     expect(JSON.parse(after.quarantine.rawDetails!)).toEqual(written);
-    // One PATCH, no new tokens: the read token of the previous test covers writes (metadata_read,metadata_write).
+    // One PATCH and one token request: a release asks for its own scope (RELEASE_ACTIONS: pull,push as ACR's
+    // quarantine docs do, plus metadata_read,metadata_write), which also serves the read-back; no new exchange.
     const s = await stats(local);
-    expect([count(s, "acr.manifests.patch"), count(s, "oauth.exchange"), count(s, "oauth.token")]).toEqual([1, 0, 0]);
+    expect([count(s, "acr.manifests.patch"), count(s, "oauth.exchange"), count(s, "oauth.token")]).toEqual([1, 0, 1]);
 
     const readAgain = await registry.getManifest(REPOSITORY, image.manifestDigest);
     expect(readAgain.quarantine).toEqual(after.quarantine);

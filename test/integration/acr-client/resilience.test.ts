@@ -111,7 +111,8 @@ describe("registry client resilience: throttling, injected faults, network error
     http.statuses.length = 0;
     await local.admin("PUT", "/faults", [{ method: "PATCH", pathPrefix: "/acr/v1/", status: 429, times: 2 }]);
     await registry.setQuarantineState(repository, seededDigest(repository, 12), { state: "Passed", details: DETAILS });
-    expect(http.statuses).toEqual([429, 429, 200]);
+    // The release token (its own scope, RELEASE_ACTIONS) first, then the PATCH: twice throttled, then accepted.
+    expect(http.statuses).toEqual([200, 429, 429, 200]);
   });
 
   it("stops after maxRetries on a persistent 502, and does not retry a 501", async () => {

@@ -37,6 +37,7 @@ describe("token scopes", () => {
     ]);
     expect(grantScopes(asked, capabilitiesOf(["AcrQuarantineWriter"]))[0]!.actions).toEqual([
       "pull",
+      "push",
       "metadata_read",
       "metadata_write",
     ]);

@@ -63,7 +63,7 @@ describe("RegistryClient quarantine writes", () => {
     expect(body.quarantineState).toBe("Passed");
     expect(typeof body.quarantineDetails).toBe("string");
     expect(JSON.parse(body.quarantineDetails)).toEqual(DETAILS);
-    expect(issued.scopes).toEqual([["repository:team/app:metadata_read,metadata_write"]]);
+    expect(issued.scopes).toEqual([["repository:team/app:pull,push,metadata_read,metadata_write"]]);
   });
 
   it("reads back by GET when the PATCH answer has no body (ACR's preview API answers 200 with nothing)", async () => {
