@@ -3,10 +3,12 @@ import {
   createHttpHeaders,
   createPipelineFromOptions,
   createPipelineRequest,
+  isRestError,
   redirectPolicyName,
   type HttpClient,
   type Pipeline,
 } from "@azure/core-rest-pipeline";
+import { callbackBudgetMs, MAX_RETRY_DELAY_MS } from "./config.js";
 import { SCAN_FAILURE_MEDIA_TYPE, type ScanFailureReport } from "./failure-report.js";
 
 export type CallbackAnswer =
@@ -33,6 +35,8 @@ export interface CallbackOptions {
  * (@azure/core-rest-pipeline defaultRetryPolicy → @typespec/ts-http-runtime retryStrategies/exponentialRetryStrategy.js
  * and throttlingRetryStrategy.js). A repeated POST is safe: the gate accepts a scan's first report only, and answers
  * 409 to the rest. Redirects are not followed: the bearer token goes to the callback URL itself and nowhere else.
+ * The whole post, retries included, is bounded by callbackBudgetMs (a Retry-After cannot stretch it), which the
+ * visibility timeout is sized for.
  */
 export class CallbackClient {
   private readonly pipeline: Pipeline;
@@ -40,7 +44,11 @@ export class CallbackClient {
 
   constructor(private readonly options: CallbackOptions) {
     this.pipeline = createPipelineFromOptions({
-      retryOptions: { maxRetries: options.maxRetries, retryDelayInMs: options.retryDelayMs, maxRetryDelayInMs: 30_000 },
+      retryOptions: {
+        maxRetries: options.maxRetries,
+        retryDelayInMs: options.retryDelayMs,
+        maxRetryDelayInMs: MAX_RETRY_DELAY_MS,
+      },
       userAgentOptions: { userAgentPrefix: "acr-quarantine-gate-scan-worker" },
     });
     this.pipeline.removePolicy({ name: redirectPolicyName });
@@ -61,7 +69,11 @@ export class CallbackClient {
       method: "POST",
       headers: createHttpHeaders({ Authorization: `Bearer ${token}`, "Content-Type": contentType }),
       body,
+      // Plain HTTP reaches this point only for loopback (the local stack's Functions host): checkScanRequest refuses it
+      // anywhere else, as the gate's dispatcher does.
+      allowInsecureConnection: new URL(url).protocol === "http:",
       timeout: this.options.timeoutMs,
+      abortSignal: AbortSignal.timeout(callbackBudgetMs(this.options)),
     });
     let status: number;
     let text: string;
@@ -70,12 +82,13 @@ export class CallbackClient {
       status = response.status;
       text = response.bodyAsText ?? "";
     } catch (error) {
-      // Names the failure without the URL's query or any header (the token is in one).
-      const code = (error as { code?: unknown }).code;
-      return {
-        kind: "unavailable",
-        detail: `no answer from the callback (${typeof code === "string" ? code : (error as Error).name})`,
-      };
+      // The transport failed (RestError, after the retries) or the post ran out of its budget (AbortError): worth
+      // another attempt later. Anything else is a bug, and is not hidden as an unreachable gate.
+      const aborted = (error as { name?: unknown }).name === "AbortError";
+      if (!isRestError(error) && !aborted) throw error;
+      // Names the failure without the URL or any header (the token is in one).
+      const code = isRestError(error) ? (error.code ?? error.name) : "timed out";
+      return { kind: "unavailable", detail: `no answer from the callback (${code})` };
     }
     if (status >= 200 && status < 300) return { kind: "accepted", status };
     if (status === 409) return { kind: "already-reported", status: 409 };

@@ -31,8 +31,39 @@ export interface WorkerConfig {
   callback: { maxRetries: number; retryDelayMs: number; timeoutMs: number };
 }
 
-/** Visibility must outlast the scan by this much: the callback, its retries and the poison move happen after it. */
-export const VISIBILITY_MARGIN_SECONDS = 120;
+/** Seconds Trivy gets between SIGTERM and SIGKILL when it has to be stopped (trivy.ts). */
+export const KILL_GRACE_SECONDS = 5;
+/** Seconds allowed for the queue operations around a scan (poison record, delete). */
+const QUEUE_OPERATIONS_SECONDS = 10;
+/** The retry policy's cap on one back-off (callback.ts, maxRetryDelayInMs). */
+export const MAX_RETRY_DELAY_MS = 30_000;
+
+/**
+ * The longest this worker can hold a request: Trivy to its timeout and kill, then up to two callback posts (a report
+ * refused with 413 is followed by a failure), each with every retry timing out after its back-off, then the queue
+ * operations. The visibility timeout must be at least this, or a second worker could take a request that is still
+ * being handled.
+ */
+export function longestHoldSeconds(config: Pick<WorkerConfig, "scanTimeoutSeconds" | "callback">): number {
+  return (
+    config.scanTimeoutSeconds +
+    KILL_GRACE_SECONDS +
+    2 * Math.ceil(callbackBudgetMs(config.callback) / 1000) +
+    QUEUE_OPERATIONS_SECONDS
+  );
+}
+
+/**
+ * The most one callback post may take, retries included: every attempt timing out, each back-off at its largest
+ * (the retry policy waits retryDelay × 2^n, with jitter below that, capped at MAX_RETRY_DELAY_MS). The post is aborted
+ * at this budget even when the gate asks for longer with Retry-After, so the bound holds.
+ */
+export function callbackBudgetMs(callback: WorkerConfig["callback"]): number {
+  let backOffMs = 0;
+  for (let retry = 0; retry < callback.maxRetries; retry += 1)
+    backOffMs += Math.min(MAX_RETRY_DELAY_MS, callback.retryDelayMs * 2 ** retry);
+  return callback.timeoutMs * (callback.maxRetries + 1) + backOffMs;
+}
 
 /** Azure Storage caps the visibility timeout at 7 days (Get Messages, visibilitytimeout parameter). */
 const MAX_VISIBILITY_SECONDS = 7 * 24 * 3600;
@@ -109,17 +140,18 @@ export function readWorkerConfig(env: Env = process.env): WorkerConfig {
   const mode = env.WORKER_MODE || "job";
   if (mode !== "job" && mode !== "loop") throw new WorkerConfigError(`WORKER_MODE must be job or loop, not ${mode}`);
   const scanTimeoutSeconds = integer(env, "SCAN_TIMEOUT_SECONDS", 600, 1, 24 * 3600);
-  const visibilityTimeoutSeconds = integer(
-    env,
-    "VISIBILITY_TIMEOUT_SECONDS",
-    scanTimeoutSeconds + VISIBILITY_MARGIN_SECONDS,
-    1,
-    MAX_VISIBILITY_SECONDS,
-  );
-  if (visibilityTimeoutSeconds < scanTimeoutSeconds + VISIBILITY_MARGIN_SECONDS)
+  const callback = {
+    maxRetries: integer(env, "CALLBACK_MAX_RETRIES", 3, 0, 10),
+    retryDelayMs: integer(env, "CALLBACK_RETRY_DELAY_MS", 1000, 1, 60_000),
+    timeoutMs: integer(env, "CALLBACK_TIMEOUT_MS", 60_000, 1000, 600_000),
+  };
+  const hold = longestHoldSeconds({ scanTimeoutSeconds, callback });
+  const visibilityTimeoutSeconds = integer(env, "VISIBILITY_TIMEOUT_SECONDS", hold, 1, MAX_VISIBILITY_SECONDS);
+  if (visibilityTimeoutSeconds < hold)
     throw new WorkerConfigError(
-      `VISIBILITY_TIMEOUT_SECONDS (${visibilityTimeoutSeconds}) must be at least SCAN_TIMEOUT_SECONDS + ${VISIBILITY_MARGIN_SECONDS} ` +
-        `(${scanTimeoutSeconds + VISIBILITY_MARGIN_SECONDS}), or a second worker could take a request that is still being scanned`,
+      `VISIBILITY_TIMEOUT_SECONDS (${visibilityTimeoutSeconds}) must be at least ${hold}, the longest this worker can ` +
+        "hold a request (scan timeout, kill grace, callback timeouts and retries), or a second worker could take a " +
+        "request that is still being handled",
     );
   const serverUrl = env.TRIVY_SERVER_URL ? httpsUrl("TRIVY_SERVER_URL", env.TRIVY_SERVER_URL, true) : undefined;
   return {
@@ -133,10 +165,6 @@ export function readWorkerConfig(env: Env = process.env): WorkerConfig {
     visibilityTimeoutSeconds,
     maxDequeueCount: integer(env, "MAX_DEQUEUE_COUNT", 5, 1, 100),
     trivy: { path: env.TRIVY_PATH || "trivy", serverUrl, cacheDir: env.TRIVY_CACHE_DIR || undefined },
-    callback: {
-      maxRetries: integer(env, "CALLBACK_MAX_RETRIES", 3, 0, 10),
-      retryDelayMs: integer(env, "CALLBACK_RETRY_DELAY_MS", 1000, 1, 60_000),
-      timeoutMs: integer(env, "CALLBACK_TIMEOUT_MS", 60_000, 1000, 600_000),
-    },
+    callback,
   };
 }

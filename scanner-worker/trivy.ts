@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { KILL_GRACE_SECONDS } from "./config.js";
 
 export interface TrivyOptions {
   path: string;
@@ -20,8 +21,7 @@ export type TrivyOutcome =
   | { kind: "bad-output"; detail: string }
   | { kind: "aborted" };
 
-/** Seconds between SIGTERM and SIGKILL when Trivy has to be stopped. */
-const KILL_GRACE_MS = 5_000;
+const KILL_GRACE_MS = KILL_GRACE_SECONDS * 1000;
 const STDERR_TAIL_BYTES = 4_096;
 
 // Variables Trivy must not see: the worker's own credentials. With them, Trivy's Azure credential helper could fetch an
@@ -34,7 +34,7 @@ const WITHHELD_ENV = [/^AZURE_/, /^IDENTITY_/, /^MSI_/, /^SCAN_QUEUE_/, /^TRIVY_
  *
  * Flags (Trivy CLI reference, trivy.dev docs/references/configuration/cli/trivy_image): `--format json` is the report
  * the gate normalises; `--scanners vuln` because vulnerabilities are what the policy judges (secret scanning would run
- * client-side on every layer for nothing); `--timeout` is Trivy's own limit (its default is 5m0s); `--server` is
+ * client-side on every layer for nothing); `--timeout` is Trivy's own limit (its default of 5m0s would otherwise cut long scans short); `--server` is
  * client/server mode, where the vulnerability database stays on the Trivy server (docs/references/modes/client-server).
  */
 export function trivyArguments(imageReference: string, options: Omit<TrivyOptions, "path">): string[] {
@@ -45,8 +45,9 @@ export function trivyArguments(imageReference: string, options: Omit<TrivyOption
     "--quiet",
     "--scanners",
     "vuln",
+    // Trivy's own limit a little beyond the worker's, so that the worker's timer decides: scanner-timeout, always.
     "--timeout",
-    `${options.timeoutSeconds}s`,
+    `${options.timeoutSeconds + KILL_GRACE_SECONDS}s`,
     ...(options.serverUrl ? ["--server", options.serverUrl] : []),
     ...(options.cacheDir ? ["--cache-dir", options.cacheDir] : []),
     "--",
