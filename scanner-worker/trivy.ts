@@ -42,7 +42,8 @@ export function trivyArguments(imageReference: string, options: Omit<TrivyOption
     "image",
     "--format",
     "json",
-    "--quiet",
+    // Not --quiet: Trivy's log lines (stderr) are what a failure report quotes; --no-progress keeps them readable.
+    "--no-progress",
     "--scanners",
     "vuln",
     // Trivy's own limit a little beyond the worker's, so that the worker's timer decides: scanner-timeout, always.
@@ -70,7 +71,6 @@ export function trivyEnvironment(
     if (!WITHHELD_ENV.some((pattern) => pattern.test(name))) env[name] = value;
   }
   if (pullToken !== undefined) env.TRIVY_REGISTRY_TOKEN = pullToken;
-  env.TRIVY_NO_PROGRESS = "true";
   return env;
 }
 

@@ -15,7 +15,7 @@ describe("the Trivy command line and environment", () => {
       "image",
       "--format",
       "json",
-      "--quiet",
+      "--no-progress",
       "--scanners",
       "vuln",
       "--timeout",
@@ -49,7 +49,6 @@ describe("the Trivy command line and environment", () => {
       HOME: "/home/node",
       NODE_EXTRA_CA_CERTS: "/ca.pem",
       TRIVY_REGISTRY_TOKEN: "the-pull-token",
-      TRIVY_NO_PROGRESS: "true",
     });
   });
 });
