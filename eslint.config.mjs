@@ -123,6 +123,27 @@ export default tseslint.config(
     },
   },
   {
+    // The scan worker ships alone in its image: of the product it may import only the files its Dockerfile copies.
+    files: ["scanner-worker/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/local/**"], message: "The scan worker never imports the local stack." },
+            { group: ["@azure/functions", "durable-functions"], message: "The scan worker is not a Functions app." },
+            {
+              regex:
+                "^\\.\\./src/(?!errors/gate-error\\.js$|scanning/queue/message\\.js$|scanning/queue/scan-failure\\.js$)",
+              message:
+                "Only gate-error, queue/message and queue/scan-failure are in the worker image (scanner-worker/Dockerfile).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Plain Node scripts that run before `npm ci` (local/preflight): Node's globals.
     files: ["**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },

@@ -24,6 +24,8 @@ export default defineConfig({
           ],
         },
       },
+      // The scan worker: unit tests, Azurite + ACR emulator tests, its infra and the local stack end to end.
+      { extends: true, test: { name: "scanner-worker", include: ["test/scanner-worker/**/*.test.ts"] } },
     ],
   },
 });

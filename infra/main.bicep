@@ -127,6 +127,30 @@ param instanceMemoryMB int = 2048
 @description('Optional object ID of an external scanner worker; it may only process messages on the scan queue.')
 param scanWorkerPrincipalId string = ''
 
+// ---------------------------------------------------------------- the scanner that comes with the deployment
+@description('The scan worker image azd deployed (azd sets SERVICE_SCANNER_IMAGE_NAME on deploy); empty on the first provision, when a placeholder runs.')
+param scannerImageName string = ''
+
+@minValue(60)
+@maxValue(21600)
+@description('SCAN_TIMEOUT_SECONDS of the scan worker: Trivy\'s wall time for one image. Keep it well under SCAN_DEADLINE.')
+param scanTimeoutSeconds int = 600
+
+@minValue(1)
+@maxValue(100)
+@description('Scan job executions at once (KEDA maxExecutions).')
+param maxConcurrentScans int = 10
+
+@minValue(1)
+@maxValue(10)
+@description('Replicas per scan job execution; each takes one scan request.')
+param scanJobParallelism int = 1
+
+@minValue(0)
+@maxValue(1)
+@description('1 keeps the Trivy server (and its vulnerability database) warm; 0 lets it scale to zero between scans.')
+param trivyServerMinReplicas int = 1
+
 // ---------------------------------------------------------------- names
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var registrySubscription = empty(registrySubscriptionId) ? subscription().subscriptionId : registrySubscriptionId
@@ -286,6 +310,32 @@ module registryAccess 'modules/registry-access.bicep' = {
   // Runs after functionApp, which itself waits for keyVault: the key is in the vault before ACR starts sending it.
 }
 
+// Always deployed, so that `azd deploy` finds the scanner service whatever SCANNER_KIND says; with harbor it sits at
+// zero (no job executions, the Trivy server scaled to zero), costing only the Basic registry.
+module scanner 'modules/scanner-stack.bicep' = {
+  scope: resourceGroup
+  name: 'scanner'
+  params: {
+    resourceToken: resourceToken
+    location: location
+    tags: tags
+    // Names known before deployment (what-if-short-circuiting); dependsOn below orders the modules.
+    storageAccountName: 'st${resourceToken}'
+    scanQueueName: scanQueueName
+    logAnalyticsName: 'log-${resourceToken}'
+    workerImage: scannerImageName
+    scanTimeoutSeconds: scanTimeoutSeconds
+    parallelism: scanJobParallelism
+    maxConcurrentScans: maxConcurrentScans
+    trivyServerMinReplicas: scannerKind == 'queue' ? trivyServerMinReplicas : 0
+  }
+  dependsOn: [
+    // The scan queue and the Log Analytics workspace must exist before the scanner's roles and environment refer to them.
+    storage
+    monitoring
+  ]
+}
+
 // Quarantine policy: one ARM PATCH of properties.policies.quarantinePolicy by a deployment script running as an identity
 // of its own, which holds the registry policy role and nothing else (modules/registry-quarantine-policy.bicep says why a
 // resource declaration cannot do this without writing back the whole registry).
@@ -345,3 +395,9 @@ output ACR_WEBHOOK_KEY_SECRET_NAME string = keyVault.outputs.webhookKeySecretNam
 output QUARANTINE_POLICY_CHANGED_BY_THIS_DEPLOYMENT bool = enableQuarantinePolicy
 output DURABLE_BACKEND string = durableBackend
 output DURABLE_TASK_SCHEDULER_NAME string = useDurableTaskScheduler ? durableTaskScheduler!.outputs.schedulerName : ''
+// azd pushes the scanner image here (docker.registry defaults to AZURE_CONTAINER_REGISTRY_ENDPOINT).
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = scanner.outputs.registryLoginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = scanner.outputs.registryName
+output SCAN_JOB_NAME string = scanner.outputs.jobName
+output SCAN_POISON_QUEUE_NAME string = scanner.outputs.poisonQueueName
+output TRIVY_SERVER_URL string = scanner.outputs.trivyServerUrl

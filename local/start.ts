@@ -59,7 +59,9 @@ ACR Quarantine Gate — local stack is up (state: ${stateDir})
   ACR emulator       https://${acr.loginServer}  (quarantine policy on; webhook → ${devhost.url}/api/acr/events)
   ACR admin API      ${acr.adminUrl}/state
   managed identity   IDENTITY_ENDPOINT=${identity.endpoint}  IDENTITY_HEADER=${identity.identityHeader}
-  scanner emulator   ${stack.scanner.url}  (repositories named *vulnerable* fail, *risky* need approval, *broken* fail to scan)
+  scan worker        ${stack.scanWorker ? `pid ${stack.scanWorker.process.pid} on Azurite's scan-requests queue, with the stand-in trivy` : "off (SCANNER_KIND=harbor)"}
+                     (repositories named *vulnerable* fail, *risky* need approval, *broken* fail to scan)
+  scanner emulator   ${stack.scanner.url}  (Harbor adapter path: SCANNER_KIND=harbor)
   local CA           ${acr.caCertPath}
 
 Try it (or run \`npm run demo\`, which does all of this by itself):

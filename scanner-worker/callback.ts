@@ -9,7 +9,7 @@ import {
   type Pipeline,
 } from "@azure/core-rest-pipeline";
 import { callbackBudgetMs, MAX_RETRY_DELAY_MS } from "./config.js";
-import { SCAN_FAILURE_MEDIA_TYPE, type ScanFailureReport } from "./failure-report.js";
+import { SCAN_FAILURE_MEDIA_TYPE, type ScanFailureReport } from "../src/scanning/queue/scan-failure.js";
 
 export type CallbackAnswer =
   /** 2xx: the gate has it. */

@@ -2,7 +2,11 @@ import type { ScanRequestMessage } from "../src/scanning/queue/message.js";
 import type { CallbackAnswer, CallbackClient } from "./callback.js";
 import type { WorkerConfig } from "./config.js";
 import { ScanRequestInvalid } from "./errors.js";
-import { MAX_FAILURE_REASON_CHARS, type ScanFailureCode, type ScanFailureReport } from "./failure-report.js";
+import {
+  MAX_FAILURE_REASON_CHARS,
+  type ScanFailureCode,
+  type ScanFailureReport,
+} from "../src/scanning/queue/scan-failure.js";
 import type { Logger } from "./log.js";
 import { encodePoisonRecord, poisonRecord, type PoisonReason } from "./poison-record.js";
 import type { ReceivedRequest, WorkerQueues } from "./queues.js";

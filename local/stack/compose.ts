@@ -11,6 +11,7 @@ import type { ApiRegistration, LocalIdentity, LocalUser } from "../identity/conf
 import type { Principal } from "../acr-emulator/model.js";
 import { APP_IDENTITY, APPROVER_API, STACK_PRINCIPALS } from "./defaults.js";
 import { STACK_POLICY, reportFor } from "./advisories.js";
+import { startLocalScanWorker, type LocalScanWorker } from "../trivy-standin/local-scan-worker.js";
 
 export { APPROVER_AUDIENCE } from "./audience.js";
 
@@ -31,6 +32,11 @@ export interface StackOptions {
   logSinks?: LogSink[];
   /** Pins the devhost's keys (otherwise random per start). */
   functionKey?: string;
+  /**
+   * Runs the scan worker (scanner-worker/, with the stand-in trivy) on the scan queue when the app uses the queue
+   * path (SCANNER_KIND=queue, the default). Tests that play the external scanner themselves turn it off.
+   */
+  scanWorker?: boolean;
 }
 
 export interface LocalStack {
@@ -38,6 +44,8 @@ export interface LocalStack {
   acr: AcrEmulator;
   azurite: RunningAzurite;
   scanner: ScannerEmulator;
+  /** The scan worker, when the queue path is on and the worker is not turned off. */
+  scanWorker: LocalScanWorker | undefined;
   devhost: DevHost;
   appRoot: string;
   stop(): Promise<void>;
@@ -104,10 +112,27 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       },
     });
     stoppers.push(() => devhost.close());
+    const settings = { ...appSettings({ identity, acr, scanner }), ...options.settings };
+    let scanWorker: LocalScanWorker | undefined;
+    if (settings.SCANNER_KIND === "queue" && options.scanWorker !== false) {
+      const worker = startLocalScanWorker({
+        connectionString: azurite.connectionString,
+        scanQueueName: settings.SCAN_QUEUE_NAME ?? "scan-requests",
+        mode: "loop",
+        // The stand-in reads its recordings from test/fixtures/trivy; GATE_LOCAL_ADVISORIES has no say here.
+        env: { SCAN_TIMEOUT_SECONDS: "120" },
+        onLine: (line) => {
+          for (const sink of options.logSinks ?? [])
+            sink({ time: new Date(), level: "information", category: "ScanWorker", message: line });
+        },
+      });
+      scanWorker = worker;
+      stoppers.push(() => worker.stop());
+    }
     // The status link needs the devhost's address, known only now; activities read it lazily at their first call.
     process.env.STATUS_BASE_URL ??= `${devhost.url}/api`;
     await pointWebhookAt(acr, devhost.url, devhost.keys.functionKey);
-    return { identity, acr, azurite, scanner, devhost, appRoot, stop: stopAll };
+    return { identity, acr, azurite, scanner, scanWorker, devhost, appRoot, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -139,7 +164,9 @@ export function appSettings(parts: {
     DURABLE_TASK_HUB: "QuarantineGate",
     GATE_REGISTRIES: parts.acr.loginServer,
     GATE_MODE: "enforce",
-    SCANNER_KIND: "harbor",
+    // The queue path, as deployed: the scan worker and the stand-in trivy. SCANNER_KIND=harbor uses the emulator.
+    SCANNER_KIND: "queue",
+    SCAN_QUEUE_NAME: "scan-requests",
     HARBOR_SCANNER_URL: parts.scanner.url,
     SCAN_DEADLINE: "PT10M",
     APPROVAL_DEADLINE: "P1D",

@@ -25,10 +25,19 @@ export async function scanReports(request: HttpRequest, context: InvocationConte
       request.headers.get("authorization"),
       body,
       root.clock(),
+      request.headers.get("content-type"),
     );
     const decision = event.result.state === "done" ? event.result.verdict.decision : undefined;
     context.log(`scan report ${event.scanId}: ${decision ?? "failed"}`);
-    return { status: 202, jsonBody: { scanId: event.scanId, accepted: true, decision } };
+    return {
+      status: 202,
+      jsonBody: {
+        scanId: event.scanId,
+        accepted: true,
+        decision,
+        ...(event.result.state === "failed" ? { failed: true } : {}),
+      },
+    };
   });
 }
 

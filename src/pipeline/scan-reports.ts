@@ -1,5 +1,13 @@
 import type { DurableClient } from "durable-functions";
-import { acceptCallbackReport } from "../scanning/queue/index.js";
+import { Ajv } from "ajv";
+import {
+  acceptCallbackReport,
+  callbackTokenMatches,
+  isScanFailureMediaType,
+  MAX_SCAN_FAILURE_BYTES,
+  scanFailureReportSchema,
+  type ScanFailureReport,
+} from "../scanning/queue/index.js";
 import {
   EVENT,
   isRunning,
@@ -18,6 +26,25 @@ import { findInstance } from "./instances.js";
 import { judgeReport } from "./steps/scan.js";
 import type { GateServices } from "./services.js";
 
+const validateFailure = new Ajv({ strict: true }).compile<ScanFailureReport>(scanFailureReportSchema);
+
+/**
+ * What the pipeline records for a scanner's explicit failure (Content-Type application/vnd.acr-quarantine-gate.scan-failure+json).
+ * A failure the gate cannot read is still a failure: the scanner said so, and no verdict comes of it either way.
+ */
+export function describeScanFailure(body: Uint8Array): string {
+  if (body.byteLength > MAX_SCAN_FAILURE_BYTES)
+    return "the scanner reported a failure (its description is too large to read)";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+  } catch {
+    return "the scanner reported a failure (its description is not JSON)";
+  }
+  if (!validateFailure(parsed)) return "the scanner reported a failure (its description does not follow the contract)";
+  return `${parsed.failure.code}: ${parsed.failure.reason}`;
+}
+
 /**
  * An external scanner's report for one scan: the per-scan token must match the hash the waiting pipeline published
  * (single use: once the pipeline has the report it stops publishing it), the report is normalised and judged here, and
@@ -30,6 +57,7 @@ export async function acceptScanReport(
   authorization: string | null,
   body: Uint8Array,
   now: Date,
+  contentType: string | null = null,
 ): Promise<ScanReportEvent> {
   const instanceId = pipelineOfScan(scanId);
   if (!instanceId) throw new UnknownScanError(`no scan ${scanId}`);
@@ -39,6 +67,18 @@ export async function acceptScanReport(
     throw new ScanNotAwaitingReportError(
       `scan ${scanId} is not waiting for a report (already reported, timed out, or unknown)`,
     );
+  }
+  // An explicit failure ends the scan at once as scan-failed (the orchestrator's "failed" result): no verdict, the
+  // image stays quarantined. It is authenticated and made single-use exactly as a report is.
+  if (isScanFailureMediaType(contentType)) {
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    if (!callbackTokenMatches(presented, pending.callbackTokenHash))
+      throw new CallbackTokenRejectedError("the callback token is missing or wrong");
+    if (!(await services.scanLedger.claim(instanceId, scanId, now)))
+      throw new ScanAlreadyReportedError(`scan ${scanId} already has its report`);
+    const failed: ScanReportEvent = { scanId, result: { state: "failed", error: describeScanFailure(body) } };
+    await raiseEvent(client, instanceId, EVENT.scanReport, failed);
+    return failed;
   }
   const accepted = acceptCallbackReport({ authorization, expectedTokenHash: pending.callbackTokenHash, body });
   if (!accepted.accepted) throw new CallbackTokenRejectedError("the callback token is missing or wrong");

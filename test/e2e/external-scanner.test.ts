@@ -18,6 +18,8 @@ describe("external scanners through the scan queue and the scanReports callback"
   beforeAll(async () => {
     stack = await startTestStack({
       settings: { SCANNER_KIND: "queue", SCAN_QUEUE_NAME: "scan-requests", SCAN_DEADLINE: "PT8S" },
+      // This test plays the external scanner itself.
+      scanWorker: false,
     });
     queue = new QueueClient(stack.azurite.connectionString, "scan-requests");
   });

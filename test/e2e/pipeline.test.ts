@@ -43,7 +43,7 @@ describe("the quarantine pipeline end to end (skopeo → ACR emulator → webhoo
     expect((finished.outcome as { result: string }).result).toBe("Failed");
     const verdict = finished.verdict as { decision: string; platforms: Array<{ reasons: string[] }> };
     expect(verdict.decision).toBe("fail");
-    expect(verdict.platforms[0]!.reasons.join(" ")).toContain("CVE-2026-0001");
+    expect(verdict.platforms[0]!.reasons.join(" ")).toContain("CVE-2019-18224");
     const pulled = await inspectRaw(`${stack.acr.loginServer}/team/vulnerable-app:v1`, {
       certDir: stack.acr.certDir,
       creds: await stack.pullCreds(),

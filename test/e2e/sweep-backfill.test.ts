@@ -15,7 +15,11 @@ describe("backfill: shadow evaluation of existing images before quarantine is tu
   const images: Record<string, string> = {};
 
   beforeAll(async () => {
-    stack = await startTestStack({ settings: { SWEEP_SCHEDULE: "0 0 0 1 1 *", SCAN_DEADLINE: "PT20S" } });
+    // The Harbor scanner emulator: this test is about the sweep, and asserts its built-in advisories.
+    stack = await startTestStack({
+      scanWorker: false,
+      settings: { SWEEP_SCHEDULE: "0 0 0 1 1 *", SCAN_DEADLINE: "PT20S", SCANNER_KIND: "harbor" },
+    });
     // A registry before the gate: quarantine off, no webhook to the app, images pushed over time.
     await admin(stack, "PUT", "/policy", { quarantine: "disabled" });
     await admin(stack, "DELETE", "/webhooks/gate");

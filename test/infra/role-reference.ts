@@ -38,4 +38,13 @@ export const NOT_YET_IN_REFERENCE: ReadonlyMap<string, { id: string; source: str
         "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers#container-registry-contributor-and-data-access-configuration-administrator",
     },
   ],
+  [
+    // The KEDA azure-queue scaler of the scanner job reads the scan queue's length (infra/modules/scanner-*.bicep).
+    "Storage Queue Data Reader",
+    {
+      id: "19e7f393-937e-4f77-808e-94535e297925",
+      source:
+        "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage#storage-queue-data-reader",
+    },
+  ],
 ]);

@@ -26,6 +26,8 @@ describe("push → queue → worker → trivy stand-in → callback → verdict,
     requireCompiled(["scanner-worker/main.ts", "dist/scanner-worker/main.js"]);
     stack = await startTestStack({
       settings: { SCANNER_KIND: "queue", SCAN_QUEUE_NAME: QUEUE, SCAN_DEADLINE: "PT90S" },
+      // The workers here are started and stopped by the tests themselves.
+      scanWorker: false,
     });
   });
   afterAll(async () => {
@@ -60,6 +62,22 @@ describe("push → queue → worker → trivy stand-in → callback → verdict,
     expect((vulnerableDone.outcome as { result: string }).result).toBe("Failed");
     const waiting = await stack.waitForStatus(risky, (b) => b.stage === "awaiting-approval", 90_000);
     expect((waiting.verdict as { decision: string }).decision).toBe("needsApproval");
+    await worker.stop();
+    worker = undefined;
+  });
+
+  it("a scan that fails (Trivy exits 1) ends the pipeline at once as scan-failed: no verdict, still quarantined", async () => {
+    worker = startLocalScanWorker({
+      connectionString: stack.azurite.connectionString,
+      scanQueueName: QUEUE,
+      mode: "loop",
+    });
+    const broken = await pushImage("team/broken-app");
+    const done = await stack.waitForStatus(broken, finished, 60_000);
+    expect(done.runtimeStatus).toBe("Failed");
+    expect(done.stage).toBe("scan-failed");
+    expect(String(done.error)).toMatch(/scanner-exit: Trivy exited 1/);
+    expect(done.verdict).toBeUndefined();
     await worker.stop();
     worker = undefined;
   });

@@ -8,7 +8,7 @@ import {
   SCAN_FAILURE_MEDIA_TYPE,
   scanFailureReportSchema,
   type ScanFailureReport,
-} from "../../scanner-worker/failure-report.js";
+} from "../../src/scanning/queue/scan-failure.js";
 import { silentLogger } from "../../scanner-worker/log.js";
 import { POISON_RECORD_TYPE, type PoisonRecord } from "../../scanner-worker/poison-record.js";
 import { storageQueues } from "../../scanner-worker/queues.js";

@@ -38,7 +38,7 @@ export interface TestStack extends LocalStack {
 
 /** The whole local stack for an end-to-end test file, in this process (the devhost owns process.env while it runs). */
 export async function startTestStack(
-  options: { settings?: Record<string, string>; stateDir?: string } = {},
+  options: { settings?: Record<string, string>; stateDir?: string; scanWorker?: boolean } = {},
 ): Promise<TestStack> {
   const stateDir = options.stateDir ?? freshTempDir("stack");
   const stack = await startLocalStack({
@@ -49,6 +49,7 @@ export async function startTestStack(
     // No sweep firing on its own in the middle of a test (tests run it on purpose through the admin API).
     settings: { SWEEP_SCHEDULE: "0 0 0 1 1 *", ...options.settings },
     logSinks: [],
+    ...(options.scanWorker === undefined ? {} : { scanWorker: options.scanWorker }),
   });
   const self: TestStack = {
     ...stack,

@@ -14,3 +14,12 @@ export {
   scanRequestMessageSchema,
   type ScanRequestMessage,
 } from "./message.js";
+export {
+  isScanFailureMediaType,
+  MAX_SCAN_FAILURE_BYTES,
+  SCAN_FAILURE_CODES,
+  SCAN_FAILURE_MEDIA_TYPE,
+  scanFailureReportSchema,
+  type ScanFailureCode,
+  type ScanFailureReport,
+} from "./scan-failure.js";

@@ -142,7 +142,8 @@ export async function startPackageStack(appRoot: string): Promise<PackageStack> 
       appRoot,
       azurite.connectionString,
       // No sweep firing on its own in the middle of the test.
-      { ...appSettings({ identity, acr, scanner }), SWEEP_SCHEDULE: "0 0 0 1 1 *" },
+      // The Harbor path: this stack starts no scan worker (the queue path and its worker are tested in test/scanner-worker).
+      { ...appSettings({ identity, acr, scanner }), SCANNER_KIND: "harbor", SWEEP_SCHEDULE: "0 0 0 1 1 *" },
       logs,
     );
     stoppers.push(() => stopProcess(devhost.process));
