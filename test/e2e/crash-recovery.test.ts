@@ -95,6 +95,8 @@ describe("host killed while a pipeline waits for approval", () => {
     port = await freePort();
     settings = {
       ...appSettings({ identity, acr, scanner }),
+      // This stack runs no scan worker: the Harbor scanner emulator scans.
+      SCANNER_KIND: "harbor",
       DEVHOST_FUNCTION_KEY: functionKey,
       STATUS_BASE_URL: `${url()}/api`,
     };
