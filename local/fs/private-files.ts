@@ -6,10 +6,12 @@ import {
   mkdirSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
+import { GateError } from "../../src/errors/gate-error.js";
 
 /**
  * Files of the local stack that hold a key or a secret (token-signing secrets, private keys, webhook keys, the stack
@@ -19,9 +21,26 @@ import { isMainThread } from "node:worker_threads";
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
-/** Creates `dir` (and missing parents, which get 0700 too) and makes it 0700 if it existed with another mode. */
+/** A folder that cannot be made private without harm: a shared one (sticky bit, like /tmp) or another user's. */
+export class SharedFolderError extends GateError {
+  static override readonly code = "ERR_LOCAL_SHARED_FOLDER";
+  override readonly code = "ERR_LOCAL_SHARED_FOLDER";
+}
+
+/**
+ * Creates `dir` (and missing parents, which get 0700 too) and makes it 0700 if it existed with another mode. A shared
+ * folder (sticky bit) or one owned by another user is refused rather than locked: GATE_LOCAL_STATE=/tmp must not
+ * make /tmp private.
+ */
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const stat = statSync(dir);
+  if ((stat.mode & 0o7777) === PRIVATE_DIR_MODE) return;
+  const uid = typeof process.getuid === "function" ? process.getuid() : stat.uid;
+  if ((stat.mode & 0o1000) !== 0 || stat.uid !== uid)
+    throw new SharedFolderError(
+      `refusing to make ${dir} private: it is a shared folder or another user's; give the local stack a folder of its own`,
+    );
   chmodSync(dir, PRIVATE_DIR_MODE);
 }
 

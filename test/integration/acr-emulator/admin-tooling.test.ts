@@ -4,6 +4,7 @@ import { buildOciImage, type OciImage } from "../../support/oci-image.js";
 import { push } from "../../support/skopeo.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../../support/webhook-receiver.js";
 import { freshTempDir } from "../../support/paths.js";
+import { drainEmulatorDeliveries, setEmulatorLatency } from "../../../local/acr-emulator/admin-client.js";
 
 /** The emulator's test tooling: secrets kept out of admin reads, injected latency, and draining webhook deliveries. */
 describe("ACR emulator admin: secrets, latency, drain", () => {
@@ -156,10 +157,10 @@ describe("ACR emulator admin: secrets, latency, drain", () => {
   });
 
   it("a client that gives up on a held answer leaves the emulator serving", async () => {
-    await local.admin("PUT", "/latency", [{ method: "GET", pathPrefix: "/v2/", delayMs: 2_000, times: 1 }]);
+    await setEmulatorLatency(local.acr.adminUrl, [{ method: "GET", pathPrefix: "/v2/", delayMs: 2_000, times: 1 }]);
     await expect(fetch(`${local.acr.url}/v2/`, { signal: AbortSignal.timeout(100) })).rejects.toThrow();
     expect((await fetch(`${local.acr.url}/v2/`)).status).toBe(401);
-    await local.admin("PUT", "/latency", []);
+    await setEmulatorLatency(local.acr.adminUrl, []);
   });
 
   it("validates latency and fault rules and lists them", async () => {
@@ -182,7 +183,7 @@ describe("ACR emulator admin: secrets, latency, drain", () => {
   });
 
   it("POST /deliveries/drain waits until every delivery, retries included, has finished", async () => {
-    await local.admin("POST", "/deliveries/drain");
+    await drainEmulatorDeliveries(local.acr.adminUrl);
     await local.admin("PUT", "/webhook-retry", { maxAttempts: 3, initialDelayMs: 1_500 });
     hooks.respondWith.push(503);
     const image = await pushNew("drained");
@@ -214,6 +215,7 @@ describe("ACR emulator admin: secrets, latency, drain", () => {
     const body = (await response.json()) as { errors: Array<{ code: string; detail: { pending: number } }> };
     expect(body.errors[0]!.code).toBe("DRAIN_TIMEOUT");
     expect(body.errors[0]!.detail.pending).toBeGreaterThanOrEqual(1);
+    await expect(drainEmulatorDeliveries(local.acr.adminUrl, 100)).rejects.toThrow(/504.*DRAIN_TIMEOUT/);
     // Nothing was cancelled: a longer drain sees the deliveries through.
     expect(await local.admin("POST", "/deliveries/drain?timeoutMs=60000")).toMatchObject({ drained: true });
     for (const bad of ["0", "-1", "abc", "600001", "1.5"]) {

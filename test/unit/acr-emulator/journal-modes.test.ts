@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Journal } from "../../../local/acr-emulator/persistence/journal.js";
+import { SharedFolderError } from "../../../local/fs/private-files.js";
 import { freshTempDir } from "../../support/paths.js";
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -30,5 +31,13 @@ describe("emulator journal: file modes", () => {
     expect(new Journal(file).openAndCompact()).toEqual([{ t: "secret", k: "tokens", v: "c2VjcmV0" }]);
     expect(mode(file)).toBe(0o600);
     expect(mode(dir)).toBe(0o700);
+  });
+
+  it("refuses to lock a shared folder (sticky bit, like /tmp) rather than making it private", () => {
+    const shared = join(freshTempDir("journal"), "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    expect(() => new Journal(join(shared, "registry-state.jsonl")).openAndCompact()).toThrow(SharedFolderError);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
   });
 });
