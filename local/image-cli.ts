@@ -11,17 +11,18 @@ import { runCli } from "./stack/cli.js";
 const USAGE = `usage: npm run image -- <repository>[:tag] [--wait <seconds>]
 
 Builds a small OCI image and pushes it to the running \`npm start\` stack. What the local scanner finds depends on the
-repository's name: *vulnerable* → a fixable Critical (blocked), *risky* → a High (a person must approve), *broken* →
+repository's name: *vulnerable* → a fixable Critical (blocked), *risky* → a person must approve, *broken* →
 the scan fails, anything else is clean. Then prints the digest and the commands to follow the image and decide on it.
   --wait <seconds>  how long to wait for the gate's first decision before printing (default 60; 0: don't wait)
 
 e.g. npm run image -- team/risky-app:v1`;
 
+/** What the local scanners (the Harbor emulator's advisories and the stand-in trivy's recordings) make of a name. */
 const EXPECT: Record<AdvisoryKind, string> = {
-  clean: "clean: no findings → the gate releases it by itself",
-  risky: "risky: a High finding → the policy asks a person to approve it",
+  clean: "clean: nothing the policy stops → the gate releases it by itself",
+  risky: "risky: findings the policy sends to a person → it waits for approval",
   vulnerable: "vulnerable: a fixable Critical → the policy blocks it (only break-glass can release it)",
-  broken: "broken: the scanner fails → the image stays quarantined",
+  broken: "broken: the scan fails → the image stays quarantined",
 };
 
 /** Stages after which nothing happens without a person (or ever). */
