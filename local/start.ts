@@ -1,8 +1,10 @@
 import { join } from "node:path";
 import { startLocalStack } from "./stack/compose.js";
-import { projectRoot } from "./stack/paths.js";
+import { stackStateDir } from "./stack/paths.js";
 import { ensureLocalCaTrusted } from "./stack/trust.js";
 import { onParentExit } from "./stack/parent-watch.js";
+import { removeStackDescriptor, writeStackDescriptor, type StackDescriptor } from "./stack/descriptor.js";
+import { stackBanner } from "./stack/banner.js";
 import {
   APP_IDENTITY,
   CONSUMER_IDENTITY,
@@ -10,16 +12,17 @@ import {
   DEVELOPER_IDENTITY,
   STACK_PEOPLE,
   STACK_PORTS,
+  STACK_PRINCIPALS,
 } from "./stack/defaults.js";
 
 /**
  * `npm start`: the whole product on one machine with embedded defaults and no Azure — identity endpoint, ACR emulator
  * (quarantine on, webhook pointed at the app), Azurite, a Harbor scanner emulator and the devhost running the app.
- * State lives under .local/state (delete it to start fresh). Ctrl-C stops everything cleanly.
+ * State lives under .local/state (delete it to start fresh). Ctrl-C stops everything cleanly. While it runs, the stack
+ * descriptor (<state>/stack.json, 0600) tells `npm run image` and `npm run token` where everything is.
  */
 async function main(): Promise<void> {
-  const root = projectRoot();
-  const stateDir = process.env.GATE_LOCAL_STATE ?? join(root, ".local", "state");
+  const stateDir = stackStateDir();
   const caDir = process.env.GATE_LOCAL_CA_DIR ?? join(stateDir, "tls");
   await ensureLocalCaTrusted(caDir);
   // GATE_LOCAL_RANDOM_PORTS=1 picks free ports (tests run the launcher beside other stacks).
@@ -43,37 +46,41 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the local stack…`);
+    removeStackDescriptor(stateDir);
     await stack.stop();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   onParentExit(() => void stop("parent process exited"));
+  // Whatever ends this process, the tools must not find a descriptor of a stack that is gone.
+  process.once("exit", () => removeStackDescriptor(stateDir));
 
-  const { identity, acr, devhost } = stack;
-  const creds = `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}`;
-  console.log(`
-ACR Quarantine Gate — local stack is up (state: ${stateDir})
-
-  the app (devhost)  ${devhost.url}/api   function key: ${devhost.keys.functionKey}
-  ACR emulator       https://${acr.loginServer}  (quarantine policy on; webhook → ${devhost.url}/api/acr/events)
-  ACR admin API      ${acr.adminUrl}/state
-  managed identity   IDENTITY_ENDPOINT=${identity.endpoint}  IDENTITY_HEADER=${identity.identityHeader}
-  scan worker        ${stack.scanWorker ? `pid ${stack.scanWorker.process.pid} on Azurite's scan-requests queue, with the stand-in trivy` : "off (SCANNER_KIND=harbor)"}
-                     (repositories named *vulnerable* fail, *risky* need approval, *broken* fail to scan)
-  scanner emulator   ${stack.scanner.url}  (Harbor adapter path: SCANNER_KIND=harbor)
-  local CA           ${acr.caCertPath}
-
-Try it (or run \`npm run demo\`, which does all of this by itself):
-  skopeo copy --dest-cert-dir ${acr.certDir} --dest-creds ${creds} oci:<layout>:latest docker://${acr.loginServer}/team/risky-app:v1
-  curl -s -H 'x-functions-key: ${devhost.keys.functionKey}' '${devhost.url}/api/images/status?image=${acr.loginServer}/team/risky-app@<digest>'
-  TOKEN=$(curl -s -X POST -H 'X-IDENTITY-HEADER: ${identity.identityHeader}' -H 'Content-Type: application/json' \\
-      -d '{"objectId":"${STACK_PEOPLE[0]!.objectId}","audience":"api://acr-quarantine-gate"}' ${identity.baseUrl}/admin/user-token | jq -r .access_token)
-  curl -s -H "Authorization: Bearer $TOKEN" ${devhost.url}/api/approvals
-  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
-      -d '{"approve":true,"reason":"risk accepted"}' ${devhost.url}/api/approvals/<instanceId>
-
-Ctrl-C stops everything.`);
+  const { identity, acr, devhost, scanner } = stack;
+  const descriptor: StackDescriptor = {
+    version: 1,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    stateDir,
+    caDir,
+    app: { url: devhost.url, ...devhost.keys },
+    acr: {
+      loginServer: acr.loginServer,
+      url: acr.url,
+      adminUrl: acr.adminUrl,
+      certDir: acr.certDir,
+      caCertPath: acr.caCertPath,
+    },
+    identity: { baseUrl: identity.baseUrl, endpoint: identity.endpoint, identityHeader: identity.identityHeader },
+    scanner: { url: scanner.url },
+    ...(stack.scanWorker?.process.pid ? { scanWorker: { pid: stack.scanWorker.process.pid } } : {}),
+    pushCredentials: { ...DEMO_CREDENTIALS },
+    people: STACK_PEOPLE.map((p) => ({ ...p, roles: [...p.roles] })),
+    advisories: process.env.GATE_LOCAL_ADVISORIES ?? "built-in",
+  };
+  writeStackDescriptor(descriptor);
+  const principals = STACK_PRINCIPALS.filter((p) => p.id !== DEMO_CREDENTIALS.username);
+  console.log(stackBanner(descriptor, principals));
 }
 
 main().catch((error: Error) => {

@@ -2,6 +2,7 @@ import type { RegistryStore } from "./persistence/store.js";
 import type { RegistryTokens } from "./tokens.js";
 import type { Throttle } from "./middleware/throttle.js";
 import type { Faults } from "./middleware/faults.js";
+import type { Latency } from "./middleware/latency.js";
 import type { Stats } from "./middleware/stats.js";
 import type { GrantLog } from "./middleware/grant-log.js";
 import type { AadVerifier } from "./middleware/aad.js";
@@ -19,6 +20,8 @@ export interface EmulatorContext {
   aad: AadVerifier;
   throttle: Throttle;
   faults: Faults;
+  /** Held requests or answers (admin PUT /latency). */
+  latency: Latency;
   stats: Stats;
   /** Requested versus granted token scopes (admin GET /stats/token-grants). */
   grants: GrantLog;

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { ensurePrivateDir, withPrivateUmask, writePrivateFile } from "../fs/private-files.js";
 
 export interface BackendRegistry {
   /** http://127.0.0.1:port — loopback only, never exposed. */
@@ -35,10 +36,12 @@ export async function startBackendRegistry(
   tls?: { certPath: string; keyPath: string },
 ): Promise<BackendRegistry> {
   const storage = join(dataDir, "blobs");
-  mkdirSync(storage, { recursive: true });
+  ensurePrivateDir(dataDir);
+  mkdirSync(storage, { recursive: true, mode: 0o700 });
   const port = await freePort();
   const configPath = join(dataDir, "docker-registry.yml");
-  writeFileSync(
+  // Holds docker-registry's http.secret (it signs upload state): private like every secret of the stack.
+  writePrivateFile(
     configPath,
     [
       "version: 0.1",
@@ -67,7 +70,10 @@ export async function startBackendRegistry(
       "",
     ].join("\n"),
   );
-  const child = spawn(binary, ["serve", configPath], { stdio: ["ignore", "ignore", "pipe"] });
+  // Spawned under umask 077: the blobs and upload state it writes are private from the start.
+  const child = await withPrivateUmask(async () =>
+    spawn(binary, ["serve", configPath], { stdio: ["ignore", "ignore", "pipe"] }),
+  );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { copyFileSync, mkdirSync } from "node:fs";
+import { ensurePrivateDir } from "../fs/private-files.js";
 import { join } from "node:path";
 import { listen } from "../http/server.js";
 import { acrError, sendAcrError } from "./errors.js";
@@ -10,6 +11,7 @@ import { RegistryTokens, DEFAULT_LIFETIMES } from "./tokens.js";
 import { AadVerifier } from "./middleware/aad.js";
 import { Throttle } from "./middleware/throttle.js";
 import { Faults } from "./middleware/faults.js";
+import { Latency } from "./middleware/latency.js";
 import { Stats } from "./middleware/stats.js";
 import { GrantLog } from "./middleware/grant-log.js";
 import { WebhookDispatcher } from "./webhooks/dispatcher.js";
@@ -69,7 +71,8 @@ const DEFAULT_SETTINGS: RegistrySettings = {
 
 /** Starts docker-registry and the ACR front over it (HTTPS) plus the admin API (HTTP), all on loopback. */
 export async function startAcrEmulator(options: AcrEmulatorOptions): Promise<AcrEmulator> {
-  mkdirSync(options.dataDir, { recursive: true });
+  // The data folder holds the journal (token-signing secret, passwords, webhook keys) and docker-registry's secret.
+  ensurePrivateDir(options.dataDir);
   const ca = await ensureLocalCa(options.caDir);
   const certificate = await ensureServerCertificate(ca, join(options.caDir, "server"));
   const certDir = join(options.caDir, "skopeo");
@@ -103,6 +106,7 @@ export async function startAcrEmulator(options: AcrEmulatorOptions): Promise<Acr
     aad: new AadVerifier(options.identity.jwksUri, [options.identity.issuer]),
     throttle,
     faults: new Faults(),
+    latency: new Latency(),
     stats: new Stats(),
     grants: new GrantLog(),
     webhooks: new WebhookDispatcher(store),
@@ -141,6 +145,8 @@ async function serveAcr(ctx: EmulatorContext, req: IncomingMessage, res: ServerR
     const url = new URL(raw, ctx.baseUrl);
     ctx.stats.add("requests");
     const path = url.pathname;
+    // Injected latency applies to every route of the HTTPS port (token endpoints and ARM included), before throttling.
+    await ctx.latency.apply(req.method ?? "GET", path, res);
     if (path === "/oauth2/exchange") return await handleExchange(ctx, req, res);
     if (path === "/oauth2/token") return await handleToken(ctx, req, res, url);
     if (path === "/subscriptions" || path.startsWith("/subscriptions/")) return await handleArm(ctx, req, res, url);

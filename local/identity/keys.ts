@@ -1,7 +1,8 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from "jose";
 import { createHash } from "node:crypto";
+import { ensurePrivateDir, makePrivate, writePrivateFile } from "../fs/private-files.js";
 
 export interface SigningKey {
   kid: string;
@@ -11,11 +12,14 @@ export interface SigningKey {
 
 /**
  * The RS256 key the endpoint signs with. With a state directory the key survives restarts, so tokens issued
- * before a restart still verify after it (as Entra ID's keys outlive any one process).
+ * before a restart still verify after it (as Entra ID's keys outlive any one process). The key file is 0600 in a 0700
+ * folder, fixed at every load when it was left with wider modes.
  */
 export async function loadOrCreateSigningKey(stateDir?: string): Promise<SigningKey> {
   const file = stateDir ? join(stateDir, "identity-signing-key.json") : undefined;
-  if (file) {
+  if (file && stateDir) {
+    ensurePrivateDir(stateDir);
+    makePrivate(file);
     try {
       const jwk = JSON.parse(await readFile(file, "utf8")) as JWK;
       return fromPrivateJwk(jwk);
@@ -25,10 +29,7 @@ export async function loadOrCreateSigningKey(stateDir?: string): Promise<Signing
   }
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const jwk = await exportJWK(privateKey);
-  if (file && stateDir) {
-    await mkdir(stateDir, { recursive: true });
-    await writeFile(file, JSON.stringify(jwk), { mode: 0o600 });
-  }
+  if (file) writePrivateFile(file, JSON.stringify(jwk));
   return fromPrivateJwk(jwk);
 }
 

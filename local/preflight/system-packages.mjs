@@ -13,6 +13,7 @@ const NEEDS = {
     { command: "docker-registry", pkg: "docker-registry", why: "the registry under the ACR emulator" },
     { command: "skopeo", pkg: "skopeo", why: "pushing images to the local registry" },
     { command: "openssl", pkg: "openssl", why: "the local stack's certificate authority" },
+    { command: "curl", pkg: "curl", why: "the commands npm start and npm run image print" },
   ],
   test: [
     { command: "az", pkg: "azure-cli", why: "Microsoft's ACR client, the conformance oracle in test/conformance" },

@@ -7,29 +7,39 @@ import type { ScanOutcome } from "../scanner-emulator/scans.js";
  * of the policy without a vulnerability database: clean images pass, `vulnerable` ones carry a fixable Critical,
  * `risky` ones a High that needs approval, `broken` ones make the scanner fail.
  */
-export const ADVISORIES: Array<{ match: string; outcome: (artifact: HarborArtifact) => ScanOutcome }> = [
+export type AdvisoryKind = "clean" | "risky" | "vulnerable" | "broken";
+
+export const ADVISORIES: Array<{
+  match: string;
+  kind: Exclude<AdvisoryKind, "clean">;
+  outcome: (artifact: HarborArtifact) => ScanOutcome;
+}> = [
   {
     match: "**/vulnerable*",
+    kind: "vulnerable",
     outcome: (a) => ({
       trivy: trivyReport(a, [vulnerability("CVE-2026-0001", "openssl", "3.0.1", "3.0.9", "CRITICAL")]),
     }),
   },
   {
     match: "vulnerable*",
+    kind: "vulnerable",
     outcome: (a) => ({
       trivy: trivyReport(a, [vulnerability("CVE-2026-0001", "openssl", "3.0.1", "3.0.9", "CRITICAL")]),
     }),
   },
   {
     match: "**/risky*",
+    kind: "risky",
     outcome: (a) => ({ trivy: trivyReport(a, [vulnerability("CVE-2026-0002", "zlib", "1.2.11", "1.2.13", "HIGH")]) }),
   },
   {
     match: "risky*",
+    kind: "risky",
     outcome: (a) => ({ trivy: trivyReport(a, [vulnerability("CVE-2026-0002", "zlib", "1.2.11", "1.2.13", "HIGH")]) }),
   },
-  { match: "**/broken*", outcome: () => ({ fail: "the scanner crashed (local advisory: broken)" }) },
-  { match: "broken*", outcome: () => ({ fail: "the scanner crashed (local advisory: broken)" }) },
+  { match: "**/broken*", kind: "broken", outcome: () => ({ fail: "the scanner crashed (local advisory: broken)" }) },
+  { match: "broken*", kind: "broken", outcome: () => ({ fail: "the scanner crashed (local advisory: broken)" }) },
 ];
 
 /** The stack's policy: Critical blocks, High needs a person, everything else passes. */
@@ -39,8 +49,17 @@ export const STACK_POLICY = {
 };
 
 export function reportFor(artifact: HarborArtifact): ScanOutcome {
-  const advisory = ADVISORIES.find((a) => picomatch.isMatch(artifact.repository, a.match));
+  const advisory = advisoryOf(artifact.repository);
   return advisory ? advisory.outcome(artifact) : { trivy: trivyReport(artifact, []) };
+}
+
+/** What the built-in advisories make of a repository, by name (what `npm run image` tells people to expect). */
+export function advisoryKind(repository: string): AdvisoryKind {
+  return advisoryOf(repository)?.kind ?? "clean";
+}
+
+function advisoryOf(repository: string) {
+  return ADVISORIES.find((a) => picomatch.isMatch(repository, a.match));
 }
 
 function vulnerability(id: string, pkg: string, installed: string, fixed: string, severity: string) {

@@ -12,6 +12,7 @@ import type { Principal } from "../acr-emulator/model.js";
 import { APP_IDENTITY, APPROVER_API, STACK_PRINCIPALS } from "./defaults.js";
 import { STACK_POLICY, reportFor } from "./advisories.js";
 import { startLocalScanWorker, type LocalScanWorker } from "../trivy-standin/local-scan-worker.js";
+import { ensurePrivateDir, makeTreePrivate, withPrivateUmask } from "../fs/private-files.js";
 
 export { APPROVER_AUDIENCE } from "./audience.js";
 
@@ -63,6 +64,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       await stop().catch((error: Error) => console.error(`stopping: ${error.message}`));
   };
   try {
+    // The state folder holds keys and secrets (journal, signing key, the app's durable state): owner-only, and so is
+    // everything under it that the parts write (see local/fs/private-files.ts).
+    ensurePrivateDir(options.stateDir);
     const identity = await startIdentityServer({
       port: ports.identity ?? 0,
       stateDir: join(options.stateDir, "identity"),
@@ -83,7 +87,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       settings: { quarantinePolicy: "enabled" },
     });
     stoppers.push(() => acr.stop());
-    const azurite = await startAzurite({ location: join(options.stateDir, "azurite") });
+    // Azurite writes its own files (the app's durable state, queue messages with scan callbacks): its folder is made
+    // private, files left from earlier runs included, and it runs under umask 077 so what it writes next is too.
+    const azuriteDir = join(options.stateDir, "azurite");
+    ensurePrivateDir(azuriteDir);
+    makeTreePrivate(azuriteDir);
+    const azurite = await withPrivateUmask(() => startAzurite({ location: azuriteDir }));
     stoppers.push(() => azurite.close());
     // GATE_LOCAL_ADVISORIES names a folder of Trivy JSON reports (<repo with / as __>.json, or default.json) to use
     // instead of the built-in advisories.

@@ -30,7 +30,7 @@ export async function registryCredentials(
  * the token's version and audience follow the API registration (v1.0: aud = the URI asked for; v2.0: its client ID).
  */
 export async function personToken(
-  identity: IdentityServer,
+  identity: Pick<IdentityServer, "baseUrl" | "identityHeader">,
   objectId: string,
   audience = APPROVER_AUDIENCE,
 ): Promise<string> {

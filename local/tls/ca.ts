@@ -1,9 +1,13 @@
 import { execFile } from "node:child_process";
-import { access, mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
-const run = promisify(execFile);
+import { ensurePrivateDir, makePrivate, withPrivateUmask } from "../fs/private-files.js";
+
+const execFileAsync = promisify(execFile);
+/** openssl under umask 077: the private keys it writes are 0600 from their first byte. */
+const run = (command: string, args: string[]) => withPrivateUmask(() => execFileAsync(command, args));
 
 export interface LocalCa {
   dir: string;
@@ -28,10 +32,11 @@ async function exists(path: string): Promise<boolean> {
 /**
  * The local stack's own certificate authority. Real ACR and ARM are HTTPS only, and the Azure SDK refuses to send
  * bearer tokens over plain HTTP, so the emulators serve TLS with certificates from this CA. OpenSSL does the
- * cryptography; this module only decides names and lifetimes.
+ * cryptography; this module only decides names and lifetimes. The CA's private key is 0600 in a 0700 folder, fixed on
+ * every call when an older folder has wider modes.
  */
 export async function ensureLocalCa(dir: string): Promise<LocalCa> {
-  await mkdir(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const certPath = join(dir, "ca.pem");
   const keyPath = join(dir, "ca-key.pem");
   if (!(await exists(certPath)) || !(await exists(keyPath))) {
@@ -57,16 +62,20 @@ export async function ensureLocalCa(dir: string): Promise<LocalCa> {
       "keyUsage=critical,keyCertSign,cRLSign",
     ]);
   }
+  makePrivate(keyPath);
   return { dir, certPath, keyPath };
 }
 
-/** A server certificate for loopback names, signed by the local CA (created once per folder and reused). */
+/**
+ * A server certificate for loopback names, signed by the local CA (created once per folder and reused). Its private key
+ * is 0600 in a 0700 folder, like the CA's.
+ */
 export async function ensureServerCertificate(
   ca: LocalCa,
   dir: string,
   names: string[] = ["localhost", "127.0.0.1"],
 ): Promise<ServerCertificate> {
-  await mkdir(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const certPath = join(dir, "server.pem");
   const keyPath = join(dir, "server-key.pem");
   if (!(await exists(certPath)) || !(await exists(keyPath))) {
@@ -112,5 +121,6 @@ export async function ensureServerCertificate(
       extPath,
     ]);
   }
+  makePrivate(keyPath);
   return { certPath, keyPath, cert: await readFile(certPath, "utf8"), key: await readFile(keyPath, "utf8") };
 }

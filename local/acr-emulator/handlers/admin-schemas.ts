@@ -86,6 +86,27 @@ export const faultsSchema = ajv.compile({
   },
 });
 
+/** PUT /latency: rules like the faults' (method, path prefix), holding matches `delayMs` instead of failing them. */
+export const latencySchema = ajv.compile({
+  type: "array",
+  maxItems: 100,
+  items: {
+    type: "object",
+    additionalProperties: false,
+    required: ["method", "pathPrefix", "delayMs"],
+    properties: {
+      method: { type: "string", pattern: "^(\\*|GET|HEAD|PUT|POST|PATCH|DELETE)$" },
+      pathPrefix: { type: "string", pattern: "^/" },
+      delayMs: { type: "integer", minimum: 1, maximum: 600_000 },
+      hold: { enum: ["response", "request"] },
+      times: { type: "integer", minimum: 1, maximum: 100_000 },
+    },
+  },
+});
+
+/** POST /deliveries/drain?timeoutMs=: how long to wait for the webhook dispatcher to have nothing in flight. */
+export const DRAIN_TIMEOUT = { defaultMs: 30_000, maxMs: 600_000 } as const;
+
 export const seedSchema = ajv.compile({
   type: "object",
   additionalProperties: false,

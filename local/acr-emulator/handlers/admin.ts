@@ -5,13 +5,17 @@ import { readJson } from "../../http/body.js";
 import { sendEmpty, sendJson } from "../../http/respond.js";
 import type { RoleName } from "../roles.js";
 import type { FaultRule } from "../middleware/faults.js";
+import type { LatencyRule } from "../middleware/latency.js";
 import type { RegistrySettings, ThrottleSettings, WebhookAction, WebhookRetrySettings } from "../model.js";
 import type { TokenLifetimes } from "../tokens.js";
 import { pingEvent } from "../webhooks/events.js";
 import { seedManifests } from "../seed.js";
+import { deliveryView, includeSecrets, principalView, webhookView } from "./admin-secrets.js";
 import {
   check,
+  DRAIN_TIMEOUT,
   faultsSchema,
+  latencySchema,
   policySchema,
   principalSchema,
   seedSchema,
@@ -26,7 +30,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 /**
  * The emulator's own admin API, on a separate loopback port and never part of the ACR surface: principals and roles,
  * the quarantine policy, webhooks and their delivery log, throttling, token lifetimes, injected faults, counters and
- * token grants (requested versus granted scopes), seeding.
+ * token grants (requested versus granted scopes), seeding. Reads never show a secret (webhook header values and URI
+ * keys, principals' passwords) unless asked for with `?includeSecrets=true`; the token-signing secret is never shown.
  */
 export async function handleAdmin(
   ctx: EmulatorContext,
@@ -41,13 +46,14 @@ export async function handleAdmin(
   const key = `${method} /${root ?? ""}${id !== undefined ? "/:id" : ""}${sub !== undefined ? `/${sub}` : ""}`;
   if (id !== undefined && !NAME.test(id)) throw new HttpError(400, "NAME_INVALID", "invalid name in path");
   const store = ctx.store;
+  const secrets = method === "GET" ? includeSecrets(url) : false;
   switch (key) {
     case "GET /state":
       return sendJson(res, 200, {
         loginServer: ctx.loginServer,
         settings: store.settings(),
-        principals: store.allPrincipals().map(({ password: _password, ...p }) => p),
-        webhooks: store.allWebhooks(),
+        principals: store.allPrincipals().map((p) => principalView(p, secrets)),
+        webhooks: store.allWebhooks().map((w) => webhookView(w, secrets)),
         repositories: store.repositories().length,
         manifests: store.manifestCount(),
       });
@@ -90,7 +96,11 @@ export async function handleAdmin(
       return sendEmpty(res, 204);
     }
     case "GET /webhooks":
-      return sendJson(res, 200, store.allWebhooks());
+      return sendJson(
+        res,
+        200,
+        store.allWebhooks().map((w) => webhookView(w, secrets)),
+      );
     case "DELETE /webhooks/:id":
       return sendEmpty(res, store.deleteWebhook(id!) ? 204 : 404);
     case "POST /webhooks/:id/ping": {
@@ -101,10 +111,28 @@ export async function handleAdmin(
       return sendJson(res, 200, { id: event.id });
     }
     case "GET /deliveries":
-      return sendJson(res, 200, ctx.webhooks.deliveries(url.searchParams.get("webhook") ?? undefined));
-    case "POST /deliveries/drain":
-      await ctx.webhooks.drain();
-      return sendEmpty(res, 204);
+      return sendJson(
+        res,
+        200,
+        ctx.webhooks.deliveries(url.searchParams.get("webhook") ?? undefined).map((d) => deliveryView(d, secrets)),
+      );
+    case "POST /deliveries/:id": {
+      // POST /deliveries/drain[?timeoutMs=]: 200 once nothing is in flight, 504 with what is pending at the timeout.
+      if (id !== "drain") throw new HttpError(404, "NOT_FOUND", `no admin endpoint ${method} ${url.pathname}`);
+      const timeoutMs = drainTimeout(url);
+      const result = await ctx.webhooks.drain(timeoutMs);
+      if (!result.drained)
+        throw new HttpError(
+          504,
+          "DRAIN_TIMEOUT",
+          `${result.pending} webhook deliveries still in flight after ${timeoutMs} ms`,
+          {
+            ...result,
+            timeoutMs,
+          },
+        );
+      return sendJson(res, 200, result);
+    }
     case "PUT /throttling": {
       const body = check<ThrottleSettings | null>(throttlingSchema, await readJson(req));
       const throttling = body ? { ...body, burstSeconds: body.burstSeconds ?? 60 } : null;
@@ -126,6 +154,13 @@ export async function handleAdmin(
     case "PUT /faults":
       ctx.faults.set(check<FaultRule[]>(faultsSchema, await readJson(req)));
       return sendEmpty(res, 204);
+    case "GET /faults":
+      return sendJson(res, 200, ctx.faults.list());
+    case "PUT /latency":
+      ctx.latency.set(check<LatencyRule[]>(latencySchema, await readJson(req)));
+      return sendEmpty(res, 204);
+    case "GET /latency":
+      return sendJson(res, 200, ctx.latency.list());
     case "GET /stats":
       return sendJson(res, 200, ctx.stats.snapshot());
     case "DELETE /stats":
@@ -148,4 +183,13 @@ export async function handleAdmin(
     default:
       throw new HttpError(404, "NOT_FOUND", `no admin endpoint ${method} ${url.pathname}`);
   }
+}
+
+function drainTimeout(url: URL): number {
+  const given = url.searchParams.get("timeoutMs");
+  if (given === null) return DRAIN_TIMEOUT.defaultMs;
+  const value = Number(given);
+  if (!/^\d+$/.test(given) || value < 1 || value > DRAIN_TIMEOUT.maxMs)
+    throw new HttpError(400, "QUERY_INVALID", `timeoutMs must be an integer from 1 to ${DRAIN_TIMEOUT.maxMs}`);
+  return value;
 }

@@ -1,5 +1,6 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
+import { appendPrivateFile, ensurePrivateDir, makePrivate, writePrivateFile } from "../../fs/private-files.js";
 
 /** One line of the journal: the latest value of an entity, or null when it was removed. */
 export interface JournalEntry {
@@ -11,14 +12,16 @@ export interface JournalEntry {
 /**
  * An append-only JSON-lines journal, compacted on open. Appends are synchronous so a record is in the OS before the
  * HTTP answer that depends on it leaves (a SIGKILL after the answer loses nothing). Like Azurite's metadata store it is
- * local-only; the last entry for a key wins.
+ * local-only; the last entry for a key wins. It holds the registry's token-signing secret, principals' passwords and
+ * webhooks' custom headers (the app's function key), so it is 0600 in a 0700 folder (fixed on open if wider).
  */
 export class Journal {
   constructor(private readonly file: string) {}
 
   /** Reads all live entries (last write per key), then rewrites the file with just those. */
   openAndCompact(): JournalEntry[] {
-    mkdirSync(dirname(this.file), { recursive: true });
+    ensurePrivateDir(dirname(this.file));
+    makePrivate(this.file);
     const latest = new Map<string, JournalEntry>();
     if (existsSync(this.file)) {
       const lines = readFileSync(this.file, "utf8").split("\n");
@@ -36,13 +39,13 @@ export class Journal {
     }
     const live = [...latest.values()].filter((e) => e.v !== null);
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, live.map((e) => JSON.stringify(e)).join("\n") + (live.length ? "\n" : ""));
+    writePrivateFile(tmp, live.map((e) => JSON.stringify(e)).join("\n") + (live.length ? "\n" : ""));
     renameSync(tmp, this.file);
     return live;
   }
 
   append(entries: readonly JournalEntry[]): void {
     if (entries.length === 0) return;
-    appendFileSync(this.file, entries.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    appendPrivateFile(this.file, entries.map((e) => JSON.stringify(e)).join("\n") + "\n");
   }
 }

@@ -51,9 +51,33 @@ export class WebhookDispatcher {
     return this.log.filter((d) => webhook === undefined || d.webhook === webhook);
   }
 
-  /** Resolves when every delivery started so far has finished (succeeded or given up). */
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  /** Deliveries started and not finished yet (an event to one webhook, with all its retries, counts once). */
+  pending(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Waits until the dispatcher has nothing in flight: every delivery started before or during the wait has finished
+   * (delivered, refused with a 4xx, or given up after its last retry). Answers `drained: false` with what is still
+   * pending when `timeoutMs` passes first; nothing is cancelled either way.
+   */
+  async drain(timeoutMs: number): Promise<{ drained: boolean; pending: number; waitedMs: number }> {
+    const started = Date.now();
+    const timedOut = Symbol("timeout");
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof timedOut>((resolve) => {
+      timer = setTimeout(() => resolve(timedOut), timeoutMs);
+    });
+    try {
+      while (this.inFlight.size > 0) {
+        const outcome = await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+        if (outcome === timedOut)
+          return { drained: false, pending: this.inFlight.size, waitedMs: Date.now() - started };
+      }
+      return { drained: true, pending: 0, waitedMs: Date.now() - started };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private track(delivery: Promise<void>): void {

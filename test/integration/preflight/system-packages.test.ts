@@ -19,14 +19,14 @@ describe("system package preflight (npm start / npm test / .ci/run)", () => {
   it("without apt-get, names every missing package and prints the exact install command, exit 1", () => {
     const result = preflight(["test"], bare);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("sudo apt-get install -y docker-registry skopeo openssl azure-cli shellcheck");
+    expect(result.stderr).toContain("sudo apt-get install -y docker-registry skopeo openssl curl azure-cli shellcheck");
     expect(result.stderr).toContain("docker-registry (docker-registry: the registry under the ACR emulator)");
   });
 
   it("start needs only what the stack runs", () => {
     const result = preflight(["start"], bare);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("sudo apt-get install -y docker-registry skopeo openssl\n");
+    expect(result.stderr).toContain("sudo apt-get install -y docker-registry skopeo openssl curl\n");
     expect(result.stderr).not.toContain("azure-cli");
   });
 
