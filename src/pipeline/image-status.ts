@@ -39,6 +39,8 @@ export interface ImageStatusView {
   /** The pipeline's own outcome, when an override replaced it as `outcome`. */
   pipelineOutcome?: PipelineOutcome;
   scanDeadline?: string;
+  /** While a scan waits to try again after a transient failure: what failed and when the next attempt starts. */
+  scanRetry?: PipelineStatus["scanRetry"];
   approvalDeadline?: string;
   error?: string;
   createdTime?: string;
@@ -73,6 +75,7 @@ export async function imageStatus(
     decision: custom?.decision,
     outcome: pipelineOutcome,
     scanDeadline: custom?.scanDeadline,
+    scanRetry: custom?.scanRetry,
     approvalDeadline: custom?.approvalDeadline,
     error: custom?.error,
     createdTime: status?.createdTime?.toString(),
