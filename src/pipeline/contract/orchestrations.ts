@@ -36,8 +36,12 @@ async function statusOf(client: DurableClient, instanceId: string): Promise<stri
  * Starts an orchestration under an id derived from what it is for (so the same request always names the same
  * instance), once: an instance with that id that is live or completed is left alone and reported; a failed,
  * terminated or canceled one (restartable) is started afresh. Concurrent starts race on the id and the host refuses
- * all but one; the loser reports the winner. (The host itself would replace a finished instance on a new start, and
- * the extension throws on a running one, so the check is needed either way.)
+ * all but one; the loser reports the winner. This is the singleton pattern of Microsoft Learn ("Singleton
+ * orchestrators in Durable Functions": look the id up, start only when there is none or it stopped), except that a
+ * Completed instance is not started again: it did its work. The check is needed either way: by default the extension
+ * replaces an instance in a terminal state on a new start and throws OrchestrationAlreadyExistsException for one that
+ * is not (OverridableExistingInstanceStates = NonRunningStates; azure-functions-durable-extension release notes,
+ * v1.16.0-worker-extension), and the devhost does the same (409 while running, replaced when finished).
  */
 export async function startOrchestrationOnce<N extends OrchestrationName>(
   client: DurableClient,

@@ -33,9 +33,13 @@ const TRANSIENT_PATTERNS: readonly RegExp[] = [
 ];
 
 /**
- * Whether the message of a scan the scanner reports as failed names a transient cause: the Harbor protocol's report
+ * Whether the message of a scan the scanner reports as failed names a transient cause. The Harbor protocol's report
  * answer 500 only says the scan failed (harbor-scanner-adapter-openapi-v1.2.yaml, GetScanReport), so the adapter's
- * message is all there is to go on. Anything not recognised is definitive.
+ * message is all there is to go on: Harbor's Trivy adapter answers a failed job with 500 and the job's error as the
+ * message (aquasecurity/harbor-scanner-trivy, pkg/http/api/v1/handler.go, GetScanReport), and that error is
+ * "running trivy wrapper: running trivy: exit status N: <Trivy's stderr>" (pkg/scan/controller.go), where Trivy's
+ * registry errors are go-containerregistry's. Anything not recognised is definitive. A definitive failure whose
+ * message happens to match is only tried again until the deadline, which then ends it: never a pass.
  */
 export function isTransientScanFailure(message: string): boolean {
   return TRANSIENT_PATTERNS.some((pattern) => pattern.test(message));
