@@ -60,7 +60,7 @@ function defaultKey(entry: AuditRecord): AuditKey {
  * exists (Microsoft Learn, "Table Storage error codes":
  * https://learn.microsoft.com/rest/api/storageservices/table-service-error-codes). @azure/data-tables surfaces it as
  * a RestError whose parsed body carries `odataError.code`, the way its own createTable recognises TableAlreadyExists
- * (@azure/data-tables 13.3.2, src/utils/errorHelpers.ts, handleTableAlreadyExists); `code` carries it too.
+ * (@azure/data-tables 13.3.2, dist/esm/utils/errorHelpers.js, handleTableAlreadyExists); `code` carries it too.
  */
 function isEntityAlreadyExists(error: unknown): boolean {
   if (!isRestError(error) || error.statusCode !== 409) return false;
