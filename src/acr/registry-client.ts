@@ -123,14 +123,55 @@ export class RegistryClient {
     write: QuarantineWrite,
     options: QuarantineWriteOptions = {},
   ): Promise<ManifestAttributes> {
+    const { repo, d, encoded } = this.checkWrite(repository, digest, write);
+    return this.patchQuarantine(repo, d, write, encoded, options);
+  }
+
+  /**
+   * The idempotent form of setQuarantineState, for callers that may run more than once for one decision (a Durable
+   * activity is delivered at least once): reads the manifest first and sends the PATCH only when quarantineState and
+   * quarantineDetails differ from what would be written. Either way the attributes returned are what the registry
+   * showed afterwards (the read itself, or the PATCH's read-back), so the outcome is proven, not assumed; `written`
+   * says whether this call sent the PATCH. The read uses the release token, so it costs no extra token request.
+   */
+  async ensureQuarantineState(
+    repository: string,
+    digest: string,
+    write: QuarantineWrite,
+    options: QuarantineWriteOptions = {},
+  ): Promise<{ attributes: ManifestAttributes; written: boolean }> {
+    const { repo, d, encoded } = this.checkWrite(repository, digest, write);
+    const current = await this.readManifest(repo, d, this.releaseScopes(repo));
+    if (shows(current, write, encoded)) return { attributes: current, written: false };
+    return { attributes: await this.patchQuarantine(repo, d, write, encoded, options), written: true };
+  }
+
+  private checkWrite(
+    repository: string,
+    digest: string,
+    write: QuarantineWrite,
+  ): { repo: RepositoryName; d: Digest; encoded: string } {
     const repo = repositoryName(repository);
     const d = checkDigest(digest);
     if (write?.state !== "Passed" && write?.state !== "Failed")
       throw new AcrInvalidInputError(`quarantine state must be "Passed" or "Failed"`);
-    const encoded = encodeQuarantineDetails(write.details);
+    return { repo, d, encoded: encodeQuarantineDetails(write.details) };
+  }
+
+  /** The release token (RELEASE_ACTIONS) also serves the reads around it, so a release costs one token request. */
+  private releaseScopes(repo: RepositoryName): string[] {
+    return [repositoryScope(repo, [...this.ctx.repositoryActions, ...RELEASE_ACTIONS])];
+  }
+
+  private async patchQuarantine(
+    repo: RepositoryName,
+    d: Digest,
+    write: QuarantineWrite,
+    encoded: string,
+    options: QuarantineWriteOptions,
+  ): Promise<ManifestAttributes> {
     const url = this.manifestUrl(repo, d);
-    // The release token (RELEASE_ACTIONS) also serves the read-back, so a release costs at most one token request.
-    const scopes = [repositoryScope(repo, [...this.ctx.repositoryActions, ...RELEASE_ACTIONS])];
+    const scopes = this.releaseScopes(repo);
     const response = await this.authorized(
       "PATCH",
       url,
@@ -139,8 +180,7 @@ export class RegistryClient {
     );
     const answered = options.readBack === "get" ? undefined : this.manifestInAnswer(response, repo, d);
     const readBack = answered ?? (await this.readManifest(repo, d, scopes));
-    const sameDetails =
-      readBack.quarantine.rawDetails === encoded || isDeepStrictEqual(readBack.quarantine.details, write.details);
+    const sameDetails = sameQuarantineDetails(readBack, write, encoded);
     if (readBack.quarantine.state !== write.state || !sameDetails) {
       const info = requestInfo("PATCH", url);
       throw new AcrWriteNotConfirmedError(
@@ -259,4 +299,16 @@ export class RegistryClient {
       url = next;
     }
   }
+}
+
+/** The details the registry shows are the ones written: the same string, or (re-encoded by the registry) the same JSON. */
+function sameQuarantineDetails(attributes: ManifestAttributes, write: QuarantineWrite, encoded: string): boolean {
+  return (
+    attributes.quarantine.rawDetails === encoded || isDeepStrictEqual(attributes.quarantine.details, write.details)
+  );
+}
+
+/** The manifest already shows this write: the same state and the same details. */
+function shows(attributes: ManifestAttributes, write: QuarantineWrite, encoded: string): boolean {
+  return attributes.quarantine.state === write.state && sameQuarantineDetails(attributes, write, encoded);
 }

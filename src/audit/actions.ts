@@ -7,7 +7,10 @@ export const AUDIT_ACTION = {
   released: "released",
   /** The gate wrote Failed: a failing verdict, a person's rejection, or an approval deadline that fails. */
   failed: "failed",
-  /** The pipeline ended and wrote nothing: the scan failed, the write failed, or the approval deadline keeps it. */
+  /**
+   * The pipeline ended and wrote nothing: the scan failed, the write failed, or the approval deadline keeps it; or a
+   * break-glass release whose write the registry refused.
+   */
   leftQuarantined: "left-quarantined",
   /** A holder of Quarantine.Override released an image whose verdict failed (break-glass). */
   overridden: "overridden",

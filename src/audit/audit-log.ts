@@ -1,11 +1,12 @@
-import { randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
-import { RestError } from "@azure/core-rest-pipeline";
+import { isRestError } from "@azure/core-rest-pipeline";
 import type { AuditAction } from "./actions.js";
 
 /**
- * One decision, with who made it and why. Stored append-only, one partition per image. The store keeps any action it
- * is given (records written by older versions keep theirs); the gate itself writes only AUDIT_ACTIONS (./actions.ts).
+ * One decision, with who made it and why. Stored append-only (insert-if-absent, one row per event), one partition per
+ * image. The store keeps any action it is given (records written by older versions keep theirs); the gate itself
+ * writes only AUDIT_ACTIONS (./actions.ts).
  */
 export interface AuditRecord {
   image: string;
@@ -27,6 +28,46 @@ type AuditEntity = Omit<AuditRecord, "findingsSummary"> & {
   findingsSummary?: string;
 };
 
+/**
+ * What makes a record one event, the same on every attempt to write it: a scope (the instance it belongs to, or the
+ * image) and an identity within it (for a pipeline, the orchestration's decision time, fixed in durable history; for
+ * break-glass, the request). Together with the action they decide the row key, so writing the same event again finds
+ * its row instead of adding one.
+ */
+export interface AuditKey {
+  scope: string;
+  identity: string;
+}
+
+/**
+ * The row key of an event: a hash of scope, action and identity. Deterministic (no random suffix, no time of the
+ * attempt), and hex, so it is a valid key whatever the parts contain (table keys may not contain '/', '\\', '#', '?').
+ */
+export function auditRowKey(key: AuditKey, action: string): string {
+  return `ev-${createHash("sha256")
+    .update(JSON.stringify([key.scope, action, key.identity]))
+    .digest("hex")
+    .slice(0, 40)}`;
+}
+
+/** Without a key of the caller's: the instance (or the image) and the record's own time and actor. */
+function defaultKey(entry: AuditRecord): AuditKey {
+  return { scope: entry.instanceId ?? entry.image, identity: `${entry.at}|${entry.actor}` };
+}
+
+/**
+ * Insert Entity answers 409 with the error code EntityAlreadyExists when a row with the same PartitionKey and RowKey
+ * exists (Microsoft Learn, "Table Storage error codes":
+ * https://learn.microsoft.com/rest/api/storageservices/table-service-error-codes). @azure/data-tables surfaces it as
+ * a RestError whose parsed body carries `odataError.code`, the way its own createTable recognises TableAlreadyExists
+ * (@azure/data-tables 13.3.2, dist/esm/utils/errorHelpers.js, handleTableAlreadyExists); `code` carries it too.
+ */
+function isEntityAlreadyExists(error: unknown): boolean {
+  if (!isRestError(error) || error.statusCode !== 409) return false;
+  const body = (error.response as { parsedBody?: { odataError?: { code?: string } } } | undefined)?.parsedBody;
+  return error.code === "EntityAlreadyExists" || body?.odataError?.code === "EntityAlreadyExists";
+}
+
 /** Table keys may not contain '/', '\\', '#', '?'; the image reference is encoded so it can key a partition. */
 function partitionOf(image: string): string {
   return Buffer.from(image).toString("base64url");
@@ -38,13 +79,16 @@ export class AuditLog {
 
   constructor(private readonly table: TableClient) {}
 
-  /** Writes one record; the gate writes only its own vocabulary (reads return whatever older versions wrote). */
-  async record(entry: AuditRecord & { action: AuditAction }): Promise<void> {
+  /**
+   * Writes one record, once: the row key comes from the event's key (see AuditKey), and the row is inserted only if
+   * absent, so a second delivery of the same write (Durable runs activities at least once) finds the row and is done.
+   * The gate writes only its own vocabulary (reads return whatever older versions wrote).
+   */
+  async record(entry: AuditRecord & { action: AuditAction }, key: AuditKey = defaultKey(entry)): Promise<void> {
     await this.ensureTable();
     const entity: AuditEntity = {
       partitionKey: partitionOf(entry.image),
-      // Sortable by time; the suffix keeps two records in the same millisecond apart.
-      rowKey: `${entry.at}_${randomUUID().slice(0, 8)}`,
+      rowKey: auditRowKey(key, entry.action),
       image: entry.image,
       action: entry.action,
       actor: entry.actor,
@@ -56,39 +100,54 @@ export class AuditLog {
       policyVersion: entry.policyVersion,
       instanceId: entry.instanceId,
     };
-    await this.table.createEntity(
-      Object.fromEntries(Object.entries(entity).filter(([, v]) => v !== undefined)) as unknown as AuditEntity,
-    );
+    try {
+      await this.table.createEntity(
+        Object.fromEntries(Object.entries(entity).filter(([, v]) => v !== undefined)) as unknown as AuditEntity,
+      );
+    } catch (error) {
+      // The event is already recorded (an earlier delivery wrote it): nothing left to do.
+      if (isEntityAlreadyExists(error)) return;
+      throw error;
+    }
   }
 
-  /** The image's trail, oldest first. */
-  async history(image: string, limit = 500): Promise<AuditRecord[]> {
+  /**
+   * The image's trail, oldest first by each record's time (`at`): row keys identify events, they do not order them,
+   * so the whole partition (one image: a handful of rows) is read, up to `scanLimit` rows, and sorted.
+   */
+  async history(image: string, limit = 500, scanLimit = 5_000): Promise<AuditRecord[]> {
     await this.ensureTable();
-    const records: AuditRecord[] = [];
+    const rows: Array<{ rowKey: string; record: AuditRecord }> = [];
     const filter = `PartitionKey eq '${partitionOf(image)}'`;
     for await (const entity of this.table.listEntities<AuditEntity>({ queryOptions: { filter } })) {
-      records.push({
-        image: entity.image,
-        action: entity.action,
-        actor: entity.actor,
-        at: entity.at,
-        reason: entity.reason,
-        verdict: entity.verdict,
-        quarantineState: entity.quarantineState,
-        findingsSummary: entity.findingsSummary
-          ? (JSON.parse(entity.findingsSummary) as Record<string, number>)
-          : undefined,
-        policyVersion: entity.policyVersion,
-        instanceId: entity.instanceId,
+      rows.push({
+        rowKey: entity.rowKey,
+        record: {
+          image: entity.image,
+          action: entity.action,
+          actor: entity.actor,
+          at: entity.at,
+          reason: entity.reason,
+          verdict: entity.verdict,
+          quarantineState: entity.quarantineState,
+          findingsSummary: entity.findingsSummary
+            ? (JSON.parse(entity.findingsSummary) as Record<string, number>)
+            : undefined,
+          policyVersion: entity.policyVersion,
+          instanceId: entity.instanceId,
+        },
       });
-      if (records.length >= limit) break;
+      if (rows.length >= scanLimit) break;
     }
-    return records.sort((a, b) => a.at.localeCompare(b.at));
+    return rows
+      .sort((a, b) => a.record.at.localeCompare(b.record.at) || a.rowKey.localeCompare(b.rowKey))
+      .slice(0, limit)
+      .map((row) => row.record);
   }
 
   private ensureTable(): Promise<void> {
     this.created ??= this.table.createTable().catch((error: unknown) => {
-      if (error instanceof RestError && error.statusCode === 409) return;
+      if (isRestError(error) && error.statusCode === 409) return;
       this.created = undefined;
       throw error;
     });

@@ -1,4 +1,5 @@
 import type { DurableClient } from "durable-functions";
+import { AUDIT_ACTION } from "../audit/actions.js";
 import type { AuditLog, AuditRecord } from "../audit/audit-log.js";
 import {
   imageReference,
@@ -9,6 +10,16 @@ import {
 } from "./contract/index.js";
 import { findInstance } from "./instances.js";
 
+/** A break-glass release of the image: who overrode the failing verdict, why, when, and how the release ended. */
+export interface OverrideView {
+  instanceId: string;
+  by: string;
+  reason: string;
+  at: string;
+  /** The break-glass instance's runtime status, when it is still known to the host. */
+  runtimeStatus?: string;
+}
+
 export interface ImageStatusView {
   image: string;
   known: boolean;
@@ -17,8 +28,19 @@ export interface ImageStatusView {
   stage?: PipelineStatus["stage"];
   verdict?: PipelineStatus["verdict"];
   decision?: PipelineStatus["decision"];
+  /**
+   * What the gate decided last: the pipeline's outcome, or — once an override is the image's latest write — the
+   * break-glass release's (result Passed, override true, decided by the person who overrode).
+   */
   outcome?: PipelineOutcome;
+  /** Set when the image was released by override (break-glass); `outcome` is then the override's. */
+  releasedBy?: "override";
+  override?: OverrideView;
+  /** The pipeline's own outcome, when an override replaced it as `outcome`. */
+  pipelineOutcome?: PipelineOutcome;
   scanDeadline?: string;
+  /** While a scan waits to try again after a transient failure: what failed and when the next attempt starts. */
+  scanRetry?: PipelineStatus["scanRetry"];
   approvalDeadline?: string;
   error?: string;
   createdTime?: string;
@@ -26,6 +48,11 @@ export interface ImageStatusView {
   timeline: AuditRecord[];
 }
 
+/**
+ * Where an image is in the gate and why: the pipeline's status, the audit trail, and, when the image's latest write
+ * is a break-glass override, that release (its instance is found through the record, since its id is derived
+ * from the request, not from the image alone).
+ */
 export async function imageStatus(
   client: DurableClient,
   audit: Pick<AuditLog, "history">,
@@ -37,7 +64,8 @@ export async function imageStatus(
     audit.history(imageReference(image)),
   ]);
   const custom = status?.customStatus as PipelineStatus | undefined;
-  return {
+  const pipelineOutcome = status?.output as PipelineOutcome | undefined;
+  const view: ImageStatusView = {
     image: imageReference(image),
     known: Boolean(status) || timeline.length > 0,
     instanceId,
@@ -45,12 +73,45 @@ export async function imageStatus(
     stage: custom?.stage,
     verdict: custom?.verdict,
     decision: custom?.decision,
-    outcome: status?.output as PipelineOutcome | undefined,
+    outcome: pipelineOutcome,
     scanDeadline: custom?.scanDeadline,
+    scanRetry: custom?.scanRetry,
     approvalDeadline: custom?.approvalDeadline,
     error: custom?.error,
     createdTime: status?.createdTime?.toString(),
     lastUpdatedTime: status?.lastUpdatedTime?.toString(),
     timeline,
   };
+  const last = currentOverride(timeline);
+  if (!last?.instanceId) return view;
+  const release = await findInstance(client, last.instanceId);
+  const released = release?.output as PipelineOutcome | undefined;
+  return {
+    ...view,
+    outcome: released?.override
+      ? released
+      : { result: "Passed", override: true, decidedBy: last.actor, reason: last.reason, verdict: custom?.verdict },
+    releasedBy: "override",
+    override: {
+      instanceId: last.instanceId,
+      by: last.actor,
+      reason: last.reason,
+      at: last.at,
+      ...(release ? { runtimeStatus: String(release.runtimeStatus) } : {}),
+    },
+    ...(pipelineOutcome ? { pipelineOutcome } : {}),
+  };
+}
+
+/** Records of a write to the registry: after one of them, an earlier override is no longer what the image shows. */
+const WRITES: ReadonlySet<string> = new Set([AUDIT_ACTION.released, AUDIT_ACTION.failed, AUDIT_ACTION.expired]);
+
+/** The latest override, unless a later record wrote something else to the registry. */
+function currentOverride(timeline: readonly AuditRecord[]): AuditRecord | undefined {
+  for (let i = timeline.length - 1; i >= 0; i--) {
+    const record = timeline[i]!;
+    if (record.action === AUDIT_ACTION.overridden) return record;
+    if (WRITES.has(record.action)) return undefined;
+  }
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { imageReference, type ImageKey } from "./image.js";
+import type { ApprovalDecision } from "./payloads.js";
 
 /**
  * The formats of the ids the pipeline hands out. The pipeline's id is derived from the image alone, so every webhook
@@ -26,9 +27,30 @@ export function isPipelineInstanceId(value: unknown): value is string {
   return typeof value === "string" && PIPELINE_ID.test(value);
 }
 
-/** `bg-<image hash>-<epoch ms>`: one break-glass release per request, never the pipeline's own id. */
-export function breakGlassInstanceId(pipelineInstanceId: string, at: Date): string {
-  return `bg-${pipelineInstanceId.slice(3)}-${at.getTime()}`;
+/** What identifies a break-glass request: who asks, and what they say (the reason with its justification). */
+export type BreakGlassRequest = Pick<ApprovalDecision, "approver" | "reason">;
+
+/**
+ * The request's own id: 16 hex of SHA-256 over the approver's object id and the reason (which carries the
+ * justification). The time of the request is not part of it, so sending the same request again names the same
+ * release; a different person or a different justification is another request.
+ */
+export function breakGlassRequestId(request: BreakGlassRequest): string {
+  return createHash("sha256")
+    .update(JSON.stringify([request.approver.objectId, request.reason]))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/**
+ * `bg-<image hash>-<request id>`: one break-glass release per image and request, never the pipeline's own id, and
+ * the same id for the same request however often it is sent, so starting it again finds the release already there
+ * (startOrchestrationOnce). Given a Date instead of the request (the form before issue 14, kept only until the
+ * approvals function passes the request), `bg-<image hash>-<epoch ms>`: one release per call, not idempotent.
+ */
+export function breakGlassInstanceId(pipelineInstanceId: string, request: BreakGlassRequest | Date): string {
+  const suffix = request instanceof Date ? String(request.getTime()) : breakGlassRequestId(request);
+  return `bg-${pipelineInstanceId.slice(3)}-${suffix}`;
 }
 
 /**

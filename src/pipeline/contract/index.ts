@@ -3,16 +3,31 @@
  * activities and events; the one retry policy; every payload that crosses a Durable boundary; the id formats; the
  * runtime-status groups. Function files register through it and import nothing from the orchestrations.
  */
-export { ACTIVITY, EVENT, ORCHESTRATION, type ActivityName, type EventName, type OrchestrationName } from "./names.js";
-export { ACTIVITY_RETRY } from "./retry.js";
+export {
+  ACTIVITY,
+  ACTIVITY_IDEMPOTENCY,
+  EVENT,
+  ORCHESTRATION,
+  type ActivityName,
+  type EventName,
+  type OrchestrationName,
+} from "./names.js";
+export { ACTIVITY_RETRY, SCAN_RETRY, scanRetryDelayMs } from "./retry.js";
 export { callActivity, registerActivity, type ActivityPayloads } from "./activities.js";
 export { raiseEvent, waitForEvent, type EventPayloads } from "./events.js";
-export { registerOrchestration } from "./orchestrations.js";
+export {
+  registerOrchestration,
+  startOrchestrationOnce,
+  type OrchestrationInputs,
+  type StartOnceResult,
+} from "./orchestrations.js";
 export { imageReference, parseImageReference, type ImageKey } from "./image.js";
 export {
   backfillInstanceId,
   backfillInstancePrefix,
   breakGlassInstanceId,
+  breakGlassRequestId,
+  type BreakGlassRequest,
   isPipelineInstanceId,
   pipelineInstanceId,
   pipelineOfScan,

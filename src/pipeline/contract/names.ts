@@ -23,6 +23,24 @@ export const ACTIVITY = {
   recordDecision: "recordDecision",
 } as const;
 
+/**
+ * Why each activity may run twice for one call: Durable delivers activities at least once (a host that dies after the
+ * work but before recording its completion runs it again — "The Durable Task runtime guarantees that each called
+ * activity function will be executed at least once during an orchestration's execution. Because activities only
+ * guarantee at least once execution, it's recommended that activity logic be implemented as idempotent", Microsoft
+ * Learn, durabletask TaskActivity). One line per activity says what a repeat does; a new activity needs its line.
+ */
+export const ACTIVITY_IDEMPOTENCY: Readonly<Record<ActivityName, string>> = {
+  inspectImage: "Read only: a repeat reads the manifest again.",
+  submitScan:
+    "A repeat submits again under the same scan id; the orchestration uses the answer it records (the other request is orphaned: a Harbor scan nobody polls, or a queue message whose callback token hash is not published, so its report is refused).",
+  pollScan: "Read only: a repeat asks for the report again and judges it the same way (the policy is a pure function).",
+  writeRegistryDecision:
+    "Reads the manifest first and sends the PATCH only when quarantineState or quarantineDetails differ (both built from the input alone); the read or the PATCH's read-back proves the outcome.",
+  recordDecision:
+    "The audit row's key is derived from the decision (instance and decision time from history, or the break-glass request), written insert-if-absent: a repeat finds its row (409 EntityAlreadyExists) and is done.",
+};
+
 /** External events raised on a waiting pipeline. */
 export const EVENT = {
   /** A person's decision, from the approvals function. */

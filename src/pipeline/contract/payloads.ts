@@ -67,11 +67,15 @@ export interface PipelineStatus {
   scanDeadline?: string;
   approvalDeadline?: string;
   verdict?: VerdictSummary;
-  decision?: { by: string; approve: boolean; reason: string; at: string };
+  decision?: { by: string; approve: boolean; reason: string; at: string; override?: boolean };
   outcome?: PipelineOutcome["result"];
   error?: string;
   /** The scan an external scanner owes a report for; only the token's hash is kept (status is readable in storage). */
   pendingScan?: { scanId: string; callbackTokenHash: string; image: ImageKey };
+  /** While a scan waits to try again after a transient failure: which attempt failed, why, and when the next starts. */
+  scanRetry?: { digest: string; failures: number; error: string; nextAttemptAt: string };
+  /** Break-glass: the pipeline whose failed image this release overrides. */
+  overrides?: string;
   updatedAt: string;
 }
 
@@ -117,7 +121,13 @@ export type ScanSubmission =
   /** Harbor adapters: the orchestrator polls for the report. */
   | { mode: "poll"; digest: string; scanId: string }
   /** External scanners via the queue: the report comes back through scanReports as a ScanReport event. */
-  | { mode: "callback"; digest: string; scanId: string; callbackTokenHash: string };
+  | { mode: "callback"; digest: string; scanId: string; callbackTokenHash: string }
+  /**
+   * Not submitted. `retryable`: the scanner (or the registry, for the pull token, or the queue) could not be reached
+   * or was busy (5xx, 429, timeouts, network), so a new submission may succeed before the scan deadline; otherwise the
+   * scanner refused for good (400/401/403/422, 501, a protocol error) and the scan ends.
+   */
+  | { mode: "failed"; digest: string; error: string; retryable: boolean };
 
 /** pollScan's input. */
 export interface PollScanInput {
@@ -129,8 +139,14 @@ export interface PollScanInput {
 export type ScanPoll =
   | { state: "pending"; retryAfterMs: number }
   | { state: "done"; verdict: VerdictSummary }
-  /** The scanner itself reports the scan failed: no verdict either way, the image stays quarantined. */
-  | { state: "failed"; error: string };
+  /**
+   * The scanner itself reports the scan failed: no verdict either way, the image stays quarantined. `retryable`: the
+   * failure names a transient cause (the registry answered 5xx/429 or timed out while the scanner pulled, or the
+   * adapter lost the scan), so a new scan may succeed before the scan deadline. Absent (histories before it): false.
+   */
+  | { state: "failed"; error: string; retryable?: boolean }
+  /** The scanner could not be asked (5xx other than a failed scan, 429, timeout, network): ask again later. */
+  | { state: "unavailable"; error: string };
 
 /** The ScanReport event: what scanReports raises once a scanner's report is in and judged. */
 export interface ScanReportEvent {
@@ -150,6 +166,8 @@ export interface RegistryDecisionRequest {
 /** writeRegistryDecision's result: the state the registry shows after the write. */
 export interface RegistryDecisionResult {
   confirmedState: string;
+  /** Whether this delivery sent the PATCH; false when the registry already showed this decision (a repeat). */
+  written: boolean;
 }
 
 /** recordDecision's input. */
@@ -157,5 +175,12 @@ export interface RecordDecisionInput {
   input: PipelineInput;
   outcome: PipelineOutcome;
   instanceId: string;
+  /** The orchestration's time of the decision (context.df.currentUtcDateTime): the same on every delivery. */
   at: string;
+  /**
+   * What makes this record one event, the same on every delivery of the activity: the audit row's key is derived
+   * from it (src/audit/audit-log.ts). Default: the instance and `at`, which a pipeline execution records once.
+   * Break-glass names the pipeline and the request, so a repeated request is one record whatever instance ran it.
+   */
+  auditKey?: { scope: string; identity: string };
 }

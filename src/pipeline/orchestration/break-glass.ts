@@ -1,33 +1,69 @@
-import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
-import { ACTIVITY, callActivity, type BreakGlassInput, type PipelineOutcome } from "../contract/index.js";
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import {
+  ACTIVITY,
+  breakGlassRequestId,
+  callActivity,
+  pipelineInstanceId,
+  type BreakGlassInput,
+  type PipelineOutcome,
+} from "../contract/index.js";
+import { DecisionNotWrittenError } from "../errors.js";
 import { approverName } from "./rules.js";
+import { statusPublisher } from "./status.js";
 
 /**
  * Releases an image whose verdict failed, on the word of a person holding Quarantine.Override and a justification
- * (checked by the approvals function before this starts). Audited like every other decision, as an override.
+ * (checked by the approvals function before this starts). Audited like every other decision, as an override
+ * (`overridden`), or as `left-quarantined` when the registry refuses the write. Its custom status says what it
+ * overrides, by whom and why.
+ *
+ * Idempotent per image and request: its instance id is derived from the request (breakGlassInstanceId), the write
+ * sends no PATCH when the registry already shows this release, and its audit records are keyed by the pipeline and
+ * the request, so the same request, even run by a second instance, leaves one record.
  */
 export const breakGlassRelease: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<BreakGlassInput>();
   const by = approverName(input.decision);
   const reason = `break-glass override: ${input.decision.reason}`;
+  const overrides = pipelineInstanceId(input.pipeline.image);
+  const auditKey = { scope: overrides, identity: `break-glass:${breakGlassRequestId(input.decision)}` };
+  const publish = statusPublisher(context, input.pipeline);
+  const record = (outcome: PipelineOutcome): Task =>
+    callActivity(context, ACTIVITY.recordDecision, {
+      input: input.pipeline,
+      outcome,
+      instanceId: context.df.instanceId,
+      at: context.df.currentUtcDateTime.toISOString(),
+      auditKey,
+    });
+  publish("releasing", {
+    overrides,
+    verdict: input.verdict,
+    decision: { by, approve: true, reason, at: input.decision.decidedAt, override: true },
+  });
+
   let outcome: PipelineOutcome;
   if (input.pipeline.mode === "shadow") {
     outcome = { result: "would-pass", verdict: input.verdict, decidedBy: by, reason, override: true };
   } else {
-    yield callActivity(context, ACTIVITY.writeRegistryDecision, {
-      image: input.pipeline.image,
-      state: "Passed",
-      reason,
-      verdict: input.verdict,
-      statusUrl: input.pipeline.statusUrl,
-    });
+    try {
+      yield callActivity(context, ACTIVITY.writeRegistryDecision, {
+        image: input.pipeline.image,
+        state: "Passed",
+        reason,
+        verdict: input.verdict,
+        statusUrl: input.pipeline.statusUrl,
+      });
+    } catch (error) {
+      const message = `break-glass release failed: ${(error as Error).message}`;
+      yield record({ result: "left-quarantined", verdict: input.verdict, decidedBy: by, reason: message });
+      publish("release-failed", { error: message });
+      throw new DecisionNotWrittenError(message);
+    }
     outcome = { result: "Passed", verdict: input.verdict, decidedBy: by, reason, override: true };
   }
-  yield callActivity(context, ACTIVITY.recordDecision, {
-    input: input.pipeline,
-    outcome,
-    instanceId: context.df.instanceId,
-    at: context.df.currentUtcDateTime.toISOString(),
-  });
+  publish("recording");
+  yield record(outcome);
+  publish("done", { outcome: outcome.result });
   return outcome;
 };

@@ -4,6 +4,7 @@ import {
   EVENT,
   callActivity,
   scanId,
+  scanRetryDelayMs,
   waitForEvent,
   type ImageKey,
   type InspectResult,
@@ -18,8 +19,14 @@ import type { Publish } from "./status.js";
 
 /**
  * Scans every manifest that makes up the image, one after the other, against one deadline, and returns their
- * verdicts. A scanner that reports failure, or no report before the deadline, is a ScanFailedError: never "no
- * findings".
+ * verdicts. Transient failures (the registry or the scanner down or busy, see steps/scan-failures.ts) are tried again
+ * on durable timers (SCAN_RETRY) until the deadline; only a definitive scanner failure, or no report before the
+ * deadline, ends the scan, as a ScanFailedError: never "no findings".
+ *
+ * Why durable timers here rather than activity retries bounded by the deadline: a failed scan is not a failed call
+ * (the adapter answers 500 "the scan failed", and only a new scan request can help), the orchestrator alone knows the
+ * deadline, and durable-functions' RetryOptions cannot tell a transient failure from a refusal, which must end the scan
+ * at once. The activities answer what went wrong; the waiting happens here, deterministically, in history.
  */
 export function* scanEveryManifest(
   context: OrchestrationContext,
@@ -30,7 +37,24 @@ export function* scanEveryManifest(
 ): Generator<Task, VerdictSummary[], unknown> {
   const verdicts: VerdictSummary[] = [];
   for (const [index, digest] of inspected.scanTargets.entries()) {
-    const target = { ...input.image, digest };
+    const target: ImageKey = { ...input.image, digest };
+    verdicts.push(yield* scanManifest(context, input, inspected, target, index, deadline, publish));
+  }
+  return verdicts;
+}
+
+/** One manifest: submit, wait for the report, and start over after a transient failure while the deadline allows. */
+function* scanManifest(
+  context: OrchestrationContext,
+  input: PipelineInput,
+  inspected: InspectResult,
+  target: ImageKey,
+  index: number,
+  deadline: Date,
+  publish: Publish,
+): Generator<Task, VerdictSummary, unknown> {
+  const retry = new RetryClock(context, input, target, deadline, publish);
+  for (;;) {
     const id = scanId(context.df.instanceId, index, context.df.newGuid(`${context.df.instanceId}.${index}`));
     const submission = (yield callActivity(context, ACTIVITY.submitScan, {
       image: target,
@@ -39,27 +63,101 @@ export function* scanEveryManifest(
       scanId: id,
       now: context.df.currentUtcDateTime.toISOString(),
     })) as ScanSubmission;
-    const result: ScanPoll =
-      submission.mode === "poll"
-        ? yield* pollUntilDone(context, target, submission.scanId, deadline)
-        : yield* awaitCallback(context, submission, target, deadline, publish);
-    if (result.state === "failed")
-      throw new ScanFailedError(`the scanner reports the scan of ${digest} failed: ${result.error}`);
-    if (result.state === "done") verdicts.push(result.verdict);
+    let result: ScanPoll;
+    if (submission.mode === "failed") {
+      if (!submission.retryable)
+        throw new ScanFailedError(`the scanner refused the scan of ${target.digest}: ${submission.error}`);
+      result = { state: "failed", error: submission.error, retryable: true };
+    } else {
+      result =
+        submission.mode === "poll"
+          ? yield* pollUntilDone(context, target, submission.scanId, retry)
+          : yield* awaitCallback(context, submission, target, deadline, publish);
+    }
+    if (result.state === "done") {
+      retry.succeeded();
+      return result.verdict;
+    }
+    if (result.state !== "failed" || result.retryable !== true)
+      throw new ScanFailedError(
+        `the scanner reports the scan of ${target.digest} failed: ${result.state === "failed" ? result.error : result.state}`,
+      );
+    yield* retry.waitAfter(result.error);
   }
-  return verdicts;
 }
 
-function missedDeadline(image: ImageKey, deadline: Date): ScanFailedError {
-  return new ScanFailedError(`no scan report for ${image.digest} before the scan deadline ${deadline.toISOString()}`);
+/**
+ * The backoff of one manifest's scan: counts transient failures in a row, publishes what failed and when the next
+ * attempt starts, and waits on a durable timer that never passes the deadline. At or after the deadline it throws
+ * the deadline's ScanFailedError, naming the last transient failure.
+ */
+class RetryClock {
+  private failures = 0;
+
+  constructor(
+    private readonly context: OrchestrationContext,
+    private readonly input: PipelineInput,
+    private readonly image: ImageKey,
+    private readonly deadline: Date,
+    private readonly publish: Publish,
+  ) {}
+
+  *waitAfter(error: string): Generator<Task, void, unknown> {
+    this.failures += 1;
+    const now = this.context.df.currentUtcDateTime.getTime();
+    if (now >= this.deadline.getTime()) throw missedDeadline(this.image, this.deadline, error);
+    const next = new Date(
+      Math.min(now + scanRetryDelayMs(this.failures, this.input.scanDeadlineMs), this.deadline.getTime()),
+    );
+    this.publish("scanning", {
+      scanRetry: {
+        digest: this.image.digest,
+        failures: this.failures,
+        error: error.slice(0, 500),
+        nextAttemptAt: next.toISOString(),
+      },
+    });
+    yield this.context.df.createTimer(next);
+    if (this.context.df.currentUtcDateTime.getTime() >= this.deadline.getTime())
+      throw missedDeadline(this.image, this.deadline, error);
+  }
+
+  /**
+   * The scan produced its report: the failures are over. (Only a report ends them: a scanner that accepts scans but
+   * fails every one while the registry is down must back off, not start over at 1 s each time.)
+   */
+  succeeded(): void {
+    if (this.failures === 0) return;
+    this.failures = 0;
+    this.publish("scanning", { scanRetry: undefined });
+  }
+
+  /** The deadline has come. */
+  expired(): boolean {
+    return this.context.df.currentUtcDateTime.getTime() >= this.deadline.getTime();
+  }
+
+  get until(): Date {
+    return this.deadline;
+  }
 }
 
-/** Harbor adapters: ask for the report, waiting on durable timers as the adapter says, until the scan deadline. */
+function missedDeadline(image: ImageKey, deadline: Date, lastFailure?: string): ScanFailedError {
+  const why = lastFailure ? ` (last transient failure: ${lastFailure.slice(0, 300)})` : "";
+  return new ScanFailedError(
+    `no scan report for ${image.digest} before the scan deadline ${deadline.toISOString()}${why}`,
+  );
+}
+
+/**
+ * Harbor adapters: ask for the report, waiting on durable timers as the adapter says, until the scan deadline. An
+ * adapter that cannot be asked right now is asked again after the scan backoff; a finished or failed scan returns.
+ */
 function* pollUntilDone(
   context: OrchestrationContext,
   image: ImageKey,
   scanIdText: string,
-  deadline: Date,
+  retry: RetryClock,
 ): Generator<Task, ScanPoll, unknown> {
   for (;;) {
     const poll = (yield callActivity(context, ACTIVITY.pollScan, {
@@ -67,10 +165,14 @@ function* pollUntilDone(
       scanId: scanIdText,
       now: context.df.currentUtcDateTime.toISOString(),
     })) as ScanPoll;
-    if (poll.state !== "pending") return poll;
+    if (poll.state === "done" || poll.state === "failed") return poll;
+    if (poll.state === "unavailable") {
+      yield* retry.waitAfter(poll.error);
+      continue;
+    }
+    if (retry.expired()) throw missedDeadline(image, retry.until);
     const now = context.df.currentUtcDateTime.getTime();
-    if (now >= deadline.getTime()) throw missedDeadline(image, deadline);
-    yield context.df.createTimer(new Date(Math.min(now + poll.retryAfterMs, deadline.getTime())));
+    yield context.df.createTimer(new Date(Math.min(now + poll.retryAfterMs, retry.until.getTime())));
   }
 }
 

@@ -20,22 +20,30 @@ export function auditActionOf(outcome: Pick<PipelineOutcome, "result" | "overrid
   }
 }
 
-/** Appends the pipeline's decision to the audit trail: who, when, why, under which policy, with which findings. */
+/**
+ * Appends the pipeline's decision to the audit trail: who, when, why, under which policy, with which findings. Once per
+ * decision however often the activity runs: the row's key is the decision's (RecordDecisionInput.auditKey, by default
+ * the instance and the orchestration's decision time — both fixed in durable history, so every delivery of this
+ * activity names the same row), and the row is inserted only if absent.
+ */
 export async function recordDecision(
   services: Pick<GateServices, "audit" | "policyVersion">,
   input: RecordDecisionInput,
 ): Promise<void> {
   const { outcome } = input;
-  await services.audit.record({
-    image: imageReference(input.input.image),
-    action: auditActionOf(outcome),
-    actor: outcome.decidedBy,
-    at: input.at,
-    reason: outcome.reason,
-    verdict: outcome.verdict?.decision,
-    quarantineState: outcome.result,
-    findingsSummary: outcome.verdict?.severityCounts,
-    policyVersion: outcome.verdict?.policyVersion ?? services.policyVersion,
-    instanceId: input.instanceId,
-  });
+  await services.audit.record(
+    {
+      image: imageReference(input.input.image),
+      action: auditActionOf(outcome),
+      actor: outcome.decidedBy,
+      at: input.at,
+      reason: outcome.reason,
+      verdict: outcome.verdict?.decision,
+      quarantineState: outcome.result,
+      findingsSummary: outcome.verdict?.severityCounts,
+      policyVersion: outcome.verdict?.policyVersion ?? services.policyVersion,
+      instanceId: input.instanceId,
+    },
+    input.auditKey ?? { scope: input.instanceId, identity: input.at },
+  );
 }

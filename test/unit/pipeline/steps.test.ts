@@ -24,9 +24,9 @@ function fakeAcr(manifest: { state?: string; references?: string[] } = {}) {
         references: (manifest.references ?? []).map((digest) => ({ digest })),
       };
     },
-    setQuarantineState: async (...args: unknown[]) => {
-      calls.push({ op: "setQuarantineState", args });
-      return { quarantine: { state: (args[2] as { state: string }).state } };
+    ensureQuarantineState: async (...args: unknown[]) => {
+      calls.push({ op: "ensureQuarantineState", args });
+      return { attributes: { quarantine: { state: (args[2] as { state: string }).state } }, written: true };
     },
   };
   const acr = { registry: (server: string) => (calls.push({ op: "registry", args: [server] }), handle) };
@@ -58,8 +58,8 @@ describe("writeRegistryDecision", () => {
       { acr },
       { image: IMAGE, state: "Failed", reason: "CVE-1 blocks", verdict: verdict("fail"), statusUrl: "https://g/s" },
     );
-    expect(result).toEqual({ confirmedState: "Failed" });
-    const write = calls.find((c) => c.op === "setQuarantineState")!;
+    expect(result).toEqual({ confirmedState: "Failed", written: true });
+    const write = calls.find((c) => c.op === "ensureQuarantineState")!;
     expect(write.args.slice(0, 2)).toEqual([IMAGE.repository, IMAGE.digest]);
     const { state, details } = write.args[2] as { state: string; details: Record<string, unknown> };
     expect(state).toBe("Failed");
@@ -70,7 +70,7 @@ describe("writeRegistryDecision", () => {
   it("writes without a verdict (the sweep's expiry) and keeps the state line within ACR's 200 characters", async () => {
     const { acr, calls } = fakeAcr();
     await writeRegistryDecision({ acr }, { image: IMAGE, state: "Failed", reason: "x".repeat(500) });
-    const { details } = calls.find((c) => c.op === "setQuarantineState")!.args[2] as { details: { state: string } };
+    const { details } = calls.find((c) => c.op === "ensureQuarantineState")!.args[2] as { details: { state: string } };
     expect(details.state).toHaveLength(200);
     expect(details).not.toHaveProperty("result");
   });
@@ -125,7 +125,7 @@ describe("scan steps", () => {
     } as unknown as GateServices;
     const input = { image: IMAGE, scanId: "s", now: "2024-01-01T00:00:00Z" };
     expect(await pollScan(services, input)).toEqual({ state: "pending", retryAfterMs: 7000 });
-    expect(await pollScan(services, input)).toEqual({ state: "failed", error: "db missing" });
+    expect(await pollScan(services, input)).toEqual({ state: "failed", error: "db missing", retryable: false });
     expect(await pollScan(services, input)).toMatchObject({ state: "done", verdict: { decision: "fail" } });
   });
 });
