@@ -1,8 +1,9 @@
 import * as df from "durable-functions";
 import type { OrchestrationHandler } from "durable-functions";
+import { observeOrchestration } from "../../observability/orchestration.js";
 import type { OrchestrationName } from "./names.js";
 
-/** Registers an orchestration under its contract name. */
+/** Registers an orchestration under its contract name; it logs its start, stages and outcome (src/observability). */
 export function registerOrchestration(name: OrchestrationName, handler: OrchestrationHandler): void {
-  df.app.orchestration(name, handler);
+  df.app.orchestration(name, observeOrchestration(name, handler));
 }
