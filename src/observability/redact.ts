@@ -22,9 +22,9 @@ const JWT = /eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,4}/g;
  */
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?![A-Za-z_]+=")[A-Za-z0-9._~+/=-]+/gi;
 
-/** Header-style secrets: `x-functions-key: …`, `Authorization: …`, `X-IDENTITY-HEADER: …`. */
+/** Header-style secrets: `x-functions-key: …`, `Authorization: [scheme] …`, `X-IDENTITY-HEADER: …`. */
 const SECRET_HEADER =
-  /\b(x-functions-key|authorization|x-identity-header|ocp-apim-subscription-key)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi;
+  /\b(x-functions-key|authorization|x-identity-header|ocp-apim-subscription-key)(["']?\s*[:=]\s*["']?)(?:[A-Za-z]+\s+(?![A-Za-z_]+="))?[^\s"',;&]+/gi;
 
 /**
  * `name=value` pairs whose name says secret, in query strings (`?code=`, `&sig=`), connection strings
