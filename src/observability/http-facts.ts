@@ -7,21 +7,29 @@ import type { GateEvent } from "./event-line.js";
 const INSTANCE_ID = /^(?:qp|bg|bf)-[0-9A-Za-z-]{1,160}$/;
 
 /**
- * The instance and image a request was about, read from what the trigger already has in hand: the route
- * (`approvals/{instanceId}`, `scans/{scanId}`), the query (`images/status?image=`) and the answer's JSON body
- * (`instanceId`, `image`, or the `statusUrl` whose `image` parameter names it). Never the request body, never a
- * header: the webhook's key, the approver's token and the scanner's callback token travel there.
+ * The instance and image a request was about, and a short result, read from what the trigger already has in hand:
+ * the route (`approvals/{instanceId}`, `scans/{scanId}`), the query (`images/status?image=`) and the answer's JSON
+ * body (`instanceId`, `image`, the `statusUrl` whose `image` parameter names it; `decision` of a scan report, `kind`
+ * of an approval, `started` of a webhook). Never the request body, never a header: the webhook's key, the approver's
+ * token and the scanner's callback token travel there.
  */
 export function httpFacts(
   request: HttpRequest,
   response: HttpResponseInit | undefined,
-): Pick<GateEvent, "instanceId" | "image"> {
+): Pick<GateEvent, "instanceId" | "image" | "result"> {
   const body = response?.jsonBody as Record<string, unknown> | undefined;
   const instanceId =
     instanceIdOf(body?.instanceId) ?? instanceIdOf(request.params.instanceId) ?? scanInstance(request.params.scanId);
   const image =
     imageOf(body?.image) ?? imageOf(request.query.get("image")) ?? imageOf(statusLinkImage(body?.statusUrl));
-  return { instanceId, image };
+  return { instanceId, image, result: resultOf(body) };
+}
+
+function resultOf(body: Record<string, unknown> | undefined): string | undefined {
+  if (typeof body?.decision === "string") return body.decision;
+  if (typeof body?.kind === "string") return body.kind;
+  if (typeof body?.started === "boolean") return body.started ? "started" : `already-${String(body.runtimeStatus)}`;
+  return undefined;
 }
 
 function instanceIdOf(value: unknown): string | undefined {

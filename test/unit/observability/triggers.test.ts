@@ -56,7 +56,12 @@ describe("observeHttp", () => {
       status: 202,
       jsonBody: { instanceId: PIPELINE, started: true, runtimeStatus: "Pending", statusUrl },
     }))(request({}), webhook.context);
-    expect(webhook.logged[0]!.event).toMatchObject({ stage: "webhook", image: REFERENCE, instanceId: PIPELINE });
+    expect(webhook.logged[0]!.event).toMatchObject({
+      stage: "webhook",
+      image: REFERENCE,
+      instanceId: PIPELINE,
+      result: "started",
+    });
   });
 
   it("finds the pipeline of a scan callback from its scan id", async () => {
@@ -67,6 +72,12 @@ describe("observeHttp", () => {
     );
     expect(logged[0]!.event).toMatchObject({ outcome: "rejected", status: 401, instanceId: PIPELINE });
     expect(logged[0]!.line).not.toContain("callback-secret");
+
+    await observeHttp("scan-report", async () => ({
+      status: 202,
+      jsonBody: { scanId: `${PIPELINE}.0.0badf00d`, accepted: true, decision: "needsApproval" },
+    }))(request({ params: { scanId: `${PIPELINE}.0.0badf00d` } }), context);
+    expect(logged[1]!.event).toMatchObject({ outcome: "succeeded", result: "needsApproval", instanceId: PIPELINE });
   });
 
   it("ignores ids and images that are not well formed", async () => {
