@@ -52,7 +52,10 @@ export const ACTIVITY_FACTS: { [N in Name]: ActivityFacts<N> } = {
 /**
  * The instance an activity runs for, as the Durable extension binds it: `instanceId` is part of every activity
  * trigger's binding data (azure-functions-durable-extension ActivityTriggerAttributeBindingProvider.cs,
- * `bindingData[InstanceIdBindingPropertyName]`), which the Node.js library hands over as `context.triggerMetadata`.
+ * `bindingData[InstanceIdBindingPropertyName]`); the host copies binding data into the invocation request's
+ * `TriggerMetadata` (azure-functions-host, `foreach (var pair in context.BindingData) invocationRequest.TriggerMetadata
+ * .Add(...)`), and @azure/functions hands it over as `context.triggerMetadata` (src/converters/fromRpcTriggerMetadata.ts).
+ * The local devhost binds no trigger metadata for activities, so there the input's facts are used.
  */
 export function boundInstanceId(triggerMetadata: Record<string, unknown> | undefined): string | undefined {
   const value = triggerMetadata?.instanceId;
