@@ -9,9 +9,9 @@ const INSTANCE_ID = /^(?:qp|bg|bf)-[0-9A-Za-z-]{1,160}$/;
 /**
  * The instance and image a request was about, and a short result, read from what the trigger already has in hand:
  * the route (`approvals/{instanceId}`, `scans/{scanId}`), the query (`images/status?image=`) and the answer's JSON
- * body (`instanceId`, `image`, the `statusUrl` whose `image` parameter names it; `decision` of a scan report, `kind`
- * of an approval, `started` of a webhook). Never the request body, never a header: the webhook's key, the approver's
- * token and the scanner's callback token travel there.
+ * body (`instanceId`, `image`, the `statusUrl` whose `image` parameter names it; `decision`, or `failed`, of a scan
+ * report; `kind` of an approval; `started` of a webhook). Never the request body, never a header: the webhook's key,
+ * the approver's token and the scanner's callback token travel there.
  */
 export function httpFacts(
   request: HttpRequest,
@@ -27,6 +27,7 @@ export function httpFacts(
 
 function resultOf(body: Record<string, unknown> | undefined): string | undefined {
   if (typeof body?.decision === "string") return body.decision;
+  if (body?.failed === true) return "scan-failed";
   if (typeof body?.kind === "string") return body.kind;
   if (typeof body?.started === "boolean") return body.started ? "started" : `already-${String(body.runtimeStatus)}`;
   return undefined;

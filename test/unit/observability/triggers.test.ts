@@ -78,6 +78,12 @@ describe("observeHttp", () => {
       jsonBody: { scanId: `${PIPELINE}.0.0badf00d`, accepted: true, decision: "needsApproval" },
     }))(request({ params: { scanId: `${PIPELINE}.0.0badf00d` } }), context);
     expect(logged[1]!.event).toMatchObject({ outcome: "succeeded", result: "needsApproval", instanceId: PIPELINE });
+
+    await observeHttp("scan-report", async () => ({
+      status: 202,
+      jsonBody: { scanId: `${PIPELINE}.0.0badf00d`, accepted: true, failed: true },
+    }))(request({ params: { scanId: `${PIPELINE}.0.0badf00d` } }), context);
+    expect(logged[2]!.event).toMatchObject({ outcome: "succeeded", result: "scan-failed" });
   });
 
   it("ignores ids and images that are not well formed", async () => {
