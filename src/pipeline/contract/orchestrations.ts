@@ -1,6 +1,6 @@
+import { observeOrchestration } from "../../observability/orchestration.js";
 import * as df from "durable-functions";
 import type { OrchestrationHandler } from "durable-functions";
-import { observeOrchestration } from "../../observability/orchestration.js";
 import type { OrchestrationName } from "./names.js";
 
 /** Registers an orchestration under its contract name; it logs its start, stages and outcome (src/observability). */
