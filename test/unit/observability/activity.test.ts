@@ -38,7 +38,8 @@ describe("observeActivity", () => {
 
   it("takes the instance id the Durable extension binds (triggerMetadata.instanceId) over what the input implies", async () => {
     const { context, logged } = capturingContext({ triggerMetadata: { instanceId: "bg-abc-1700000000000" } });
-    await observeActivity("writeRegistryDecision", async () => ({ confirmedState: "Passed" }))(
+    const written = { confirmedState: "Passed", written: true };
+    await observeActivity("writeRegistryDecision", async () => written)(
       { image: IMAGE, state: "Passed", reason: "break-glass" },
       context,
     );
