@@ -7,6 +7,7 @@ import { pipelineInput, statusLink } from "../pipeline/input.js";
 import { startPipeline, terminateIfLive } from "../pipeline/instances.js";
 import { parseWebhookEvent } from "../pipeline/webhook/event.js";
 import { handleWebhookEvent, type WebhookDeps, type WebhookResult } from "../pipeline/webhook/handle.js";
+import { observeHttp } from "../observability/triggers.js";
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -72,5 +73,5 @@ app.http("acrEvents", {
   authLevel: "function",
   route: "acr/events",
   extraInputs: [df.input.durableClient()],
-  handler: acrEvents,
+  handler: observeHttp("webhook", acrEvents),
 });

@@ -8,6 +8,7 @@ import { answeringErrors } from "../http/errors.js";
 import { problem, readJsonBody } from "../http/json.js";
 import { decide, listPendingApprovals, type DecisionRequest } from "../pipeline/approvals.js";
 import { isPipelineInstanceId } from "../pipeline/contract/index.js";
+import { observeHttp } from "../observability/triggers.js";
 
 const validateDecision = new Ajv({ allErrors: true }).compile<DecisionRequest>({
   type: "object",
@@ -57,5 +58,5 @@ app.http("approvals", {
   authLevel: "anonymous",
   route: "approvals/{instanceId?}",
   extraInputs: [df.input.durableClient()],
-  handler: approvals,
+  handler: observeHttp("approval", approvals),
 });

@@ -8,6 +8,7 @@ import { backfillRegistry } from "../sweep/backfill/run.js";
 import { DurableShadowEvaluations } from "../sweep/backfill/shadow.js";
 import { TIME_LIMITS, runDeadline, selectRegistries } from "../sweep/run.js";
 import { backfillDeps } from "../sweep/services.js";
+import { observeHttp } from "../observability/triggers.js";
 
 /**
  * Backfill before turning quarantine on (admin key only). POST starts shadow evaluations of every existing image not
@@ -63,5 +64,5 @@ app.http("backfill", {
   authLevel: "admin",
   route: "sweep/backfill",
   extraInputs: [df.input.durableClient()],
-  handler: backfill,
+  handler: observeHttp("backfill", backfill),
 });

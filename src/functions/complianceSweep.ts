@@ -5,6 +5,7 @@ import { sweepTimerSchedule } from "../config.js";
 import { DurablePipelineDirectory } from "../sweep/durable-pipelines.js";
 import { summaryLine } from "../sweep/report.js";
 import { TIME_LIMITS, runComplianceSweep } from "../sweep/run.js";
+import { observeTimer } from "../observability/triggers.js";
 
 /** The scheduled compliance sweep: management checks, stuck and missed images, a report per registry. */
 export async function complianceSweep(timer: Timer, context: InvocationContext): Promise<void> {
@@ -23,5 +24,5 @@ export async function complianceSweep(timer: Timer, context: InvocationContext):
 app.timer("complianceSweep", {
   schedule: sweepTimerSchedule(),
   extraInputs: [df.input.durableClient()],
-  handler: complianceSweep,
+  handler: observeTimer("sweep", complianceSweep),
 });

@@ -6,6 +6,7 @@ import { problem } from "../http/json.js";
 import { DurablePipelineDirectory } from "../sweep/durable-pipelines.js";
 import { summaryLine } from "../sweep/report.js";
 import { TIME_LIMITS, runComplianceSweep, selectRegistries } from "../sweep/run.js";
+import { observeHttp } from "../observability/triggers.js";
 
 /**
  * Runs the compliance sweep now (admin key only), for every gated registry or `?registry=`, and answers with the
@@ -40,5 +41,5 @@ app.http("complianceSweepNow", {
   authLevel: "admin",
   route: "sweep/run",
   extraInputs: [df.input.durableClient()],
-  handler: complianceSweepNow,
+  handler: observeHttp("sweep", complianceSweepNow),
 });

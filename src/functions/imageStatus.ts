@@ -4,6 +4,7 @@ import { compositionRoot } from "../composition/root.js";
 import { problem } from "../http/json.js";
 import { parseImageReference } from "../pipeline/contract/index.js";
 import { imageStatus as readImageStatus } from "../pipeline/image-status.js";
+import { observeHttp } from "../observability/triggers.js";
 
 /** Where an image is in the gate and why: stage, verdict and reasons, who decided, and its audit timeline. */
 export async function imageStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -19,5 +20,5 @@ app.http("imageStatus", {
   authLevel: "function",
   route: "images/status",
   extraInputs: [df.input.durableClient()],
-  handler: imageStatus,
+  handler: observeHttp("status", imageStatus),
 });

@@ -5,6 +5,7 @@ import { answeringErrors } from "../http/errors.js";
 import { problem } from "../http/json.js";
 import { acceptScanReport } from "../pipeline/scan-reports.js";
 import { DEFAULT_MAX_REPORT_BYTES } from "../scanning/normalise/detect.js";
+import { observeHttp } from "../observability/triggers.js";
 
 /**
  * The callback for external scanners: POST api/scans/{scanId} with `Authorization: Bearer <per-scan token>` and the
@@ -46,5 +47,5 @@ app.http("scanReports", {
   authLevel: "anonymous",
   route: "scans/{scanId}",
   extraInputs: [df.input.durableClient()],
-  handler: scanReports,
+  handler: observeHttp("scan-report", scanReports),
 });

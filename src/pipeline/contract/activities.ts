@@ -1,5 +1,6 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
+import { observeActivity } from "../../observability/activity.js";
 import type { ImageKey } from "./image.js";
 import { ACTIVITY_RETRY } from "./retry.js";
 import type {
@@ -35,11 +36,12 @@ export function callActivity<N extends Name>(
 
 /**
  * Registers an activity's handler under its contract name. The input arrives from durable history as the
- * orchestration wrote it (callActivity checked its type there), so it is passed on as that type.
+ * orchestration wrote it (callActivity checked its type there), so it is passed on as that type. Every run logs its
+ * start and outcome once (src/observability).
  */
 export function registerActivity<N extends Name>(
   name: N,
   handler: (input: ActivityPayloads[N]["input"]) => Promise<ActivityPayloads[N]["output"]>,
 ): void {
-  df.app.activity(name, { handler: (input: unknown) => handler(input as ActivityPayloads[N]["input"]) });
+  df.app.activity(name, { handler: observeActivity(name, handler) });
 }

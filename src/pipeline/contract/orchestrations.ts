@@ -1,3 +1,4 @@
+import { observeOrchestration } from "../../observability/orchestration.js";
 import * as df from "durable-functions";
 import type { DurableClient, OrchestrationHandler } from "durable-functions";
 import type { OrchestrationName } from "./names.js";
@@ -10,9 +11,9 @@ export interface OrchestrationInputs {
   breakGlassRelease: BreakGlassInput;
 }
 
-/** Registers an orchestration under its contract name. */
+/** Registers an orchestration under its contract name; it logs its start, stages and outcome (src/observability). */
 export function registerOrchestration(name: OrchestrationName, handler: OrchestrationHandler): void {
-  df.app.orchestration(name, handler);
+  df.app.orchestration(name, observeOrchestration(name, handler));
 }
 
 export interface StartOnceResult {
