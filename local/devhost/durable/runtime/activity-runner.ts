@@ -25,6 +25,9 @@ export async function runActivity(
   const outcome = await invoker.invoke({
     fn,
     trigger: input === undefined ? {} : { json: input },
+    // The Durable extension binds the orchestration's instance id into an activity's trigger metadata, and the host
+    // passes it to the worker as `instanceId` (what src/observability reads from context.triggerMetadata).
+    triggerMetadata: { instanceId: { string: instanceId } },
     reason: `(Orchestration instance ${instanceId})`,
   });
   if (outcome.ok) return { ok: true, result: returnValueAsJson(outcome.response.returnValue) };
