@@ -1,7 +1,10 @@
 import { countBySeverity, type Cvss, type Finding, type NormalisedReport } from "../findings.js";
 import { ReportError } from "./errors.js";
+import { digestInReference, digestOfRepoDigest } from "./identity.js";
+import type { SchemaNode } from "./keys.js";
+import { preview } from "./preview.js";
 import { severityFromName } from "./severity.js";
-import { assertReportShape, compileReportSchema } from "./validate.js";
+import { listOf, reportReader } from "./validate.js";
 
 interface TrivyCvssEntry {
   V3Score?: number;
@@ -12,19 +15,37 @@ interface TrivyCvssEntry {
 
 interface TrivyVulnerability {
   VulnerabilityID: string;
-  VendorIDs?: string[];
+  VendorIDs?: string[] | null;
   PkgName: string;
   PkgIdentifier?: { PURL?: string };
   InstalledVersion: string;
   FixedVersion?: string;
   Severity: string;
   SeveritySource?: string;
-  CVSS?: Record<string, TrivyCvssEntry>;
+  CVSS?: Record<string, TrivyCvssEntry> | null;
+}
+
+/** pkg/fanal/types SecretFinding (aquasecurity/trivy): RuleID, Category, Severity, Title, StartLine, EndLine, Match. */
+interface TrivySecret {
+  RuleID: string;
+  Severity: string;
+  Category?: string;
+  Title?: string;
+}
+
+/** pkg/types DetectedMisconfiguration: ID, AVDID, Title, Severity, Status (PASS, FAIL or EXCEPTION). */
+interface TrivyMisconfiguration {
+  ID: string;
+  AVDID?: string;
+  Severity: string;
+  Status?: string;
 }
 
 interface TrivyResult {
   Target: string;
   Vulnerabilities?: TrivyVulnerability[] | null;
+  Secrets?: TrivySecret[] | null;
+  Misconfigurations?: TrivyMisconfiguration[] | null;
 }
 
 interface TrivyReport {
@@ -32,10 +53,10 @@ interface TrivyReport {
   ArtifactName: string;
   Trivy?: { Version?: string };
   Metadata?: { RepoDigests?: string[] | null };
-  Results: TrivyResult[];
+  Results?: TrivyResult[] | null;
 }
 
-const cvssEntry = {
+const cvssEntry: SchemaNode = {
   type: "object",
   properties: {
     V3Score: { type: "number" },
@@ -45,53 +66,80 @@ const cvssEntry = {
   },
 };
 
-// Only what the gate reads is constrained; Trivy adds fields between releases and those must not break the gate.
-const validateTrivy = compileReportSchema<TrivyReport>({
+const vulnerability: SchemaNode = {
   type: "object",
-  // Results is required although Trivy omits it when it found nothing to scan: "nothing scanned" is not a clean image.
-  required: ["SchemaVersion", "ArtifactName", "Results"],
+  required: ["VulnerabilityID", "PkgName", "InstalledVersion", "Severity"],
   properties: {
-    SchemaVersion: { type: "integer" },
-    ArtifactName: { type: "string" },
-    Trivy: { type: "object", properties: { Version: { type: "string" } } },
-    Metadata: { type: "object", properties: { RepoDigests: { type: ["array", "null"], items: { type: "string" } } } },
-    Results: {
-      type: "array",
-      items: {
+    VulnerabilityID: { type: "string", minLength: 1 },
+    VendorIDs: listOf({ type: "string" }),
+    PkgName: { type: "string", minLength: 1 },
+    PkgIdentifier: { type: "object", properties: { PURL: { type: "string" } } },
+    InstalledVersion: { type: "string" },
+    FixedVersion: { type: "string" },
+    Severity: { type: "string" },
+    SeveritySource: { type: "string" },
+    CVSS: { type: ["object", "null"], additionalProperties: cvssEntry },
+  },
+};
+
+const secret: SchemaNode = {
+  type: "object",
+  required: ["RuleID", "Severity"],
+  properties: {
+    RuleID: { type: "string", minLength: 1 },
+    Severity: { type: "string" },
+    Category: { type: "string" },
+    Title: { type: "string" },
+  },
+};
+
+const misconfiguration: SchemaNode = {
+  type: "object",
+  required: ["ID", "Severity"],
+  properties: {
+    ID: { type: "string", minLength: 1 },
+    AVDID: { type: "string" },
+    Severity: { type: "string" },
+    Status: { type: "string" },
+  },
+};
+
+// Only what the gate reads is constrained; Trivy adds fields between releases and those must not break the gate.
+// Field names as pkg/types/report.go writes them (Report, Metadata, Result); Go reads them case-insensitively.
+const reader = reportReader<TrivyReport>(
+  {
+    type: "object",
+    required: ["SchemaVersion", "ArtifactName"],
+    properties: {
+      SchemaVersion: { type: "integer" },
+      ArtifactName: { type: "string" },
+      Trivy: { type: "object", properties: { Version: { type: "string" } } },
+      Metadata: { type: "object", properties: { RepoDigests: listOf({ type: "string" }) } },
+      Results: listOf({
         type: "object",
         required: ["Target"],
         properties: {
           Target: { type: "string" },
-          Vulnerabilities: {
-            type: ["array", "null"],
-            items: {
-              type: "object",
-              required: ["VulnerabilityID", "PkgName", "InstalledVersion", "Severity"],
-              properties: {
-                VulnerabilityID: { type: "string", minLength: 1 },
-                VendorIDs: { type: "array", items: { type: "string" } },
-                PkgName: { type: "string", minLength: 1 },
-                PkgIdentifier: { type: "object", properties: { PURL: { type: "string" } } },
-                InstalledVersion: { type: "string" },
-                FixedVersion: { type: "string" },
-                Severity: { type: "string" },
-                SeveritySource: { type: "string" },
-                CVSS: { type: "object", additionalProperties: cvssEntry },
-              },
-            },
-          },
+          Vulnerabilities: listOf(vulnerability),
+          Secrets: listOf(secret),
+          Misconfigurations: listOf(misconfiguration),
         },
-      },
+      }),
     },
   },
-});
+  "go",
+  "Trivy JSON",
+);
 
 /** Trivy lists scores per database; the one its severity came from is preferred, then NVD, then the first. */
 function preferredCvss(vulnerability: TrivyVulnerability): Cvss | undefined {
   const all = vulnerability.CVSS;
-  if (all === undefined) return undefined;
-  const sources = Object.keys(all);
-  const source = [vulnerability.SeveritySource, "nvd", sources[0]].find((name) => name !== undefined && name in all);
+  if (all === undefined || all === null) return undefined;
+  let source: string | undefined;
+  const preferred = vulnerability.SeveritySource;
+  if (preferred !== undefined && Object.hasOwn(all, preferred)) source = preferred;
+  else if (Object.hasOwn(all, "nvd")) source = "nvd";
+  else source = Object.keys(all)[0];
   const entry = source === undefined ? undefined : all[source];
   if (source === undefined || entry === undefined) return undefined;
   const cvss: Cvss = { source };
@@ -102,7 +150,7 @@ function preferredCvss(vulnerability: TrivyVulnerability): Cvss | undefined {
   return cvss;
 }
 
-function toFinding(vulnerability: TrivyVulnerability, target: string): Finding {
+function vulnerabilityFinding(vulnerability: TrivyVulnerability, target: string): Finding {
   const fixedVersion = vulnerability.FixedVersion?.trim() ?? "";
   const finding: Finding = {
     vulnerabilityId: vulnerability.VulnerabilityID,
@@ -120,32 +168,97 @@ function toFinding(vulnerability: TrivyVulnerability, target: string): Finding {
   return finding;
 }
 
-function digestOf(repoDigest: string | undefined): string | undefined {
-  const at = repoDigest?.lastIndexOf("@") ?? -1;
-  return repoDigest !== undefined && at >= 0 ? repoDigest.slice(at + 1) : undefined;
+/** A leaked secret: the rule that found it is its id, the file it is in stands where a package would. */
+function secretFinding(found: TrivySecret, target: string): Finding {
+  return {
+    kind: "secret",
+    vulnerabilityId: found.RuleID,
+    aliases: [],
+    package: { name: target, installedVersion: "" },
+    severity: severityFromName(found.Severity),
+    target,
+    fixable: false,
+  };
 }
 
-/** Normalises a `trivy image -f json` report (SchemaVersion 2). Throws ReportError. */
+/**
+ * Trivy's own Results.Failed() counts a misconfiguration only when its Status is FAIL; PASS and EXCEPTION (excepted
+ * by Trivy's configuration) are not problems. Any other status, or none, counts: the gate does not guess a pass.
+ */
+function misconfigurationFinding(check: TrivyMisconfiguration, target: string): Finding | undefined {
+  if (check.Status === "PASS" || check.Status === "EXCEPTION") return undefined;
+  return {
+    kind: "misconfiguration",
+    vulnerabilityId: check.ID,
+    aliases: check.AVDID !== undefined && check.AVDID !== "" && check.AVDID !== check.ID ? [check.AVDID] : [],
+    package: { name: target, installedVersion: "" },
+    severity: severityFromName(check.Severity),
+    target,
+    fixable: false,
+  };
+}
+
+function digestsOf(report: TrivyReport): string[] {
+  const digests: string[] = [];
+  const repoDigests = report.Metadata?.RepoDigests ?? [];
+  for (let index = 0; index < repoDigests.length; index += 1) {
+    const digest = digestOfRepoDigest(repoDigests[index] as string, `/Metadata/RepoDigests/${index}`, "Trivy JSON");
+    if (!digests.includes(digest)) digests.push(digest);
+  }
+  const named = digestInReference(report.ArtifactName, "/ArtifactName", "Trivy JSON");
+  if (named !== undefined && !digests.includes(named)) digests.push(named);
+  return digests;
+}
+
+/**
+ * Normalises a `trivy image -f json` report (SchemaVersion 2). Keys are read as Trivy's Go decoder reads them;
+ * `null` lists are empty. No Results, null or empty, means Trivy found nothing to scan: the report is readable but
+ * `unscanned`, never clean. Secrets and misconfigurations are findings of their own kind. Throws ReportError.
+ */
 export function normaliseTrivyJson(document: unknown): NormalisedReport {
-  const version = (document as { SchemaVersion?: unknown } | null)?.SchemaVersion;
+  const canonical = reader.canonical(document);
+  const version = (canonical as { SchemaVersion?: unknown } | null)?.SchemaVersion;
   if (version !== 2) {
     throw new ReportError(
       "report-version-unsupported",
-      `Trivy JSON SchemaVersion ${JSON.stringify(version)} is not supported; only 2 is`,
+      `Trivy JSON SchemaVersion ${preview(version)} is not supported; only 2 is`,
     );
   }
-  assertReportShape(validateTrivy, document, "Trivy JSON");
+  const report = reader.validate(canonical);
   const findings: Finding[] = [];
-  for (const result of document.Results) {
-    for (const vulnerability of result.Vulnerabilities ?? []) findings.push(toFinding(vulnerability, result.Target));
+  const results = report.Results ?? [];
+  for (let index = 0; index < results.length; index += 1) {
+    const result = results[index] as TrivyResult;
+    const target = result.Target;
+    const vulnerabilities = result.Vulnerabilities;
+    if (vulnerabilities) for (const item of vulnerabilities) findings.push(vulnerabilityFinding(item, target));
+    if (result.Secrets) for (const item of result.Secrets) findings.push(secretFinding(item, target));
+    if (result.Misconfigurations) {
+      for (const item of result.Misconfigurations) {
+        const finding = misconfigurationFinding(item, target);
+        if (finding !== undefined) findings.push(finding);
+      }
+    }
   }
-  const scannerVersion = document.Trivy?.Version;
-  const digest = digestOf(document.Metadata?.RepoDigests?.[0]);
-  return {
+  const scannerVersion = report.Trivy?.Version;
+  const digests = digestsOf(report);
+  const artifact: NormalisedReport["artifact"] = { name: report.ArtifactName };
+  if (digests.length > 0) {
+    artifact.digest = digests[0] as string;
+    artifact.digests = digests;
+  }
+  const normalised: NormalisedReport = {
     format: "trivy-json",
     scanner: scannerVersion === undefined ? { name: "Trivy" } : { name: "Trivy", version: scannerVersion },
-    artifact: digest === undefined ? { name: document.ArtifactName } : { name: document.ArtifactName, digest },
+    artifact,
     findings,
     counts: countBySeverity(findings),
   };
+  if (results.length === 0) {
+    normalised.unscanned = {
+      code: "nothing-scanned",
+      message: "The Trivy report has no Results: Trivy found nothing it could scan in the image",
+    };
+  }
+  return normalised;
 }

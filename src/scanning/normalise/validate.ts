@@ -1,5 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { ReportError } from "./errors.js";
+import { canonicalKeys, shapeOf, type KeyMatching, type SchemaNode } from "./keys.js";
+import { pointerSegment, preview } from "./preview.js";
 
 /**
  * One Ajv instance for the report schemas. allErrors stays off: a hostile report with a million bad entries must cost
@@ -7,14 +9,20 @@ import { ReportError } from "./errors.js";
  */
 const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
 
-export function compileReportSchema<T>(schema: object): ValidateFunction<T> {
-  return ajv.compile<T>(schema);
+/** The instance path, each segment cut: map keys (Trivy's CVSS databases) come from the report and may be huge. */
+function boundedPath(path: string): string {
+  if (path === "") return "(report root)";
+  if (path.length <= 200) return path;
+  return path
+    .split("/")
+    .map((segment) => pointerSegment(segment.replaceAll("~1", "/").replaceAll("~0", "~")))
+    .join("/");
 }
 
 export function describeAjvError(error: ErrorObject): string {
-  const where = error.instancePath === "" ? "(report root)" : error.instancePath;
+  const where = boundedPath(error.instancePath);
   if (error.keyword === "additionalProperties") {
-    return `${where}: unexpected property '${String(error.params["additionalProperty"])}'`;
+    return `${where}: unexpected property ${preview(String(error.params["additionalProperty"]), 40)}`;
   }
   return `${where}: ${error.message ?? "is invalid"}`;
 }
@@ -28,4 +36,33 @@ export function assertReportShape<T>(
   if (validate(document)) return;
   const problems = (validate.errors ?? []).map(describeAjvError);
   throw new ReportError("report-invalid", `The ${formatLabel} report does not have the expected shape`, problems);
+}
+
+export interface ReportReader<T> {
+  /** The document with its keys read as the producer reads them (keys.ts); throws ReportError on ambiguity. */
+  canonical(document: unknown): unknown;
+  /** Validates a canonical document against the schema; throws ReportError with the first problem. */
+  validate(canonical: unknown): T;
+}
+
+/**
+ * One schema for both jobs: where the fields are (to match keys as the producer does) and what they must hold.
+ * Everything a normaliser dereferences is in its schema, so a value of the wrong type is a ReportError, never a
+ * TypeError further down.
+ */
+export function reportReader<T>(schema: SchemaNode, keys: KeyMatching, formatLabel: string): ReportReader<T> {
+  const shape = shapeOf(schema);
+  const check = ajv.compile<T>(schema);
+  return {
+    canonical: (document) => canonicalKeys(document, shape, keys, formatLabel),
+    validate: (canonical) => {
+      assertReportShape(check, canonical, formatLabel);
+      return canonical;
+    },
+  };
+}
+
+/** `{ type: ["array", "null"] }`: null where a list is expected is an empty list, explicitly (Go writes nil as null). */
+export function listOf(items: SchemaNode): SchemaNode {
+  return { type: ["array", "null"], items };
 }

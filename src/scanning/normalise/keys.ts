@@ -1,0 +1,204 @@
+import { ReportError } from "./errors.js";
+import { pointerSegment } from "./preview.js";
+
+/**
+ * How the producer of a format matches object keys to fields, so the gate reads a report as its own tools would.
+ *
+ * - "go": Trivy and Harbor are Go programs and read their JSON with encoding/json, which "matches incoming object
+ *   keys to the keys used by Marshal ..., preferring an exact match but also accepting a case-insensitive match"
+ *   (https://pkg.go.dev/encoding/json#Unmarshal). The case-insensitive match is Unicode simple case folding
+ *   (golang/go src/encoding/json/fold.go: foldName, foldRune → unicode.SimpleFold), under which exactly two non-ASCII
+ *   runes fold onto ASCII letters: U+212A KELVIN SIGN onto K and U+017F LATIN SMALL LETTER LONG S onto S (Go's
+ *   unicode tables, asciiFold and caseOrbit). So `vulnerabilities`, `VULNERABILITIES` and `Vulnerabilitieſ` are all
+ *   `Vulnerabilities` to Trivy.
+ * - "exact": SARIF is defined by a JSON schema, whose property names are case-sensitive. A key that differs from a
+ *   SARIF property the gate reads only in case is neither ignored nor guessed: the report is refused.
+ *
+ * In both modes, two keys of one object that name the same field (`Vulnerabilities` and `vulnerabilities`) make the
+ * report ambiguous: Go would take whichever comes last, another reader the first. The gate refuses to guess.
+ */
+export type KeyMatching = "go" | "exact";
+
+/** The part of a JSON Schema that says where fields are; the same schema then validates the canonical document. */
+export interface SchemaNode {
+  properties?: Readonly<Record<string, SchemaNode>>;
+  items?: SchemaNode;
+  additionalProperties?: SchemaNode | boolean;
+  [keyword: string]: unknown;
+}
+
+interface Shape {
+  /** Exact field names of an object node; undefined when the node is not an object with known fields. */
+  exact: ReadonlySet<string> | undefined;
+  /** Go-folded field name → exact field name. */
+  folded: ReadonlyMap<string, string>;
+  /** Raw key → the field it folds onto (or null), for keys not spelt exactly; bounded so hostile keys cannot grow it. */
+  seen: Map<string, string | null>;
+  /** Fields whose values have structure of their own to walk. */
+  children: readonly (readonly [string, Shape])[];
+  items: Shape | undefined;
+  /** The shape of every value of a map-like object (additionalProperties), e.g. Trivy's CVSS per database. */
+  values: Shape | undefined;
+}
+
+const SEEN_LIMIT = 1024;
+const K = 0x4b;
+const S = 0x53;
+
+/**
+ * encoding/json's fold of a key, when that fold is pure ASCII; undefined when the key holds a rune that cannot fold
+ * onto ASCII (then it cannot name any field the gate reads, which are all ASCII).
+ */
+export function goFoldAscii(key: string): string | undefined {
+  let folded = "";
+  for (let index = 0; index < key.length; index += 1) {
+    let code = key.charCodeAt(index);
+    if (code >= 0x61 && code <= 0x7a) code -= 0x20;
+    else if (code === 0x212a) code = K;
+    else if (code === 0x17f) code = S;
+    else if (code >= 0x80) return undefined;
+    folded += String.fromCharCode(code);
+  }
+  return folded;
+}
+
+function hasStructure(shape: Shape): boolean {
+  return shape.exact !== undefined || shape.items !== undefined || shape.values !== undefined;
+}
+
+/** Compiles a schema into the walker's shape tree once, at module load. */
+export function shapeOf(schema: SchemaNode): Shape {
+  const properties = schema.properties;
+  const exact = properties === undefined ? undefined : new Set(Object.keys(properties));
+  const folded = new Map<string, string>();
+  const children: [string, Shape][] = [];
+  for (const [name, child] of Object.entries(properties ?? {})) {
+    const key = goFoldAscii(name);
+    if (key !== undefined) folded.set(key, name);
+    const childShape = shapeOf(child);
+    if (hasStructure(childShape)) children.push([name, childShape]);
+  }
+  const items = schema.items === undefined ? undefined : shapeOf(schema.items);
+  const additional = schema.additionalProperties;
+  const values = typeof additional === "object" ? shapeOf(additional) : undefined;
+  return {
+    exact,
+    folded,
+    seen: new Map(),
+    children,
+    items: items !== undefined && hasStructure(items) ? items : undefined,
+    values: values !== undefined && hasStructure(values) ? values : undefined,
+  };
+}
+
+function fieldOf(shape: Shape, key: string): string | undefined {
+  const known = shape.seen.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const fold = key.length > 64 ? undefined : goFoldAscii(key);
+  const field = fold === undefined ? undefined : shape.folded.get(fold);
+  if (shape.seen.size < SEEN_LIMIT) shape.seen.set(key, field ?? null);
+  return field;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function invalid(where: string, problem: string, format: string): ReportError {
+  return new ReportError("report-invalid", `The ${format} report does not have the expected shape`, [
+    `${where === "" ? "(report root)" : where}: ${problem}`,
+  ]);
+}
+
+/** Renames variant keys to their fields (a copy: the caller's document is never changed), refusing ambiguity. */
+function renamed(
+  value: Record<string, unknown>,
+  variants: readonly string[],
+  where: string,
+  mode: KeyMatching,
+  format: string,
+  shape: Shape,
+): Record<string, unknown> {
+  const fieldOfVariant = new Map<string, string>();
+  const keyOfField = new Map<string, string>();
+  for (const key of variants) {
+    const field = fieldOf(shape, key) as string;
+    if (mode === "exact") {
+      throw invalid(
+        `${where}/${pointerSegment(key)}`,
+        `property names are case-sensitive in ${format}; this is not '${field}'`,
+        format,
+      );
+    }
+    const other = Object.hasOwn(value, field) ? field : keyOfField.get(field);
+    if (other !== undefined) {
+      throw invalid(
+        where,
+        `keys ${JSON.stringify(pointerSegment(other))} and ${JSON.stringify(pointerSegment(key))} both name '${field}' ` +
+          "(Go matches keys without regard to case), so the report is ambiguous",
+        format,
+      );
+    }
+    keyOfField.set(field, key);
+    fieldOfVariant.set(key, field);
+  }
+  // Object.fromEntries defines own properties, so a key such as "__proto__" stays data and never touches a prototype.
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [fieldOfVariant.get(key) ?? key, item]));
+}
+
+function walk(value: unknown, shape: Shape, where: string, mode: KeyMatching, format: string): unknown {
+  if (Array.isArray(value)) {
+    const items = shape.items;
+    if (items === undefined) return value;
+    let copy: unknown[] | undefined;
+    for (let index = 0; index < value.length; index += 1) {
+      const item: unknown = value[index];
+      if (typeof item !== "object" || item === null) continue;
+      const next = walk(item, items, `${where}/${index}`, mode, format);
+      if (next !== item) (copy ??= value.slice())[index] = next;
+    }
+    return copy ?? value;
+  }
+  if (!isObject(value)) return value;
+  let result = value;
+  const exact = shape.exact;
+  if (exact !== undefined) {
+    let variants: string[] | undefined;
+    for (const key in value) {
+      if (!exact.has(key) && fieldOf(shape, key) !== undefined) (variants ??= []).push(key);
+    }
+    if (variants !== undefined) result = renamed(value, variants, where, mode, format, shape);
+  }
+  for (const [field, child] of shape.children) {
+    const item = result[field];
+    if (typeof item !== "object" || item === null) continue;
+    const next = walk(item, child, `${where}/${field}`, mode, format);
+    if (next !== item) {
+      if (result === value) result = { ...value };
+      result[field] = next;
+    }
+  }
+  const values = shape.values;
+  if (values !== undefined) {
+    for (const key of Object.keys(result)) {
+      const item = result[key];
+      if (typeof item !== "object" || item === null) continue;
+      const next = walk(item, values, `${where}/${pointerSegment(key)}`, mode, format);
+      if (next !== item) {
+        if (result === value) result = { ...value };
+        Object.defineProperty(result, key, { value: next, enumerable: true, writable: true, configurable: true });
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * The document with every key the schema names spelt exactly as the schema spells it, read the way the format's
+ * producer reads keys (see KeyMatching). Returns the same object when nothing needed renaming (the common case, at
+ * the cost of one look at each key); a renamed part is a copy, so the caller's document is never modified.
+ * Throws ReportError("report-invalid") for ambiguous keys, and for any variant in "exact" mode.
+ */
+export function canonicalKeys(document: unknown, shape: Shape, mode: KeyMatching, format: string): unknown {
+  return walk(document, shape, "", mode, format);
+}
