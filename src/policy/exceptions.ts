@@ -1,6 +1,6 @@
-import picomatch from "picomatch";
-import { GLOB_OPTIONS } from "./rules.js";
-import type { ExceptionRef, Finding, ImageRef, PolicyDocument, PolicyException } from "./types.js";
+import type { RepositoryMatcher } from "./globs.js";
+import { instantOf } from "./instant.js";
+import type { ExceptionRef, Finding, ImageRef, PolicyException } from "./types.js";
 
 export interface ExceptionMatch {
   /** A matching exception that is still in force, if any. */
@@ -12,7 +12,9 @@ export interface ExceptionMatch {
 interface IndexedException {
   index: number;
   exception: PolicyException;
+  /** NaN when the expiry cannot be read (a document that skipped parsePolicy): such an exception never holds. */
   expiresAt: number;
+  repository: RepositoryMatcher | undefined;
 }
 
 function toRef({ index, exception }: IndexedException): ExceptionRef {
@@ -28,37 +30,39 @@ function toRef({ index, exception }: IndexedException): ExceptionRef {
 }
 
 /**
- * Exceptions of one policy, narrowed to one image and indexed by vulnerability id, so matching thousands of findings
- * costs a map lookup each. Ids compare case-insensitively (scanners disagree on "cve-" vs "CVE-").
+ * The exceptions of one policy, indexed by vulnerability id once when the policy is loaded, so matching thousands of
+ * findings costs a map lookup each and a precompiled glob test per candidate. Ids compare case-insensitively
+ * (scanners disagree on "cve-" vs "CVE-").
  */
 export class ExceptionIndex {
   private readonly byVulnerability = new Map<string, IndexedException[]>();
 
-  constructor(policy: PolicyDocument, image: ImageRef) {
-    (policy.exceptions ?? []).forEach((exception, index) => {
-      if (exception.digest !== undefined && exception.digest !== image.digest) return;
-      if (
-        exception.repository !== undefined &&
-        !picomatch.isMatch(image.repository, exception.repository, GLOB_OPTIONS)
-      )
-        return;
+  constructor(exceptions: readonly PolicyException[], glob: (pattern: string) => RepositoryMatcher) {
+    exceptions.forEach((exception, index) => {
       const key = exception.vulnerability.toUpperCase();
       const list = this.byVulnerability.get(key) ?? [];
-      list.push({ index, exception, expiresAt: Date.parse(exception.expires) });
+      list.push({
+        index,
+        exception,
+        expiresAt: instantOf(exception.expires) ?? Number.NaN,
+        repository: exception.repository === undefined ? undefined : glob(exception.repository),
+      });
       this.byVulnerability.set(key, list);
     });
   }
 
   /** `now` is epoch milliseconds; an exception holds strictly before its `expires` instant. */
-  match(finding: Finding, now: number): ExceptionMatch {
+  match(finding: Finding, image: ImageRef, now: number): ExceptionMatch {
     const result: ExceptionMatch = { expired: [] };
     if (this.byVulnerability.size === 0) return result;
     const seen = new Set<number>();
     for (const id of [finding.vulnerabilityId, ...finding.aliases]) {
       for (const candidate of this.byVulnerability.get(id.toUpperCase()) ?? []) {
-        const { package: pkg } = candidate.exception;
+        const { package: pkg, digest } = candidate.exception;
         // An id and an alias may both name the same exception; it counts once.
         if (seen.has(candidate.index) || (pkg !== undefined && pkg !== finding.package.name)) continue;
+        if (digest !== undefined && digest !== image.digest) continue;
+        if (candidate.repository !== undefined && !candidate.repository(image.repository)) continue;
         seen.add(candidate.index);
         if (now < candidate.expiresAt) {
           result.applied ??= toRef(candidate);
