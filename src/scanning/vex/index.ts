@@ -7,3 +7,13 @@ export {
   type VexSummary,
   type VexSuppression,
 } from "./summary.js";
+export {
+  scopeOf,
+  selectForImage,
+  VexContainerSource,
+  type VexContainerEntry,
+  type VexContainerOptions,
+  type VexScope,
+  type VexSnapshot,
+} from "./container-source.js";
+export { VexSourceError, type VexSourceErrorCode } from "./errors.js";
