@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluatePolicy, parsePolicy, type ReportOutcome } from "../../../src/policy/index.js";
 import { normaliseSarif, tryNormaliseReport } from "../../../src/scanning/normalise/index.js";
-import { fixtureJson, fixtureText, harborReport } from "./fixtures.js";
+import { fixtureJson, harborReport } from "./fixtures.js";
 
 const DIGEST = "sha256:" + "1".repeat(64);
 const OTHER = "sha256:" + "2".repeat(64);
