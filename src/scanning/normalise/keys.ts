@@ -15,7 +15,10 @@ import { pointerSegment } from "./preview.js";
  *   SARIF property the gate reads only in case is neither ignored nor guessed: the report is refused.
  *
  * In both modes, two keys of one object that name the same field (`Vulnerabilities` and `vulnerabilities`) make the
- * report ambiguous: Go would take whichever comes last, another reader the first. The gate refuses to guess.
+ * report ambiguous: Go would take whichever comes last, another reader the first. The gate refuses to guess. And a key
+ * that is not a field but one edit from one of at least five letters (`Vulneribilities`, `Metidata`: a flipped bit, a
+ * typo) is refused too: no reader would see the findings under it, so the report would look clean because it is
+ * damaged. Keys the gate does not read and that are not near one (Trivy adds fields between releases) are ignored.
  */
 export type KeyMatching = "go" | "exact";
 
@@ -33,7 +36,7 @@ interface Shape {
   /** Go-folded field name → exact field name. */
   folded: ReadonlyMap<string, string>;
   /** Raw key → the field it folds onto (or null), for keys not spelt exactly; bounded so hostile keys cannot grow it. */
-  seen: Map<string, string | null>;
+  seen: Map<string, string | NearMiss | null>;
   /** Fields whose values have structure of their own to walk. */
   children: readonly (readonly [string, Shape])[];
   items: Shape | undefined;
@@ -84,19 +87,59 @@ export function shapeOf(schema: SchemaNode): Shape {
   return {
     exact,
     folded,
-    seen: new Map(),
+    // Exact names are answered first and never evicted; hostile keys only fill the remaining room.
+    seen: new Map([...(exact ?? [])].map((name) => [name, name])),
     children,
     items: items !== undefined && hasStructure(items) ? items : undefined,
     values: values !== undefined && hasStructure(values) ? values : undefined,
   };
 }
 
-function fieldOf(shape: Shape, key: string): string | undefined {
+/** A key that is no field but one edit away from one: most likely the field, damaged (a bit flip, a typo). */
+class NearMiss {
+  constructor(readonly field: string) {}
+}
+
+/** Whether two strings are at most one edit apart: one substitution, insertion, deletion or adjacent swap. */
+function oneEditApart(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start += 1;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
+    endA -= 1;
+    endB -= 1;
+  }
+  const restA = endA - start;
+  const restB = endB - start;
+  if (restA <= 1 && restB <= 1) return true;
+  return restA === 2 && restB === 2 && a[start] === b[start + 1] && a[start + 1] === b[start];
+}
+
+/** Field names this short are too alike to tell a typo from another field (id, CVSS, Type). */
+const NEAR_MISS_MIN_LENGTH = 5;
+
+function nearMiss(shape: Shape, key: string): NearMiss | undefined {
+  if (key.length < NEAR_MISS_MIN_LENGTH - 1 || key.length > 65) return undefined;
+  const folded = goFoldAscii(key) ?? key.toUpperCase();
+  for (const [fieldFold, field] of shape.folded) {
+    if (fieldFold.length >= NEAR_MISS_MIN_LENGTH && oneEditApart(folded, fieldFold)) return new NearMiss(field);
+  }
+  return undefined;
+}
+
+/**
+ * The field a key names (itself when spelt exactly, or a variant Go reads as it), a NearMiss, or undefined; one map
+ * lookup for every key seen before.
+ */
+function fieldOf(shape: Shape, key: string): string | NearMiss | undefined {
   const known = shape.seen.get(key);
   if (known !== undefined) return known ?? undefined;
   const fold = key.length > 64 ? undefined : goFoldAscii(key);
-  const field = fold === undefined ? undefined : shape.folded.get(fold);
-  if (shape.seen.size < SEEN_LIMIT) shape.seen.set(key, field ?? null);
+  const field =
+    (shape.exact?.has(key) ? key : fold === undefined ? undefined : shape.folded.get(fold)) ?? nearMiss(shape, key);
+  if (shape.seen.size < SEEN_LIMIT + (shape.exact?.size ?? 0)) shape.seen.set(key, field ?? null);
   return field;
 }
 
@@ -123,6 +166,7 @@ function renamed(
   const keyOfField = new Map<string, string>();
   for (const key of variants) {
     const field = fieldOf(shape, key) as string;
+
     if (mode === "exact") {
       throw invalid(
         `${where}/${pointerSegment(key)}`,
@@ -146,7 +190,14 @@ function renamed(
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [fieldOfVariant.get(key) ?? key, item]));
 }
 
-function walk(value: unknown, shape: Shape, where: string, mode: KeyMatching, format: string): unknown {
+/** Where the walker is, kept as a stack of segments and rendered only when there is something to report. */
+type Path = (string | number)[];
+
+function render(path: Path): string {
+  return path.map((segment) => `/${typeof segment === "number" ? segment : pointerSegment(segment)}`).join("");
+}
+
+function walk(value: unknown, shape: Shape, path: Path, mode: KeyMatching, format: string): unknown {
   if (Array.isArray(value)) {
     const items = shape.items;
     if (items === undefined) return value;
@@ -154,25 +205,37 @@ function walk(value: unknown, shape: Shape, where: string, mode: KeyMatching, fo
     for (let index = 0; index < value.length; index += 1) {
       const item: unknown = value[index];
       if (typeof item !== "object" || item === null) continue;
-      const next = walk(item, items, `${where}/${index}`, mode, format);
+      path.push(index);
+      const next = walk(item, items, path, mode, format);
+      path.pop();
       if (next !== item) (copy ??= value.slice())[index] = next;
     }
     return copy ?? value;
   }
   if (!isObject(value)) return value;
   let result = value;
-  const exact = shape.exact;
-  if (exact !== undefined) {
+  if (shape.exact !== undefined) {
     let variants: string[] | undefined;
     for (const key in value) {
-      if (!exact.has(key) && fieldOf(shape, key) !== undefined) (variants ??= []).push(key);
+      const field = fieldOf(shape, key);
+      if (field === undefined || field === key) continue;
+      if (field instanceof NearMiss) {
+        throw invalid(
+          render([...path, key]),
+          `is not a field of ${format} but one letter away from '${field.field}'; a damaged report is refused`,
+          format,
+        );
+      }
+      (variants ??= []).push(key);
     }
-    if (variants !== undefined) result = renamed(value, variants, where, mode, format, shape);
+    if (variants !== undefined) result = renamed(value, variants, render(path), mode, format, shape);
   }
   for (const [field, child] of shape.children) {
     const item = result[field];
     if (typeof item !== "object" || item === null) continue;
-    const next = walk(item, child, `${where}/${field}`, mode, format);
+    path.push(field);
+    const next = walk(item, child, path, mode, format);
+    path.pop();
     if (next !== item) {
       if (result === value) result = { ...value };
       result[field] = next;
@@ -180,10 +243,12 @@ function walk(value: unknown, shape: Shape, where: string, mode: KeyMatching, fo
   }
   const values = shape.values;
   if (values !== undefined) {
-    for (const key of Object.keys(result)) {
+    for (const key in result) {
       const item = result[key];
-      if (typeof item !== "object" || item === null) continue;
-      const next = walk(item, values, `${where}/${pointerSegment(key)}`, mode, format);
+      if (typeof item !== "object" || item === null || !Object.hasOwn(result, key)) continue;
+      path.push(key);
+      const next = walk(item, values, path, mode, format);
+      path.pop();
       if (next !== item) {
         if (result === value) result = { ...value };
         Object.defineProperty(result, key, { value: next, enumerable: true, writable: true, configurable: true });
@@ -200,5 +265,5 @@ function walk(value: unknown, shape: Shape, where: string, mode: KeyMatching, fo
  * Throws ReportError("report-invalid") for ambiguous keys, and for any variant in "exact" mode.
  */
 export function canonicalKeys(document: unknown, shape: Shape, mode: KeyMatching, format: string): unknown {
-  return walk(document, shape, "", mode, format);
+  return walk(document, shape, [], mode, format);
 }

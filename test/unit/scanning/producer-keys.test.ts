@@ -122,8 +122,23 @@ describe("Trivy JSON keys are read as Trivy reads them", () => {
   });
 
   it("keys that are not fields are left alone, however they are spelt", () => {
-    const report = trivy([vulnerability({ severitysource2: "x", Description: "d", DESCRIPTION: "D" })]);
+    const report = trivy([vulnerability({ SeverityV3: "x", Description: "d", DESCRIPTION: "D", PkgID: "a@1" })]);
     expect(normaliseTrivyJson(report).findings).toHaveLength(1);
+  });
+
+  it.each([
+    ["Vulneribilities", "/Results/0/Vulneribilities", "Vulnerabilities"],
+    ["Vulnerabilites", "/Results/0/Vulnerabilites", "Vulnerabilities"],
+    ["Vulnerabilİties", "/Results/0/Vulnerabilİties", "Vulnerabilities"],
+    ["Vlunerabilities", "/Results/0/Vlunerabilities", "Vulnerabilities"],
+  ])("a key one edit from a field (%s: a flipped bit, a typo) is refused, not ignored", (key, where, field) => {
+    const report = trivy([]);
+    const result = (report["Results"] as Record<string, unknown>[])[0]!;
+    delete result["Vulnerabilities"];
+    result[key] = [vulnerability({ Severity: "CRITICAL" })];
+    expect(refusal(() => normaliseTrivyJson(report)).problems).toEqual([
+      `${where}: is not a field of Trivy JSON but one letter away from '${field}'; a damaged report is refused`,
+    ]);
   });
 
   it("a hostile key in a path is cut in the message (Trivy's CVSS is a map keyed by the report)", () => {
