@@ -1,13 +1,13 @@
 import { DEFAULT_RULE_SETTINGS } from "./defaults.js";
 import { PolicyError } from "./errors.js";
 import { ExceptionIndex } from "./exceptions.js";
-import { compileGlob, type RepositoryMatcher } from "./globs.js";
+import { compileGlobList, globExpression, type GlobList, type RepositoryMatcher } from "./globs.js";
 import type { EffectiveRule, PolicyDocument, RuleSettings } from "./types.js";
 
 interface CompiledEntry {
   index: number;
   rule: RepositoryRuleSettings;
-  globs: readonly { pattern: string; matches: RepositoryMatcher }[];
+  globs: GlobList;
 }
 
 type RepositoryRuleSettings = Partial<RuleSettings>;
@@ -25,14 +25,23 @@ export class CompiledPolicy {
   private readonly entries: readonly CompiledEntry[];
   private readonly ruleCache = new Map<string, EffectiveRule>();
 
-  constructor(policy: PolicyDocument, glob: (pattern: string) => RepositoryMatcher) {
+  constructor(policy: PolicyDocument, expressionOf: (pattern: string) => RegExp) {
     this.base = Object.freeze({ ...DEFAULT_RULE_SETTINGS, ...policy.defaultRule });
     this.entries = (policy.repositories ?? []).map((entry, index) => ({
       index,
       rule: entry.rule,
-      globs: entry.match.map((pattern) => ({ pattern, matches: glob(pattern) })),
+      globs: compileGlobList(entry.match, expressionOf),
     }));
-    this.exceptions = new ExceptionIndex(policy.exceptions ?? [], glob);
+    const matchers = new Map<string, RepositoryMatcher>();
+    this.exceptions = new ExceptionIndex(policy.exceptions ?? [], (pattern) => {
+      let matcher = matchers.get(pattern);
+      if (matcher === undefined) {
+        const list = compileGlobList([pattern], expressionOf);
+        matcher = (repository) => list.first(repository) !== undefined;
+        matchers.set(pattern, matcher);
+      }
+      return matcher;
+    });
   }
 
   /** The first repository entry with a matching glob over the default rule; a fresh copy each time. */
@@ -48,10 +57,10 @@ export class CompiledPolicy {
 
   private resolve(repository: string): EffectiveRule {
     for (const entry of this.entries) {
-      const glob = entry.globs.find(({ matches }) => matches(repository));
-      if (glob !== undefined) {
+      const pattern = entry.globs.first(repository);
+      if (pattern !== undefined) {
         return {
-          from: { source: "repository", index: entry.index, pattern: glob.pattern },
+          from: { source: "repository", index: entry.index, pattern },
           settings: { ...this.base, ...entry.rule },
         };
       }
@@ -68,12 +77,12 @@ const compiled = new WeakMap<PolicyDocument, CompiledPolicy>();
  */
 export function compilePolicy(policy: PolicyDocument): { compiled: CompiledPolicy } | { problems: string[] } {
   const problems: string[] = [];
-  const byPattern = new Map<string, RepositoryMatcher | Error>();
+  const byPattern = new Map<string, RegExp | Error>();
   const check = (pattern: string, where: string): void => {
     let result = byPattern.get(pattern);
     if (result === undefined) {
       try {
-        result = compileGlob(pattern);
+        result = globExpression(pattern);
       } catch (error) {
         result = error instanceof Error ? error : new Error(String(error));
       }
@@ -88,7 +97,7 @@ export function compilePolicy(policy: PolicyDocument): { compiled: CompiledPolic
     if (exception.repository !== undefined) check(exception.repository, `/exceptions/${index}/repository`);
   });
   if (problems.length > 0) return { problems };
-  const result = new CompiledPolicy(policy, (pattern) => byPattern.get(pattern) as RepositoryMatcher);
+  const result = new CompiledPolicy(policy, (pattern) => byPattern.get(pattern) as RegExp);
   compiled.set(policy, result);
   return { compiled: result };
 }

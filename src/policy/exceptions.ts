@@ -1,4 +1,5 @@
 import type { RepositoryMatcher } from "./globs.js";
+import { idKey } from "./ids.js";
 import { instantOf } from "./instant.js";
 import type { ExceptionRef, Finding, ImageRef, PolicyException } from "./types.js";
 
@@ -8,6 +9,10 @@ export interface ExceptionMatch {
   /** Matching exceptions that have run out; they are reported so nobody thinks they still hold. */
   expired: ExceptionRef[];
 }
+
+/** The shared "no expired exceptions" of the common case; replaced, never pushed to. */
+const NONE = Object.freeze([]) as unknown as ExceptionRef[];
+const NO_MATCH: ExceptionMatch = Object.freeze({ expired: NONE });
 
 interface IndexedException {
   index: number;
@@ -39,7 +44,7 @@ export class ExceptionIndex {
 
   constructor(exceptions: readonly PolicyException[], glob: (pattern: string) => RepositoryMatcher) {
     exceptions.forEach((exception, index) => {
-      const key = exception.vulnerability.toUpperCase();
+      const key = idKey(exception.vulnerability);
       const list = this.byVulnerability.get(key) ?? [];
       list.push({
         index,
@@ -53,24 +58,46 @@ export class ExceptionIndex {
 
   /** `now` is epoch milliseconds; an exception holds strictly before its `expires` instant. */
   match(finding: Finding, image: ImageRef, now: number): ExceptionMatch {
-    const result: ExceptionMatch = { expired: [] };
-    if (this.byVulnerability.size === 0) return result;
-    const seen = new Set<number>();
-    for (const id of [finding.vulnerabilityId, ...finding.aliases]) {
-      for (const candidate of this.byVulnerability.get(id.toUpperCase()) ?? []) {
-        const { package: pkg, digest } = candidate.exception;
-        // An id and an alias may both name the same exception; it counts once.
-        if (seen.has(candidate.index) || (pkg !== undefined && pkg !== finding.package.name)) continue;
-        if (digest !== undefined && digest !== image.digest) continue;
-        if (candidate.repository !== undefined && !candidate.repository(image.repository)) continue;
-        seen.add(candidate.index);
-        if (now < candidate.expiresAt) {
-          result.applied ??= toRef(candidate);
-        } else {
-          result.expired.push(toRef(candidate));
-        }
+    if (this.byVulnerability.size === 0 || !this.mayMatch(finding)) return NO_MATCH;
+    const result: ExceptionMatch = { expired: NONE };
+    let seen = this.consider(finding.vulnerabilityId, finding, image, now, result, undefined);
+    for (const alias of finding.aliases) seen = this.consider(alias, finding, image, now, result, seen);
+    return result;
+  }
+
+  /** Whether any exception names the finding's id or an alias: most findings have none, and cost no allocation. */
+  private mayMatch(finding: Finding): boolean {
+    if (this.byVulnerability.has(idKey(finding.vulnerabilityId))) return true;
+    const aliases = finding.aliases;
+    for (let index = 0; index < aliases.length; index += 1)
+      if (this.byVulnerability.has(idKey(aliases[index] as string))) return true;
+    return false;
+  }
+
+  private consider(
+    id: string,
+    finding: Finding,
+    image: ImageRef,
+    now: number,
+    result: ExceptionMatch,
+    seen: Set<number> | undefined,
+  ): Set<number> | undefined {
+    const candidates = this.byVulnerability.get(idKey(id));
+    if (candidates === undefined) return seen;
+    for (const candidate of candidates) {
+      const { package: pkg, digest } = candidate.exception;
+      // An id and an alias may both name the same exception; it counts once.
+      if (seen?.has(candidate.index) || (pkg !== undefined && pkg !== finding.package.name)) continue;
+      if (digest !== undefined && digest !== image.digest) continue;
+      if (candidate.repository !== undefined && !candidate.repository(image.repository)) continue;
+      (seen ??= new Set()).add(candidate.index);
+      if (now < candidate.expiresAt) {
+        result.applied ??= toRef(candidate);
+      } else {
+        if (result.expired === NONE) result.expired = [];
+        result.expired.push(toRef(candidate));
       }
     }
-    return result;
+    return seen;
   }
 }

@@ -20,7 +20,18 @@ export const dateTimeSchema = { type: "string", format: "date-time", pattern: RF
  * RFC 3339 but no clock the gate compares with can represent it, so it is refused rather than guessed.
  */
 export function instantOf(text: string): number | undefined {
-  if (!PATTERN.test(text)) return undefined;
-  const parsed = DateTime.fromISO(text, { setZone: true });
-  return parsed.isValid ? parsed.toMillis() : undefined;
+  const known = cache.get(text);
+  if (known !== undefined || cache.has(text)) return known;
+  let instant: number | undefined;
+  if (PATTERN.test(text)) {
+    const parsed = DateTime.fromISO(text, { setZone: true });
+    instant = parsed.isValid ? parsed.toMillis() : undefined;
+  }
+  // The same few timestamps (VEX statements, exception expiries) are read for every image; luxon is not free.
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(text, instant);
+  return instant;
 }
+
+const cache = new Map<string, number | undefined>();
+const CACHE_LIMIT = 10_000;

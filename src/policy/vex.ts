@@ -1,3 +1,4 @@
+import { idKey } from "./ids.js";
 import { instantOf } from "./instant.js";
 import { VexError, type OpenVexDocument, type VexComponent, type VexStatement } from "./openvex.js";
 import { parsePurl, purlCovers } from "./purl.js";
@@ -92,9 +93,7 @@ export class VexIndex {
         };
         const { name, "@id": id, aliases = [] } = statement.vulnerability;
         for (const key of new Set(
-          [name, id, ...aliases]
-            .filter((value): value is string => value !== undefined)
-            .map((value) => value.toUpperCase()),
+          [name, id, ...aliases].filter((value): value is string => value !== undefined).map(idKey),
         )) {
           const list = this.byVulnerability.get(key) ?? [];
           list.push(entry);
@@ -107,14 +106,24 @@ export class VexIndex {
   /** The statement that suppresses this finding: the latest matching statement, if it says not_affected or fixed. */
   suppression(finding: Finding): VexStatementRef | undefined {
     if (this.byVulnerability.size === 0) return undefined;
-    let latest: IndexedStatement | undefined;
-    for (const id of [finding.vulnerabilityId, ...finding.aliases]) {
-      for (const entry of this.byVulnerability.get(id.toUpperCase()) ?? []) {
-        if (latest !== undefined && !isLater(entry, latest)) continue;
-        if (entry.matches(finding)) latest = entry;
-      }
-    }
+    let latest = this.latest(this.byVulnerability.get(idKey(finding.vulnerabilityId)), finding, undefined);
+    const aliases = finding.aliases;
+    for (let index = 0; index < aliases.length; index += 1)
+      latest = this.latest(this.byVulnerability.get(idKey(aliases[index] as string)), finding, latest);
     return latest?.ref;
+  }
+
+  private latest(
+    entries: readonly IndexedStatement[] | undefined,
+    finding: Finding,
+    latest: IndexedStatement | undefined,
+  ): IndexedStatement | undefined {
+    if (entries === undefined) return latest;
+    for (const entry of entries) {
+      if (latest !== undefined && !isLater(entry, latest)) continue;
+      if (entry.matches(finding)) latest = entry;
+    }
+    return latest;
   }
 }
 

@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { isGateError } from "../../src/errors/gate-error.js";
 import { evaluatePolicy, parseOpenVex, parsePolicy, type PolicyDocument } from "../../src/policy/index.js";
 import { judgeScanReport } from "../../src/scanning/judge.js";
-import { normaliseReport } from "../../src/scanning/normalise/index.js";
+import { detectFormat, normaliseReport, normaliseTrivyJson, ReportError } from "../../src/scanning/normalise/index.js";
 import { projectRoot } from "../support/paths.js";
 import { mutate, pathsOf, type Json } from "./mutations.js";
 import { mayPass } from "./oracle.js";
@@ -106,6 +106,9 @@ export function seeds(): Seed[] {
 
 export interface FuzzFigures {
   mutations: number;
+  /** Trivy reports read both ways (the fast path for findings, and the full way only), and how often they differed. */
+  bothWays: number;
+  disagreements: number;
   /** Reports the gate refused with a ReportError (a typed outcome, judged fail). */
   typedErrors: number;
   untyped: number;
@@ -129,6 +132,8 @@ export function fuzzReports(count: number, seed: number): FuzzFigures {
   const all = seeds().map((item) => ({ ...item, paths: pathsOf(item.document) }));
   const figures: FuzzFigures = {
     mutations: 0,
+    bothWays: 0,
+    disagreements: 0,
     typedErrors: 0,
     untyped: 0,
     failOpen: 0,
@@ -168,8 +173,41 @@ export function fuzzReports(count: number, seed: number): FuzzFigures {
       figures.untyped += 1;
       figures.examples.push(`untyped ${chosen.name} ${mutant.kinds.join("+")}: ${String(error).slice(0, 200)}`);
     }
+    const fast = bothWays(mutant.body);
+    if (fast !== undefined) {
+      figures.bothWays += 1;
+      if (!fast) {
+        figures.disagreements += 1;
+        figures.examples.push(
+          `fast and full reading disagree ${chosen.name} ${mutant.kinds.join("+")}: ${cut(mutant.body)}`,
+        );
+      }
+    }
   }
   return figures;
+}
+
+function outcome(read: () => unknown): string {
+  try {
+    return JSON.stringify({ ok: true, value: read() });
+  } catch (error) {
+    return JSON.stringify({
+      ok: false,
+      error: error instanceof ReportError ? [error.code, error.message] : String(error),
+    });
+  }
+}
+
+/** For a Trivy report: whether the fast reading of findings and the full one give the same outcome. */
+function bothWays(body: string | Uint8Array): boolean | undefined {
+  let document: unknown;
+  try {
+    document = JSON.parse(typeof body === "string" ? body : Buffer.from(body).toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (detectFormat(document) !== "trivy-json") return undefined;
+  return outcome(() => normaliseTrivyJson(document)) === outcome(() => normaliseTrivyJson(document, { fast: false }));
 }
 
 export interface DocumentFuzzFigures {

@@ -171,7 +171,7 @@ function mutateOnce(document: Json, paths: readonly Path[], random: Random): str
       );
       return "odd key";
     case 11:
-      set(parent, key, `${DEEP}${random.pick([100, 5_000, 100_000])}`);
+      set(parent, key, `${DEEP}${random.pick([100, 5_000, 30_000])}`);
       return "deep nesting";
     default:
       if (typeof current !== "string") return "none";

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { ReportError } from "./errors.js";
-import { canonicalKeys, shapeOf, type KeyMatching, type SchemaNode } from "./keys.js";
+import { canonicalKeys, render, shapeOf, type KeyMatching, type Path, type SchemaNode, type Shape } from "./keys.js";
 import { pointerSegment, preview } from "./preview.js";
 
 /**
@@ -27,22 +27,30 @@ export function describeAjvError(error: ErrorObject): string {
   return `${where}: ${error.message ?? "is invalid"}`;
 }
 
-/** Narrows the document to T or throws a ReportError naming the format and the first problem found. */
+/**
+ * Narrows the document to T or throws a ReportError naming the format and the first problem found; `at` prefixes the
+ * pointers when the document is one entry of a larger report.
+ */
 export function assertReportShape<T>(
   validate: ValidateFunction<T>,
   document: unknown,
   formatLabel: string,
+  at = "",
 ): asserts document is T {
   if (validate(document)) return;
-  const problems = (validate.errors ?? []).map(describeAjvError);
+  const problems = (validate.errors ?? []).map((error) =>
+    describeAjvError(at === "" ? error : { ...error, instancePath: `${at}${error.instancePath}` }),
+  );
   throw new ReportError("report-invalid", `The ${formatLabel} report does not have the expected shape`, problems);
 }
 
 export interface ReportReader<T> {
+  /** Where the schema's fields are, for fast readers that check keys themselves (keys.ts cleanKeys). */
+  shape: Shape;
   /** The document with its keys read as the producer reads them (keys.ts); throws ReportError on ambiguity. */
-  canonical(document: unknown): unknown;
+  canonical(document: unknown, at?: Path): unknown;
   /** Validates a canonical document against the schema; throws ReportError with the first problem. */
-  validate(canonical: unknown): T;
+  validate(canonical: unknown, at?: Path): T;
 }
 
 /**
@@ -54,10 +62,11 @@ export function reportReader<T>(schema: SchemaNode, keys: KeyMatching, formatLab
   const shape = shapeOf(schema);
   const check = ajv.compile<T>(schema);
   return {
-    canonical: (document) => canonicalKeys(document, shape, keys, formatLabel),
-    validate: (canonical) => {
-      assertReportShape(check, canonical, formatLabel);
-      return canonical;
+    shape,
+    canonical: (document, at = []) => canonicalKeys(document, shape, keys, formatLabel, at),
+    validate: (canonical, at) => {
+      if (!check(canonical)) assertReportShape(check, canonical, formatLabel, at === undefined ? "" : render(at));
+      return canonical as T;
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   ReportError,
 } from "../../../src/scanning/normalise/index.js";
 import { goFoldAscii } from "../../../src/scanning/normalise/keys.js";
+import { describeAjvError } from "../../../src/scanning/normalise/validate.js";
 import { fixtureJson, harborReport } from "./fixtures.js";
 
 function refusal(run: () => unknown): ReportError {
@@ -48,7 +49,7 @@ describe("Go's key folding (encoding/json foldName)", () => {
 });
 
 describe("Trivy JSON keys are read as Trivy reads them", () => {
-  it("every field the gate reads, in any case, at every level", () => {
+  it("every field the gate reads, in any case, at every level (CVSS scores, informational, only as written)", () => {
     const report = {
       schemaversion: 2,
       ARTIFACTNAME: "registry.example/app",
@@ -63,7 +64,7 @@ describe("Trivy JSON keys are read as Trivy reads them", () => {
               fixedversion: "3.0.2",
               severity: "critical",
               pkgidentifier: { purl: "pkg:deb/debian/openssl@3.0.1" },
-              cvss: { nvd: { v3score: 9.8 } },
+              cvss: { nvd: { V3Score: 9.8, v2score: 5 } },
               vendorids: ["DSA-1"],
             },
           ],
@@ -141,11 +142,23 @@ describe("Trivy JSON keys are read as Trivy reads them", () => {
     ]);
   });
 
-  it("a hostile key in a path is cut in the message (Trivy's CVSS is a map keyed by the report)", () => {
+  it("a CVSS score of the wrong type is left out of the finding (scores are informational), not a refusal", () => {
+    const normalised = normaliseTrivyJson(
+      trivy([vulnerability({ CVSS: { nvd: { V3Score: "9.8", V3Vector: "CVSS:3.1/AV:N" }, ghsa: 7 } })]),
+    );
+    expect(normalised.findings[0]?.cvss).toEqual({ source: "nvd", v3Vector: "CVSS:3.1/AV:N" });
+  });
+
+  it("a hostile key in an error's path is cut", () => {
     const long = "s".repeat(100_000);
-    const error = refusal(() => normaliseTrivyJson(trivy([vulnerability({ CVSS: { [long]: { V3Score: "9.8" } } })])));
-    expect(error.problems[0]).toMatch(/^\/Results\/0\/Vulnerabilities\/0\/CVSS\/s{64}…\/V3Score: must be number$/);
-    expect(error.message.length).toBeLessThan(300);
+    const problem = describeAjvError({
+      instancePath: `/Results/0/${long}/x`,
+      keyword: "type",
+      message: "must be string",
+      params: {},
+      schemaPath: "#/x",
+    });
+    expect(problem).toBe(`/Results/0/${"s".repeat(64)}…/x: must be string`);
   });
 });
 
