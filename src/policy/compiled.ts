@@ -1,7 +1,7 @@
 import { DEFAULT_RULE_SETTINGS } from "./defaults.js";
 import { PolicyError } from "./errors.js";
 import { ExceptionIndex } from "./exceptions.js";
-import { compileGlobList, globExpression, type GlobList, type RepositoryMatcher } from "./globs.js";
+import { compileGlob, globList, matcherOf, type CompiledGlob, type GlobList, type RepositoryMatcher } from "./globs.js";
 import type { EffectiveRule, PolicyDocument, RuleSettings } from "./types.js";
 
 interface CompiledEntry {
@@ -25,19 +25,18 @@ export class CompiledPolicy {
   private readonly entries: readonly CompiledEntry[];
   private readonly ruleCache = new Map<string, EffectiveRule>();
 
-  constructor(policy: PolicyDocument, expressionOf: (pattern: string) => RegExp) {
+  constructor(policy: PolicyDocument, globOf: (pattern: string) => CompiledGlob) {
     this.base = Object.freeze({ ...DEFAULT_RULE_SETTINGS, ...policy.defaultRule });
     this.entries = (policy.repositories ?? []).map((entry, index) => ({
       index,
       rule: entry.rule,
-      globs: compileGlobList(entry.match, expressionOf),
+      globs: globList(entry.match.map(globOf)),
     }));
     const matchers = new Map<string, RepositoryMatcher>();
     this.exceptions = new ExceptionIndex(policy.exceptions ?? [], (pattern) => {
       let matcher = matchers.get(pattern);
       if (matcher === undefined) {
-        const list = compileGlobList([pattern], expressionOf);
-        matcher = (repository) => list.first(repository) !== undefined;
+        matcher = matcherOf(globOf(pattern));
         matchers.set(pattern, matcher);
       }
       return matcher;
@@ -77,12 +76,12 @@ const compiled = new WeakMap<PolicyDocument, CompiledPolicy>();
  */
 export function compilePolicy(policy: PolicyDocument): { compiled: CompiledPolicy } | { problems: string[] } {
   const problems: string[] = [];
-  const byPattern = new Map<string, RegExp | Error>();
+  const byPattern = new Map<string, CompiledGlob | Error>();
   const check = (pattern: string, where: string): void => {
     let result = byPattern.get(pattern);
     if (result === undefined) {
       try {
-        result = globExpression(pattern);
+        result = compileGlob(pattern);
       } catch (error) {
         result = error instanceof Error ? error : new Error(String(error));
       }
@@ -97,7 +96,7 @@ export function compilePolicy(policy: PolicyDocument): { compiled: CompiledPolic
     if (exception.repository !== undefined) check(exception.repository, `/exceptions/${index}/repository`);
   });
   if (problems.length > 0) return { problems };
-  const result = new CompiledPolicy(policy, (pattern) => byPattern.get(pattern) as RegExp);
+  const result = new CompiledPolicy(policy, (pattern) => byPattern.get(pattern) as CompiledGlob);
   compiled.set(policy, result);
   return { compiled: result };
 }

@@ -171,7 +171,7 @@ function failed(rule: EffectiveRule, reason: Reason, evaluatedAt: string): Verdi
   return { decision: "fail", rule, reasons: [reason], tally: emptyTally(0), evaluatedAt };
 }
 
-/** The manifest digests a report names for its image; the judged image must be one of them. */
+/** The manifest digests a report names for its image; each must be the judged image's. */
 function digestsOf(report: { artifact?: { digest?: unknown; digests?: unknown } }): string[] {
   const { digest, digests } = report.artifact ?? {};
   if (Array.isArray(digests) && digests.length > 0) return digests.map(String);
@@ -203,12 +203,13 @@ export function evaluatePolicy(input: PolicyInput): Verdict {
     );
   }
 
-  const digests = digestsOf(outcome.report);
-  if (digests.length > 0 && !digests.includes(input.image.digest)) {
-    // A report about some other image says nothing about this one.
+  // Every digest the report names for its image must be this image's: a report about some other image (even in part,
+  // or contradicting itself) says nothing about this one.
+  const other = digestsOf(outcome.report).find((digest) => digest !== input.image.digest);
+  if (other !== undefined) {
     return failed(
       rule,
-      { kind: "report-for-another-image", reportDigest: digests[0] as string, imageDigest: input.image.digest },
+      { kind: "report-for-another-image", reportDigest: other, imageDigest: input.image.digest },
       evaluatedAt,
     );
   }

@@ -74,7 +74,7 @@ export interface NormalisedReport {
   /**
    * What the scanner says it scanned, as it names it (image reference, digest or path). `digests` lists every manifest
    * digest the report names for its image (Trivy RepoDigests and a digest in ArtifactName, SARIF repoDigests, Harbor
-   * artifact.digest); the image judged must be one of them. `digest` is the first, kept for older callers.
+   * artifact.digest); each must be the digest of the image judged. `digest` is the first, kept for older callers.
    */
   artifact: { name?: string; digest?: string; digests?: string[] };
   findings: Finding[];

@@ -114,6 +114,7 @@ function set(parent: Container, key: string | number, value: Json): void {
 function mutateOnce(document: Json, paths: readonly Path[], random: Random): string {
   const path = random.pick(paths);
   if (path.length === 0) return "none";
+  // An earlier mutation of the same input may have turned an array into an object: its index is then a key.
   const key = path[path.length - 1] as string | number;
   const parent = at(document, path.slice(0, -1));
   if (parent === undefined || !isContainer(parent)) return "none";
@@ -126,11 +127,11 @@ function mutateOnce(document: Json, paths: readonly Path[], random: Random): str
       return "delete";
     case 1:
       if (Array.isArray(parent)) return "none";
-      rename(parent, key as string, variantOf(key as string, random));
+      rename(parent, String(key), variantOf(String(key), random));
       return "re-case key";
     case 2:
       if (Array.isArray(parent)) return "none";
-      set(parent, variantOf(key as string, random), random.chance(0.5) ? random.pick(POOL) : structuredClone(current));
+      set(parent, variantOf(String(key), random), random.chance(0.5) ? random.pick(POOL) : structuredClone(current));
       return "double key";
     case 3:
       set(parent, key, null);

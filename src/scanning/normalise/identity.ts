@@ -26,15 +26,18 @@ export function digestOfRepoDigest(entry: string, where: string, format: string)
   return digest;
 }
 
+/** The whole of a digest by the OCI grammar (algorithm ":" encoded), whatever the algorithm. */
+const WHOLE_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/i;
+
 /**
- * The digest in an image reference (`registry/repo@sha256:<hex>`), if it carries one. A reference without '@' (a tag,
- * a path) carries none; one whose '@' part looks like a digest but is not one the gate can compare is refused.
+ * The digest in an image reference (`registry/repo@sha256:<hex>`, or a digest alone), if it carries one. A reference
+ * without one (a tag, a path, a path with an '@' in it) carries none; one that is meant as a digest but is not one the
+ * gate can compare is refused.
  */
 export function digestInReference(reference: string, where: string, format: string): string | undefined {
   const at = reference.lastIndexOf("@");
-  if (at < 0) return undefined;
-  const candidate = reference.slice(at + 1);
-  if (!DIGEST_LIKE.test(candidate)) return undefined;
+  const candidate = at < 0 ? reference : reference.slice(at + 1);
+  if (at < 0 ? !WHOLE_DIGEST.test(candidate) : !DIGEST_LIKE.test(candidate)) return undefined;
   if (!isDigest(candidate)) throw unreadable(format, where, reference, "a reference with a sha256 or sha512 digest");
   return candidate;
 }

@@ -92,7 +92,8 @@ interface Listed {
 }
 
 /**
- * OpenVEX documents from a blob container (the app's identity needs Storage Blob Data Reader on it), read for each
+ * OpenVEX documents from a blob container (the app's identity needs Storage Blob Data Reader on it, role definition
+ * 2a2b9908-6ea1-4ae2-8e65-a410df84e7d1 per Microsoft's built-in roles for Storage), read for each
  * image with caching: the listing is reused for `refreshAfterMs`, and a document is downloaded and parsed again only
  * when its etag changes. Limits bound what a container can cost: documents over `maxDocumentBytes` and containers
  * over `maxDocuments` are problems, never read in full. The container client is constructed by the caller.
@@ -184,6 +185,7 @@ export class VexContainerSource {
       this.entry(item, { problem: { location: item.name, code, message } });
     if (item.size !== undefined && item.size > max)
       return problem("vex-document-too-large", `${item.size} bytes, more than the limit of ${max}`);
+    // Also because a range request on an empty blob is answered 416 (learn.microsoft.com/answers/a/2066793).
     if (item.size === 0) return problem("vex-document-invalid", "the document is empty");
     let body: Uint8Array;
     try {
@@ -208,8 +210,10 @@ export class VexContainerSource {
   }
 
   /**
-   * At most max + 1 bytes (a range request, so a blob that grew past the limit after listing is never read whole),
-   * and only the version that was listed (If-Match its etag; a changed blob is a transient error, read next time).
+   * At most max + 1 bytes (a range request, so a blob that grew past the limit after listing is never read whole; a
+   * range past the end returns what there is, "Specifying the range header for Blob service operations",
+   * learn.microsoft.com/rest/api/storageservices), and only the version that was listed (If-Match its etag; a changed
+   * blob is 412 ConditionNotMet, a transient error, read next time).
    */
   private async download(item: Listed, max: number): Promise<Uint8Array> {
     const response = await this.container.getBlobClient(item.name).download(0, max + 1, {

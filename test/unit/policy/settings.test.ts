@@ -154,13 +154,15 @@ describe("misconfigurations", () => {
 });
 
 describe("the same-image check", () => {
-  it("passes when the judged digest is among the report's digests, fails when it is not", () => {
-    const both = { ...reportOf([]), artifact: { digest: OTHER_DIGEST, digests: [OTHER_DIGEST, DIGEST] } };
-    expect(run({ version: 1 }, both).decision).toBe("pass");
-    const other = { ...reportOf([]), artifact: { digest: OTHER_DIGEST, digests: [OTHER_DIGEST] } };
-    expect(run({ version: 1 }, other).reasons).toEqual([
+  it("passes when every digest the report names is the judged one, fails when any is not", () => {
+    const same = { ...reportOf([]), artifact: { digest: DIGEST, digests: [DIGEST] } };
+    expect(run({ version: 1 }, same).decision).toBe("pass");
+    const mixed = { ...reportOf([]), artifact: { digest: DIGEST, digests: [DIGEST, OTHER_DIGEST] } };
+    expect(run({ version: 1 }, mixed).reasons).toEqual([
       { kind: "report-for-another-image", reportDigest: OTHER_DIGEST, imageDigest: DIGEST },
     ]);
+    const other = { ...reportOf([]), artifact: { digest: OTHER_DIGEST, digests: [OTHER_DIGEST] } };
+    expect(run({ version: 1 }, other).decision).toBe("fail");
   });
 });
 

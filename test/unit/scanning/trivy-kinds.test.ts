@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { evaluatePolicy, parsePolicy } from "../../../src/policy/index.js";
 import { normaliseTrivyJson, ReportError } from "../../../src/scanning/normalise/index.js";
+import { fixtureJson } from "./fixtures.js";
 
 const DIGEST = "sha256:" + "c".repeat(64);
 const OTHER = "sha256:" + "d".repeat(64);
@@ -65,6 +67,40 @@ describe("Trivy secrets and misconfigurations are findings of their own kind", (
     ["secrets that are not a list", { Secrets: { RuleID: "x" } }, "Secrets: must be array,null"],
   ])("%s is refused", (_label, fields, problem) => {
     expect(() => normaliseTrivyJson(report([{ Target: "t", ...fields }]))).toThrow(problem);
+  });
+});
+
+describe("Trivy's own secret and misconfiguration reports", () => {
+  it("secrets.json: both secrets are findings, and the CRITICAL one fails the default policy", () => {
+    const report = normaliseTrivyJson(fixtureJson("secrets.json"));
+    expect(report.findings.map((item) => [item.kind, item.vulnerabilityId, item.severity, item.package.name])).toEqual([
+      ["secret", "aws-access-key-id", "Critical", "deploy.sh"],
+      ["secret", "mysecret", "High", "deploy.sh"],
+    ]);
+    const verdict = evaluatePolicy({
+      policy: parsePolicy({ version: 1 }),
+      image: { repository: "team-a/app", digest: DIGEST },
+      report: { ok: true, report },
+      now: "2025-01-01T00:00:00Z",
+    });
+    expect(verdict.decision).toBe("fail");
+    expect(verdict.tally.blocking).toBe(2);
+  });
+
+  it("dockerfile-misconfig.json: the failed check is a finding, left out by default, blocking when judged", () => {
+    const report = normaliseTrivyJson(fixtureJson("dockerfile-misconfig.json"));
+    expect(report.findings).toMatchObject([
+      { kind: "misconfiguration", vulnerabilityId: "DS002", aliases: ["AVD-DS-0002"], severity: "High" },
+    ]);
+    const judge = (rule: object): string =>
+      evaluatePolicy({
+        policy: parsePolicy({ version: 1, defaultRule: rule }),
+        image: { repository: "team-a/app", digest: DIGEST },
+        report: { ok: true, report },
+        now: "2025-01-01T00:00:00Z",
+      }).decision;
+    expect(judge({})).toBe("pass");
+    expect(judge({ misconfigurations: "severity" })).toBe("fail");
   });
 });
 
