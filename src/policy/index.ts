@@ -1,7 +1,16 @@
 export { evaluatePolicy, type PolicyInput } from "./evaluate.js";
-export { parsePolicy, PolicyError } from "./load.js";
-export { parseOpenVex, VexError, type OpenVexDocument, type VexStatement, type VexStatus } from "./openvex.js";
+export { loadPolicy, parsePolicy, PolicyError, type LoadedPolicy } from "./load.js";
+export type { PolicyErrorCode } from "./errors.js";
+export {
+  parseOpenVex,
+  VexError,
+  type OpenVexDocument,
+  type VexErrorCode,
+  type VexStatement,
+  type VexStatus,
+} from "./openvex.js";
 export { decisiveReasons } from "./reason-order.js";
 export { DEFAULT_RULE_SETTINGS, resolveRule } from "./rules.js";
 export { policySchema } from "./schema.js";
+export { imageDigestOf } from "./vex.js";
 export type * from "./types.js";

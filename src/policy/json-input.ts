@@ -6,9 +6,11 @@ const addFormats = addFormatsModule.default;
 /**
  * The Ajv instance for the policy folder's documents (policy, OpenVEX): every error reported, strict schemas.
  * strictRequired is off because anyOf branches name properties declared on the parent object, which JSON Schema allows.
+ * `date-time` is ajv-formats' full mode (calendar and time of day checked, not only the shape); instant.ts adds the
+ * strict RFC 3339 offset. Patterns are compiled with the `u` flag (Ajv's default), so \p{…} classes work.
  */
 export const documentAjv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
-addFormats(documentAjv, ["date-time"]);
+addFormats(documentAjv, { mode: "full", formats: ["date-time"] });
 
 /** Accepts a document as JSON text or as an already parsed value; text that is not JSON becomes the caller's error. */
 export function documentFrom(input: unknown, notJson: (reason: string) => Error): unknown {

@@ -1,4 +1,6 @@
 import type { ErrorObject } from "ajv";
+import { GateError } from "../errors/gate-error.js";
+import { dateTimeSchema, instantOf, RFC3339_DATE_TIME } from "./instant.js";
 import { documentAjv, documentFrom } from "./json-input.js";
 
 export type VexStatus = "not_affected" | "affected" | "fixed" | "under_investigation";
@@ -30,14 +32,18 @@ export interface OpenVexDocument {
   statements: VexStatement[];
 }
 
-export class VexError extends Error {
-  override readonly name = "VexError";
+export type VexErrorCode = "vex-not-json" | "vex-invalid" | "vex-timestamp-invalid";
 
-  constructor(
-    message: string,
-    readonly problems: readonly string[] = [],
-  ) {
+/** An OpenVEX document that cannot be used; `problems` lists each problem with its JSON pointer. */
+export class VexError extends GateError {
+  static override readonly code: string = "ERR_VEX";
+  override readonly code: VexErrorCode;
+  readonly problems: readonly string[];
+
+  constructor(message: string, problems: readonly string[] = [], code: VexErrorCode = "vex-invalid") {
     super(problems.length > 0 ? `${message}: ${problems.join("; ")}` : message);
+    this.code = code;
+    this.problems = problems;
   }
 }
 
@@ -61,7 +67,7 @@ const openVexSchema = {
     "@context": { type: "string", pattern: "^https://openvex\\.dev/ns" },
     "@id": { type: "string", minLength: 1 },
     author: { type: "string", minLength: 1 },
-    timestamp: { type: "string", format: "date-time" },
+    timestamp: dateTimeSchema,
     version: { type: "integer", minimum: 1 },
     statements: {
       type: "array",
@@ -97,7 +103,7 @@ const openVexSchema = {
             ],
           },
           impact_statement: { type: "string" },
-          timestamp: { type: "string", format: "date-time" },
+          timestamp: dateTimeSchema,
         },
         if: { properties: { status: { const: "not_affected" } } },
         then: { anyOf: [{ required: ["justification"] }, { required: ["impact_statement"] }] },
@@ -108,20 +114,45 @@ const openVexSchema = {
 
 const validateOpenVex = documentAjv.compile<OpenVexDocument>(openVexSchema);
 
+const TIMESTAMP_PROBLEM = "must be an RFC 3339 date-time with a time zone, e.g. 2024-01-31T00:00:00Z";
+
 function describe(error: ErrorObject): string {
   const where = error.instancePath === "" ? "(document root)" : error.instancePath;
   if (error.keyword === "anyOf" && /\/statements\/\d+$/.test(where)) {
     return `${where}: a not_affected statement needs a justification or an impact_statement`;
   }
+  if (error.keyword === "format" || (error.keyword === "pattern" && error.params["pattern"] === RFC3339_DATE_TIME)) {
+    return `${where}: ${TIMESTAMP_PROBLEM}`;
+  }
   return `${where}: ${error.message ?? "is invalid"}`;
+}
+
+/**
+ * Every timestamp must be an instant the gate can order by. A statement whose time cannot be read must never sort
+ * first (an `affected` revocation would then lose to the not_affected it revokes), so it is refused outright.
+ */
+function unreadableTimestamps(document: OpenVexDocument): string[] {
+  const problems: string[] = [];
+  if (instantOf(document.timestamp) === undefined)
+    problems.push(`/timestamp: ${TIMESTAMP_PROBLEM} (a leap second cannot be ordered)`);
+  document.statements.forEach((statement, index) => {
+    if (statement.timestamp !== undefined && instantOf(statement.timestamp) === undefined)
+      problems.push(`/statements/${index}/timestamp: ${TIMESTAMP_PROBLEM} (a leap second cannot be ordered)`);
+  });
+  return problems;
 }
 
 /** Validates an OpenVEX document (JSON text or parsed value). Throws VexError listing the problems. */
 export function parseOpenVex(input: string | unknown): OpenVexDocument {
-  const document = documentFrom(input, (reason) => new VexError(`The OpenVEX document is not valid JSON: ${reason}`));
+  const document = documentFrom(
+    input,
+    (reason) => new VexError(`The OpenVEX document is not valid JSON: ${reason}`, [], "vex-not-json"),
+  );
   if (!validateOpenVex(document)) {
     const errors = (validateOpenVex.errors ?? []).filter((error) => error.keyword !== "if");
     throw new VexError("The OpenVEX document is invalid", [...new Set(errors.map(describe))]);
   }
+  const problems = unreadableTimestamps(document);
+  if (problems.length > 0) throw new VexError("The OpenVEX document is invalid", problems, "vex-timestamp-invalid");
   return document;
 }

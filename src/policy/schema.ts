@@ -1,6 +1,10 @@
+import { dateTimeSchema } from "./instant.js";
+import { VISIBLE_CHARACTER } from "./text.js";
+
 /** JSON Schema (draft-07) of the policy document; docs/policy.md explains each field. */
 
 const threshold = { enum: ["Critical", "High", "Medium", "Low", "Negligible", "none"] };
+const kindAction = { enum: ["severity", "block", "ignore"] };
 
 const ruleSettings = {
   type: "object",
@@ -11,10 +15,15 @@ const ruleSettings = {
     ignoreUnfixed: { type: "boolean" },
     unknownSeverity: { enum: ["fail", "needsApproval", "ignore"] },
     autoRelease: { type: "boolean" },
+    unscannable: { enum: ["fail", "needsApproval"] },
+    secrets: kindAction,
+    misconfigurations: kindAction,
   },
 };
 
-const nonEmptyString = { type: "string", minLength: 1, maxLength: 1024, pattern: "\\S" };
+/** Text a person must be seen to have written: at least one visible character (text.ts). */
+const visibleText = { type: "string", minLength: 1, maxLength: 1024, pattern: VISIBLE_CHARACTER };
+// Compiled strictly once per load (globs.ts); the schema only bounds the size.
 const glob = { type: "string", minLength: 1, maxLength: 256 };
 
 export const policySchema = {
@@ -47,16 +56,18 @@ export const policySchema = {
         additionalProperties: false,
         required: ["vulnerability", "expires", "justification", "approvedBy"],
         properties: {
-          id: nonEmptyString,
+          id: visibleText,
           vulnerability: { type: "string", minLength: 1, maxLength: 256, pattern: "^\\S+$" },
-          package: nonEmptyString,
+          package: visibleText,
           repository: glob,
           digest: { type: "string", pattern: "^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$" },
-          expires: { type: "string", format: "date-time" },
-          justification: nonEmptyString,
-          approvedBy: nonEmptyString,
+          expires: dateTimeSchema,
+          justification: visibleText,
+          approvedBy: visibleText,
         },
       },
     },
+    // OpenVEX documents for every image; each is checked by parseOpenVex when the policy is loaded.
+    vex: { type: "array", maxItems: 100, items: { type: "object" } },
   },
 } as const;

@@ -1,9 +1,19 @@
-import type { Finding, NormalisedReport, Severity } from "../scanning/findings.js";
+import type { Finding, FindingKind, NormalisedReport, Severity } from "../scanning/findings.js";
+import type { OpenVexDocument } from "./openvex.js";
 
 /** "none" switches a threshold off: nothing blocks (or nothing needs approval) on severity alone. */
 export type SeverityThreshold = Exclude<Severity, "Unknown"> | "none";
 
 export type UnknownSeverityAction = "fail" | "needsApproval" | "ignore";
+
+/** What a report that does not show a completed scan (NormalisedReport.unscanned) turns into. Never a pass. */
+export type UnscannableAction = "fail" | "needsApproval";
+
+/**
+ * How secrets and misconfigurations count: "severity" judges them by blockAt / requireApprovalAt like any finding
+ * (ignoreUnfixed and VEX do not apply to them), "block" makes any of them block, "ignore" leaves them out.
+ */
+export type FindingKindAction = "severity" | "block" | "ignore";
 
 /** What a rule decides. In the policy document every field is optional; defaults are in rules.ts. */
 export interface RuleSettings {
@@ -17,6 +27,12 @@ export interface RuleSettings {
   unknownSeverity: UnknownSeverityAction;
   /** False: even a clean image waits for a person's approval before release. */
   autoRelease: boolean;
+  /** A report that says its scan failed, or that scanned nothing. */
+  unscannable: UnscannableAction;
+  /** Leaked secrets found in the image (Trivy `Secrets`). */
+  secrets: FindingKindAction;
+  /** Failed configuration checks (Trivy `Misconfigurations`). */
+  misconfigurations: FindingKindAction;
 }
 
 export interface RepositoryRule {
@@ -47,6 +63,8 @@ export interface PolicyDocument {
   defaultRule?: Partial<RuleSettings>;
   repositories?: RepositoryRule[];
   exceptions?: PolicyException[];
+  /** OpenVEX documents that apply to every image (each validated by parseOpenVex when the policy is loaded). */
+  vex?: OpenVexDocument[];
 }
 
 export type Decision = "pass" | "fail" | "needsApproval";
@@ -60,6 +78,8 @@ export interface EffectiveRule {
 }
 
 export interface FindingRef {
+  /** Absent: a vulnerability. */
+  kind?: FindingKind;
   vulnerabilityId: string;
   package: string;
   installedVersion: string;
@@ -79,6 +99,8 @@ export interface ExceptionRef {
 export interface VexStatementRef {
   /** The OpenVEX document's `@id`. */
   document: string;
+  /** The document's position in the VEX documents the verdict was computed with (ids need not be unique). */
+  documentIndex: number;
   statementIndex: number;
   vulnerability: string;
   status: "not_affected" | "fixed";
@@ -87,12 +109,16 @@ export interface VexStatementRef {
 }
 
 export type Reason =
-  | { kind: "report-unusable"; code: string; message: string }
+  /**
+   * No usable report. `action` is set when the report was readable but did not show a completed scan
+   * (code report-scan-failed or report-nothing-scanned): what the rule's `unscannable` setting made of it.
+   */
+  | { kind: "report-unusable"; code: string; message: string; action?: UnscannableAction }
   | { kind: "report-for-another-image"; reportDigest: string; imageDigest: string }
   | {
       kind: "finding-blocks";
       finding: FindingRef;
-      setting: "blockAt" | "unknownSeverity";
+      setting: "blockAt" | "unknownSeverity" | "secrets" | "misconfigurations";
       threshold?: SeverityThreshold;
     }
   | {
@@ -116,6 +142,8 @@ export interface Tally {
   excepted: number;
   ignoredUnfixed: number;
   ignoredUnknown: number;
+  /** Secrets or misconfigurations the rule says to ignore. */
+  ignoredByKind: number;
   belowThreshold: number;
 }
 

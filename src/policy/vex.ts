@@ -1,4 +1,6 @@
-import type { OpenVexDocument, VexComponent, VexStatement } from "./openvex.js";
+import { idKey } from "./ids.js";
+import { instantOf } from "./instant.js";
+import { VexError, type OpenVexDocument, type VexComponent, type VexStatement } from "./openvex.js";
 import { parsePurl, purlCovers } from "./purl.js";
 import type { Finding, ImageRef, VexStatementRef } from "./types.js";
 
@@ -21,7 +23,7 @@ function purlOf(component: VexComponent): string | undefined {
 }
 
 /** The image digest a product names (a `pkg:oci/...@sha256:...` purl or a digest-bearing id), if it names an image. */
-function imageDigestOf(component: VexComponent): string | undefined {
+export function imageDigestOf(component: VexComponent): string | undefined {
   const purl = purlOf(component);
   if (purl !== undefined) {
     const parsed = parsePurl(purl);
@@ -67,7 +69,7 @@ export class VexIndex {
 
   constructor(documents: readonly OpenVexDocument[], image: ImageRef) {
     let order = 0;
-    for (const document of documents) {
+    documents.forEach((document, documentIndex) => {
       document.statements.forEach((statement, statementIndex) => {
         const vulnerability = statement.vulnerability.name ?? statement.vulnerability["@id"] ?? "";
         const suppresses = statement.status === "not_affected" || statement.status === "fixed";
@@ -75,6 +77,7 @@ export class VexIndex {
         if (suppresses) {
           ref = {
             document: document["@id"],
+            documentIndex,
             statementIndex,
             vulnerability,
             status: statement.status as VexStatementRef["status"],
@@ -84,41 +87,63 @@ export class VexIndex {
         }
         const entry: IndexedStatement = {
           ref,
-          time: Date.parse(statement.timestamp ?? document.timestamp),
+          time: timeOf(statement, statementIndex, document),
           order: order++,
           matches: statementMatcher(statement, image),
         };
         const { name, "@id": id, aliases = [] } = statement.vulnerability;
         for (const key of new Set(
-          [name, id, ...aliases]
-            .filter((value): value is string => value !== undefined)
-            .map((value) => value.toUpperCase()),
+          [name, id, ...aliases].filter((value): value is string => value !== undefined).map(idKey),
         )) {
           const list = this.byVulnerability.get(key) ?? [];
           list.push(entry);
           this.byVulnerability.set(key, list);
         }
       });
-    }
+    });
   }
 
   /** The statement that suppresses this finding: the latest matching statement, if it says not_affected or fixed. */
   suppression(finding: Finding): VexStatementRef | undefined {
     if (this.byVulnerability.size === 0) return undefined;
-    let latest: IndexedStatement | undefined;
-    for (const id of [finding.vulnerabilityId, ...finding.aliases]) {
-      for (const entry of this.byVulnerability.get(id.toUpperCase()) ?? []) {
-        if (latest !== undefined && !isLater(entry, latest)) continue;
-        if (entry.matches(finding)) latest = entry;
-      }
-    }
+    let latest = this.latest(this.byVulnerability.get(idKey(finding.vulnerabilityId)), finding, undefined);
+    const aliases = finding.aliases;
+    for (let index = 0; index < aliases.length; index += 1)
+      latest = this.latest(this.byVulnerability.get(idKey(aliases[index] as string)), finding, latest);
     return latest?.ref;
+  }
+
+  private latest(
+    entries: readonly IndexedStatement[] | undefined,
+    finding: Finding,
+    latest: IndexedStatement | undefined,
+  ): IndexedStatement | undefined {
+    if (entries === undefined) return latest;
+    for (const entry of entries) {
+      if (latest !== undefined && !isLater(entry, latest)) continue;
+      if (entry.matches(finding)) latest = entry;
+    }
+    return latest;
   }
 }
 
-/** NaN timestamps (unparseable) sort first, so they never override a dated statement. */
+/**
+ * When a statement was made: its own timestamp, else its document's (OpenVEX v0.2.0). parseOpenVex refuses documents
+ * whose times cannot be read; a document handed over without it is refused here, never ordered as if it were oldest.
+ */
+function timeOf(statement: VexStatement, index: number, document: OpenVexDocument): number {
+  const text = statement.timestamp ?? document.timestamp;
+  const time = typeof text === "string" ? instantOf(text) : undefined;
+  if (time === undefined) {
+    throw new VexError(
+      `OpenVEX document ${JSON.stringify(String(document["@id"]).slice(0, 200))} cannot be applied`,
+      [`/statements/${index}: its timestamp is not a readable RFC 3339 date-time`],
+      "vex-timestamp-invalid",
+    );
+  }
+  return time;
+}
+
 function isLater(candidate: IndexedStatement, current: IndexedStatement): boolean {
-  const a = Number.isNaN(candidate.time) ? -Infinity : candidate.time;
-  const b = Number.isNaN(current.time) ? -Infinity : current.time;
-  return a > b || (a === b && candidate.order > current.order);
+  return candidate.time > current.time || (candidate.time === current.time && candidate.order > current.order);
 }

@@ -22,6 +22,7 @@ export interface Cvss {
 }
 
 export interface AffectedPackage {
+  /** The package; for a secret or a misconfiguration, the file it was found in. */
   name: string;
   /** Package URL, when the scanner reports one (Trivy JSON does; Harbor and SARIF reports usually do not). */
   purl?: string;
@@ -30,7 +31,17 @@ export interface AffectedPackage {
   fixedVersion?: string;
 }
 
+/**
+ * What a finding is. Vulnerabilities are what VEX, ignoreUnfixed and the vulnerability thresholds were made for;
+ * secrets (a leaked key in a file) and misconfigurations (Trivy's checks) have their own policy switch.
+ * Absent means "vulnerability", so findings built before kinds existed keep their meaning.
+ */
+export type FindingKind = "vulnerability" | "secret" | "misconfiguration";
+
 export interface Finding {
+  /** Absent: a vulnerability. */
+  kind?: FindingKind;
+  /** The vulnerability id; for a secret the scanner's rule id (e.g. aws-access-key-id), for a misconfiguration its check id. */
   vulnerabilityId: string;
   /** Other identifiers of the same vulnerability (vendor advisories such as RHSA/DSA ids). */
   aliases: string[];
@@ -47,13 +58,29 @@ export type ReportFormat = "trivy-json" | "sarif" | "harbor";
 
 export type SeverityCounts = Record<Severity, number>;
 
+/**
+ * A report that is readable but does not show the image was scanned: the scanner says its scan failed (a SARIF
+ * invocation with executionSuccessful false, a SARIF run without results), or it scanned nothing (no Trivy Results,
+ * no SARIF runs). Such a report is never a pass; the policy's `unscannable` setting says what it is instead.
+ */
+export interface Unscanned {
+  code: "scan-failed" | "nothing-scanned";
+  message: string;
+}
+
 export interface NormalisedReport {
   format: ReportFormat;
   scanner: { name: string; version?: string };
-  /** What the scanner says it scanned, as it names it (image reference, digest or path). */
-  artifact: { name?: string; digest?: string };
+  /**
+   * What the scanner says it scanned, as it names it (image reference, digest or path). `digests` lists every manifest
+   * digest the report names for its image (Trivy RepoDigests and a digest in ArtifactName, SARIF repoDigests, Harbor
+   * artifact.digest); each must be the digest of the image judged. `digest` is the first, kept for older callers.
+   */
+  artifact: { name?: string; digest?: string; digests?: string[] };
   findings: Finding[];
   counts: SeverityCounts;
+  /** Present when the report does not show a completed scan; see Unscanned. */
+  unscanned?: Unscanned;
 }
 
 export function emptySeverityCounts(): SeverityCounts {

@@ -11,3 +11,5 @@ export {
 export type { ImageToScan, PullTokenSource } from "./pull-token.js";
 export * from "./harbor/index.js";
 export * from "./queue/index.js";
+export { judgeScanReport, type JudgeInput, type Judgement, type JudgedReport } from "./judge.js";
+export * from "./vex/index.js";

@@ -1,5 +1,6 @@
 import type { ReportFormat } from "../findings.js";
 import { ReportError } from "./errors.js";
+import { goFoldAscii } from "./keys.js";
 
 /** 8 MiB: a Trivy JSON report of a large image with thousands of findings is a few MiB; anything bigger is refused. */
 export const DEFAULT_MAX_REPORT_BYTES = 8 * 1024 * 1024;
@@ -59,21 +60,38 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** The root's keys by their Go fold (keys.ts), so `schemaVersion` is recognised as Trivy's SchemaVersion. */
+function rootKeys(document: Record<string, unknown>): Map<string, unknown> {
+  const keys = new Map<string, unknown>();
+  let seen = 0;
+  for (const key in document) {
+    // The markers are all near the top of real reports; a root with a million keys is not looked through.
+    if ((seen += 1) > 1000) break;
+    const folded = goFoldAscii(key);
+    if (folded !== undefined && !keys.has(folded)) keys.set(folded, document[key]);
+  }
+  return keys;
+}
+
 /**
  * Recognises a report by the keys each format is defined by: Trivy JSON by `SchemaVersion`, SARIF by `runs` with a
  * SARIF `version` or `$schema`, the Harbor vulnerability report by its `vulnerabilities` list or its
- * `scanner` + `generated_at` header. Versions and contents are checked by the normaliser of the format, not here.
+ * `scanner` + `generated_at` header. Keys are compared as Go compares them (case-insensitively), so a report spelt
+ * differently still reaches its normaliser, which reads it as its producer would (or refuses it, for SARIF).
+ * Versions and contents are checked by the normaliser of the format, not here.
  */
 export function detectFormat(document: unknown): DetectedFormat {
   if (!isPlainObject(document)) return "unknown";
-  if ("SchemaVersion" in document) return "trivy-json";
-  if ("runs" in document) {
-    const schema = document["$schema"];
-    if ("version" in document || (typeof schema === "string" && schema.toLowerCase().includes("sarif"))) return "sarif";
+  const keys = rootKeys(document);
+  if (keys.has("SCHEMAVERSION")) return "trivy-json";
+  if (keys.has("RUNS")) {
+    const schema = keys.get("$SCHEMA");
+    if (keys.has("VERSION") || (typeof schema === "string" && schema.toLowerCase().includes("sarif"))) return "sarif";
     return "unknown";
   }
-  if (Array.isArray(document["vulnerabilities"])) return "harbor";
-  if (isPlainObject(document["scanner"]) && "generated_at" in document) return "harbor";
+  const vulnerabilities = keys.get("VULNERABILITIES");
+  if (Array.isArray(vulnerabilities)) return "harbor";
+  if (isPlainObject(keys.get("SCANNER")) && keys.has("GENERATED_AT")) return "harbor";
   return "unknown";
 }
 

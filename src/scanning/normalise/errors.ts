@@ -1,3 +1,5 @@
+import { GateError } from "../../errors/gate-error.js";
+
 /**
  * Why a scanner report could not be turned into findings. The code is stable (policy reasons and audit records carry
  * it); the message is for people. A report that fails here must never be read as "no findings".
@@ -10,16 +12,20 @@ export type ReportErrorCode =
   | "report-version-unsupported"
   | "report-invalid";
 
-export class ReportError extends Error {
-  override readonly name = "ReportError";
+/**
+ * The only error a normaliser lets out. `code` (on the instance) is one of ReportErrorCode and never changes meaning;
+ * the class-level code names the family. Messages never embed an attacker's structure unbounded (see preview.ts).
+ */
+export class ReportError extends GateError {
+  static override readonly code: string = "ERR_REPORT";
+  override readonly code: ReportErrorCode;
+  /** Precise problems, e.g. "/Results/0/Vulnerabilities/3: must have required property 'PkgName'". */
+  readonly problems: readonly string[];
 
-  constructor(
-    readonly code: ReportErrorCode,
-    message: string,
-    /** Precise problems, e.g. "/Results/0/Vulnerabilities/3: must have required property 'PkgName'". */
-    readonly problems: readonly string[] = [],
-  ) {
+  constructor(code: ReportErrorCode, message: string, problems: readonly string[] = []) {
     super(problems.length > 0 ? `${message}: ${problems.join("; ")}` : message);
+    this.code = code;
+    this.problems = problems;
   }
 }
 

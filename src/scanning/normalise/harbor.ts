@@ -1,6 +1,7 @@
 import { countBySeverity, type Cvss, type Finding, type NormalisedReport } from "../findings.js";
+import { digestField } from "./identity.js";
 import { severityFromName } from "./severity.js";
-import { assertReportShape, compileReportSchema } from "./validate.js";
+import { listOf, reportReader } from "./validate.js";
 
 interface HarborVulnerability {
   id: string;
@@ -14,26 +15,27 @@ interface HarborVulnerability {
 interface HarborReport {
   scanner?: { name?: string; version?: string };
   artifact?: { repository?: string; digest?: string; tag?: string };
-  vulnerabilities: HarborVulnerability[];
+  vulnerabilities: HarborVulnerability[] | null;
 }
 
 /**
  * `application/vnd.security.vulnerability.report; version=1.1` (and the older `...vuln.report.harbor+json; version=1.0`,
  * which has the same schema). The spec marks nothing as required; the gate requires `vulnerabilities` (an empty list
- * must be said, not implied) and, per entry, what a finding cannot do without.
+ * must be said, not implied; `null`, which a Go adapter writes for an empty slice, is an empty list) and, per entry,
+ * what a finding cannot do without. Keys are read as Harbor's Go decoder reads them (goharbor/harbor
+ * src/pkg/scan/vuln/report.go: `json:"fix_version"` and friends), so `Fix_version` is the fix version.
  */
-const validateHarbor = compileReportSchema<HarborReport>({
-  type: "object",
-  required: ["vulnerabilities"],
-  properties: {
-    scanner: { type: "object", properties: { name: { type: "string" }, version: { type: "string" } } },
-    artifact: {
-      type: "object",
-      properties: { repository: { type: "string" }, digest: { type: "string" }, tag: { type: "string" } },
-    },
-    vulnerabilities: {
-      type: "array",
-      items: {
+const reader = reportReader<HarborReport>(
+  {
+    type: "object",
+    required: ["vulnerabilities"],
+    properties: {
+      scanner: { type: "object", properties: { name: { type: "string" }, version: { type: "string" } } },
+      artifact: {
+        type: "object",
+        properties: { repository: { type: "string" }, digest: { type: "string" }, tag: { type: "string" } },
+      },
+      vulnerabilities: listOf({
         type: "object",
         required: ["id", "package", "version", "severity"],
         properties: {
@@ -52,10 +54,12 @@ const validateHarbor = compileReportSchema<HarborReport>({
             },
           },
         },
-      },
+      }),
     },
   },
-});
+  "go",
+  "Harbor vulnerability",
+);
 
 function cvssOf(vulnerability: HarborVulnerability): Cvss | undefined {
   const preferred = vulnerability.preferred_cvss;
@@ -70,12 +74,14 @@ function cvssOf(vulnerability: HarborVulnerability): Cvss | undefined {
 
 /** Normalises a Harbor Pluggable Scanner vulnerability report. Throws ReportError. */
 export function normaliseHarborReport(document: unknown): NormalisedReport {
-  assertReportShape(validateHarbor, document, "Harbor vulnerability");
-  const repository = document.artifact?.repository;
-  const digest = document.artifact?.digest;
+  const report = reader.validate(reader.canonical(document));
+  const repository = report.artifact?.repository;
+  const digest = report.artifact?.digest;
+  // A digest the report carries must be one the gate can compare: the same-image check never silently switches off.
+  const digests = digest === undefined ? [] : [digestField(digest, "/artifact/digest", "Harbor vulnerability")];
   // Harbor reports cover one artifact and do not name an inner target; the artifact stands in for it.
   const target = [repository, digest].filter((part) => part !== undefined && part !== "").join("@");
-  const findings = document.vulnerabilities.map((vulnerability): Finding => {
+  const findings = (report.vulnerabilities ?? []).map((vulnerability): Finding => {
     const fixedVersion = vulnerability.fix_version?.trim() ?? "";
     const finding: Finding = {
       vulnerabilityId: vulnerability.id,
@@ -90,10 +96,13 @@ export function normaliseHarborReport(document: unknown): NormalisedReport {
     if (cvss !== undefined) finding.cvss = cvss;
     return finding;
   });
-  const scanner = document.scanner;
+  const scanner = report.scanner;
   const artifact: NormalisedReport["artifact"] = {};
   if (repository !== undefined) artifact.name = repository;
-  if (digest !== undefined) artifact.digest = digest;
+  if (digests.length > 0) {
+    artifact.digest = digests[0] as string;
+    artifact.digests = digests;
+  }
   return {
     format: "harbor",
     scanner:

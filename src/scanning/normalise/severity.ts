@@ -15,8 +15,17 @@ const BY_LOWER_NAME: ReadonlyMap<string, Severity> = new Map([
  * policy's `unknownSeverity` setting (fail by default) decides what that means.
  */
 export function severityFromName(name: string): Severity {
-  return BY_LOWER_NAME.get(name.trim().toLowerCase()) ?? "Unknown";
+  return BY_SPELLING.get(name) ?? BY_LOWER_NAME.get(name.trim().toLowerCase()) ?? "Unknown";
 }
+
+/** The spellings scanners actually write (Trivy's CRITICAL, Harbor's Critical), found without making a copy. */
+const BY_SPELLING: ReadonlyMap<string, Severity> = new Map(
+  [...BY_LOWER_NAME].flatMap(([lower, severity]) => [
+    [lower, severity],
+    [lower.toUpperCase(), severity],
+    [severity, severity],
+  ]),
+);
 
 /** Whether a name is one the gate recognises, so a normaliser can prefer a named severity over a derived one. */
 export function isSeverityName(name: string): boolean {

@@ -93,7 +93,9 @@ describe("policy document validation", () => {
     [
       "a blank justification",
       { version: 1, exceptions: [{ ...exception, justification: "   " }] },
-      ["/exceptions/0/justification: must not be blank or contain spaces where none are allowed"],
+      [
+        "/exceptions/0/justification: must contain a visible character (not only spaces or invisible characters such as U+200B)",
+      ],
     ],
     [
       "no approver",

@@ -103,6 +103,7 @@ describe("OpenVEX suppression on Trivy's own fixtures", () => {
       },
       statement: {
         document: "aquasecurity/trivy:613fd55abbc2857b5ca28b07a26f3cd4c8b0ddc4c8a97c57497a2d4c4880d7fc",
+        documentIndex: 0,
         statementIndex: 0,
         vulnerability: "CVE-2022-23628",
         status: "not_affected",

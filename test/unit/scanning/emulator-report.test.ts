@@ -23,6 +23,10 @@ describe("the scanner emulator's Harbor report says what the Trivy report says",
     expect(fromHarbor.format).toBe("harbor");
     expect(fromHarbor.findings.map(essentials)).toEqual(fromTrivy.findings.map(essentials));
     expect(fromHarbor.counts).toEqual(fromTrivy.counts);
-    expect(fromHarbor.artifact).toEqual({ name: ARTIFACT.repository, digest: ARTIFACT.digest });
+    expect(fromHarbor.artifact).toEqual({
+      name: ARTIFACT.repository,
+      digest: ARTIFACT.digest,
+      digests: [ARTIFACT.digest],
+    });
   });
 });

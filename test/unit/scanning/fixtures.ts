@@ -12,10 +12,19 @@ export function fixtureJson<T = unknown>(name: string): T {
   return JSON.parse(fixtureText(name)) as T;
 }
 
-/** Every Trivy JSON image/repository report among the fixtures (not the SARIF log, not the VEX document). */
+/** The Trivy JSON reports of secrets and misconfigurations (no vulnerabilities). */
+export const TRIVY_OTHER_KINDS = ["secrets.json", "dockerfile-misconfig.json"];
+
+/** Every Trivy JSON vulnerability report among the fixtures (not SARIF, not VEX, not secrets or misconfigurations). */
 export function trivyJsonFixtureNames(): string[] {
   return readdirSync(trivyFixtureDir)
-    .filter((name) => name.endsWith(".json") && !name.endsWith(".sarif.json") && name !== "openvex.json")
+    .filter(
+      (name) =>
+        name.endsWith(".json") &&
+        !name.endsWith(".sarif.json") &&
+        name !== "openvex.json" &&
+        !TRIVY_OTHER_KINDS.includes(name),
+    )
     .sort();
 }
 

@@ -30,7 +30,11 @@ describe("Harbor vulnerability report normaliser", () => {
     const report = normaliseReport(JSON.stringify(harborReport(vulnerabilities)));
     expect(report.format).toBe("harbor");
     expect(report.scanner).toEqual({ name: "Trivy", version: "0.50.0" });
-    expect(report.artifact).toEqual({ name: "library/app", digest: "sha256:" + "a".repeat(64) });
+    expect(report.artifact).toEqual({
+      name: "library/app",
+      digest: "sha256:" + "a".repeat(64),
+      digests: ["sha256:" + "a".repeat(64)],
+    });
     expect(report.counts).toEqual({ Critical: 1, High: 1, Medium: 0, Low: 1, Negligible: 1, Unknown: 1 });
     expect(report.findings[0]).toEqual({
       vulnerabilityId: "CVE-2017-8283",

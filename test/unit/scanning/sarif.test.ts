@@ -89,20 +89,6 @@ describe("SARIF normaliser", () => {
       "report-version-unsupported",
     ],
     [
-      "no results in a run",
-      (log: Record<string, unknown>) => {
-        delete (log.runs as Record<string, unknown>[])[0]!.results;
-      },
-      "report-invalid",
-    ],
-    [
-      "no runs",
-      (log: Record<string, unknown>) => {
-        log.runs = [];
-      },
-      "report-invalid",
-    ],
-    [
       "a result with no package anywhere",
       (log: Record<string, unknown>) => {
         const result = (log.runs as { results: Record<string, unknown>[] }[])[0]!.results[1]!;
@@ -120,6 +106,72 @@ describe("SARIF normaliser", () => {
     } catch (error) {
       expect((error as ReportError).code).toBe(code);
     }
+  });
+
+  it.each([
+    [
+      "no results in a run (the tool did not run to completion)",
+      (log: Record<string, unknown>) => {
+        delete (log.runs as Record<string, unknown>[])[0]!.results;
+      },
+      "scan-failed",
+    ],
+    [
+      "an invocation that did not succeed",
+      (log: Record<string, unknown>) => {
+        (log.runs as Record<string, unknown>[])[0]!.invocations = [
+          { executionSuccessful: true },
+          { executionSuccessful: false },
+        ];
+      },
+      "scan-failed",
+    ],
+    [
+      "no runs",
+      (log: Record<string, unknown>) => {
+        log.runs = [];
+      },
+      "nothing-scanned",
+    ],
+    [
+      "runs: null",
+      (log: Record<string, unknown>) => {
+        log.runs = null;
+      },
+      "nothing-scanned",
+    ],
+  ] as const)("%s is readable but unscanned, never clean", (_label, mutate, code) => {
+    const raw = fixtureJson<Record<string, unknown>>("alpine-310.sarif.json");
+    mutate(raw);
+    expect(normaliseSarif(raw).unscanned?.code).toBe(code);
+  });
+
+  it("a run whose invocations all succeeded is a completed scan; results: null is an empty list", () => {
+    const raw = fixtureJson<{ runs: Record<string, unknown>[] }>("alpine-310.sarif.json");
+    raw.runs[0]!.invocations = [{ executionSuccessful: true }];
+    expect(normaliseSarif(raw).unscanned).toBeUndefined();
+    raw.runs[0]!.results = null;
+    const report = normaliseSarif(raw);
+    expect(report.unscanned).toBeUndefined();
+    expect(report.findings).toEqual([]);
+  });
+
+  it.each([
+    ["Results", "/runs/0/Results: property names are case-sensitive in SARIF; this is not 'results'"],
+    ["Invocations", "/runs/0/Invocations: property names are case-sensitive in SARIF; this is not 'invocations'"],
+  ])("a key that is a SARIF property in another case (%s) is refused, not ignored", (key, problem) => {
+    const raw = fixtureJson<{ runs: Record<string, unknown>[] }>("alpine-310.sarif.json");
+    raw.runs[0]![key] = [];
+    expect(() => normaliseSarif(raw)).toThrow(problem);
+  });
+
+  it("reads the image's repository digests; one it cannot read is refused", () => {
+    const digest = "sha256:" + "e".repeat(64);
+    const raw = fixtureJson<{ runs: { properties: Record<string, unknown> }[] }>("alpine-310.sarif.json");
+    raw.runs[0]!.properties.repoDigests = [`ghcr.io/aquasecurity/trivy-test-images@${digest}`];
+    expect(normaliseSarif(raw).artifact).toMatchObject({ digest, digests: [digest] });
+    raw.runs[0]!.properties.repoDigests = ["ghcr.io/aquasecurity/trivy-test-images:alpine-310"];
+    expect(() => normaliseSarif(raw)).toThrow("/runs/0/properties/repoDigests/0: ");
   });
 
   it("says which result names no package", () => {

@@ -134,12 +134,27 @@ describe("Trivy JSON refusals", () => {
     expect(error.problems[0]).toBe("/Results/0/Vulnerabilities/0/Severity: must be string");
   });
 
-  it("a report without Results is not taken as clean", () => {
-    const error = refusal((report) => {
-      delete report.Results;
+  it.each([
+    ["absent", undefined],
+    ["null", null],
+    ["empty", []],
+  ])("a report whose Results are %s is readable but unscanned, never clean", (_label, results) => {
+    const raw = fixtureJson<Record<string, unknown>>("alpine-310.json");
+    if (results === undefined) delete raw["Results"];
+    else raw["Results"] = results;
+    const report = normaliseTrivyJson(raw);
+    expect(report.unscanned?.code).toBe("nothing-scanned");
+    expect(report.findings).toEqual([]);
+  });
+
+  it("a result with only a target (Trivy's clean image) is a completed scan with no findings", () => {
+    const report = normaliseTrivyJson({
+      SchemaVersion: 2,
+      ArtifactName: "x",
+      Results: [{ Target: "x (alpine 3.19)" }],
     });
-    expect(error.code).toBe("report-invalid");
-    expect(error.message).toContain("Results");
+    expect(report.unscanned).toBeUndefined();
+    expect(report.findings).toEqual([]);
   });
 
   it("an unrecognised severity name becomes Unknown, not an error", () => {
