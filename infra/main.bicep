@@ -104,6 +104,9 @@ param auditTable string = 'GateAudit'
 @description('REPORT_CONTAINER')
 param reportContainer string = 'compliance-reports'
 
+@description('VEX_CONTAINER: blob container of OpenVEX documents the policy applies (docs/policy.md, "VEX from a blob container"); created empty.')
+param vexContainer string = 'vex'
+
 @description('STATUS_BASE_URL; empty means https://<function app host>/api.')
 param statusBaseUrl string = ''
 
@@ -207,6 +210,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: 'app-package'
     reportContainerName: reportContainer
+    vexContainerName: vexContainer
     scanQueueName: scanQueueName
     auditTableName: auditTable
     appPrincipalId: identity.outputs.principalId
@@ -285,6 +289,7 @@ module functionApp 'modules/function-app.bicep' = {
     sweepReadBudgetPercent: sweepReadBudgetPercent
     auditTable: storage.outputs.auditTableName
     reportContainer: storage.outputs.reportContainerName
+    vexContainer: storage.outputs.vexContainerName
     statusBaseUrl: statusBaseUrl
     armEndpoint: environment().resourceManager
   }

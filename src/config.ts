@@ -80,6 +80,11 @@ export interface ApprovalConfig {
 export interface PolicyConfig {
   /** POLICY_DOCUMENT parsed as JSON; its schema is checked by the policy module (parsePolicy). */
   document: Record<string, unknown>;
+  /**
+   * VEX_CONTAINER: a blob container of OpenVEX documents on the app's storage account, read with the app's identity
+   * (docs/policy.md, "VEX from a blob container"); unset = only the policy document's own `vex`.
+   */
+  vexContainer: string | undefined;
 }
 
 export interface SweepConfig {
@@ -363,7 +368,12 @@ export function policyConfig(env: Env = process.env): PolicyConfig {
     if (parsed) document = parsed;
     else r.problems.push("POLICY_DOCUMENT must be a JSON object (the policy document itself)");
   }
-  return r.done({ document });
+  const vexContainer = r.raw("VEX_CONTAINER");
+  if (vexContainer !== undefined && !/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/.test(vexContainer))
+    r.problems.push(
+      `VEX_CONTAINER must be a blob container name (3-63 lowercase letters, digits, single hyphens), got ${JSON.stringify(vexContainer)}`,
+    );
+  return r.done({ document, vexContainer });
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {

@@ -59,6 +59,8 @@ param registryResourceId string
 param sweepReadBudgetPercent int
 param auditTable string
 param reportContainer string
+@description('VEX_CONTAINER: the blob container of OpenVEX documents.')
+param vexContainer string
 
 @description('Overrides STATUS_BASE_URL; empty means https://<default host name>/api.')
 param statusBaseUrl string
@@ -211,6 +213,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     SWEEP_READ_BUDGET_PERCENT: string(sweepReadBudgetPercent)
     AUDIT_TABLE: auditTable
     REPORT_CONTAINER: reportContainer
+    VEX_CONTAINER: vexContainer
     STATUS_BASE_URL: effectiveStatusBaseUrl
     ARM_ENDPOINT: armEndpoint
     ARM_AUDIENCE: armEndpoint

@@ -17,6 +17,9 @@ param deploymentContainerName string
 @description('Blob container for compliance reports (REPORT_CONTAINER).')
 param reportContainerName string
 
+@description('Blob container of OpenVEX documents (VEX_CONTAINER); the app reads it with its identity (Storage Blob Data Owner on the account).')
+param vexContainerName string
+
 @description('Queue that carries scan requests to external scanners (SCAN_QUEUE_NAME).')
 param scanQueueName string
 
@@ -68,6 +71,12 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 resource reportContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
   parent: blobService
   name: reportContainerName
+  properties: { publicAccess: 'None' }
+}
+
+resource vexContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+  parent: blobService
+  name: vexContainerName
   properties: { publicAccess: 'None' }
 }
 
@@ -139,5 +148,6 @@ output endpoints object = {
 }
 output deploymentContainerName string = deploymentContainer.name
 output reportContainerName string = reportContainer.name
+output vexContainerName string = vexContainer.name
 output scanQueueName string = scanQueue.name
 output auditTableName string = auditTable.name

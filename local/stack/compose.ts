@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { projectRoot } from "./paths.js";
 import { startIdentityServer, type IdentityServer } from "../identity/server.js";
 import { startAcrEmulator, type AcrEmulator } from "../acr-emulator/server.js";
@@ -15,6 +16,9 @@ import { startLocalScanWorker, type LocalScanWorker } from "../trivy-standin/loc
 import { ensurePrivateDir, makeTreePrivate, withPrivateUmask } from "../fs/private-files.js";
 
 export { APPROVER_AUDIENCE } from "./audience.js";
+
+/** The local stack's VEX container on Azurite (created at start; the app reads it through VEX_CONTAINER). */
+export const LOCAL_VEX_CONTAINER = "vex";
 
 export interface StackOptions {
   stateDir: string;
@@ -108,6 +112,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     });
     stoppers.push(() => scanner.stop());
 
+    // The VEX container (VEX_CONTAINER), as the Bicep creates it in Azure: put OpenVEX documents in it to suppress
+    // findings (docs/policy.md, "VEX from a blob container").
+    await BlobServiceClient.fromConnectionString(azurite.connectionString)
+      .getContainerClient(LOCAL_VEX_CONTAINER)
+      .createIfNotExists();
+
     const appRoot = projectRoot();
     const devhost = await startDevHost({
       appRoot,
@@ -116,6 +126,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       logSinks: options.logSinks,
       settings: {
         ...appSettings({ identity, acr, scanner }),
+        VEX_CONTAINER: LOCAL_VEX_CONTAINER,
         ...(options.functionKey ? { DEVHOST_FUNCTION_KEY: options.functionKey } : {}),
         ...options.settings,
       },

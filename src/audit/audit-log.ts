@@ -19,6 +19,8 @@ export interface AuditRecord {
   findingsSummary?: Record<string, number>;
   policyVersion?: string;
   instanceId?: string;
+  /** What VEX did to the verdict, in one line (which statements suppressed what), when VEX was in play. */
+  vex?: string;
 }
 
 /** A record as a table row: its keys, and the findings summary as JSON text (tables hold no objects). */
@@ -99,6 +101,7 @@ export class AuditLog {
       findingsSummary: entry.findingsSummary ? JSON.stringify(entry.findingsSummary) : undefined,
       policyVersion: entry.policyVersion,
       instanceId: entry.instanceId,
+      vex: entry.vex?.slice(0, 8_000),
     };
     try {
       await this.table.createEntity(
@@ -135,6 +138,7 @@ export class AuditLog {
             : undefined,
           policyVersion: entity.policyVersion,
           instanceId: entity.instanceId,
+          vex: entity.vex,
         },
       });
       if (rows.length >= scanLimit) break;

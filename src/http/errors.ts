@@ -15,6 +15,7 @@ import {
 } from "../pipeline/errors.js";
 import { UnknownRegistryError } from "../sweep/run.js";
 import { problem } from "./json.js";
+import { VexSourceError } from "../scanning/vex/errors.js";
 
 /**
  * The one mapping from the gate's errors to HTTP answers, by their stable code. An error that is not here is not the
@@ -45,6 +46,13 @@ export interface ErrorAnswerOptions {
 /** The answer for an error the gate maps; undefined for anything else. */
 export function problemFor(error: unknown, options: ErrorAnswerOptions = {}): HttpResponseInit | undefined {
   if (!isGateError(error)) return undefined;
+  // The VEX container could not be read: the report was not judged (and its scan not claimed), so the scanner should
+  // post it again later. No image is judged without the VEX it should have had.
+  if (error instanceof VexSourceError)
+    return {
+      ...problem(503, `the VEX container cannot be read (${error.code}); post the report again later`),
+      headers: { "Retry-After": "30" },
+    };
   const status = STATUS_BY_CODE[error.code];
   if (status === undefined) return undefined;
   if (error.code === ConfigError.code) {

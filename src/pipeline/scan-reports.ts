@@ -23,7 +23,7 @@ import {
   UnknownScanError,
 } from "./errors.js";
 import { findInstance } from "./instances.js";
-import { judgeReport } from "./steps/scan.js";
+import { judgeReport } from "./steps/judge-report.js";
 import type { GateServices } from "./services.js";
 
 const validateFailure = new Ajv({ strict: true }).compile<ScanFailureReport>(scanFailureReportSchema);
@@ -52,7 +52,7 @@ export function describeScanFailure(body: Uint8Array): string {
  */
 export async function acceptScanReport(
   client: DurableClient,
-  services: Pick<GateServices, "policy" | "policyVersion" | "scanLedger">,
+  services: Pick<GateServices, "policy" | "policyVersion" | "scanLedger" | "vex">,
   scanId: string,
   authorization: string | null,
   body: Uint8Array,
@@ -82,12 +82,12 @@ export async function acceptScanReport(
   }
   const accepted = acceptCallbackReport({ authorization, expectedTokenHash: pending.callbackTokenHash, body });
   if (!accepted.accepted) throw new CallbackTokenRejectedError("the callback token is missing or wrong");
+  // Judged before the scan is claimed: if the VEX container cannot be read this throws (503 to the scanner, which
+  // posts again), and the report is not lost to a claim that never raised its event.
+  const result = await judgeReport(services, pending.image, accepted.outcome, now.toISOString());
   if (!(await services.scanLedger.claim(instanceId, scanId, now)))
     throw new ScanAlreadyReportedError(`scan ${scanId} already has its report`);
-  const event: ScanReportEvent = {
-    scanId,
-    result: judgeReport(services, pending.image, accepted.outcome, now.toISOString()),
-  };
+  const event: ScanReportEvent = { scanId, result };
   await raiseEvent(client, instanceId, EVENT.scanReport, event);
   return event;
 }

@@ -10,6 +10,8 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { ScanCallbackLedger } from "./scan-ledger.js";
 import { queueClient, tableClient, type StorageConnection } from "../storage/clients.js";
 import { QueueScanDispatcher } from "../scanning/queue/index.js";
+import { VexContainerSource } from "../scanning/vex/container-source.js";
+import { blobContainerClient } from "../storage/blobs.js";
 import { ConfigError, type AppConfig } from "../config.js";
 
 /** Everything the pipeline's activities and callbacks use, built once per process by the composition root. */
@@ -26,6 +28,8 @@ export interface GateServices {
   audit: AuditLog;
   /** Single use of external scanners' callback tokens. */
   scanLedger: ScanCallbackLedger;
+  /** OpenVEX documents from the VEX_CONTAINER blob container, or undefined (then only the policy's own VEX). */
+  vex: VexContainerSource | undefined;
 }
 
 /** The settings the gate's services are built from. */
@@ -69,5 +73,8 @@ export function buildGateServices(
     policyVersion: createHash("sha256").update(JSON.stringify(policy)).digest("hex").slice(0, 12),
     audit,
     scanLedger: new ScanCallbackLedger(tableClient(connection, `${config.gate.taskHub}ScanCallbacks`)),
+    vex: config.policy.vexContainer
+      ? new VexContainerSource(blobContainerClient(connection, config.policy.vexContainer))
+      : undefined,
   };
 }

@@ -62,4 +62,5 @@ export type {
   SubmitScanInput,
   VerdictDecision,
   VerdictSummary,
+  VexBrief,
 } from "./payloads.js";

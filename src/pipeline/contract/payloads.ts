@@ -47,6 +47,26 @@ export interface VerdictSummary {
   scanner: string;
   policyVersion: string;
   evaluatedAt: string;
+  /** What VEX did to this verdict (for an index: the platforms' together), when any VEX is configured. */
+  vex?: VexBrief;
+}
+
+/**
+ * Which VEX documents applied and which statements suppressed what, in brief (lists cut, counts kept): shown in the
+ * status, the audit record and quarantineDetails' description.
+ */
+export interface VexBrief {
+  documents: Array<{ id: string; source: "policy" | "container"; location: string }>;
+  suppressedFindings: number;
+  suppressions: Array<{
+    vulnerability: string;
+    document: string;
+    statementIndex: number;
+    findings: number;
+    packages: string[];
+  }>;
+  /** Set when configured VEX was not applied at all, and why (nothing suppressed: the strict direction). */
+  notApplied?: string;
 }
 
 /** The ApprovalDecision event: a person's decision, as the approvals function verified it. */

@@ -1,5 +1,6 @@
 import { AUDIT_ACTION, type AuditAction } from "../../audit/actions.js";
 import type { GateServices } from "../services.js";
+import { describeVex } from "./judge-report.js";
 import { imageReference, type PipelineOutcome, type RecordDecisionInput } from "../contract/index.js";
 
 /** The audit action of a pipeline's outcome: what happened to the image. */
@@ -43,6 +44,7 @@ export async function recordDecision(
       findingsSummary: outcome.verdict?.severityCounts,
       policyVersion: outcome.verdict?.policyVersion ?? services.policyVersion,
       instanceId: input.instanceId,
+      ...(outcome.verdict?.vex ? { vex: describeVex(outcome.verdict.vex) } : {}),
     },
     input.auditKey ?? { scope: input.instanceId, identity: input.at },
   );

@@ -1,22 +1,11 @@
-import { decisiveReasons, evaluatePolicy } from "../../policy/index.js";
-import type { Verdict } from "../../policy/index.js";
-import type { ReportOutcome } from "../../policy/types.js";
-import type { NormaliseOutcome } from "../../scanning/normalise/index.js";
 import type { GateServices } from "../services.js";
-import type {
-  ImageKey,
-  PollScanInput,
-  ScanPoll,
-  ScanSubmission,
-  SubmitScanInput,
-  VerdictSummary,
-} from "../contract/index.js";
+import type { PollScanInput, ScanPoll, ScanSubmission, SubmitScanInput } from "../contract/index.js";
 import { ScannerNotConfiguredError } from "../errors.js";
-import { describeReason } from "../reasons.js";
+import { judgeReport } from "./judge-report.js";
 import { ScannerError } from "../../scanning/harbor/errors.js";
 import { isTransientScanFailure, scanFailureOf } from "./scan-failures.js";
 
-type ScanServices = Pick<GateServices, "scanner" | "queue" | "pullTokens" | "policy" | "policyVersion">;
+type ScanServices = Pick<GateServices, "scanner" | "queue" | "pullTokens" | "policy" | "policyVersion" | "vex">;
 
 /**
  * Starts the scan of one manifest: with a Harbor adapter (given a pull token for that repository only), or by putting
@@ -91,42 +80,4 @@ export async function pollScan(services: ScanServices, input: PollScanInput): Pr
   if (poll.state === "failed")
     return { state: "failed", error: poll.error.message, retryable: isTransientScanFailure(poll.error.message) };
   return judgeReport(services, input.image, poll.outcome, input.now);
-}
-
-/** Judges a normalised report (or the error that made it unusable: the policy fails closed on it) against the policy. */
-export function judgeReport(
-  services: Pick<GateServices, "policy" | "policyVersion">,
-  image: ImageKey,
-  outcome: NormaliseOutcome,
-  now: string,
-): Extract<ScanPoll, { state: "done" }> {
-  const report: ReportOutcome = outcome.ok
-    ? outcome
-    : { ok: false, error: { code: outcome.error.code, message: outcome.error.message } };
-  const verdict = evaluatePolicy({
-    policy: services.policy,
-    image: { repository: image.repository, digest: image.digest },
-    report,
-    now,
-  });
-  return { state: "done", verdict: summarise(verdict, report, image.digest, services.policyVersion) };
-}
-
-const MAX_REASONS = 20;
-
-function summarise(verdict: Verdict, report: ReportOutcome, digest: string, policyVersion: string): VerdictSummary {
-  const counts = report.ok ? report.report.counts : {};
-  return {
-    decision: verdict.decision,
-    platforms: [
-      { digest, decision: verdict.decision, reasons: decisiveReasons(verdict, MAX_REASONS).map(describeReason) },
-    ],
-    severityCounts: { ...counts },
-    findings: verdict.tally.findings,
-    scanner: report.ok
-      ? [report.report.scanner.name, report.report.scanner.version].filter(Boolean).join(" ")
-      : "unknown",
-    policyVersion,
-    evaluatedAt: verdict.evaluatedAt,
-  };
 }

@@ -3,6 +3,7 @@ import { buildQuarantineSummary } from "../../scanning/quarantine-summary.js";
 import { SEVERITIES, type SeverityCounts } from "../../scanning/findings.js";
 import type { GateServices } from "../services.js";
 import type { RegistryDecisionRequest, RegistryDecisionResult } from "../contract/index.js";
+import { describeVex } from "./judge-report.js";
 
 /**
  * Writes the decision to ACR — Passed or Failed with quarantineDetails in ACR's schema — idempotently: the manifest is
@@ -36,7 +37,9 @@ export function decisionDetails(request: RegistryDecisionRequest): QuarantineDet
     const counts = Object.fromEntries(
       SEVERITIES.map((s) => [s, request.verdict!.severityCounts[s] ?? 0]),
     ) as SeverityCounts;
-    const summary = buildQuarantineSummary(counts, `policy ${request.verdict.policyVersion}`);
+    // The description (≤ 1024 characters, cut by the builder) says which policy judged, and what VEX suppressed.
+    const vex = request.verdict.vex ? `; ${describeVex(request.verdict.vex)}` : "";
+    const summary = buildQuarantineSummary(counts, `policy ${request.verdict.policyVersion}${vex}`);
     builder.result({ ...summary, version: request.verdict.evaluatedAt });
   }
   return builder.build();

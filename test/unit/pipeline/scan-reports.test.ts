@@ -33,7 +33,7 @@ function setup(runtimeStatus = "Running", pendingScanId = scan) {
       pendingScan: { scanId: pendingScanId, callbackTokenHash: token.hash, image: IMAGE },
     },
   });
-  const services = { policy: parsePolicy({ version: 1 }), policyVersion: "p1", scanLedger: ledger };
+  const services = { policy: parsePolicy({ version: 1 }), policyVersion: "p1", scanLedger: ledger, vex: undefined };
   const post = (id: string, authorization: string | null, body = "{}") =>
     acceptScanReport(fake.asClient(), services, id, authorization, new TextEncoder().encode(body), NOW);
   return { fake, post };
@@ -76,7 +76,12 @@ describe("external scanners' reports", () => {
     await expect(
       acceptScanReport(
         new FakeDurableClient().asClient(),
-        { policy: parsePolicy({ version: 1 }), policyVersion: "p", scanLedger: {} as ScanCallbackLedger },
+        {
+          policy: parsePolicy({ version: 1 }),
+          policyVersion: "p",
+          scanLedger: {} as ScanCallbackLedger,
+          vex: undefined,
+        },
         scan,
         `Bearer ${token.token}`,
         new Uint8Array(),
