@@ -5,6 +5,7 @@ import {
   ORCHESTRATION,
   breakGlassInstanceId,
   isRunning,
+  startOrchestrationOnce,
   raiseEvent,
   type ApprovalDecision,
   type BreakGlassInput,
@@ -81,9 +82,15 @@ export async function decide(
       verdict: custom?.verdict,
       decision,
     };
-    const breakGlassId = breakGlassInstanceId(instanceId, now);
-    await client.startNew(ORCHESTRATION.breakGlassRelease, { instanceId: breakGlassId, input });
-    return { kind: "break-glass-started", instanceId: breakGlassId };
+    // One release per image and request (who, and the justification): the same request sent again names the same
+    // instance, which startOrchestrationOnce leaves alone while it is live or done.
+    const started = await startOrchestrationOnce(
+      client,
+      ORCHESTRATION.breakGlassRelease,
+      breakGlassInstanceId(instanceId, decision),
+      input,
+    );
+    return { kind: "break-glass-started", instanceId: started.instanceId };
   }
   throw new NotAwaitingApprovalError(
     `pipeline ${instanceId} is not waiting for approval (status ${String(status.runtimeStatus)}, stage ${custom?.stage ?? "unknown"})`,

@@ -48,9 +48,8 @@ export function breakGlassRequestId(request: BreakGlassRequest): string {
  * (startOrchestrationOnce). Given a Date instead of the request (the form before issue 14, kept only until the
  * approvals function passes the request), `bg-<image hash>-<epoch ms>`: one release per call, not idempotent.
  */
-export function breakGlassInstanceId(pipelineInstanceId: string, request: BreakGlassRequest | Date): string {
-  const suffix = request instanceof Date ? String(request.getTime()) : breakGlassRequestId(request);
-  return `bg-${pipelineInstanceId.slice(3)}-${suffix}`;
+export function breakGlassInstanceId(pipelineInstanceId: string, request: BreakGlassRequest): string {
+  return `bg-${pipelineInstanceId.slice(3)}-${breakGlassRequestId(request)}`;
 }
 
 /**

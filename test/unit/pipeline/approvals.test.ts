@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ApproverAuthError, type Approver } from "../../../src/auth/approver-token.js";
 import { decide, listPendingApprovals } from "../../../src/pipeline/approvals.js";
-import { EVENT, ORCHESTRATION, pipelineInstanceId, type PipelineStatus } from "../../../src/pipeline/contract/index.js";
+import {
+  EVENT,
+  ORCHESTRATION,
+  breakGlassInstanceId,
+  pipelineInstanceId,
+  type PipelineStatus,
+} from "../../../src/pipeline/contract/index.js";
 import {
   JustificationRequiredError,
   NotAwaitingApprovalError,
@@ -109,7 +115,18 @@ describe("people's decisions", () => {
       { approve: true, reason: "outage", justification: "hotfix for the outage" },
       NOW,
     );
-    expect(result).toEqual({ kind: "break-glass-started", instanceId: `bg-${id.slice(3)}-${NOW.getTime()}` });
+    const decision = (fake.started[0]!.input as { decision: { approver: Approver; reason: string } }).decision;
+    // The id names the request (who, and the justification), not the time: the same request again is the same release.
+    expect(result).toEqual({ kind: "break-glass-started", instanceId: breakGlassInstanceId(id, decision) });
+    expect(result.instanceId).toMatch(new RegExp(`^bg-${id.slice(3)}-[0-9a-f]{16}$`));
+    const again = await decide(
+      fake.asClient(),
+      id,
+      overrider,
+      { approve: true, reason: "outage", justification: "hotfix for the outage" },
+      new Date(NOW.getTime() + 60_000),
+    );
+    expect(again.instanceId).toBe(result.instanceId);
     expect(fake.started).toEqual([
       {
         name: ORCHESTRATION.breakGlassRelease,
