@@ -141,6 +141,8 @@ describe("exactly once: the host killed in the middle of a write", () => {
     port = await freePort();
     settings = {
       ...appSettings({ identity, acr, scanner }),
+      // This stack runs no scan worker: the Harbor scanner emulator scans.
+      SCANNER_KIND: "harbor",
       DEVHOST_FUNCTION_KEY: functionKey,
       DEVHOST_DURABLETASK_KEY: systemKey,
       STATUS_BASE_URL: `${url()}/api`,
