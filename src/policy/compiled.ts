@@ -1,14 +1,8 @@
 import { DEFAULT_RULE_SETTINGS } from "./defaults.js";
 import { PolicyError } from "./errors.js";
 import { ExceptionIndex } from "./exceptions.js";
-import { compileGlob, globList, matcherOf, type CompiledGlob, type GlobList, type RepositoryMatcher } from "./globs.js";
+import { compileGlob, GlobIndex, matcherOf, type CompiledGlob, type RepositoryMatcher } from "./globs.js";
 import type { EffectiveRule, PolicyDocument, RuleSettings } from "./types.js";
-
-interface CompiledEntry {
-  index: number;
-  rule: RepositoryRuleSettings;
-  globs: GlobList;
-}
 
 type RepositoryRuleSettings = Partial<RuleSettings>;
 
@@ -22,16 +16,18 @@ const RULE_CACHE_LIMIT = 4096;
 export class CompiledPolicy {
   readonly base: Readonly<RuleSettings>;
   readonly exceptions: ExceptionIndex;
-  private readonly entries: readonly CompiledEntry[];
+  /** Every glob of every repository entry, in document order; its value is the entry's index. */
+  private readonly globs: GlobIndex<number>;
+  private readonly rules: readonly RepositoryRuleSettings[];
   private readonly ruleCache = new Map<string, EffectiveRule>();
 
   constructor(policy: PolicyDocument, globOf: (pattern: string) => CompiledGlob) {
     this.base = Object.freeze({ ...DEFAULT_RULE_SETTINGS, ...policy.defaultRule });
-    this.entries = (policy.repositories ?? []).map((entry, index) => ({
-      index,
-      rule: entry.rule,
-      globs: globList(entry.match.map(globOf)),
-    }));
+    const repositories = policy.repositories ?? [];
+    this.rules = repositories.map((entry) => entry.rule);
+    this.globs = new GlobIndex(
+      repositories.flatMap((entry, index) => entry.match.map((pattern) => ({ glob: globOf(pattern), value: index }))),
+    );
     const matchers = new Map<string, RepositoryMatcher>();
     this.exceptions = new ExceptionIndex(policy.exceptions ?? [], (pattern) => {
       let matcher = matchers.get(pattern);
@@ -55,16 +51,12 @@ export class CompiledPolicy {
   }
 
   private resolve(repository: string): EffectiveRule {
-    for (const entry of this.entries) {
-      const pattern = entry.globs.first(repository);
-      if (pattern !== undefined) {
-        return {
-          from: { source: "repository", index: entry.index, pattern },
-          settings: { ...this.base, ...entry.rule },
-        };
-      }
-    }
-    return { from: { source: "default" }, settings: { ...this.base } };
+    const found = this.globs.first(repository);
+    if (found === undefined) return { from: { source: "default" }, settings: { ...this.base } };
+    return {
+      from: { source: "repository", index: found.value, pattern: found.glob.pattern },
+      settings: { ...this.base, ...this.rules[found.value] },
+    };
   }
 }
 

@@ -87,3 +87,56 @@ export function globList(globs: readonly CompiledGlob[]): GlobList {
     },
   };
 }
+
+interface Indexed<T> {
+  order: number;
+  glob: CompiledGlob;
+  value: T;
+}
+
+function firstSegment(text: string): string {
+  const slash = text.indexOf("/");
+  return slash < 0 ? text : text.slice(0, slash);
+}
+
+/**
+ * Globs in order (a policy's, across all its repository entries), indexed by the first directory of their literal
+ * base, so that finding the first glob that matches a repository looks only at the globs that could: those whose
+ * base starts with the repository's first directory, and those with no base, merged in their order. A policy of
+ * 100,000 globs then costs a new repository a few hundred comparisons, not 100,000.
+ */
+export class GlobIndex<T> {
+  private readonly byFirstSegment = new Map<string, Indexed<T>[]>();
+  private readonly anywhere: Indexed<T>[] = [];
+
+  constructor(globs: readonly { glob: CompiledGlob; value: T }[]) {
+    globs.forEach(({ glob, value }, order) => {
+      const item = { order, glob, value };
+      if (glob.base === "") {
+        this.anywhere.push(item);
+      } else {
+        const key = firstSegment(glob.base);
+        const list = this.byFirstSegment.get(key) ?? [];
+        list.push(item);
+        this.byFirstSegment.set(key, list);
+      }
+    });
+  }
+
+  /** The first glob, in order, that matches the repository, and its value. */
+  first(repository: string): { glob: CompiledGlob; value: T } | undefined {
+    const lower = repository.toLowerCase();
+    const based = this.byFirstSegment.get(firstSegment(lower)) ?? [];
+    const anywhere = this.anywhere;
+    let a = 0;
+    let b = 0;
+    while (a < based.length || b < anywhere.length) {
+      const next =
+        b >= anywhere.length || (a < based.length && (based[a] as Indexed<T>).order < (anywhere[b] as Indexed<T>).order)
+          ? (based[a++] as Indexed<T>)
+          : (anywhere[b++] as Indexed<T>);
+      if (matches(repository, lower, next.glob)) return next;
+    }
+    return undefined;
+  }
+}

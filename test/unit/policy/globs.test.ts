@@ -1,6 +1,6 @@
 import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
-import { compileGlob, GLOB_OPTIONS, globList } from "../../../src/policy/globs.js";
+import { compileGlob, GLOB_OPTIONS, GlobIndex, globList } from "../../../src/policy/globs.js";
 
 const patterns = [
   "prod/**",
@@ -66,4 +66,17 @@ describe("precompiled globs match exactly as picomatch.isMatch does", () => {
     expect(list.first("prod/web")).toBe("prod/**");
     expect(list.first("dev/web")).toBe("**");
   });
+});
+
+describe("the policy's glob index finds the first matching glob in document order", () => {
+  const order = ["**/legacy/**", "prod/api", "prod/**", "team-{a,b}/**", "!(sandbox)/*", "sandbox/*", "**"];
+  const index = new GlobIndex(order.map((pattern, value) => ({ glob: compileGlob(pattern), value })));
+
+  it.each(["prod/api", "prod/web", "x/legacy/y", "team-a/x", "sandbox/tool", "lab/tool", "deep/a/b", "Prod/Api", ""])(
+    "%j: as the first glob picomatch.isMatch accepts",
+    (name) => {
+      const expected = order.findIndex((pattern) => name !== "" && picomatch.isMatch(name, pattern, GLOB_OPTIONS));
+      expect(index.first(name)?.value ?? -1).toBe(expected);
+    },
+  );
 });
