@@ -1,5 +1,6 @@
 import { compiledPolicy } from "./compiled.js";
 import { PolicyError } from "./errors.js";
+import { idKey } from "./ids.js";
 import { instantOf } from "./instant.js";
 import type { OpenVexDocument } from "./openvex.js";
 import type {
@@ -56,10 +57,16 @@ function rankOf(severity: string): number | undefined {
 const DECISION_RANK: Readonly<Record<Decision, number>> = { pass: 0, needsApproval: 1, fail: 2 };
 
 /** A threshold the rank table does not know (a policy that skipped parsePolicy) is as strict as can be: fail closed. */
-function reaches(severity: Severity, threshold: SeverityThreshold): boolean {
-  if (threshold === "none") return false;
-  const bar = rankOf(threshold);
-  return bar === undefined || (rankOf(severity) as number) >= bar;
+/** The rank a severity must reach for a threshold: never for "none", always for one the table does not know. */
+function barOf(threshold: SeverityThreshold): number {
+  if (threshold === "none") return Number.POSITIVE_INFINITY;
+  return rankOf(threshold) ?? Number.NEGATIVE_INFINITY;
+}
+
+/** The rule's thresholds as ranks, worked out once per evaluation rather than once per finding. */
+interface Bars {
+  block: number;
+  approval: number;
 }
 
 function refOf(finding: Finding): FindingRef {
@@ -122,8 +129,9 @@ function isUnknown(severity: Severity): boolean {
   return severity === "Unknown" || rankOf(severity) === undefined;
 }
 
-function severityEffect(finding: Finding, settings: RuleSettings): Effect {
-  if (isUnknown(finding.severity)) {
+function severityEffect(finding: Finding, settings: RuleSettings, bars: Bars): Effect {
+  const rank = rankOf(finding.severity);
+  if (rank === undefined || rank === 0) {
     switch (settings.unknownSeverity) {
       case "ignore":
         return NONE;
@@ -133,16 +141,21 @@ function severityEffect(finding: Finding, settings: RuleSettings): Effect {
         return BLOCKS_UNKNOWN;
     }
   }
-  if (reaches(finding.severity, settings.blockAt)) return BLOCKS_AT;
-  if (reaches(finding.severity, settings.requireApprovalAt)) return APPROVAL_AT;
+  if (rank >= bars.block) return BLOCKS_AT;
+  if (rank >= bars.approval) return APPROVAL_AT;
   return NONE;
 }
 
 /** Secrets and misconfigurations follow their own switch; an action the switch does not know blocks (fail closed). */
-function kindEffect(finding: Finding, settings: RuleSettings, setting: "secrets" | "misconfigurations"): Effect {
+function kindEffect(
+  finding: Finding,
+  settings: RuleSettings,
+  bars: Bars,
+  setting: "secrets" | "misconfigurations",
+): Effect {
   const action = settings[setting];
   if (action === "ignore") return IGNORED_BY_KIND;
-  if (action === "severity") return severityEffect(finding, settings);
+  if (action === "severity") return severityEffect(finding, settings, bars);
   return setting === "secrets" ? BLOCKS_SECRET : BLOCKS_MISCONFIGURATION;
 }
 
@@ -215,6 +228,7 @@ export function evaluatePolicy(input: PolicyInput): Verdict {
   }
 
   const { settings } = rule;
+  const bars: Bars = { block: barOf(settings.blockAt), approval: barOf(settings.requireApprovalAt) };
   const findings = outcome.report.findings;
   const vex = new VexIndex(input.vex ?? input.policy.vex ?? [], input.image);
   const exceptions = compiled.exceptions;
@@ -223,17 +237,18 @@ export function evaluatePolicy(input: PolicyInput): Verdict {
 
   for (const finding of findings) {
     const kind = finding.kind ?? "vulnerability";
+    const key = idKey(finding.vulnerabilityId);
     let effect: Effect;
     if (kind === "vulnerability") {
-      const statement = vex.suppression(finding);
+      const statement = vex.suppression(finding, key);
       if (statement !== undefined) {
         reasons.push({ kind: "vex-suppressed", finding: refOf(finding), statement });
         tally.suppressedByVex += 1;
         continue;
       }
-      effect = severityEffect(finding, settings);
+      effect = severityEffect(finding, settings, bars);
     } else {
-      effect = kindEffect(finding, settings, kind === "secret" ? "secrets" : "misconfigurations");
+      effect = kindEffect(finding, settings, bars, kind === "secret" ? "secrets" : "misconfigurations");
     }
     if (effect.kind === "ignoredByKind") {
       tally.ignoredByKind += 1;
@@ -254,7 +269,7 @@ export function evaluatePolicy(input: PolicyInput): Verdict {
       tally.ignoredUnfixed += 1;
       continue;
     }
-    const match = exceptions.match(finding, input.image, now);
+    const match = exceptions.match(finding, input.image, now, key);
     if (match.applied !== undefined) {
       reasons.push({ kind: "exception-applied", finding: refOf(finding), exception: match.applied });
       tally.excepted += 1;

@@ -56,9 +56,12 @@ export class ExceptionIndex {
     });
   }
 
-  /** `now` is epoch milliseconds; an exception holds strictly before its `expires` instant. */
-  match(finding: Finding, image: ImageRef, now: number): ExceptionMatch {
-    if (this.byVulnerability.size === 0 || !this.mayMatch(finding)) return NO_MATCH;
+  /**
+   * `now` is epoch milliseconds; an exception holds strictly before its `expires` instant. `key` is the finding's id as
+   * idKey makes it, when the caller has it already.
+   */
+  match(finding: Finding, image: ImageRef, now: number, key = idKey(finding.vulnerabilityId)): ExceptionMatch {
+    if (this.byVulnerability.size === 0 || !this.mayMatch(finding, key)) return NO_MATCH;
     const result: ExceptionMatch = { expired: NONE };
     let seen = this.consider(finding.vulnerabilityId, finding, image, now, result, undefined);
     for (const alias of finding.aliases) seen = this.consider(alias, finding, image, now, result, seen);
@@ -66,8 +69,8 @@ export class ExceptionIndex {
   }
 
   /** Whether any exception names the finding's id or an alias: most findings have none, and cost no allocation. */
-  private mayMatch(finding: Finding): boolean {
-    if (this.byVulnerability.has(idKey(finding.vulnerabilityId))) return true;
+  private mayMatch(finding: Finding, key: string): boolean {
+    if (this.byVulnerability.has(key)) return true;
     const aliases = finding.aliases;
     for (let index = 0; index < aliases.length; index += 1)
       if (this.byVulnerability.has(idKey(aliases[index] as string))) return true;

@@ -103,10 +103,13 @@ export class VexIndex {
     });
   }
 
-  /** The statement that suppresses this finding: the latest matching statement, if it says not_affected or fixed. */
-  suppression(finding: Finding): VexStatementRef | undefined {
+  /**
+   * The statement that suppresses this finding: the latest matching statement, if it says not_affected or fixed.
+   * `key` is the finding's id as idKey makes it, when the caller has it already.
+   */
+  suppression(finding: Finding, key = idKey(finding.vulnerabilityId)): VexStatementRef | undefined {
     if (this.byVulnerability.size === 0) return undefined;
-    let latest = this.latest(this.byVulnerability.get(idKey(finding.vulnerabilityId)), finding, undefined);
+    let latest = this.latest(this.byVulnerability.get(key), finding, undefined);
     const aliases = finding.aliases;
     for (let index = 0; index < aliases.length; index += 1)
       latest = this.latest(this.byVulnerability.get(idKey(aliases[index] as string)), finding, latest);

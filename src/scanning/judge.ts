@@ -106,7 +106,10 @@ function vexToApply(
  * cannot be used) or a VexError (a VEX document handed over without parseOpenVex), and a defect.
  */
 export function judgeScanReport(input: JudgeInput): Judgement {
-  const outcome = isOutcome(input.report) ? input.report : tryNormaliseReport(input.report, input.limits ?? {});
+  // CVSS scores are left out: nothing in a judgement reads them.
+  const outcome = isOutcome(input.report)
+    ? input.report
+    : tryNormaliseReport(input.report, { ...input.limits, cvss: false });
   const report: ReportOutcome = outcome.ok
     ? outcome
     : { ok: false, error: { code: outcome.error.code, message: outcome.error.message } };

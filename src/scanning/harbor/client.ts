@@ -129,7 +129,8 @@ export class HarborScannerClient {
   private async readReport(response: Response): Promise<NormaliseOutcome> {
     try {
       const body = await readBody(response, this.maxReportBytes, "the report");
-      return tryNormaliseReport(body, { maxBytes: this.maxReportBytes });
+      // The outcome is for the judgement, which reads no CVSS scores (judge.ts): they are not computed.
+      return tryNormaliseReport(body, { maxBytes: this.maxReportBytes, cvss: false });
     } catch (error) {
       if (isReportError(error)) return { ok: false, error: toReportFailure(error) };
       throw error;

@@ -73,7 +73,7 @@ function cvssOf(vulnerability: HarborVulnerability): Cvss | undefined {
 }
 
 /** Normalises a Harbor Pluggable Scanner vulnerability report. Throws ReportError. */
-export function normaliseHarborReport(document: unknown): NormalisedReport {
+export function normaliseHarborReport(document: unknown, options: { cvss?: boolean } = {}): NormalisedReport {
   const report = reader.validate(reader.canonical(document));
   const repository = report.artifact?.repository;
   const digest = report.artifact?.digest;
@@ -92,7 +92,7 @@ export function normaliseHarborReport(document: unknown): NormalisedReport {
       fixable: fixedVersion !== "",
     };
     if (fixedVersion !== "") finding.package.fixedVersion = fixedVersion;
-    const cvss = cvssOf(vulnerability);
+    const cvss = options.cvss === false ? undefined : cvssOf(vulnerability);
     if (cvss !== undefined) finding.cvss = cvss;
     return finding;
   });

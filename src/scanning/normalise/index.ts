@@ -12,16 +12,22 @@ export type { ReportErrorCode, ReportFailure } from "./errors.js";
 export { readBoundedBody } from "./bounded-read.js";
 export { normaliseHarborReport, normaliseSarif, normaliseTrivyJson };
 
-const NORMALISERS: Record<ReportFormat, (document: unknown) => NormalisedReport> = {
+/** What to read besides what a verdict needs. */
+export interface NormaliseOptions extends ReportLimits {
+  /** false leaves CVSS scores out of the findings: the judgement never reads them, and 5,000 of them cost. */
+  cvss?: boolean;
+}
+
+const NORMALISERS: Record<ReportFormat, (document: unknown, options: { cvss?: boolean }) => NormalisedReport> = {
   "trivy-json": normaliseTrivyJson,
   sarif: normaliseSarif,
   harbor: normaliseHarborReport,
 };
 
 /** Detects the format of a report body and normalises it. Throws ReportError for anything unusable. */
-export function normaliseReport(body: string | Uint8Array, limits: ReportLimits = {}): NormalisedReport {
-  const { format, document } = detectReport(body, limits);
-  return NORMALISERS[format](document);
+export function normaliseReport(body: string | Uint8Array, options: NormaliseOptions = {}): NormalisedReport {
+  const { format, document } = detectReport(body, options);
+  return NORMALISERS[format](document, options);
 }
 
 export type NormaliseOutcome = { ok: true; report: NormalisedReport } | { ok: false; error: ReportFailure };
@@ -31,9 +37,9 @@ export type NormaliseOutcome = { ok: true; report: NormalisedReport } | { ok: fa
  * outcome to the policy, which fails closed on the failure. Anything thrown that is not a ReportError is a defect
  * and is rethrown.
  */
-export function tryNormaliseReport(body: string | Uint8Array, limits: ReportLimits = {}): NormaliseOutcome {
+export function tryNormaliseReport(body: string | Uint8Array, options: NormaliseOptions = {}): NormaliseOutcome {
   try {
-    return { ok: true, report: normaliseReport(body, limits) };
+    return { ok: true, report: normaliseReport(body, options) };
   } catch (error) {
     if (isReportError(error)) return { ok: false, error: toReportFailure(error) };
     throw error;

@@ -229,6 +229,15 @@ export function cleanKeys(shape: Shape, value: Record<string, unknown>): boolean
   return true;
 }
 
+/** cleanKeys for objects of a few keys (Trivy's PkgIdentifier): a lookup per key beats listing them. */
+export function cleanFewKeys(shape: Shape, value: Record<string, unknown>): boolean {
+  for (const key in value) {
+    const field = fieldOf(shape, key);
+    if (field !== undefined && field !== key) return false;
+  }
+  return true;
+}
+
 function remember(shape: Shape, value: Record<string, unknown>): void {
   if (shape.clean.length >= CLEAN_LIMIT) return;
   const keys: string[] = [];

@@ -188,7 +188,7 @@ function cvssOf(rule: SarifRule | undefined): Cvss | undefined {
   return Object.keys(cvss).length > 0 ? cvss : undefined;
 }
 
-function toFinding(run: SarifRun, rules: RuleLookup, result: SarifResult, where: string): Finding {
+function toFinding(run: SarifRun, rules: RuleLookup, result: SarifResult, where: string, withCvss: boolean): Finding {
   const fields = messageFields(result.message.text);
   const location = result.locations?.[0];
   const fromLocation = packageFromLocation(location);
@@ -210,7 +210,7 @@ function toFinding(run: SarifRun, rules: RuleLookup, result: SarifResult, where:
     fixable: fixedVersion !== "",
   };
   if (fixedVersion !== "") finding.package.fixedVersion = fixedVersion;
-  const cvss = cvssOf(rule);
+  const cvss = withCvss ? cvssOf(rule) : undefined;
   if (cvss !== undefined) finding.cvss = cvss;
   return finding;
 }
@@ -255,7 +255,7 @@ function digestsOf(runs: readonly SarifRun[]): string[] {
  * Normalises a SARIF 2.1.0 log as `trivy image -f sarif` writes it. A log that does not show a completed scan is
  * `unscanned` (never clean); its findings, if any, still count. Throws ReportError.
  */
-export function normaliseSarif(document: unknown): NormalisedReport {
+export function normaliseSarif(document: unknown, options: { cvss?: boolean } = {}): NormalisedReport {
   const canonical = reader.canonical(document);
   const version = (canonical as { version?: unknown } | null)?.version;
   if (version !== "2.1.0") {
@@ -270,7 +270,7 @@ export function normaliseSarif(document: unknown): NormalisedReport {
   runs.forEach((run, runIndex) => {
     const rules = new RuleLookup(run.tool.driver.rules ?? []);
     (run.results ?? []).forEach((item, resultIndex) =>
-      findings.push(toFinding(run, rules, item, `/runs/${runIndex}/results/${resultIndex}`)),
+      findings.push(toFinding(run, rules, item, `/runs/${runIndex}/results/${resultIndex}`, options.cvss !== false)),
     );
   });
   const firstRun = runs[0];

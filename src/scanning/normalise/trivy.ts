@@ -1,7 +1,7 @@
 import { countBySeverity, type Cvss, type Finding, type NormalisedReport } from "../findings.js";
 import { ReportError } from "./errors.js";
 import { digestInReference, digestOfRepoDigest } from "./identity.js";
-import { cleanKeys, type Path, type SchemaNode } from "./keys.js";
+import { cleanFewKeys, cleanKeys, type Path, type SchemaNode } from "./keys.js";
 import { preview } from "./preview.js";
 import { severityFromName } from "./severity.js";
 import { listOf, reportReader, type ReportReader } from "./validate.js";
@@ -136,26 +136,45 @@ const optionalString = (value: unknown): boolean => value === undefined || typeo
  * then the schema through Ajv, which names the problem); the fuzz test checks that both paths agree. This is what
  * keeps judging a 5,000-finding report close to the cost of JSON.parse: one pass over memory instead of three.
  */
-function fastVulnerability(raw: unknown): TrivyVulnerability | undefined {
+function fastVulnerability(raw: unknown, target: string, withCvss: boolean): Finding | undefined {
   if (!isRecord(raw) || !cleanKeys(vulnerabilityReader.shape, raw)) return undefined;
-  const { VulnerabilityID: id, PkgName: name, InstalledVersion: installed, Severity: severity } = raw;
+  const id = raw["VulnerabilityID"];
+  const name = raw["PkgName"];
+  const installed = raw["InstalledVersion"];
+  const severity = raw["Severity"];
   if (typeof id !== "string" || id === "" || typeof name !== "string" || name === "") return undefined;
   if (typeof installed !== "string" || typeof severity !== "string") return undefined;
-  if (!optionalString(raw["FixedVersion"]) || !optionalString(raw["SeveritySource"])) return undefined;
+  const fixed = raw["FixedVersion"];
+  const severitySource = raw["SeveritySource"];
+  if (!optionalString(fixed) || !optionalString(severitySource)) return undefined;
   const vendorIds = raw["VendorIDs"];
   if (vendorIds !== undefined && vendorIds !== null) {
     if (!Array.isArray(vendorIds)) return undefined;
     for (const item of vendorIds) if (typeof item !== "string") return undefined;
   }
   const identifier = raw["PkgIdentifier"];
+  let purl: unknown;
   if (identifier !== undefined) {
-    if (!isRecord(identifier) || pkgIdentifierShape === undefined || !cleanKeys(pkgIdentifierShape, identifier))
+    if (!isRecord(identifier) || pkgIdentifierShape === undefined || !cleanFewKeys(pkgIdentifierShape, identifier))
       return undefined;
-    if (!optionalString(identifier["PURL"])) return undefined;
+    purl = identifier["PURL"];
+    if (!optionalString(purl)) return undefined;
   }
   const cvss = raw["CVSS"];
   if (cvss !== undefined && cvss !== null && !isRecord(cvss)) return undefined;
-  return raw as unknown as TrivyVulnerability;
+  return findingOf(
+    id,
+    vendorIds as string[] | null | undefined,
+    name,
+    purl as string | undefined,
+    installed,
+    fixed as string | undefined,
+    severity,
+    cvss as Record<string, unknown> | null | undefined,
+    severitySource as string | undefined,
+    target,
+    withCvss,
+  );
 }
 
 function each<T>(
@@ -176,13 +195,15 @@ function each<T>(
  * Trivy lists scores per database; the one its severity came from is preferred, then NVD, then the first. Every key
  * is always there (undefined when absent), so all findings share one object shape and the policy reads them fast.
  */
-function preferredCvss(vulnerability: TrivyVulnerability): Cvss | undefined {
-  const all = vulnerability.CVSS;
+function preferredCvss(
+  all: Record<string, unknown> | null | undefined,
+  preferred: string | undefined,
+): Cvss | undefined {
   if (all === undefined || all === null) return undefined;
   let source: string | undefined;
-  const preferred = vulnerability.SeveritySource;
-  if (preferred !== undefined && Object.hasOwn(all, preferred)) source = preferred;
-  else if (Object.hasOwn(all, "nvd")) source = "nvd";
+  // A plain read, not hasOwn: a name from the prototype ("constructor") gives a function, refused just below.
+  if (preferred !== undefined && all[preferred] !== undefined) source = preferred;
+  else if (all["nvd"] !== undefined) source = "nvd";
   else for (source in all) break;
   const entry: unknown = source === undefined ? undefined : all[source];
   if (source === undefined || typeof entry !== "object" || entry === null) return undefined;
@@ -199,23 +220,51 @@ function preferredCvss(vulnerability: TrivyVulnerability): Cvss | undefined {
 /** Shared by every finding without aliases (most of them): frozen, so nothing can add to all of them at once. */
 const NO_ALIASES = Object.freeze([]) as unknown as string[];
 
-function vulnerabilityFinding(vulnerability: TrivyVulnerability, target: string): Finding {
-  const fixedVersion = vulnerability.FixedVersion?.trim() ?? "";
-  const purl = vulnerability.PkgIdentifier?.PURL;
+/** One vulnerability finding, every key always present (undefined when absent): one object shape for all of them. */
+function findingOf(
+  id: string,
+  vendorIds: string[] | null | undefined,
+  name: string,
+  purl: string | undefined,
+  installed: string,
+  fixed: string | undefined,
+  severity: string,
+  cvss: Record<string, unknown> | null | undefined,
+  severitySource: string | undefined,
+  target: string,
+  withCvss: boolean,
+): Finding {
+  const fixedVersion = fixed?.trim() ?? "";
   return {
-    vulnerabilityId: vulnerability.VulnerabilityID,
-    aliases: vulnerability.VendorIDs ?? NO_ALIASES,
+    vulnerabilityId: id,
+    aliases: vendorIds ?? NO_ALIASES,
     package: {
-      name: vulnerability.PkgName,
+      name,
       purl: purl === "" ? undefined : purl,
-      installedVersion: vulnerability.InstalledVersion,
+      installedVersion: installed,
       fixedVersion: fixedVersion === "" ? undefined : fixedVersion,
     },
-    severity: severityFromName(vulnerability.Severity),
-    cvss: preferredCvss(vulnerability),
+    severity: severityFromName(severity),
+    cvss: withCvss ? preferredCvss(cvss, severitySource) : undefined,
     target,
     fixable: fixedVersion !== "",
   };
+}
+
+function vulnerabilityFinding(vulnerability: TrivyVulnerability, target: string, withCvss: boolean): Finding {
+  return findingOf(
+    vulnerability.VulnerabilityID,
+    vulnerability.VendorIDs,
+    vulnerability.PkgName,
+    vulnerability.PkgIdentifier?.PURL,
+    vulnerability.InstalledVersion,
+    vulnerability.FixedVersion,
+    vulnerability.Severity,
+    vulnerability.CVSS,
+    vulnerability.SeveritySource,
+    target,
+    withCvss,
+  );
 }
 
 /** A leaked secret: the rule that found it is its id, the file it is in stands where a package would. */
@@ -267,9 +316,10 @@ function digestsOf(report: TrivyReport): string[] {
  */
 export function normaliseTrivyJson(
   document: unknown,
-  /** fast: false reads every finding the full way; for the test that both ways agree. */
-  options: { fast?: boolean } = {},
+  /** fast: false reads every finding the full way (for the test that both ways agree); cvss: false leaves scores out. */
+  options: { fast?: boolean; cvss?: boolean } = {},
 ): NormalisedReport {
+  const withCvss = options.cvss !== false;
   const canonical = reader.canonical(document);
   const version = (canonical as { SchemaVersion?: unknown } | null)?.SchemaVersion;
   if (version !== 2) {
@@ -290,13 +340,17 @@ export function normaliseTrivyJson(
     if (vulnerabilities) {
       for (let at = 0; at < vulnerabilities.length; at += 1) {
         const raw = vulnerabilities[at];
-        let item = options.fast === false ? undefined : fastVulnerability(raw);
-        if (item === undefined) {
+        let finding = options.fast === false ? undefined : fastVulnerability(raw, target, withCvss);
+        if (finding === undefined) {
           path.push(at);
-          item = vulnerabilityReader.validate(vulnerabilityReader.canonical(raw, path), path);
+          finding = vulnerabilityFinding(
+            vulnerabilityReader.validate(vulnerabilityReader.canonical(raw, path), path),
+            target,
+            withCvss,
+          );
           path.pop();
         }
-        findings.push(vulnerabilityFinding(item, target));
+        findings.push(finding);
       }
     }
     path[2] = "Secrets";

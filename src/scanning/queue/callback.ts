@@ -19,6 +19,10 @@ export function acceptCallbackReport(input: {
   if (!callbackTokenMatches(match?.[1], input.expectedTokenHash)) return { accepted: false, reason: "unauthenticated" };
   return {
     accepted: true,
-    outcome: tryNormaliseReport(input.body, input.maxBytes === undefined ? {} : { maxBytes: input.maxBytes }),
+    // The outcome is for the judgement, which reads no CVSS scores (judge.ts): they are not computed.
+    outcome: tryNormaliseReport(input.body, {
+      ...(input.maxBytes === undefined ? {} : { maxBytes: input.maxBytes }),
+      cvss: false,
+    }),
   };
 }

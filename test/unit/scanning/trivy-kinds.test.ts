@@ -145,3 +145,15 @@ describe("the image a Trivy report names", () => {
     expect(normaliseTrivyJson(report([{ Target: "t" }])).artifact).toEqual({ name: "registry.example/app:1" });
   });
 });
+
+describe("what a judgement does not read is not computed", () => {
+  it("cvss: false leaves CVSS scores out, and changes nothing else", async () => {
+    const { normaliseReport } = await import("../../../src/scanning/normalise/index.js");
+    const body = JSON.stringify(fixtureJson("centos-7.json"));
+    const full = normaliseReport(body);
+    const lean = normaliseReport(body, { cvss: false });
+    expect(full.findings.some((finding) => finding.cvss !== undefined)).toBe(true);
+    expect(lean.findings.every((finding) => finding.cvss === undefined)).toBe(true);
+    expect(lean.findings).toEqual(full.findings.map(({ cvss: _cvss, ...rest }) => rest));
+  });
+});
