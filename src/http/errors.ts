@@ -14,7 +14,10 @@ import {
   WebhookPayloadError,
 } from "../pipeline/errors.js";
 import { UnknownRegistryError } from "../sweep/run.js";
+import { DecisionNotCountedError } from "../pipeline/approval-ledger-errors.js";
+import { DurableBackendUnavailableError } from "../pipeline/instances.js";
 import { problem } from "./json.js";
+import { STORAGE_RETRY_AFTER_SECONDS, isStorageUnavailable } from "./storage-unavailable.js";
 
 /**
  * The one mapping from the gate's errors to HTTP answers, by their stable code. An error that is not here is not the
@@ -34,7 +37,9 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [NotAwaitingApprovalError.code]: 409,
   [ScanNotAwaitingReportError.code]: 409,
   [ScanAlreadyReportedError.code]: 409,
+  [DecisionNotCountedError.code]: 409,
   [ConfigError.code]: 500,
+  [DurableBackendUnavailableError.code]: 503,
 };
 
 export interface ErrorAnswerOptions {
@@ -42,8 +47,18 @@ export interface ErrorAnswerOptions {
   exposeConfigProblems?: boolean;
 }
 
+/** 503 with Retry-After: storage (or the durable backend on it) is out of reach; the same request may succeed later. */
+function unavailable(message: string): HttpResponseInit {
+  return {
+    ...problem(503, message),
+    headers: { "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
+  };
+}
+
 /** The answer for an error the gate maps; undefined for anything else. */
 export function problemFor(error: unknown, options: ErrorAnswerOptions = {}): HttpResponseInit | undefined {
+  // The storage client's own errors (it is not ours, so it throws no GateError): no details, they may name endpoints.
+  if (isStorageUnavailable(error)) return unavailable("storage is unavailable; try again later");
   if (!isGateError(error)) return undefined;
   const status = STATUS_BY_CODE[error.code];
   if (status === undefined) return undefined;
@@ -53,6 +68,11 @@ export function problemFor(error: unknown, options: ErrorAnswerOptions = {}): Ht
   }
   if (error.code === WebhookPayloadError.code)
     return problem(status, error.message, { problems: (error as WebhookPayloadError).problems });
+  if (error.code === DurableBackendUnavailableError.code) return unavailable(error.message);
+  if (error.code === DecisionNotCountedError.code) {
+    const notCounted = error as DecisionNotCountedError;
+    return problem(status, error.message, { counted: false, reason: notCounted.reason, outcome: notCounted.outcome });
+  }
   return problem(status, error.message);
 }
 

@@ -3,6 +3,10 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import type { ImageKey } from "./image.js";
 import { ACTIVITY_RETRY } from "./retry.js";
 import type {
+  ApprovalConfirmation,
+  ApprovalRound,
+  ApprovalSettlement,
+  ConfirmApprovalInput,
   InspectResult,
   PollScanInput,
   RecordDecisionInput,
@@ -20,6 +24,8 @@ export interface ActivityPayloads {
   pollScan: { input: PollScanInput; output: ScanPoll };
   writeRegistryDecision: { input: RegistryDecisionRequest; output: RegistryDecisionResult };
   recordDecision: { input: RecordDecisionInput; output: void };
+  confirmApprovalDecision: { input: ConfirmApprovalInput; output: ApprovalConfirmation };
+  settleApprovalDeadline: { input: ApprovalRound; output: ApprovalSettlement };
 }
 
 type Name = keyof ActivityPayloads;

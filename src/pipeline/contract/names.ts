@@ -21,6 +21,10 @@ export const ACTIVITY = {
   writeRegistryDecision: "writeRegistryDecision",
   /** Appends the pipeline's decision to the audit trail. */
   recordDecision: "recordDecision",
+  /** Checks an ApprovalDecision event against the approval ledger; audits an event the ledger does not back. */
+  confirmApprovalDecision: "confirmApprovalDecision",
+  /** The approval deadline fired: claims the outcome for it, unless a decision claimed it before the deadline. */
+  settleApprovalDeadline: "settleApprovalDeadline",
 } as const;
 
 /** External events raised on a waiting pipeline. */
