@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { ApproverAuthError, type Approver } from "../../../src/auth/approver-token.js";
+import { problemFor } from "../../../src/http/errors.js";
 import type { ApprovalLedger, RecordResult } from "../../../src/pipeline/approval-ledger.js";
 import { DecisionNotCountedError } from "../../../src/pipeline/approval-ledger-errors.js";
 import { decide as decideWith, listPendingApprovals, type DecisionRequest } from "../../../src/pipeline/approvals.js";
