@@ -71,7 +71,12 @@ export function problemFor(error: unknown, options: ErrorAnswerOptions = {}): Ht
   if (error.code === DurableBackendUnavailableError.code) return unavailable(error.message);
   if (error.code === DecisionNotCountedError.code) {
     const notCounted = error as DecisionNotCountedError;
-    return problem(status, error.message, { counted: false, reason: notCounted.reason, outcome: notCounted.outcome });
+    return problem(status, error.message, {
+      counted: false,
+      reason: notCounted.reason,
+      outcome: notCounted.outcome,
+      ...(notCounted.decidedAt ? { decidedAt: notCounted.decidedAt } : {}),
+    });
   }
   return problem(status, error.message);
 }

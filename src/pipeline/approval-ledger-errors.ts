@@ -24,6 +24,8 @@ export class DecisionNotCountedError extends GateError {
     message: string,
     readonly reason: NotCountedReason,
     readonly outcome: CurrentOutcome,
+    /** The decision's ledger time: what was judged against the deadline. */
+    readonly decidedAt?: string,
   ) {
     super(message);
   }

@@ -134,6 +134,13 @@ export async function decide(
     await deps.client.startNew(ORCHESTRATION.breakGlassRelease, { instanceId: breakGlassId, input });
     return { kind: "break-glass-started", instanceId: breakGlassId };
   }
+  if (custom?.approvalDeadline) {
+    // The pipeline waited for a person and has moved on: what its approval round's ledger says decided it.
+    const settled = await deps.ledger.current({ instanceId, deadline: custom.approvalDeadline });
+    if (settled.state === "decided") return refuse("outcome-claimed", notCountedMessage("outcome-claimed"), settled);
+    if (settled.state === "deadline-passed")
+      return refuse("after-deadline", `the approval deadline ${custom.approvalDeadline} has passed`, settled);
+  }
   const output = status.output as PipelineOutcome | undefined;
   return refuse(
     "not-awaiting-approval",
@@ -181,7 +188,7 @@ async function refuseDecision(
     },
     { scope: instanceId, identity: `not-counted|${decision.decisionId}` },
   );
-  throw new DecisionNotCountedError(message, reason, outcome);
+  throw new DecisionNotCountedError(message, reason, outcome, decision.decidedAt);
 }
 
 /** The ApprovalDecision event for a ledger decision: what the pipeline confirms against the ledger. */

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { ApproverAuthError, type Approver } from "../../../src/auth/approver-token.js";
 import { problemFor } from "../../../src/http/errors.js";
-import type { ApprovalLedger, RecordResult } from "../../../src/pipeline/approval-ledger.js";
+import type { ApprovalLedger, CurrentOutcome, RecordResult } from "../../../src/pipeline/approval-ledger.js";
 import { DecisionNotCountedError } from "../../../src/pipeline/approval-ledger-errors.js";
 import { decide as decideWith, listPendingApprovals, type DecisionRequest } from "../../../src/pipeline/approvals.js";
 import {
@@ -52,8 +52,10 @@ class FakeLedger implements Pick<ApprovalLedger, "record" | "current"> {
     };
   }
 
-  async current() {
-    return { state: "undecided" as const, approvals: 0, required: 1 };
+  async current(): Promise<CurrentOutcome> {
+    if (this.claimedBy)
+      return { state: "decided", approve: this.claimedBy.approve, by: ["x"], decidedAt: this.claimedBy.decidedAt };
+    return { state: "undecided", approvals: 0, required: 1 };
   }
 }
 
@@ -154,6 +156,30 @@ describe("people's decisions", () => {
         reason: expect.stringContaining("second"),
       }),
     ]);
+    // The API's answer: 409 with the current outcome and the decision's ledger time.
+    expect(problemFor(await late.catch((e: unknown) => e))).toEqual({
+      status: 409,
+      jsonBody: {
+        error: "another decision was recorded first and decides this approval",
+        counted: false,
+        reason: "outcome-claimed",
+        outcome: { state: "decided", approve: false, by: ["x"], decidedAt: NOW.toISOString() },
+        decidedAt: NOW.toISOString(),
+      },
+    });
+  });
+
+  it("a decision that arrives after the pipeline applied another one gets that decision as the outcome", async () => {
+    const fake = new FakeDurableClient().put(waiting());
+    await decide(fake.asClient(), id, approver, { approve: true, reason: "first" }, NOW);
+    fake.instances.get(id)!.runtimeStatus = "Completed";
+    await expect(
+      decide(fake.asClient(), id, overrider, { approve: false, reason: "too late" }, NOW),
+    ).rejects.toMatchObject({
+      reason: "outcome-claimed",
+      outcome: { state: "decided", approve: true },
+    });
+    expect(audited.map((a) => a.action)).toEqual(["not-counted"]);
   });
 
   it("a decision at or after the published deadline is not recorded, not raised, and audited", async () => {
