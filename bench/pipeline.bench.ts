@@ -114,9 +114,7 @@ async function webhookBurst(
     // Pushed a few at a time: the registry's speed is not what this measures.
     for (let i = 0; i < count; i += 25)
       digests.push(
-        ...(await Promise.all(
-          Array.from({ length: Math.min(25, count - i) }, (_, j) => pusher.push(`hook-${i + j}`)),
-        )),
+        ...(await Promise.all(Array.from({ length: Math.min(25, count - i) }, (_, j) => pusher.push(`hook-${i + j}`)))),
       );
     const bodies = digests.map((digest, i) => deliveryBody(stack, pusher.repository, digest, i));
     const started = performance.now();

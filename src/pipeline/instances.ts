@@ -66,10 +66,15 @@ function isAlreadyExists(error: unknown): boolean {
  * without reading the instance's status first: nothing can exist under an id nobody claimed. A claim already taken
  * (a repeated delivery, a restart) and a start the host refuses because a live instance has the id (a concurrent
  * duplicate) go the careful way: read the status, start only a restartable instance. Concurrent duplicates race on
- * the instance id and the host refuses all but one. (The Durable extension replaces a finished instance on a new start
- * — OverridableExistingInstanceStates defaults to NonRunningStates — so a completed pipeline is only ever left alone
- * because its status is read: starters that do not claim, like the sweep today, must not be given a claim-less
- * shortcut.)
+ * the instance id and the host refuses all but one.
+ *
+ * The Durable extension replaces a finished instance on a new start and refuses one with a live instance:
+ * DurableTaskOptions.OverridableExistingInstanceStates defaults to NonRunningStates ("only start a new orchestrator
+ * instance with an existing instance Id when the existing instance is in a terminated, failed, or completed state",
+ * Microsoft Learn, OverridableStates enum; the default is stated in the Azure/azure-functions-durable-extension
+ * v1.16.0-worker-extension release notes). So a completed pipeline is left alone only because its status is read: a
+ * starter that does not claim (the sweep today) keeps reading first, and an id it started is not claimed, so the
+ * webhook's first claim of it would start it anew (docs/pipeline.md, "Webhook").
  */
 export async function startPipeline(
   client: DurableClient,
