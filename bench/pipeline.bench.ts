@@ -6,7 +6,7 @@
  *  3. registry requests per released image (target: 1 write + 1 read, plus amortised tokens);
  *  4. a webhook burst: 900 `quarantine` deliveries at once, as a registry sends them after a burst of pushes → the
  *     webhook's answer time (p50, p99; target p99 < 1 s, shorter than a sender's timeout) and the time until every
- *     image is decided.
+ *     image is decided; first the same burst against a bare Node server, the machine's floor.
  */
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
@@ -190,6 +190,24 @@ async function sendBurst(burst: Burst): Promise<Delivery[]> {
   );
 }
 
+/** The same burst against a server that does nothing but answer 202: what the machine itself costs. */
+async function floorBurst(count: number): Promise<Delivery[]> {
+  const server = await listen((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(202, { "Content-Type": "application/json" }).end('{"accepted":true}'));
+  }, {});
+  try {
+    const body = JSON.stringify({ action: "quarantine", target: { digest: `sha256:${"0".repeat(64)}` } });
+    return await sendFromAnotherProcess({
+      url: `http://127.0.0.1:${server.port}/`,
+      functionKey: "none",
+      bodies: Array.from({ length: count }, () => body),
+    });
+  } finally {
+    await server.close();
+  }
+}
+
 async function setGateWebhook(stack: LocalStack, status: "enabled" | "disabled"): Promise<void> {
   const response = await fetch(`${stack.acr.adminUrl}/webhooks/gate`, {
     method: "PUT",
@@ -299,6 +317,11 @@ async function main(): Promise<void> {
     }
 
     if (WEBHOOK_BURST > 0) {
+      // The machine's floor: the same burst, from the same sender, answered at once by a bare Node server.
+      const floor = (await floorBurst(WEBHOOK_BURST)).map((d) => d.ms);
+      console.log(
+        `  floor: a bare Node HTTP server answering ${WEBHOOK_BURST} deliveries at once: p50 ${percentile(floor, 50).toFixed(0)} ms, p99 ${percentile(floor, 99).toFixed(0)} ms (this machine, now)`,
+      );
       const burst = await webhookBurst(stack, pusher, WEBHOOK_BURST, waitReleased);
       const times = burst.deliveries.map((d) => d.ms);
       const p50 = percentile(times, 50);
