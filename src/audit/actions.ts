@@ -22,6 +22,13 @@ export const AUDIT_ACTION = {
   wouldRelease: "would-release",
   /** Shadow mode: the gate would have written Failed (nothing was written). */
   wouldFail: "would-fail",
+  /**
+   * A person's decision that did not count (another decision claimed the outcome first, it came after the deadline,
+   * or the image was decided or not waiting); the approvals API answered 409 with the current outcome.
+   */
+  notCounted: "not-counted",
+  /** An ApprovalDecision event no approval-ledger row backs (raised through the durable API): ignored. */
+  forgedDecision: "forged-decision",
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTION)[keyof typeof AUDIT_ACTION];

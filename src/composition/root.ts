@@ -1,5 +1,9 @@
 import { RegistryAllowlist } from "../acr/names.js";
 import { AuditLog } from "../audit/audit-log.js";
+import { ApprovalLedger } from "../pipeline/approval-ledger.js";
+import { TableStartClaims, type StartClaims } from "../pipeline/webhook/start-claims.js";
+import type { HealthProbes } from "../http/health.js";
+import { healthProbes } from "./health-probes.js";
 import type { Env } from "../config.js";
 import type { PipelineSettings } from "../pipeline/input.js";
 import { buildGateServices, type GateServices } from "../pipeline/services.js";
@@ -50,6 +54,36 @@ export class CompositionRoot {
 
   audit(): AuditLog {
     return this.once("audit", () => new AuditLog(tableClient(this.storage(), this.settings.get("storage").auditTable)));
+  }
+
+  /**
+   * The approval ledger (table `<task hub>Approvals`, created on first use): people's decisions and the one claim of
+   * each approval round's outcome.
+   */
+  approvalLedger(): ApprovalLedger {
+    return this.once(
+      "approvalLedger",
+      () => new ApprovalLedger(tableClient(this.storage(), `${this.settings.get("gate").taskHub}Approvals`)),
+    );
+  }
+
+  /** Which pipelines were ever started (table `<task hub>PipelineStarts`): the webhook's start without a status read. */
+  startClaims(): StartClaims {
+    return this.once(
+      "startClaims",
+      () => new TableStartClaims(tableClient(this.storage(), `${this.settings.get("gate").taskHub}PipelineStarts`)),
+    );
+  }
+
+  /** What /api/health checks: storage and every gated registry (settings are read when a probe runs). */
+  healthProbes(): HealthProbes {
+    return this.once("healthProbes", () =>
+      healthProbes({
+        storage: () => this.storage(),
+        table: () => `${this.settings.get("gate").taskHub}Approvals`,
+        registries: () => [...this.settings.get("registry").allowedRegistries],
+      }),
+    );
   }
 
   /** What the pipeline's activities and callbacks use. */

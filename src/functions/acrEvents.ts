@@ -13,7 +13,9 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * ACR's webhook. The Functions host authenticates it by the function key ACR sends as the `x-functions-key` custom
- * header; this handler parses the payload, lets the pipeline decide what the event means, and answers.
+ * header; this handler parses the payload, lets the pipeline decide what the event means, and answers as soon as the
+ * pipeline is started durably (the first delivery for a digest: one claim in Table Storage and the start, no status
+ * read). Storage out of reach answers 503 with Retry-After, so the registry delivers again later.
  */
 export async function acrEvents(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return answeringErrors(async () => {
@@ -30,7 +32,11 @@ export async function acrEvents(request: HttpRequest, context: InvocationContext
       get mode() {
         return root.pipelineSettings().mode;
       },
-      start: (image, source, tag) => startPipeline(client, pipelineInput(root.pipelineSettings(), image, source, tag)),
+      start: (image, source, tag) =>
+        startPipeline(client, pipelineInput(root.pipelineSettings(), image, source, tag), {
+          claims: root.startClaims(),
+          now: root.clock(),
+        }),
       terminateIfLive: (instanceId, reason) => terminateIfLive(client, instanceId, reason),
     };
     const result = await handleWebhookEvent(deps, event);

@@ -6,6 +6,7 @@ import { approverVerifier } from "../auth/approver-settings.js";
 import { compositionRoot } from "../composition/root.js";
 import { answeringErrors } from "../http/errors.js";
 import { problem, readJsonBody } from "../http/json.js";
+import { DecisionNotCountedError } from "../pipeline/approval-ledger-errors.js";
 import { decide, listPendingApprovals, type DecisionRequest } from "../pipeline/approvals.js";
 import { isPipelineInstanceId } from "../pipeline/contract/index.js";
 import { observeHttp } from "../observability/triggers.js";
@@ -45,11 +46,21 @@ export async function approvals(request: HttpRequest, context: InvocationContext
         problems: (validateDecision.errors ?? []).map((e) => `${e.instancePath || "(body)"} ${e.message ?? ""}`),
       });
     }
-    const result = await decide(client, instanceId, approver, body.value, compositionRoot().clock());
-    context.log(
-      `approval: ${approver.name} (${approver.objectId}) ${body.value.approve ? "approved" : "rejected"} ${instanceId}: ${result.kind}`,
-    );
-    return { status: 202, jsonBody: { ...result, approve: body.value.approve, by: approver.name } };
+    const root = compositionRoot();
+    const deps = { client, ledger: root.approvalLedger(), audit: root.audit(), now: root.clock() };
+    const choice = body.value.approve ? "approved" : "rejected";
+    try {
+      const result = await decide(deps, instanceId, approver, body.value);
+      context.log(`approval: ${approver.name} (${approver.objectId}) ${choice} ${instanceId}: ${result.kind}`);
+      // 202 only for a decision that counts: it claimed the outcome (or, with N-of-M, counts towards it).
+      return { status: 202, jsonBody: { ...result, counted: true, approve: body.value.approve, by: approver.name } };
+    } catch (error) {
+      if (error instanceof DecisionNotCountedError)
+        context.log(
+          `approval: ${approver.name} (${approver.objectId}) ${choice} ${instanceId}: not counted (${error.reason})`,
+        );
+      throw error;
+    }
   });
 }
 

@@ -14,8 +14,11 @@ import {
   WebhookPayloadError,
 } from "../pipeline/errors.js";
 import { UnknownRegistryError } from "../sweep/run.js";
+import { DecisionNotCountedError } from "../pipeline/approval-ledger-errors.js";
+import { DurableBackendUnavailableError } from "../pipeline/instances.js";
 import { problem } from "./json.js";
 import { VexSourceError } from "../scanning/vex/errors.js";
+import { STORAGE_RETRY_AFTER_SECONDS, isStorageUnavailable } from "./storage-unavailable.js";
 
 /**
  * The one mapping from the gate's errors to HTTP answers, by their stable code. An error that is not here is not the
@@ -35,7 +38,9 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [NotAwaitingApprovalError.code]: 409,
   [ScanNotAwaitingReportError.code]: 409,
   [ScanAlreadyReportedError.code]: 409,
+  [DecisionNotCountedError.code]: 409,
   [ConfigError.code]: 500,
+  [DurableBackendUnavailableError.code]: 503,
 };
 
 export interface ErrorAnswerOptions {
@@ -43,8 +48,18 @@ export interface ErrorAnswerOptions {
   exposeConfigProblems?: boolean;
 }
 
+/** 503 with Retry-After: storage (or the durable backend on it) is out of reach; the same request may succeed later. */
+function unavailable(message: string): HttpResponseInit {
+  return {
+    ...problem(503, message),
+    headers: { "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
+  };
+}
+
 /** The answer for an error the gate maps; undefined for anything else. */
 export function problemFor(error: unknown, options: ErrorAnswerOptions = {}): HttpResponseInit | undefined {
+  // The storage client's own errors (it is not ours, so it throws no GateError): no details, they may name endpoints.
+  if (isStorageUnavailable(error)) return unavailable("storage is unavailable; try again later");
   if (!isGateError(error)) return undefined;
   // The VEX container could not be read: the report was not judged (and its scan not claimed), so the scanner should
   // post it again later. No image is judged without the VEX it should have had.
@@ -61,6 +76,16 @@ export function problemFor(error: unknown, options: ErrorAnswerOptions = {}): Ht
   }
   if (error.code === WebhookPayloadError.code)
     return problem(status, error.message, { problems: (error as WebhookPayloadError).problems });
+  if (error.code === DurableBackendUnavailableError.code) return unavailable(error.message);
+  if (error.code === DecisionNotCountedError.code) {
+    const notCounted = error as DecisionNotCountedError;
+    return problem(status, error.message, {
+      counted: false,
+      reason: notCounted.reason,
+      outcome: notCounted.outcome,
+      ...(notCounted.decidedAt ? { decidedAt: notCounted.decidedAt } : {}),
+    });
+  }
   return problem(status, error.message);
 }
 

@@ -47,6 +47,16 @@ export const ACTIVITY_FACTS: { [N in Name]: ActivityFacts<N> } = {
     input: (input) => ({ image: imageReference(input.input.image), instanceId: input.instanceId }),
     output: none,
   },
+  confirmApprovalDecision: {
+    stage: "awaiting-approval",
+    input: (input) => ({ image: imageReference(input.round.image), instanceId: input.round.instanceId }),
+    output: (confirmation) => ({ result: confirmation.counted ? "counted" : "not-counted" }),
+  },
+  settleApprovalDeadline: {
+    stage: "awaiting-approval",
+    input: (round) => ({ image: imageReference(round.image), instanceId: round.instanceId }),
+    output: (settlement) => ({ result: settlement.kind }),
+  },
 };
 
 /**

@@ -1,5 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { OrchestrationRuntimeStatus, type DurableClient, type DurableOrchestrationStatus } from "durable-functions";
+import { AUDIT_ACTION } from "../audit/actions.js";
 import { APPROVER_ROLE, OVERRIDE_ROLE, requireRole, type Approver } from "../auth/approver-token.js";
+import { isBeforeDeadline, personName, type ApprovalLedger, type CurrentOutcome } from "./approval-ledger.js";
+import type { DecisionAudit } from "./approval-ledger-checks.js";
+import { DecisionNotCountedError, type NotCountedReason } from "./approval-ledger-errors.js";
 import {
   EVENT,
   ORCHESTRATION,
@@ -9,11 +14,12 @@ import {
   raiseEvent,
   type ApprovalDecision,
   type BreakGlassInput,
+  type LedgerDecision,
   type PipelineInput,
   type PipelineOutcome,
   type PipelineStatus,
 } from "./contract/index.js";
-import { JustificationRequiredError, NotAwaitingApprovalError, PipelineNotFoundError } from "./errors.js";
+import { JustificationRequiredError, PipelineNotFoundError } from "./errors.js";
 import { findInstance } from "./instances.js";
 
 export interface PendingApproval {
@@ -45,59 +51,165 @@ export interface DecisionRequest {
   justification?: string;
 }
 
+/** What a person's decision needs: the durable client, the approval ledger, the audit trail and the time. */
+export interface DecisionDeps {
+  client: DurableClient;
+  ledger: Pick<ApprovalLedger, "record" | "current">;
+  audit: DecisionAudit;
+  /** When the decision is made: its ledger time, judged against the deadline. */
+  now: Date;
+  /** Ids of decisions (random; tests pass their own). */
+  newDecisionId?: () => string;
+}
+
+export type DecisionResult =
+  /** The decision claimed the outcome: the pipeline applies it (no later than at its deadline). */
+  | { kind: "event-raised"; instanceId: string; decidedAt: string }
+  /** N-of-M: an approval recorded, more are needed. */
+  | { kind: "recorded"; instanceId: string; decidedAt: string; approvals: number; required: number }
+  | { kind: "break-glass-started"; instanceId: string };
+
 /** Shortest justification accepted for a break-glass release. */
 const MIN_JUSTIFICATION = 10;
 
 /**
- * Applies a person's decision. Waiting pipelines get an ApprovalDecision event (approver role). An image whose
- * verdict failed can only be released by break-glass: the override role and a justification, audited, run by its own
- * orchestration. Anything else is refused; nothing here can release without an authorised person.
+ * Applies a person's decision, truthfully: it is recorded in the approval ledger first, and only a decision that
+ * claims the round's outcome (the first reject, or the k-th approval, before the deadline the pipeline published)
+ * is raised on the pipeline and answered as accepted. Every other decision — a loser of the race, one at or after
+ * the deadline, one on a decided image or a pipeline not waiting — is audited as not counted and refused with
+ * DecisionNotCountedError (409 with the current outcome). An image whose verdict failed can only be released by
+ * break-glass: the override role and a justification, run by its own orchestration.
  */
 export async function decide(
-  client: DurableClient,
+  deps: DecisionDeps,
   instanceId: string,
   approver: Approver,
   request: DecisionRequest,
-  now: Date,
-): Promise<{ kind: "event-raised" | "break-glass-started"; instanceId: string }> {
+): Promise<DecisionResult> {
   requireRole(approver, APPROVER_ROLE);
-  const status = await findInstance(client, instanceId);
+  const status = await findInstance(deps.client, instanceId);
   if (!status) throw new PipelineNotFoundError(`no pipeline ${instanceId}`);
   const custom = status.customStatus as PipelineStatus | undefined;
-  const decision: ApprovalDecision = {
+  const decision: LedgerDecision = {
+    decisionId: (deps.newDecisionId ?? randomUUID)(),
     approve: request.approve,
     reason: request.reason,
-    approver,
-    decidedAt: now.toISOString(),
+    approver: { objectId: approver.objectId, name: approver.name, roles: approver.roles },
+    decidedAt: deps.now.toISOString(),
   };
-  if (isRunning(status.runtimeStatus) && custom?.stage === "awaiting-approval") {
+  const refuse = (reason: NotCountedReason, message: string, outcome: CurrentOutcome) =>
+    refuseDecision(deps.audit, instanceId, custom?.image, decision, reason, message, outcome);
+
+  if (isRunning(status.runtimeStatus) && custom?.stage === "awaiting-approval" && custom.approvalDeadline) {
     if (request.approve && custom.verdict?.decision === "fail") requireOverride(approver, request, decision);
-    await raiseEvent(client, instanceId, EVENT.approvalDecision, decision);
-    return { kind: "event-raised", instanceId };
+    const round = { instanceId, deadline: custom.approvalDeadline };
+    if (!isBeforeDeadline(decision.decidedAt, round.deadline)) {
+      const current = await deps.ledger.current(round);
+      const outcome: CurrentOutcome =
+        current.state === "undecided" ? { state: "deadline-passed", deadline: round.deadline } : current;
+      return refuse("after-deadline", `the approval deadline ${round.deadline} has passed`, outcome);
+    }
+    const recorded = await deps.ledger.record(round, decision);
+    if (!recorded.counted) return refuse(recorded.reason, notCountedMessage(recorded.reason), recorded.outcome);
+    if (!recorded.claimed)
+      return {
+        kind: "recorded",
+        instanceId,
+        decidedAt: decision.decidedAt,
+        approvals: recorded.approvals,
+        required: recorded.required,
+      };
+    // The ledger holds the claim: if the event is lost (the raise fails, the host stops), the pipeline still applies
+    // the decision when its deadline fires and it finds the claim (ApprovalLedger.claimDeadline).
+    await raiseEvent(deps.client, instanceId, EVENT.approvalDecision, eventOf(decision));
+    return { kind: "event-raised", instanceId, decidedAt: decision.decidedAt };
   }
   if (request.approve && isFailedByPolicy(status)) {
     requireOverride(approver, request, decision);
     const input: BreakGlassInput = {
-      pipeline: (await client.getStatus(instanceId, { showInput: true })).input as PipelineInput,
+      pipeline: (await deps.client.getStatus(instanceId, { showInput: true })).input as PipelineInput,
       verdict: custom?.verdict,
-      decision,
+      decision: eventOf(decision),
     };
     // One release per image and request (who, and the justification): the same request sent again names the same
     // instance, which startOrchestrationOnce leaves alone while it is live or done.
     const started = await startOrchestrationOnce(
-      client,
+      deps.client,
       ORCHESTRATION.breakGlassRelease,
-      breakGlassInstanceId(instanceId, decision),
+      breakGlassInstanceId(instanceId, eventOf(decision)),
       input,
     );
     return { kind: "break-glass-started", instanceId: started.instanceId };
   }
-  throw new NotAwaitingApprovalError(
+  if (custom?.approvalDeadline) {
+    // The pipeline waited for a person and has moved on: what its approval round's ledger says decided it.
+    const settled = await deps.ledger.current({ instanceId, deadline: custom.approvalDeadline });
+    if (settled.state === "decided") return refuse("outcome-claimed", notCountedMessage("outcome-claimed"), settled);
+    if (settled.state === "deadline-passed")
+      return refuse("after-deadline", `the approval deadline ${custom.approvalDeadline} has passed`, settled);
+  }
+  const output = status.output as PipelineOutcome | undefined;
+  return refuse(
+    "not-awaiting-approval",
     `pipeline ${instanceId} is not waiting for approval (status ${String(status.runtimeStatus)}, stage ${custom?.stage ?? "unknown"})`,
+    {
+      state: "not-awaiting-approval",
+      runtimeStatus: String(status.runtimeStatus),
+      ...(custom?.stage ? { stage: custom.stage } : {}),
+      ...(output?.result ? { result: output.result, decidedBy: output.decidedBy } : {}),
+    },
   );
 }
 
-function requireOverride(approver: Approver, request: DecisionRequest, decision: ApprovalDecision): void {
+function notCountedMessage(reason: NotCountedReason): string {
+  switch (reason) {
+    case "outcome-claimed":
+      return "another decision was recorded first and decides this approval";
+    case "approver-already-decided":
+      return "your earlier decision on this approval is already recorded";
+    case "after-deadline":
+      return "the approval deadline has passed";
+    case "not-awaiting-approval":
+      return "the pipeline is not waiting for approval";
+  }
+}
+
+/** Audits a decision that does not count, then refuses it with the current outcome. */
+async function refuseDecision(
+  audit: DecisionAudit,
+  instanceId: string,
+  image: string | undefined,
+  decision: LedgerDecision,
+  reason: NotCountedReason,
+  message: string,
+  outcome: CurrentOutcome,
+): Promise<never> {
+  await audit.record(
+    {
+      image: image ?? instanceId,
+      action: AUDIT_ACTION.notCounted,
+      actor: personName(decision),
+      at: decision.decidedAt,
+      reason: `${decision.approve ? "approve" : "reject"} ("${decision.reason}") not counted (${reason}): ${message}`,
+      instanceId,
+    },
+    { scope: instanceId, identity: `not-counted|${decision.decisionId}` },
+  );
+  throw new DecisionNotCountedError(message, reason, outcome, decision.decidedAt);
+}
+
+/** The ApprovalDecision event for a ledger decision: what the pipeline confirms against the ledger. */
+function eventOf(decision: LedgerDecision): ApprovalDecision {
+  return {
+    approve: decision.approve,
+    reason: decision.reason,
+    approver: decision.approver,
+    ...(decision.override ? { override: true } : {}),
+    decidedAt: decision.decidedAt,
+  };
+}
+
+function requireOverride(approver: Approver, request: DecisionRequest, decision: LedgerDecision): void {
   requireRole(approver, OVERRIDE_ROLE);
   if (!request.justification || request.justification.trim().length < MIN_JUSTIFICATION) {
     throw new JustificationRequiredError(

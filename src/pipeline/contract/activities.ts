@@ -4,6 +4,10 @@ import { observeActivity } from "../../observability/activity.js";
 import type { ImageKey } from "./image.js";
 import { ACTIVITY_RETRY } from "./retry.js";
 import type {
+  ApprovalConfirmation,
+  ApprovalRound,
+  ApprovalSettlement,
+  ConfirmApprovalInput,
   InspectResult,
   PollScanInput,
   RecordDecisionInput,
@@ -21,6 +25,8 @@ export interface ActivityPayloads {
   pollScan: { input: PollScanInput; output: ScanPoll };
   writeRegistryDecision: { input: RegistryDecisionRequest; output: RegistryDecisionResult };
   recordDecision: { input: RecordDecisionInput; output: void };
+  confirmApprovalDecision: { input: ConfirmApprovalInput; output: ApprovalConfirmation };
+  settleApprovalDeadline: { input: ApprovalRound; output: ApprovalSettlement };
 }
 
 type Name = keyof ActivityPayloads;

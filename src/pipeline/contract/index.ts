@@ -43,7 +43,12 @@ export {
   isRunning,
 } from "./runtime-status.js";
 export type {
+  ApprovalConfirmation,
   ApprovalDecision,
+  ApprovalRound,
+  ApprovalSettlement,
+  ConfirmApprovalInput,
+  LedgerDecision,
   BreakGlassInput,
   InspectResult,
   PipelineInput,

@@ -21,6 +21,10 @@ export const ACTIVITY = {
   writeRegistryDecision: "writeRegistryDecision",
   /** Appends the pipeline's decision to the audit trail. */
   recordDecision: "recordDecision",
+  /** Checks an ApprovalDecision event against the approval ledger; audits an event the ledger does not back. */
+  confirmApprovalDecision: "confirmApprovalDecision",
+  /** The approval deadline fired: claims the outcome for it, unless a decision claimed it before the deadline. */
+  settleApprovalDeadline: "settleApprovalDeadline",
 } as const;
 
 /**
@@ -39,6 +43,10 @@ export const ACTIVITY_IDEMPOTENCY: Readonly<Record<ActivityName, string>> = {
     "Reads the manifest first and sends the PATCH only when quarantineState or quarantineDetails differ (both built from the input alone); the read or the PATCH's read-back proves the outcome.",
   recordDecision:
     "The audit row's key is derived from the decision (instance and decision time from history, or the break-glass request), written insert-if-absent: a repeat finds its row (409 EntityAlreadyExists) and is done.",
+  confirmApprovalDecision:
+    "Reads the approval ledger's claim; the forged-event audit row is keyed by the round and the event, written insert-if-absent.",
+  settleApprovalDeadline:
+    "Insert-if-absent of the round's outcome row; a repeat gets 409 and reads the claim that holds.",
 };
 
 /** External events raised on a waiting pipeline. */

@@ -204,3 +204,37 @@ export interface RecordDecisionInput {
    */
   auditKey?: { scope: string; identity: string };
 }
+
+// ---- the approval ledger (src/pipeline/approval-ledger.ts)
+
+/** One wait for a person: a pipeline execution's approval, named by its deadline (a restarted pipeline waits anew). */
+export interface ApprovalRound {
+  instanceId: string;
+  image: ImageKey;
+  /** The approval deadline the pipeline published (ISO 8601): decisions count only when made before it. */
+  deadline: string;
+}
+
+/** A person's decision as the approval ledger records it: the verified decision, with the request's own id. */
+export interface LedgerDecision extends ApprovalDecision {
+  /** Random per request: tells two decisions of the same person apart. */
+  decisionId: string;
+}
+
+/** What claimed the outcome of an approval round: people's decision, or the deadline. */
+export type ApprovalSettlement =
+  | { kind: "decision"; approve: boolean; decisions: LedgerDecision[]; decidedAt: string }
+  | { kind: "deadline"; deadline: string; claimedAt: string };
+
+/** confirmApprovalDecision's input: an ApprovalDecision event the pipeline received, to check against the ledger. */
+export interface ConfirmApprovalInput {
+  round: ApprovalRound;
+  event: ApprovalDecision;
+}
+
+/**
+ * confirmApprovalDecision's result: the ledger's decision when the event matches the round's claimed outcome (the
+ * pipeline applies the ledger's values, never the event's), or not counted (the activity audited the event as forged).
+ */
+export type ApprovalConfirmation =
+  { counted: true; settlement: Extract<ApprovalSettlement, { kind: "decision" }> } | { counted: false; reason: string };

@@ -4,21 +4,17 @@ import {
   EVENT,
   callActivity,
   waitForEvent,
+  type ApprovalConfirmation,
   type ApprovalDecision,
+  type ApprovalRound,
+  type ApprovalSettlement,
   type InspectResult,
   type PipelineInput,
   type PipelineOutcome,
   type VerdictSummary,
 } from "../contract/index.js";
 import { DecisionNotWrittenError, ScanFailedError } from "../errors.js";
-import {
-  approvalDecision,
-  approvalTimeoutDecision,
-  isAlreadyDecided,
-  outcomeWithoutWrite,
-  policyDecision,
-  type Decision,
-} from "./rules.js";
+import { isAlreadyDecided, outcomeWithoutWrite, policyDecision, settledDecision, type Decision } from "./rules.js";
 import { scanEveryManifest } from "./scan-phase.js";
 import { statusPublisher, type Publish } from "./status.js";
 import { combineVerdicts } from "./verdict.js";
@@ -101,7 +97,15 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   return outcome;
 };
 
-/** Waits for a person's ApprovalDecision, raced against the approval deadline. */
+/**
+ * Waits for a person's decision, raced against the approval deadline. Only decisions the approval ledger backs count:
+ * the approvals API records a decision and claims the round's outcome in the ledger before it raises the
+ * ApprovalDecision event, so each event is confirmed against the ledger (an activity: orchestrators do no I/O), and the
+ * ledger's values are applied, never the event's. An event the ledger does not back (raised by someone with the
+ * durable API) is audited as forged by that activity and the wait goes on. When the deadline fires first, the deadline
+ * claims the outcome in the ledger — unless a decision claimed it before the deadline, which then counts (the API
+ * answered 202 for it). Each wait races a timer of its own to the same deadline (no task is yielded twice).
+ */
 function* awaitApproval(
   context: OrchestrationContext,
   input: PipelineInput,
@@ -109,15 +113,46 @@ function* awaitApproval(
 ): Generator<Task, Decision, unknown> {
   const approvalDeadline = new Date(context.df.currentUtcDateTime.getTime() + input.approvalDeadlineMs);
   publish("awaiting-approval", { approvalDeadline: approvalDeadline.toISOString() });
-  const approval = waitForEvent(context, EVENT.approvalDecision);
-  const deadline: TimerTask = context.df.createTimer(approvalDeadline);
-  const winner = (yield context.df.Task.any([approval, deadline])) as Task;
-  if (winner !== approval) return approvalTimeoutDecision(input, approvalDeadline);
-  deadline.cancel();
-  const given = approval.result as ApprovalDecision;
-  const decision = approvalDecision(given);
-  publish("awaiting-approval", {
-    decision: { by: decision.by, approve: given.approve, reason: given.reason, at: given.decidedAt },
-  });
-  return decision;
+  const round: ApprovalRound = {
+    instanceId: context.df.instanceId,
+    image: input.image,
+    deadline: approvalDeadline.toISOString(),
+  };
+  for (;;) {
+    const deadline: TimerTask = context.df.createTimer(approvalDeadline);
+    const approval = waitForEvent(context, EVENT.approvalDecision);
+    const winner = (yield context.df.Task.any([approval, deadline])) as Task;
+    let settlement: ApprovalSettlement;
+    if (winner === approval) {
+      deadline.cancel();
+      let confirmation: ApprovalConfirmation;
+      try {
+        confirmation = (yield callActivity(context, ACTIVITY.confirmApprovalDecision, {
+          round,
+          event: approval.result as ApprovalDecision,
+        })) as ApprovalConfirmation;
+      } catch {
+        // The ledger could not be read after every retry: nothing is counted on the event's word. A decision the
+        // ledger holds is not lost: the deadline's claim finds it.
+        continue;
+      }
+      if (!confirmation.counted) continue;
+      settlement = confirmation.settlement;
+    } else {
+      settlement = (yield callActivity(context, ACTIVITY.settleApprovalDeadline, round)) as ApprovalSettlement;
+    }
+    const decision = settledDecision(input, settlement, approvalDeadline);
+    if (settlement.kind === "decision" && decision.by !== "gate") {
+      const deciding = settlement.decisions.at(-1)!;
+      publish("awaiting-approval", {
+        decision: {
+          by: decision.by,
+          approve: decision.state === "Passed",
+          reason: decision.reason,
+          at: deciding.decidedAt,
+        },
+      });
+    }
+    return decision;
+  }
 }

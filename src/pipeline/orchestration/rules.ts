@@ -1,4 +1,10 @@
-import type { ApprovalDecision, PipelineInput, PipelineOutcome, VerdictSummary } from "../contract/index.js";
+import type {
+  ApprovalDecision,
+  ApprovalSettlement,
+  PipelineInput,
+  PipelineOutcome,
+  VerdictSummary,
+} from "../contract/index.js";
 
 /**
  * The pipeline's decision rules, apart from the waiting: pure functions of what the orchestration knows. Only two
@@ -40,9 +46,27 @@ export function approverName(decision: Pick<ApprovalDecision, "approver">): stri
   return `${decision.approver.name} (${decision.approver.objectId})`;
 }
 
-/** A person's decision. Only an explicit `true` releases: anything else an event could carry counts as a rejection. */
-export function approvalDecision(given: ApprovalDecision): Decision {
-  return { state: given.approve === true ? "Passed" : "Failed", by: approverName(given), reason: given.reason };
+/**
+ * The decision an approval round's ledger claim stands for: people's decision when they claimed the outcome before the
+ * deadline (their ledger time, not when the pipeline heard of it: an approval made 10 ms before the deadline counts
+ * even if the timer fires first), otherwise the deadline's. Only approvals that are all an explicit `true` release.
+ */
+export function settledDecision(
+  input: Pick<PipelineInput, "onApprovalTimeout">,
+  settlement: ApprovalSettlement,
+  deadline: Date,
+): Decision {
+  if (settlement.kind !== "decision" || settlement.decisions.length === 0)
+    return approvalTimeoutDecision(input, deadline);
+  const decidedAt = Date.parse(settlement.decidedAt);
+  if (!(decidedAt < deadline.getTime())) return approvalTimeoutDecision(input, deadline);
+  const approve = settlement.approve === true && settlement.decisions.every((d) => d.approve === true);
+  const deciding = settlement.decisions.at(-1)!;
+  return {
+    state: approve ? "Passed" : "Failed",
+    by: settlement.decisions.map(approverName).join(", "),
+    reason: deciding.reason,
+  };
 }
 
 /** Nobody decided before the deadline: Failed, or (APPROVAL_TIMEOUT_OUTCOME=stay-quarantined) nothing. Never Passed. */

@@ -33,6 +33,21 @@ function activities(polls: ScanPoll[] = [done(verdict("pass"))]): Activities {
     pollScan: () => polls[Math.min(n++, polls.length - 1)],
     writeRegistryDecision: (request: { state: string }) => ({ confirmedState: request.state, written: true }),
     recordDecision: () => null,
+    // The ledger backs every event here (its rules are tested in test/unit/pipeline): this test is about logging.
+    confirmApprovalDecision: (input: { event: { approve: boolean; decidedAt: string } }) => ({
+      counted: true,
+      settlement: {
+        kind: "decision",
+        approve: input.event.approve,
+        decisions: [{ ...input.event, decisionId: "d1" }],
+        decidedAt: input.event.decidedAt,
+      },
+    }),
+    settleApprovalDeadline: (round: { deadline: string }) => ({
+      kind: "deadline",
+      deadline: round.deadline,
+      claimedAt: round.deadline,
+    }),
   };
 }
 

@@ -1,18 +1,18 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { ApproverAuthError, type Approver } from "../../../src/auth/approver-token.js";
-import { decide, listPendingApprovals } from "../../../src/pipeline/approvals.js";
+import { problemFor } from "../../../src/http/errors.js";
+import type { ApprovalLedger, CurrentOutcome, RecordResult } from "../../../src/pipeline/approval-ledger.js";
+import { DecisionNotCountedError } from "../../../src/pipeline/approval-ledger-errors.js";
+import { decide as decideWith, listPendingApprovals, type DecisionRequest } from "../../../src/pipeline/approvals.js";
 import {
   EVENT,
   ORCHESTRATION,
   breakGlassInstanceId,
   pipelineInstanceId,
+  type LedgerDecision,
   type PipelineStatus,
 } from "../../../src/pipeline/contract/index.js";
-import {
-  JustificationRequiredError,
-  NotAwaitingApprovalError,
-  PipelineNotFoundError,
-} from "../../../src/pipeline/errors.js";
+import { JustificationRequiredError, PipelineNotFoundError } from "../../../src/pipeline/errors.js";
 import { FakeDurableClient } from "./support/fake-durable-client.js";
 import { IMAGE, pipelineInput, verdict } from "./support/fixtures.js";
 
@@ -30,13 +30,71 @@ const person = (objectId: string, name: string, roles: string[]): Approver => ({
 const approver = person("oid-a", "Ada", ["Quarantine.Approver"]);
 const overrider = person("oid-o", "Bo", ["Quarantine.Approver", "Quarantine.Override"]);
 const viewer = person("oid-v", "Vi", []);
+const DEADLINE = "2024-02-01T11:00:00.000Z";
+
+/** The ledger as this module sees it: records what it is given; the first decision claims, as the real one does. */
+class FakeLedger implements Pick<ApprovalLedger, "record" | "current"> {
+  readonly recorded: LedgerDecision[] = [];
+  claimedBy: LedgerDecision | undefined;
+
+  async record(_round: unknown, decision: LedgerDecision): Promise<RecordResult> {
+    this.recorded.push(decision);
+    if (this.claimedBy)
+      return {
+        counted: false,
+        reason: "outcome-claimed",
+        outcome: { state: "decided", approve: this.claimedBy.approve, by: ["x"], decidedAt: this.claimedBy.decidedAt },
+      };
+    this.claimedBy = decision;
+    return {
+      counted: true,
+      claimed: true,
+      settlement: { kind: "decision", approve: decision.approve, decisions: [decision], decidedAt: decision.decidedAt },
+    };
+  }
+
+  async current(): Promise<CurrentOutcome> {
+    if (this.claimedBy)
+      return { state: "decided", approve: this.claimedBy.approve, by: ["x"], decidedAt: this.claimedBy.decidedAt };
+    return { state: "undecided", approvals: 0, required: 1 };
+  }
+}
+
+const audited: Array<{ action: string; actor: string; reason: string }> = [];
+let ledger = new FakeLedger();
+const decide = (
+  client: ReturnType<FakeDurableClient["asClient"]>,
+  instanceId: string,
+  who: Approver,
+  request: DecisionRequest,
+  now: Date,
+) =>
+  decideWith(
+    {
+      client,
+      ledger,
+      audit: { record: async (entry) => void audited.push(entry) },
+      now,
+      newDecisionId: () => `decision-${ledger.recorded.length + 1}`,
+    },
+    instanceId,
+    who,
+    request,
+  );
 
 const waiting = (decision: "needsApproval" | "fail" = "needsApproval") => ({
   instanceId: id,
   name: ORCHESTRATION.quarantinePipeline,
   runtimeStatus: "Running",
   input: pipelineInput(),
-  customStatus: { stage: "awaiting-approval", image: "x", mode: "enforce", verdict: verdict(decision), updatedAt: "t" },
+  customStatus: {
+    stage: "awaiting-approval",
+    image: "x",
+    mode: "enforce",
+    verdict: verdict(decision),
+    approvalDeadline: DEADLINE,
+    updatedAt: "t",
+  },
 });
 const failedByPolicy = () => ({
   instanceId: id,
@@ -48,6 +106,11 @@ const failedByPolicy = () => ({
 });
 
 describe("people's decisions", () => {
+  beforeEach(() => {
+    ledger = new FakeLedger();
+    audited.length = 0;
+  });
+
   it("lists only pipelines waiting for a person", async () => {
     const fake = new FakeDurableClient()
       .put(waiting())
@@ -60,14 +123,88 @@ describe("people's decisions", () => {
     expect(await decide(fake.asClient(), id, approver, { approve: true, reason: "fine" }, NOW)).toEqual({
       kind: "event-raised",
       instanceId: id,
+      decidedAt: NOW.toISOString(),
     });
+    const who = { objectId: "oid-a", name: "Ada", roles: ["Quarantine.Approver"] };
+    // Recorded in the ledger first, then raised, with the ledger's time.
+    expect(ledger.recorded).toEqual([
+      { decisionId: "decision-1", approve: true, reason: "fine", approver: who, decidedAt: NOW.toISOString() },
+    ]);
     expect(fake.events).toEqual([
       {
         instanceId: id,
         name: EVENT.approvalDecision,
-        payload: { approve: true, reason: "fine", approver, decidedAt: NOW.toISOString() },
+        payload: { approve: true, reason: "fine", approver: who, decidedAt: NOW.toISOString() },
       },
     ]);
+    expect(audited).toEqual([]);
+  });
+
+  it("a decision that loses the race is not raised, is audited as not counted, and says what decided", async () => {
+    const fake = new FakeDurableClient().put(waiting());
+    await decide(fake.asClient(), id, approver, { approve: false, reason: "first" }, NOW);
+    const late = decide(fake.asClient(), id, overrider, { approve: true, reason: "second" }, NOW);
+    await expect(late).rejects.toBeInstanceOf(DecisionNotCountedError);
+    await expect(late).rejects.toMatchObject({
+      reason: "outcome-claimed",
+      outcome: { state: "decided", approve: false },
+    });
+    expect(fake.events).toHaveLength(1);
+    expect(audited).toEqual([
+      expect.objectContaining({
+        action: "not-counted",
+        actor: "Bo (oid-o)",
+        reason: expect.stringContaining("second"),
+      }),
+    ]);
+    // The API's answer: 409 with the current outcome and the decision's ledger time.
+    expect(problemFor(await late.catch((e: unknown) => e))).toEqual({
+      status: 409,
+      jsonBody: {
+        error: "another decision was recorded first and decides this approval",
+        counted: false,
+        reason: "outcome-claimed",
+        outcome: { state: "decided", approve: false, by: ["x"], decidedAt: NOW.toISOString() },
+        decidedAt: NOW.toISOString(),
+      },
+    });
+  });
+
+  it("a decision that arrives after the pipeline applied another one gets that decision as the outcome", async () => {
+    const fake = new FakeDurableClient().put(waiting());
+    await decide(fake.asClient(), id, approver, { approve: true, reason: "first" }, NOW);
+    fake.instances.get(id)!.runtimeStatus = "Completed";
+    await expect(
+      decide(fake.asClient(), id, overrider, { approve: false, reason: "too late" }, NOW),
+    ).rejects.toMatchObject({
+      reason: "outcome-claimed",
+      outcome: { state: "decided", approve: true },
+    });
+    expect(audited.map((a) => a.action)).toEqual(["not-counted"]);
+  });
+
+  it("a decision at or after the published deadline is not recorded, not raised, and audited", async () => {
+    const fake = new FakeDurableClient().put(waiting());
+    for (const at of [DEADLINE, "2024-02-01T11:00:00.010Z"]) {
+      await expect(
+        decide(fake.asClient(), id, approver, { approve: true, reason: "late" }, new Date(at)),
+      ).rejects.toMatchObject({
+        reason: "after-deadline",
+        outcome: { state: "deadline-passed", deadline: DEADLINE },
+      });
+    }
+    expect(ledger.recorded).toEqual([]);
+    expect(fake.events).toEqual([]);
+    expect(audited.map((a) => a.action)).toEqual(["not-counted", "not-counted"]);
+    // 10 ms before the deadline still counts.
+    await decide(
+      fake.asClient(),
+      id,
+      approver,
+      { approve: true, reason: "just in time" },
+      new Date("2024-02-01T10:59:59.990Z"),
+    );
+    expect(fake.events).toHaveLength(1);
   });
 
   it("refuses anyone without the approver role", async () => {
@@ -127,6 +264,7 @@ describe("people's decisions", () => {
       new Date(NOW.getTime() + 60_000),
     );
     expect(again.instanceId).toBe(result.instanceId);
+    expect(ledger.recorded).toEqual([]);
     expect(fake.started).toEqual([
       {
         name: ORCHESTRATION.breakGlassRelease,
@@ -156,19 +294,22 @@ describe("people's decisions", () => {
     expect(fake.started).toEqual([]);
   });
 
-  it("refuses decisions on unknown pipelines and on pipelines not waiting", async () => {
+  it("refuses decisions on unknown pipelines, and audits decisions on pipelines not waiting as not counted", async () => {
     await expect(
       decide(new FakeDurableClient().asClient(), id, approver, { approve: true, reason: "x" }, NOW),
     ).rejects.toBeInstanceOf(PipelineNotFoundError);
-    const scanning = new FakeDurableClient().put({ ...waiting(), customStatus: { stage: "scanning" } });
-    await expect(decide(scanning.asClient(), id, approver, { approve: true, reason: "x" }, NOW)).rejects.toBeInstanceOf(
-      NotAwaitingApprovalError,
-    );
-    // A rejection of an image the policy already failed changes nothing: refused too.
+    const scanning = new FakeDurableClient().put({ ...waiting(), customStatus: { stage: "scanning", image: "x" } });
+    await expect(decide(scanning.asClient(), id, approver, { approve: true, reason: "x" }, NOW)).rejects.toMatchObject({
+      reason: "not-awaiting-approval",
+      outcome: { state: "not-awaiting-approval", runtimeStatus: "Running", stage: "scanning" },
+    });
+    // A rejection of an image the policy already failed changes nothing: refused too, with the current outcome.
     const failed = new FakeDurableClient().put(failedByPolicy());
-    await expect(decide(failed.asClient(), id, overrider, { approve: false, reason: "x" }, NOW)).rejects.toBeInstanceOf(
-      NotAwaitingApprovalError,
-    );
+    await expect(decide(failed.asClient(), id, overrider, { approve: false, reason: "x" }, NOW)).rejects.toMatchObject({
+      outcome: { state: "not-awaiting-approval", result: "Failed", decidedBy: "policy" },
+    });
     expect([...scanning.events, ...failed.events, ...failed.started]).toEqual([]);
+    expect(ledger.recorded).toEqual([]);
+    expect(audited.map((a) => a.action)).toEqual(["not-counted", "not-counted"]);
   });
 });

@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { quarantinePipeline } from "../../../src/pipeline/orchestration/quarantine-pipeline.js";
+import { ledgerBacks } from "../../../src/pipeline/approval-ledger-checks.js";
 import {
   EVENT,
   ORCHESTRATION,
+  type ApprovalDecision,
+  type ApprovalRound,
+  type ApprovalSettlement,
+  type ConfirmApprovalInput,
   type InspectResult,
   type PipelineInput,
   type PollScanInput,
@@ -33,6 +38,26 @@ interface Scenario {
   callback?: boolean;
   submitFails?: boolean;
   writeFails?: boolean;
+  /** The approval ledger's outcome claim, as the approvals API (or the deadline) made it. */
+  ledger?: { settlement?: ApprovalSettlement; confirmFails?: boolean };
+}
+
+/** The claim the approvals API makes for a decision before it raises the event (one decision claims the outcome). */
+function claimFor(decision: ApprovalDecision, decisionId = "d-1"): ApprovalSettlement {
+  return {
+    kind: "decision",
+    approve: decision.approve === true,
+    decisions: [{ ...decision, decisionId }],
+    decidedAt: decision.decidedAt,
+  };
+}
+
+const scenarios = new WeakMap<PipelineRun, Scenario>();
+
+/** The in-memory approval ledger of a run: a test writes the claims the approvals API would have made. */
+function ledgerOf(run: PipelineRun): NonNullable<Scenario["ledger"]> {
+  const scenario = scenarios.get(run)!;
+  return (scenario.ledger ??= {});
 }
 
 /** The pipeline with activities answered in memory; returns the run before it is started. */
@@ -57,13 +82,28 @@ function pipeline(scenario: Scenario): PipelineRun {
       return { confirmedState: request.state };
     },
     recordDecision: () => null,
+    // The ledger's rules (src/pipeline/approval-ledger-checks.ts) over an in-memory claim.
+    confirmApprovalDecision: (input: ConfirmApprovalInput) => {
+      if (scenario.ledger?.confirmFails) throw new Error("storage unavailable");
+      const settlement = scenario.ledger?.settlement;
+      return settlement?.kind === "decision" && ledgerBacks(settlement, input.event)
+        ? { counted: true, settlement }
+        : { counted: false, reason: "forged" };
+    },
+    settleApprovalDeadline: (round: ApprovalRound) => {
+      scenario.ledger ??= {};
+      scenario.ledger.settlement ??= { kind: "deadline", deadline: round.deadline, claimedAt: round.deadline };
+      return scenario.ledger.settlement;
+    },
   };
-  return new PipelineRun(
+  const run = new PipelineRun(
     ORCHESTRATION.quarantinePipeline,
     quarantinePipeline,
     pipelineInput(scenario.input),
     activities,
   );
+  scenarios.set(run, scenario);
+  return run;
 }
 
 const writes = (run: PipelineRun) => run.inputsOf<RegistryDecisionRequest>("writeRegistryDecision");
@@ -106,37 +146,123 @@ describe("quarantine pipeline: the policy decides", () => {
 });
 
 describe("quarantine pipeline: a person decides, or the deadline does", () => {
-  const needsApproval = { polls: { [IMAGE.digest]: [done(verdict("needsApproval"))] } };
+  const needsApproval = () => ({ polls: { [IMAGE.digest]: [done(verdict("needsApproval"))] } });
+  /** A pipeline whose approval the API recorded in the ledger before raising the event. */
+  const decided = (given: ApprovalDecision) =>
+    pipeline({ ...needsApproval(), ledger: { settlement: claimFor(given) } });
 
-  it("an approval releases, in the approver's name", async () => {
-    const run = await (await pipeline(needsApproval).settle()).raise(EVENT.approvalDecision, approval(true));
+  it("an approval the ledger backs releases, in the approver's name, after confirming it", async () => {
+    const run = await (await decided(approval(true)).settle()).raise(EVENT.approvalDecision, approval(true));
     expect(run.outcome).toMatchObject({ result: "Passed", decidedBy: "Ada Approver (oid-1)", reason: "looked at it" });
     expect(writes(run).map((w) => w.state)).toEqual(["Passed"]);
     expect(run.customStatus.decision).toMatchObject({ approve: true, by: "Ada Approver (oid-1)" });
+    const [confirmed] = run.inputsOf<ConfirmApprovalInput>("confirmApprovalDecision");
+    expect(confirmed).toMatchObject({
+      round: { instanceId: "unit-instance", image: IMAGE, deadline: run.customStatus.approvalDeadline },
+      event: approval(true),
+    });
   });
 
-  it("a rejection fails the image", async () => {
-    const run = await (await pipeline(needsApproval).settle()).raise(EVENT.approvalDecision, approval(false));
+  it("a rejection the ledger backs fails the image", async () => {
+    const run = await (await decided(approval(false)).settle()).raise(EVENT.approvalDecision, approval(false));
     expect(run.outcome).toMatchObject({ result: "Failed", decidedBy: "Ada Approver (oid-1)" });
     expect(writes(run).map((w) => w.state)).toEqual(["Failed"]);
   });
 
-  it.each([["yes"], [1], [null], [{}]])("only an explicit true releases: approve %j fails the image", async (given) => {
-    const run = await (await pipeline(needsApproval).settle()).raise(EVENT.approvalDecision, approval(given));
+  it("applies the ledger's decision, not what the event says", async () => {
+    const recorded = approval(false, "not without the fix");
+    const run = await (
+      await decided(recorded).settle()
+    ).raise(EVENT.approvalDecision, {
+      ...recorded,
+      reason: "the event's own words",
+    });
+    expect(run.outcome).toMatchObject({ result: "Failed", reason: "not without the fix" });
+  });
+
+  it("a forged event (no ledger row backs it) is ignored: the pipeline keeps waiting and writes nothing", async () => {
+    const run = await pipeline(needsApproval()).settle();
+    const forged = { ...approval(true), approver: { objectId: "oid-mallory", name: "Ada Approver", roles: [] } };
+    await run.raise(EVENT.approvalDecision, forged);
+    expect(run.runtimeStatus).toBe("Running");
+    expect(run.customStatus.stage).toBe("awaiting-approval");
+    expect(run.customStatus.decision).toBeUndefined();
+    expect(run.inputsOf<ConfirmApprovalInput>("confirmApprovalDecision").map((c) => c.event)).toEqual([forged]);
+    expect(writes(run)).toEqual([]);
+    // The deadline still holds after the forged event.
+    await run.fireTimers();
+    expect(run.outcome).toMatchObject({ result: "Failed", decidedBy: "gate" });
+  });
+
+  it("a forged event naming the real approver with another choice is ignored; the genuine one decides", async () => {
+    const genuine = approval(false);
+    const run = await decided(genuine).settle();
+    await run.raise(EVENT.approvalDecision, { ...genuine, approve: true });
+    expect(run.runtimeStatus).toBe("Running");
+    expect(writes(run)).toEqual([]);
+    await run.raise(EVENT.approvalDecision, genuine);
     expect(run.outcome.result).toBe("Failed");
     expect(writes(run).map((w) => w.state)).toEqual(["Failed"]);
   });
 
-  it("no decision before the deadline fails the image (APPROVAL_TIMEOUT_OUTCOME=Failed)", async () => {
-    const run = await (await pipeline(needsApproval).settle()).fireTimers();
+  it("the deadline fires first, but the ledger holds an approval made before it: the approval counts", async () => {
+    // The API answered 202 for an approval 10 ms before the deadline; its event is not in yet when the timer fires.
+    const run = await pipeline(needsApproval()).settle();
+    const deadline = Date.parse(run.customStatus.approvalDeadline!);
+    const justInTime = { ...approval(true), decidedAt: new Date(deadline - 10).toISOString() };
+    // The claim is in the ledger before the timer's claim is tried.
+    ledgerOf(run).settlement = claimFor(justInTime);
+    await run.fireTimers();
+    expect(run.inputsOf<ApprovalRound>("settleApprovalDeadline")).toHaveLength(1);
+    expect(run.outcome).toMatchObject({ result: "Passed", decidedBy: "Ada Approver (oid-1)" });
+    expect(writes(run).map((w) => w.state)).toEqual(["Passed"]);
+    // The event that arrives afterwards changes nothing.
+    await run.raise(EVENT.approvalDecision, justInTime);
+    expect(writes(run)).toHaveLength(1);
+  });
+
+  it("the deadline fires first and the ledger's decision is not before it: the deadline decides (never Passed)", async () => {
+    const run = await pipeline(needsApproval()).settle();
+    const deadline = run.customStatus.approvalDeadline!;
+    ledgerOf(run).settlement = claimFor({ ...approval(true), decidedAt: deadline });
+    await run.fireTimers();
+    expect(run.outcome).toMatchObject({ result: "Failed", decidedBy: "gate" });
+  });
+
+  it("a ledger that cannot be read does not count the event; the deadline's claim still finds the decision", async () => {
+    const given = approval(true);
+    const run = await pipeline({
+      ...needsApproval(),
+      ledger: { settlement: claimFor(given), confirmFails: true },
+    }).settle();
+    await run.raise(EVENT.approvalDecision, given);
+    expect(run.runtimeStatus).toBe("Running");
+    expect(run.inputsOf("confirmApprovalDecision")).toHaveLength(5);
+    expect(writes(run)).toEqual([]);
+    await run.fireTimers();
+    expect(run.outcome).toMatchObject({ result: "Passed", decidedBy: "Ada Approver (oid-1)" });
+  });
+
+  it.each([["yes"], [1], [null], [{}]])("only an explicit true releases: approve %j fails the image", async (given) => {
+    const run = await (await decided(approval(given)).settle()).raise(EVENT.approvalDecision, approval(given));
+    await run.runToEnd();
+    expect(run.outcome.result).toBe("Failed");
+    expect(writes(run).map((w) => w.state)).toEqual(["Failed"]);
+  });
+
+  it("no decision before the deadline fails the image (APPROVAL_TIMEOUT_OUTCOME=Failed), claimed in the ledger", async () => {
+    const run = await (await pipeline(needsApproval()).settle()).fireTimers();
     expect(run.outcome).toMatchObject({ result: "Failed", decidedBy: "gate" });
     expect(run.outcome.reason).toMatch(/^no approval before /);
     expect(writes(run).map((w) => w.state)).toEqual(["Failed"]);
+    expect(run.inputsOf<ApprovalRound>("settleApprovalDeadline")).toEqual([
+      { instanceId: "unit-instance", image: IMAGE, deadline: run.customStatus.approvalDeadline },
+    ]);
   });
 
   it("no decision before the deadline leaves the image quarantined (stay-quarantined), writing nothing", async () => {
     const run = await (
-      await pipeline({ ...needsApproval, input: { onApprovalTimeout: "stay-quarantined" } }).settle()
+      await pipeline({ ...needsApproval(), input: { onApprovalTimeout: "stay-quarantined" } }).settle()
     ).fireTimers();
     expect(run.runtimeStatus).toBe("Completed");
     expect(run.outcome).toMatchObject({ result: "left-quarantined", decidedBy: "gate" });
@@ -146,7 +272,7 @@ describe("quarantine pipeline: a person decides, or the deadline does", () => {
   });
 
   it("a decision after the deadline changes nothing", async () => {
-    const run = await (await pipeline(needsApproval).settle()).fireTimers();
+    const run = await (await pipeline(needsApproval()).settle()).fireTimers();
     await run.raise(EVENT.approvalDecision, approval(true));
     expect(run.outcome.result).toBe("Failed");
     expect(writes(run).map((w) => w.state)).toEqual(["Failed"]);
@@ -279,6 +405,7 @@ describe("quarantine pipeline: shadow mode and decided images", () => {
     const run = await pipeline({
       input: { mode: "shadow" },
       polls: { [IMAGE.digest]: [done(verdict("needsApproval"))] },
+      ledger: { settlement: claimFor(approval(true)) },
     }).settle();
     await run.raise(EVENT.approvalDecision, approval(true));
     expect(run.outcome.result).toBe("would-pass");
