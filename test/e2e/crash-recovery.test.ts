@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { startHostProcess } from "../support/devhost-process.js";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { startIdentityServer, type IdentityServer } from "../../local/identity/server.js";
@@ -13,7 +14,7 @@ import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, STACK_PRINCIPALS } f
 import { PEOPLE } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { inspectRaw, push } from "../support/skopeo.js";
-import { freshTempDir, localStateRoot, projectRoot } from "../support/paths.js";
+import { freshTempDir, localStateRoot } from "../support/paths.js";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -34,28 +35,8 @@ describe("host killed while a pipeline waits for approval", () => {
   const functionKey = "crash-test-function-key-0123456789";
   let settings: Record<string, string>;
 
-  async function startHost(): Promise<ChildProcess> {
-    const args = [
-      join(projectRoot, "dist/local/devhost/main.js"),
-      "--app-root",
-      projectRoot,
-      "--storage",
-      azurite.connectionString,
-      "--port",
-      String(port),
-    ];
-    for (const [k, v] of Object.entries(settings)) args.push("--setting", `${k}=${v}`);
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-    const deadline = Date.now() + 30_000;
-    while (!output.includes("DEVHOST_READY")) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`devhost did not start: ${output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return child;
-  }
+  const startHost = (): Promise<ChildProcess> =>
+    startHostProcess({ storage: azurite.connectionString, port, settings });
 
   const url = () => `http://127.0.0.1:${port}`;
   const status = async (reference: string) =>

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { startHostProcess } from "../support/devhost-process.js";
 import { createServer as createHttpServer, request as httpRequest, type Server } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ import { APP_IDENTITY, CONSUMER_IDENTITY, DEMO_CREDENTIALS, STACK_PRINCIPALS } f
 import { PEOPLE } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { inspectRaw, push } from "../support/skopeo.js";
-import { freshTempDir, localStateRoot, projectRoot } from "../support/paths.js";
+import { freshTempDir, localStateRoot } from "../support/paths.js";
 
 /**
  * Durable delivers activities at least once: a host that dies after an activity's side effect but before its
@@ -44,28 +45,7 @@ describe("exactly once: the host killed in the middle of a write", () => {
   let settings: Record<string, string>;
   let storage: string;
 
-  async function startHost(): Promise<ChildProcess> {
-    const args = [
-      join(projectRoot, "dist/local/devhost/main.js"),
-      "--app-root",
-      projectRoot,
-      "--storage",
-      storage,
-      "--port",
-      String(port),
-    ];
-    for (const [k, v] of Object.entries(settings)) args.push("--setting", `${k}=${v}`);
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-    const deadline = Date.now() + 30_000;
-    while (!output.includes("DEVHOST_READY")) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`devhost did not start: ${output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return child;
-  }
+  const startHost = (): Promise<ChildProcess> => startHostProcess({ storage: storage, port, settings });
 
   /** Kills the host now (synchronously: the signal is sent before this returns) and notes that it happened. */
   let killed: Promise<void> | undefined;
