@@ -58,6 +58,8 @@ describe("logs carry ids, states and counts, never a secret or a report", () => 
         DEVHOST_DURABLETASK_KEY: keys.system,
       },
       logSinks: [(entry) => entries.push(entry)],
+      // The test plays the external scanner itself; the local worker would race it for the queue's messages.
+      scanWorker: false,
     });
     queue = new QueueClient(stack.azurite.connectionString, "scan-requests");
     secrets.set("function key (the webhook's key)", stack.devhost.keys.functionKey);
