@@ -81,6 +81,23 @@ async function main(): Promise<void> {
   writeStackDescriptor(descriptor);
   const principals = STACK_PRINCIPALS.filter((p) => p.id !== DEMO_CREDENTIALS.username);
   console.log(stackBanner(descriptor, principals));
+  await reportHealth(devhost.url);
+}
+
+/** Asks the app's health once: its policy warnings are logged above as it loads the policy; the line sums it up. */
+async function reportHealth(appUrl: string): Promise<void> {
+  try {
+    const response = await fetch(`${appUrl}/api/health`, { signal: AbortSignal.timeout(10_000) });
+    const body = (await response.json()) as { status?: string; policy?: Record<string, unknown> };
+    const policy = body.policy;
+    const summary =
+      policy?.loaded === true
+        ? `policy ${String(policy.version)} loaded, ${String(policy.warnings)} warning(s)`
+        : `policy NOT loaded (${String(policy?.code)}): every image stays quarantined until POLICY_DOCUMENT is fixed`;
+    console.log(`\nHealth: ${body.status ?? response.status}; ${summary}.`);
+  } catch (error) {
+    console.log(`\nHealth: no answer from ${appUrl}/api/health (${(error as Error).name}).`);
+  }
 }
 
 main().catch((error: Error) => {

@@ -1,6 +1,7 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import { AcrTransport } from "../acr/http/transport.js";
-import type { HealthProbes, Reachability } from "../http/health.js";
+import type { HealthProbes, PolicyHealth, Reachability } from "../http/health.js";
+import type { GatePolicy } from "../pipeline/gate-policy.js";
 import { unreachable } from "../http/health.js";
 import { isStorageUnavailable } from "../http/storage-unavailable.js";
 import { tableClient, type StorageConnection } from "../storage/clients.js";
@@ -20,6 +21,8 @@ export function healthProbes(parts: {
   storage: () => StorageConnection;
   table: () => string;
   registries: () => readonly string[];
+  /** The loaded policy; throws ConfigError or PolicyError when it does not load. */
+  policy: () => GatePolicy;
 }): HealthProbes {
   const transport = new AcrTransport({
     retry: { maxRetries: 0 },
@@ -27,6 +30,10 @@ export function healthProbes(parts: {
     userAgent: "acr-quarantine-gate-health",
   });
   return {
+    policy(): PolicyHealth {
+      const { version, warnings } = parts.policy();
+      return { loaded: true, version, warnings: warnings.length };
+    },
     async storage(): Promise<Reachability> {
       try {
         await tableClient(parts.storage(), parts.table()).getEntity("health", "probe", {

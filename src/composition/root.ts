@@ -7,6 +7,7 @@ import { healthProbes } from "./health-probes.js";
 import type { Env } from "../config.js";
 import type { PipelineSettings } from "../pipeline/input.js";
 import { buildGateServices, type GateServices } from "../pipeline/services.js";
+import { gatePolicy, type GatePolicy } from "../pipeline/gate-policy.js";
 import { storageConnection, tableClient, type StorageConnection } from "../storage/clients.js";
 import { buildSweepEnvironment, type SweepEnvironment } from "../sweep/services.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -82,8 +83,14 @@ export class CompositionRoot {
         storage: () => this.storage(),
         table: () => `${this.settings.get("gate").taskHub}Approvals`,
         registries: () => [...this.settings.get("registry").allowedRegistries],
+        policy: () => this.policy(),
       }),
     );
+  }
+
+  /** POLICY_DOCUMENT, loaded once (throws ConfigError or PolicyError when it does not load). */
+  policy(): GatePolicy {
+    return this.once("policy", () => gatePolicy(this.settings.get("policy").document));
   }
 
   /** What the pipeline's activities and callbacks use. */

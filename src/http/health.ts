@@ -10,8 +10,17 @@ export interface Reachability {
   problem?: string;
 }
 
+/**
+ * Whether the policy loads, as the anonymous health answer may show it: its version and how many load warnings or
+ * problems it has, never the document or its text (that goes to the operator's log and the `npm start` banner).
+ */
+export type PolicyHealth =
+  { loaded: true; version: string; warnings: number } | { loaded: false; code: string; problems: number };
+
 export interface HealthProbes {
   storage(): Promise<Reachability>;
+  /** Loads POLICY_DOCUMENT as the pipeline will (once per process). */
+  policy(): PolicyHealth;
   /** Every gated registry (GATE_REGISTRIES), by login server. */
   registries(): Promise<Array<Reachability & { loginServer: string }>>;
 }
@@ -19,7 +28,10 @@ export interface HealthProbes {
 export type HealthState =
   /** Storage and every gated registry answer. */
   | "ok"
-  /** Storage answers, a registry does not: webhooks are taken and pipelines wait (activities retry). */
+  /**
+   * Storage answers, but a registry does not (webhooks are taken and pipelines wait: activities retry), or the policy
+   * does not load (webhooks are taken and every image stays quarantined until it does).
+   */
   | "degraded"
   /** Storage does not answer: nothing durable can happen, webhooks are refused with 503. */
   | "unavailable";
@@ -33,16 +45,31 @@ export async function healthAnswer(probes: HealthProbes, version: string): Promi
     probes.storage().catch((error: unknown) => unreachable(error)),
     probes.registries().catch((error: unknown) => [{ loginServer: "(settings)", ...unreachable(error) }]),
   ]);
+  const policy = policyHealth(probes);
   const status: HealthState = !storage.reachable
     ? "unavailable"
-    : registries.every((r) => r.reachable)
+    : registries.every((r) => r.reachable) && policy.loaded
       ? "ok"
       : "degraded";
   return {
     status: storage.reachable ? 200 : 503,
     ...(storage.reachable ? {} : { headers: { "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) } }),
-    jsonBody: { status, version, storage, registries },
+    jsonBody: { status, version, storage, registries, policy },
   };
+}
+
+function policyHealth(probes: HealthProbes): PolicyHealth {
+  try {
+    return probes.policy();
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    const problems = (error as { problems?: unknown })?.problems;
+    return {
+      loaded: false,
+      code: typeof code === "string" ? code : "error",
+      problems: Array.isArray(problems) ? problems.length : 1,
+    };
+  }
 }
 
 /** An error as a reachability problem: its code or name only (messages may hold URLs with query strings). */

@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
 import { createAcrClient, type AcrClient } from "../acr/index.js";
 import { loginServer, repositoryName } from "../acr/names.js";
 import { repositoryScope } from "../acr/scopes.js";
 import { HarborScannerClient } from "../scanning/harbor/client.js";
 import type { PullTokenSource } from "../scanning/pull-token.js";
-import { parsePolicy } from "../policy/index.js";
+import { gatePolicy } from "./gate-policy.js";
 import type { PolicyDocument } from "../policy/index.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { ScanCallbackLedger } from "./scan-ledger.js";
@@ -25,6 +24,8 @@ export interface GateServices {
   policy: PolicyDocument;
   /** A short hash of the policy document: which policy a decision was made under. */
   policyVersion: string;
+  /** The policy's load warnings (e.g. a requireApprovalAt that can never apply); /api/health shows them. */
+  policyWarnings: string[];
   audit: AuditLog;
   /** Single use of external scanners' callback tokens. */
   scanLedger: ScanCallbackLedger;
@@ -42,7 +43,7 @@ export function buildGateServices(
   audit: AuditLog,
 ): GateServices {
   const acr = createAcrClient(config.registry);
-  const policy = parsePolicy(config.policy.document);
+  const loaded = gatePolicy(config.policy.document);
   const pullTokens: PullTokenSource = {
     // The scanner pulls with the gate's own quarantine-reader rights, for this one repository only.
     pullToken: (server, repository) =>
@@ -69,8 +70,9 @@ export function buildGateServices(
         : undefined,
     queue,
     pullTokens,
-    policy,
-    policyVersion: createHash("sha256").update(JSON.stringify(policy)).digest("hex").slice(0, 12),
+    policy: loaded.policy,
+    policyVersion: loaded.version,
+    policyWarnings: loaded.warnings,
     audit,
     scanLedger: new ScanCallbackLedger(tableClient(connection, `${config.gate.taskHub}ScanCallbacks`)),
     vex: config.policy.vexContainer

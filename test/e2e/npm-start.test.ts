@@ -23,10 +23,11 @@ describe("npm start (the local stack launcher)", () => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     try {
       const deadline = Date.now() + 60_000;
-      while (!output.includes("Ctrl-C stops everything") && Date.now() < deadline && child.exitCode === null) {
+      while (!output.includes("\nHealth: ") && Date.now() < deadline && child.exitCode === null) {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(output).toContain("local stack is up");
+      expect(output).toMatch(/Health: ok; policy [0-9a-f]{12} loaded, 0 warning\(s\)\./);
       const adminUrl = /ACR admin API\s+(\S+)\/state/.exec(output)?.[1];
       expect(adminUrl).toBeDefined();
       const state = (await (await fetch(`${adminUrl}/state`)).json()) as {
@@ -41,6 +42,8 @@ describe("npm start (the local stack launcher)", () => {
       const appUrl = /the app \(devhost\)\s+(\S+)\/api/.exec(output)?.[1];
       const health = await fetch(`${appUrl}/api/health`);
       expect(health.status).toBe(200);
+      // The stack's policy loads without warnings: health says so with its version (and never the document).
+      expect(((await health.json()) as { policy: unknown }).policy).toMatchObject({ loaded: true, warnings: 0 });
       const webhooks = (await (await fetch(`${adminUrl}/webhooks`)).json()) as Array<{ serviceUri: string }>;
       expect(webhooks[0]!.serviceUri).toBe(`${appUrl}/api/acr/events`);
 

@@ -45,6 +45,11 @@ describe("the real app under the devhost", () => {
         ...sample.Values,
         AzureWebJobsStorage: azurite.connectionString,
         DURABLE_TASK_HUB: uniqueHubName("RealApp"),
+        // Allowed but not meant (a requireApprovalAt that can never apply): health counts it, the log says it.
+        POLICY_DOCUMENT: JSON.stringify({
+          version: 1,
+          defaultRule: { blockAt: "High", requireApprovalAt: "Critical" },
+        }),
       },
       logSinks: [(entry) => logs.push(entry)],
     });
@@ -57,7 +62,16 @@ describe("the real app under the devhost", () => {
   it("answers GET /api/health with 200: storage answers (the sample's registry is not running, so ok or degraded)", async () => {
     const res = await fetch(`${host.url}/api/health`);
     expect(res.status).toBe(200);
-    expect(["ok", "degraded"]).toContain(((await res.json()) as { status: string }).status);
+    const body = (await res.json()) as { status: string; policy: { loaded: boolean; warnings: number } };
+    expect(["ok", "degraded"]).toContain(body.status);
+    expect(body.policy).toMatchObject({ loaded: true, warnings: 1 });
+    // The warning's text, with its pointer, is in the operator's log (once per process), not in the anonymous answer.
+    await fetch(`${host.url}/api/health`);
+    const warned = logs.filter((l) =>
+      /policy [0-9a-f]{12}: \/defaultRule: requireApprovalAt "Critical"/.test(l.message),
+    );
+    expect(warned).toHaveLength(1);
+    expect(JSON.stringify(body)).not.toContain("requireApprovalAt");
   });
 
   it("registers every function of the compiled app with a known trigger kind", async () => {

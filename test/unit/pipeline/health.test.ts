@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { healthAnswer, unreachable, type HealthProbes } from "../../../src/http/health.js";
+import { gatePolicy } from "../../../src/pipeline/gate-policy.js";
+import { PolicyError } from "../../../src/policy/index.js";
 
 const up = { reachable: true, httpStatus: 404 };
-const probes = (storage: HealthProbes["storage"], registries: HealthProbes["registries"]): HealthProbes => ({
-  storage,
-  registries,
-});
+const loaded = { loaded: true as const, version: "abc123def456", warnings: 0 };
+const probes = (
+  storage: HealthProbes["storage"],
+  registries: HealthProbes["registries"],
+  policy: HealthProbes["policy"] = () => loaded,
+): HealthProbes => ({ storage, registries, policy });
 
 describe("/api/health's answer", () => {
   it("ok (200) when storage and every registry answer", async () => {
@@ -23,8 +27,45 @@ describe("/api/health's answer", () => {
         version: "1.2.3",
         storage: up,
         registries: [{ loginServer: "contoso.azurecr.io", reachable: true, httpStatus: 401 }],
+        policy: loaded,
       },
     });
+  });
+
+  it("degraded (200) when the policy does not load: its error code and problem count, never its text", async () => {
+    const answer = await healthAnswer(
+      probes(
+        async () => up,
+        async () => [],
+        () => {
+          throw new PolicyError("The policy document is invalid", ["/repositories/0/match/0: secret-team/** is bad"]);
+        },
+      ),
+      "1",
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.jsonBody).toMatchObject({
+      status: "degraded",
+      policy: { loaded: false, code: "policy-invalid", problems: 1 },
+    });
+    expect(JSON.stringify(answer.jsonBody)).not.toContain("secret-team");
+  });
+
+  it("a policy with load warnings is still ok, and the answer counts them", async () => {
+    const { version, warnings } = gatePolicy({
+      version: 1,
+      defaultRule: { blockAt: "High", requireApprovalAt: "Critical" },
+    });
+    expect(warnings).toHaveLength(1);
+    const answer = await healthAnswer(
+      probes(
+        async () => up,
+        async () => [],
+        () => ({ loaded: true, version, warnings: warnings.length }),
+      ),
+      "1",
+    );
+    expect(answer.jsonBody).toMatchObject({ status: "ok", policy: { loaded: true, version, warnings: 1 } });
   });
 
   it("degraded (200) when a registry does not answer: webhooks are still taken", async () => {
