@@ -134,9 +134,9 @@ export default tseslint.config(
             { group: ["@azure/functions", "durable-functions"], message: "The scan worker is not a Functions app." },
             {
               regex:
-                "^\\.\\./src/(?!errors/gate-error\\.js$|scanning/queue/message\\.js$|scanning/queue/scan-failure\\.js$)",
+                "^\\.\\./src/(?!errors/gate-error\\.js$|scanning/queue/message\\.js$|scanning/queue/scan-failure\\.js$|scanning/transient-failure\\.js$)",
               message:
-                "Only gate-error, queue/message and queue/scan-failure are in the worker image (scanner-worker/Dockerfile).",
+                "Only gate-error, queue/message, queue/scan-failure and transient-failure are in the worker image (scanner-worker/Dockerfile; test/scanner-worker/unit/dockerfile.test.ts).",
             },
           ],
         },

@@ -12,6 +12,7 @@ import { encodePoisonRecord, poisonRecord, type PoisonReason } from "./poison-re
 import type { ReceivedRequest, WorkerQueues } from "./queues.js";
 import { checkScanRequest, type CheckedScanRequest } from "./scan-request.js";
 import { runTrivy, type TrivyOptions, type TrivyOutcome } from "./trivy.js";
+import { isTransientScanFailure } from "../src/scanning/transient-failure.js";
 
 /** How one request ended for this worker. */
 export type HandledOutcome =
@@ -52,7 +53,17 @@ function clean(text: string, secrets: Array<string | undefined>): string {
 
 function failureFor(outcome: Exclude<TrivyOutcome, { kind: "report" | "aborted" }>, timeoutSeconds: number) {
   switch (outcome.kind) {
-    case "exit":
+    case "exit": {
+      // The registry did not answer while Trivy pulled (the same rule the gate applies to the Harbor adapter's failed
+      // scans): the gate scans again inside its deadline.
+      if (isTransientScanFailure(outcome.stderrTail))
+        return {
+          code: "registry-unavailable" as const,
+          exitCode: outcome.exitCode ?? undefined,
+          reason:
+            `Trivy could not pull the image (a registry or network failure) after ${outcome.durationMs} ms: ` +
+            outcome.stderrTail.slice(-1500),
+        };
       return {
         code: "scanner-exit" as const,
         exitCode: outcome.exitCode ?? undefined,
@@ -60,6 +71,7 @@ function failureFor(outcome: Exclude<TrivyOutcome, { kind: "report" | "aborted" 
           `Trivy exited ${outcome.exitCode ?? `on signal ${outcome.signal}`} after ${outcome.durationMs} ms: ` +
           outcome.stderrTail.slice(-1500),
       };
+    }
     case "could-not-start":
       return { code: "scanner-exit" as const, reason: `Trivy could not be started: ${outcome.error}` };
     case "timeout":

@@ -13,6 +13,24 @@ function fatal(message: string, code = 1): never {
   process.exit(code);
 }
 
+/**
+ * A failed connection as Go's net package prints it (what Trivy's chain ends with when the registry does not answer),
+ * e.g. `dial tcp 127.0.0.1:5000: connect: connection refused`; anything else as Node said it.
+ */
+function networkError(registry: string, code: unknown, message: string): string {
+  switch (code) {
+    case "ECONNREFUSED":
+      return `Get "https://${registry}/v2/": dial tcp ${registry}: connect: connection refused`;
+    case "ECONNRESET":
+      return `Get "https://${registry}/v2/": read tcp ${registry}: read: connection reset by peer`;
+    case "ETIMEDOUT":
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return `Get "https://${registry}/v2/": dial tcp ${registry}: i/o timeout`;
+    default:
+      return `${message}${typeof code === "string" ? ` (${code})` : ""}`;
+  }
+}
+
 /** Trivy durations as the stand-in needs them: `<n>s`, `<n>m`, `<n>h`, `<n>ms`, combined (e.g. 5m0s). */
 function durationMs(text: string): number {
   let total = 0;
@@ -74,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
       ? "context deadline exceeded"
       : error instanceof PullError
         ? error.message
-        : `${(error as Error).message}${typeof cause === "string" ? ` (${cause})` : ""}`;
+        : networkError(ref.registry, cause, (error as Error).message);
     fatal(
       `run error: image scan error: scan error: unable to initialize a scan service: unable to initialize an image ` +
         `scan service: unable to find the specified image "${target}" in ["docker" "containerd" "podman" "remote"]: ` +

@@ -5,6 +5,7 @@ import {
   callbackTokenMatches,
   isScanFailureMediaType,
   MAX_SCAN_FAILURE_BYTES,
+  RETRYABLE_SCAN_FAILURE_CODES,
   scanFailureReportSchema,
   type ScanFailureReport,
 } from "../scanning/queue/index.js";
@@ -30,19 +31,24 @@ const validateFailure = new Ajv({ strict: true }).compile<ScanFailureReport>(sca
 
 /**
  * What the pipeline records for a scanner's explicit failure (Content-Type application/vnd.acr-quarantine-gate.scan-failure+json).
- * A failure the gate cannot read is still a failure: the scanner said so, and no verdict comes of it either way.
+ * A failure the gate cannot read is still a failure: the scanner said so, and no verdict comes of it either way. Only a
+ * readable `registry-unavailable` is retryable (the gate scans again inside its deadline); anything else ends the scan.
  */
-export function describeScanFailure(body: Uint8Array): string {
+export function describeScanFailure(body: Uint8Array): { error: string; retryable: boolean } {
   if (body.byteLength > MAX_SCAN_FAILURE_BYTES)
-    return "the scanner reported a failure (its description is too large to read)";
+    return { error: "the scanner reported a failure (its description is too large to read)", retryable: false };
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
   } catch {
-    return "the scanner reported a failure (its description is not JSON)";
+    return { error: "the scanner reported a failure (its description is not JSON)", retryable: false };
   }
-  if (!validateFailure(parsed)) return "the scanner reported a failure (its description does not follow the contract)";
-  return `${parsed.failure.code}: ${parsed.failure.reason}`;
+  if (!validateFailure(parsed))
+    return { error: "the scanner reported a failure (its description does not follow the contract)", retryable: false };
+  return {
+    error: `${parsed.failure.code}: ${parsed.failure.reason}`,
+    retryable: RETRYABLE_SCAN_FAILURE_CODES.has(parsed.failure.code),
+  };
 }
 
 /**
@@ -69,14 +75,15 @@ export async function acceptScanReport(
     );
   }
   // An explicit failure ends the scan at once as scan-failed (the orchestrator's "failed" result): no verdict, the
-  // image stays quarantined. It is authenticated and made single-use exactly as a report is.
+  // image stays quarantined; a retryable one (registry-unavailable) makes the pipeline scan again after its backoff.
+  // It is authenticated and made single-use exactly as a report is.
   if (isScanFailureMediaType(contentType)) {
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
     if (!callbackTokenMatches(presented, pending.callbackTokenHash))
       throw new CallbackTokenRejectedError("the callback token is missing or wrong");
     if (!(await services.scanLedger.claim(instanceId, scanId, now)))
       throw new ScanAlreadyReportedError(`scan ${scanId} already has its report`);
-    const failed: ScanReportEvent = { scanId, result: { state: "failed", error: describeScanFailure(body) } };
+    const failed: ScanReportEvent = { scanId, result: { state: "failed", ...describeScanFailure(body) } };
     await raiseEvent(client, instanceId, EVENT.scanReport, failed);
     return failed;
   }

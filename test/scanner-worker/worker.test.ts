@@ -127,6 +127,38 @@ describe("scan worker: queue → Trivy → callback, and every way that can fail
     expect(await queues.count(queues.scan)).toBe(0);
   });
 
+  it("a registry that does not answer while Trivy pulls (503) is posted as registry-unavailable, which the gate retries", async () => {
+    await fresh();
+    const id = scanId();
+    await queues.dispatch("team/app", image.manifestDigest, id);
+    // The request (and its pull token) exists; only the pull meets the outage.
+    await local.admin("PUT", "/faults", [{ method: "GET", pathPrefix: "/v2/team/app/", status: 503, times: 1_000 }]);
+    try {
+      const run = await work();
+      expect(run.handled).toEqual(["failure-reported"]);
+    } finally {
+      await local.admin("PUT", "/faults", []);
+    }
+    const { failure } = failureOf(gate.forScan(id)[0]!.body);
+    expect(failure.code).toBe("registry-unavailable");
+    expect(failure.reason).toMatch(/registry or network failure.*UNKNOWN: injected fault \(503\)/s);
+    expect(await queues.count(queues.scan)).toBe(0);
+  });
+
+  it("a registry that refuses the pull (401) is a definitive scanner-exit, not a retry", async () => {
+    await fresh();
+    const id = scanId();
+    await queues.dispatch("team/app", image.manifestDigest, id);
+    await local.admin("PUT", "/faults", [{ method: "GET", pathPrefix: "/v2/team/app/", status: 401, times: 1_000 }]);
+    try {
+      expect((await work()).handled).toEqual(["failure-reported"]);
+    } finally {
+      await local.admin("PUT", "/faults", []);
+    }
+    const { failure } = failureOf(gate.forScan(id)[0]!.body);
+    expect(failure.code).toBe("scanner-exit");
+  });
+
   it("a scan that hangs past the timeout is stopped and posted as scanner-timeout", async () => {
     await fresh();
     const id = scanId();

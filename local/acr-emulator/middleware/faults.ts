@@ -1,5 +1,12 @@
 import { acrError } from "../errors.js";
 
+/**
+ * The registry error code an injected status carries: the distribution spec's codes for the statuses it names
+ * (UNAUTHORIZED 401, DENIED 403, TOOMANYREQUESTS 429; opencontainers/distribution-spec spec.md, "Error Codes"),
+ * UNKNOWN for the rest (which code ACR sends with a 5xx is not documented).
+ */
+const FAULT_CODES: Readonly<Record<number, string>> = { 401: "UNAUTHORIZED", 403: "DENIED", 429: "TOOMANYREQUESTS" };
+
 /** A failure the tests ask for: the next `times` requests matching method and path prefix get `status`. */
 export interface FaultRule {
   method: string;
@@ -26,6 +33,6 @@ export class Faults {
     );
     if (!rule) return;
     rule.times -= 1;
-    throw acrError(rule.status, rule.status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN", `injected fault (${rule.status})`);
+    throw acrError(rule.status, FAULT_CODES[rule.status] ?? "UNKNOWN", `injected fault (${rule.status})`);
   }
 }

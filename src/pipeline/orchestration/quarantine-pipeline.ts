@@ -105,7 +105,15 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
  * durable API) is audited as forged by that activity and the wait goes on. When the deadline fires first, the deadline
  * claims the outcome in the ledger — unless a decision claimed it before the deadline, which then counts (the API
  * answered 202 for it). Each wait races a timer of its own to the same deadline (no task is yielded twice).
+ *
+ * The deadline's timer fires SETTLE_GRACE_MS after the published deadline. The API refuses decisions it stamps at or
+ * after the deadline, and records the others before it answers. A decision it stamps 1 ms before the deadline is
+ * still being written when the deadline comes; the grace lets that write claim the outcome, so it is not outrun by
+ * the deadline's own claim. Without the grace, the API would answer 409 for a decision made in time.
  */
+/** Room for the write of a decision stamped just before the deadline (see awaitApproval). */
+export const SETTLE_GRACE_MS = 5_000;
+
 function* awaitApproval(
   context: OrchestrationContext,
   input: PipelineInput,
@@ -119,7 +127,7 @@ function* awaitApproval(
     deadline: approvalDeadline.toISOString(),
   };
   for (;;) {
-    const deadline: TimerTask = context.df.createTimer(approvalDeadline);
+    const deadline: TimerTask = context.df.createTimer(new Date(approvalDeadline.getTime() + SETTLE_GRACE_MS));
     const approval = waitForEvent(context, EVENT.approvalDecision);
     const winner = (yield context.df.Task.any([approval, deadline])) as Task;
     let settlement: ApprovalSettlement;

@@ -17,6 +17,7 @@ export {
 export {
   isScanFailureMediaType,
   MAX_SCAN_FAILURE_BYTES,
+  RETRYABLE_SCAN_FAILURE_CODES,
   SCAN_FAILURE_CODES,
   SCAN_FAILURE_MEDIA_TYPE,
   scanFailureReportSchema,

@@ -7,7 +7,8 @@
  *   { "failure": { "code": "trivy-timeout", "reason": "...", "occurredAt": "2026-...Z", ... } }
  *
  * The gate answers as it does for a report: 202 accepted, 401 wrong token, 404 unknown scan, 409 already reported (or
- * no longer waiting). An accepted failure ends the scan at once as scan-failed: no verdict, the image stays quarantined.
+ * no longer waiting). An accepted failure ends the scan at once as scan-failed (no verdict, the image stays
+ * quarantined), except `registry-unavailable`, after which the gate scans again inside its scan deadline.
  *
  * Self-contained on purpose (no imports): it is meant to move to src/scanning/queue/ so the gate and the worker share
  * one definition.
@@ -34,7 +35,15 @@ export const SCAN_FAILURE_CODES = [
   "no-registry-credentials",
   /** The request asks for something the worker will not do (e.g. a pull token for another registry). */
   "unsafe-request",
+  /**
+   * The registry did not answer while the scanner pulled (a 5xx or 429, a timeout, a refused connection): transient.
+   * The only code the gate retries: it scans again (a new scan request) inside its scan deadline.
+   */
+  "registry-unavailable",
 ] as const;
+
+/** The failures that end nothing: the gate starts the scan again after its backoff, inside the scan deadline. */
+export const RETRYABLE_SCAN_FAILURE_CODES: ReadonlySet<ScanFailureCode> = new Set(["registry-unavailable"]);
 
 export type ScanFailureCode = (typeof SCAN_FAILURE_CODES)[number];
 

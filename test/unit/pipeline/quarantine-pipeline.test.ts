@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { quarantinePipeline } from "../../../src/pipeline/orchestration/quarantine-pipeline.js";
+import { quarantinePipeline, SETTLE_GRACE_MS } from "../../../src/pipeline/orchestration/quarantine-pipeline.js";
 import { ledgerBacks } from "../../../src/pipeline/approval-ledger-checks.js";
 import {
   EVENT,
@@ -248,6 +248,14 @@ describe("quarantine pipeline: a person decides, or the deadline does", () => {
     await run.runToEnd();
     expect(run.outcome.result).toBe("Failed");
     expect(writes(run).map((w) => w.state)).toEqual(["Failed"]);
+  });
+
+  it("the deadline's timer fires a grace after the published deadline, so a decision stamped just before it is recorded first", async () => {
+    const run = await pipeline(needsApproval()).settle();
+    const deadline = Date.parse(run.customStatus.approvalDeadline!);
+    const timers = run.driver.outstanding("timer").filter((w) => w.kind === "timer");
+    expect(timers.map((t) => (t.kind === "timer" ? Date.parse(t.fireAt) - deadline : NaN))).toEqual([SETTLE_GRACE_MS]);
+    expect(SETTLE_GRACE_MS).toBeGreaterThanOrEqual(1_000);
   });
 
   it("no decision before the deadline fails the image (APPROVAL_TIMEOUT_OUTCOME=Failed), claimed in the ledger", async () => {
