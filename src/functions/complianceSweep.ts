@@ -10,7 +10,10 @@ import { observeTimer } from "../observability/triggers.js";
 /** The scheduled compliance sweep: management checks, stuck and missed images, a report per registry. */
 export async function complianceSweep(timer: Timer, context: InvocationContext): Promise<void> {
   const root = compositionRoot();
-  const pipelines = new DurablePipelineDirectory(df.getClient(context), root.pipelineSettings());
+  const pipelines = new DurablePipelineDirectory(df.getClient(context), root.pipelineSettings(), {
+    claims: root.startClaims(),
+    clock: () => root.clock(),
+  });
   const reports = await runComplianceSweep(root.sweepEnvironment(), pipelines, {
     trigger: timer.isPastDue ? "timer (past due)" : "timer",
     timeLimitMs: TIME_LIMITS.timerMs,

@@ -23,7 +23,10 @@ export async function complianceSweepNow(request: HttpRequest, context: Invocati
       const root = compositionRoot();
       const environment = root.sweepEnvironment();
       const registries = selectRegistries(environment, request.query.get("registry") ?? undefined);
-      const pipelines = new DurablePipelineDirectory(df.getClient(context), root.pipelineSettings());
+      const pipelines = new DurablePipelineDirectory(df.getClient(context), root.pipelineSettings(), {
+        claims: root.startClaims(),
+        clock: () => root.clock(),
+      });
       const reports = await runComplianceSweep(environment, pipelines, {
         trigger: "http",
         timeLimitMs: limitSeconds * 1000,

@@ -72,9 +72,9 @@ function isAlreadyExists(error: unknown): boolean {
  * DurableTaskOptions.OverridableExistingInstanceStates defaults to NonRunningStates ("only start a new orchestrator
  * instance with an existing instance Id when the existing instance is in a terminated, failed, or completed state",
  * Microsoft Learn, OverridableStates enum; the default is stated in the Azure/azure-functions-durable-extension
- * v1.16.0-worker-extension release notes). So a completed pipeline is left alone only because its status is read: a
- * starter that does not claim (the sweep today) keeps reading first, and an id it started is not claimed, so the
- * webhook's first claim of it would start it anew (docs/pipeline.md, "Webhook").
+ * v1.16.0-worker-extension release notes). So a completed pipeline is left alone only because its status is read, and
+ * every starter claims (the webhook and the sweep): an id started by one is claimed for the other. A starter without
+ * claims reads first.
  */
 export async function startPipeline(
   client: DurableClient,

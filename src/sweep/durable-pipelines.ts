@@ -7,6 +7,7 @@ import {
   type PipelineOutcome,
   type PipelineStatus,
 } from "../pipeline/contract/index.js";
+import type { StartClaims } from "../pipeline/webhook/start-claims.js";
 import type { PipelineDirectory, PipelineView, StartOutcome } from "./pipeline-view.js";
 
 function isoTime(value: unknown): string | undefined {
@@ -28,11 +29,16 @@ export function pipelineView(status: DurableOrchestrationStatus): PipelineView {
   };
 }
 
-/** Pipelines through the Durable client: the same instance ids and idempotent start as the webhook handler. */
+/**
+ * Pipelines through the Durable client: the same instance ids and idempotent start as the webhook handler, and the
+ * same start claims, so a webhook delivery after the sweep started a pipeline finds the claim taken and reads the
+ * status instead of starting the instance again.
+ */
 export class DurablePipelineDirectory implements PipelineDirectory {
   constructor(
     private readonly client: DurableClient,
     private readonly settings: PipelineSettings,
+    private readonly claims: { claims: StartClaims; clock: () => Date },
   ) {}
 
   async find(image: ImageKey): Promise<PipelineView | undefined> {
@@ -41,7 +47,10 @@ export class DurablePipelineDirectory implements PipelineDirectory {
   }
 
   start(image: ImageKey, tag: string | undefined): Promise<StartOutcome> {
-    return startPipeline(this.client, pipelineInput(this.settings, image, "sweep", tag));
+    return startPipeline(this.client, pipelineInput(this.settings, image, "sweep", tag), {
+      claims: this.claims.claims,
+      now: this.claims.clock(),
+    });
   }
 
   terminate(instanceId: string, reason: string): Promise<void> {
