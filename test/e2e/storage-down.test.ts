@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/local-stack.js";
+import { deliverWebhook } from "../support/webhook-delivery.js";
 
 /**
  * Storage down under a running stack: /api/health says so (503, storage unreachable, no secrets) and the webhook
@@ -17,25 +18,6 @@ describe("storage down under a running stack", () => {
     const response = await fetch(`${stack.devhost.url}/api/health`);
     return { response, body: (await response.json()) as Record<string, unknown> };
   };
-
-  function delivery(): RequestInit {
-    return {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "x-functions-key": stack.devhost.keys.functionKey },
-      body: JSON.stringify({
-        id: randomUUID(),
-        timestamp: new Date().toISOString(),
-        action: "quarantine",
-        target: {
-          mediaType: "application/vnd.oci.image.manifest.v1+json",
-          digest: `sha256:${randomBytes(32).toString("hex")}`,
-          repository: "team/app",
-          tag: "v1",
-        },
-        request: { id: randomUUID(), host: stack.acr.loginServer, method: "PUT", useragent: "test" },
-      }),
-    };
-  }
 
   it("health reports storage and the registry reachable while they are", async () => {
     const { response, body } = await health();
@@ -59,7 +41,10 @@ describe("storage down under a running stack", () => {
     for (const secret of [stack.azurite.connectionString, "AccountKey", stack.devhost.keys.functionKey])
       expect(text).not.toContain(secret);
 
-    const answer = await fetch(`${stack.devhost.url}/api/acr/events`, delivery());
+    const answer = await deliverWebhook(stack, {
+      digest: `sha256:${randomBytes(32).toString("hex")}`,
+      repository: "team/app",
+    });
     expect(answer.status).toBe(503);
     expect(Number(answer.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(JSON.stringify(await answer.json())).not.toContain("AccountKey");

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/local-stack.js";
+import { deliverWebhook } from "../support/webhook-delivery.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { push } from "../support/skopeo.js";
 import { freshTempDir } from "../support/paths.js";
@@ -84,22 +84,7 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     expect((done.outcome as { result: string }).result).toBe("Passed");
     // The sweep claimed the start as the webhook does: a quarantine delivery that turns up late (ACR delivers again)
     // finds the claim taken, reads the status and leaves the decided pipeline alone — it does not start it anew.
-    const late = await fetch(`${stack.devhost.url}/api/acr/events`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "x-functions-key": stack.devhost.keys.functionKey },
-      body: JSON.stringify({
-        id: randomUUID(),
-        timestamp: new Date().toISOString(),
-        action: "quarantine",
-        target: {
-          mediaType: "application/vnd.oci.image.manifest.v1+json",
-          digest,
-          repository: "team/missed-app",
-          tag: "v1",
-        },
-        request: { id: randomUUID(), host: stack.acr.loginServer, method: "PUT", useragent: "test" },
-      }),
-    });
+    const late = await deliverWebhook(stack, { digest, repository: "team/missed-app" });
     expect(late.status).toBe(200);
     expect(await late.json()).toMatchObject({ started: false, runtimeStatus: "Completed" });
     const again = await sweepNow(stack);

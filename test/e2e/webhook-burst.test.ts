@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/local-stack.js";
+import { deliverWebhook } from "../support/webhook-delivery.js";
 
 /**
  * A burst of deliveries, with repeats, all at once: the first delivery of each digest starts its pipeline without a
@@ -14,18 +15,7 @@ describe("the webhook under a burst", () => {
   });
   afterAll(async () => stack?.stop());
 
-  const deliver = (digest: string) =>
-    fetch(`${stack.devhost.url}/api/acr/events`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "x-functions-key": stack.devhost.keys.functionKey },
-      body: JSON.stringify({
-        id: randomUUID(),
-        timestamp: new Date().toISOString(),
-        action: "quarantine",
-        target: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest, repository: "burst/app", tag: "v1" },
-        request: { id: randomUUID(), host: stack.acr.loginServer, method: "PUT", useragent: "test" },
-      }),
-    });
+  const deliver = (digest: string) => deliverWebhook(stack, { digest, repository: "burst/app" });
 
   it("60 digests delivered 3 times each, at once: one pipeline per digest, every delivery answered", async () => {
     const digests = Array.from({ length: 60 }, () => `sha256:${randomBytes(32).toString("hex")}`);
