@@ -88,14 +88,15 @@ describe("azure-cli (Microsoft's ACR client) against the emulator's data plane",
       await gate.setQuarantineState(name, image.manifestDigest, { state: "Passed", details });
     }
     await az.useEmulatorCloud();
-    user = ["--name", REGISTRY, "--username", "conformance-user", "--password", az.secretFile("user", userPassword)];
+    // `--password=@file` as one argument: a generated password may start with "-", which argparse would take for
+    // an option after a separate `--password` (azure-cli expands `key=@file` as it expands `@file`).
+    user = ["--name", REGISTRY, "--username", "conformance-user", `--password=${az.secretFile("user", userPassword)}`];
     puller = [
       "--name",
       REGISTRY,
       "--username",
       "conformance-puller",
-      "--password",
-      az.secretFile("puller", pullerPassword),
+      `--password=${az.secretFile("puller", pullerPassword)}`,
     ];
   }, AZ_TIMEOUT);
   afterAll(async () => local?.stop());
