@@ -307,6 +307,8 @@ export class ApprovalLedger {
    * before it was answered (never counted: nobody was told it did).
    */
   private async approvals(partitionKey: string, verdictId?: string): Promise<LedgerDecision[]> {
+    // OData $filter on properties (https://learn.microsoft.com/rest/api/storageservices/querying-tables-and-entities);
+    // @azure/data-tables' `odata` tag quotes and escapes the interpolated key. Rows are checked again below.
     const filter = odata`PartitionKey eq ${partitionKey} and approve eq true and state eq 'counted'`;
     const found: LedgerDecision[] = [];
     for await (const row of this.table.listEntities<ApproverEntity>({ queryOptions: { filter } })) {
