@@ -116,11 +116,6 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
  * durable API) is audited as forged by that activity and the wait goes on. When the deadline fires first, the deadline
  * claims the outcome in the ledger — unless a decision claimed it before the deadline, which then counts (the API
  * answered 202 for it). Each wait races a timer of its own to the same deadline (no task is yielded twice).
- *
- * N-of-M: the verdict says how many distinct approvals it needs. The API raises an event for every approval that
- * counts; one that does not complete the round is confirmed like the others and only updates the approvals the status
- * shows, and the wait goes on (one person counts once: the ledger refuses their repeat). The k-th approval claims the
- * outcome and decides, as does a single rejection.
  */
 function* awaitApproval(
   context: OrchestrationContext,
@@ -159,6 +154,10 @@ function* awaitApproval(
         continue;
       }
       if (!confirmation.counted) continue;
+      // N-of-M: the verdict says how many distinct approvals it needs, and the API raises an event for every approval
+      // that counts. One that does not complete the round only updates the approvals the status shows, and the wait
+      // goes on (one person counts once: the ledger refuses their repeat). The k-th approval claims the outcome and
+      // decides, as does a single rejection.
       if ("pending" in confirmation) {
         publish("awaiting-approval", { approvals: confirmation.pending });
         continue;
