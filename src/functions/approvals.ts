@@ -19,6 +19,7 @@ const validateDecision = new Ajv({ allErrors: true }).compile<DecisionRequest>({
     approve: { type: "boolean" },
     reason: { type: "string", minLength: 3, maxLength: 2000 },
     justification: { type: "string", maxLength: 4000 },
+    verdictId: { type: "string", minLength: 1, maxLength: 100 },
   },
 });
 
@@ -52,7 +53,8 @@ export async function approvals(request: HttpRequest, context: InvocationContext
     try {
       const result = await decide(deps, instanceId, approver, body.value);
       context.log(`approval: ${approver.name} (${approver.objectId}) ${choice} ${instanceId}: ${result.kind}`);
-      // 202 only for a decision that counts: it claimed the outcome (or, with N-of-M, counts towards it).
+      // 202 only for a decision that counts: it claimed the outcome, or (N-of-M) it counts towards the required
+      // approvals (`approvals: { required, given }`); a repeat by the same person is a 409 (approver-already-decided).
       return { status: 202, jsonBody: { ...result, counted: true, approve: body.value.approve, by: approver.name } };
     } catch (error) {
       if (error instanceof DecisionNotCountedError)

@@ -1,6 +1,8 @@
 import { AUDIT_ACTION, type AuditAction } from "../audit/actions.js";
 import type { AuditRecord } from "../audit/audit-log.js";
 import type { ApprovalLedger } from "./approval-ledger.js";
+import { requiredApprovalsOf, tallyOf } from "./approval-ledger-terms.js";
+import { verdictIdentity } from "./approval-ledger-verdict.js";
 import {
   imageReference,
   type ApprovalConfirmation,
@@ -8,7 +10,15 @@ import {
   type ApprovalRound,
   type ApprovalSettlement,
   type ConfirmApprovalInput,
+  type LedgerDecision,
 } from "./contract/index.js";
+
+/**
+ * N-of-M: the audit action of an approval that counted towards the required approvals without completing the round.
+ * Pending in src/audit/actions.ts (not this module's file): until it moves there, the approvals API writes it from
+ * here, and the store keeps any action it is given.
+ */
+export const APPROVAL_COUNTED = "counted" as const;
 
 /**
  * Where the approval activities and the approvals API write audit records. `key` names the event, so a repeated write
@@ -16,16 +26,25 @@ import {
  * ignores it.
  */
 export interface DecisionAudit {
-  record(entry: AuditRecord & { action: AuditAction }, key?: { scope: string; identity: string }): Promise<void>;
+  record(
+    entry: AuditRecord & { action: AuditAction | typeof APPROVAL_COUNTED },
+    key?: { scope: string; identity: string },
+  ): Promise<void>;
 }
 
 /** Does the round's claimed outcome hold this event's decision (same person, time and choice)? */
 export function ledgerBacks(settlement: ApprovalSettlement | undefined, event: unknown): boolean {
-  if (settlement?.kind !== "decision" || typeof event !== "object" || event === null) return false;
+  if (settlement?.kind !== "decision") return false;
+  return holdsEvent(settlement.decisions, event);
+}
+
+/** Is this event's decision (same person, time and choice) one of these ledger decisions? */
+function holdsEvent(decisions: readonly LedgerDecision[], event: unknown): boolean {
+  if (typeof event !== "object" || event === null) return false;
   const given = event as Partial<ApprovalDecision>;
   const objectId = given.approver?.objectId;
   if (typeof objectId !== "string" || typeof given.decidedAt !== "string") return false;
-  return settlement.decisions.some(
+  return decisions.some(
     (d) =>
       d.approver.objectId === objectId && d.decidedAt === given.decidedAt && d.approve === (given.approve === true),
   );
@@ -44,17 +63,29 @@ function describeEvent(event: unknown): { actor: string; summary: string } {
 }
 
 /**
- * confirmApprovalDecision: an ApprovalDecision event counts only when the approval ledger's claimed outcome holds that
- * decision. Otherwise it was raised by someone with access to the durable API, not by the approvals API: it is
- * audited as forged and ignored. Idempotent: a read, and an audit row keyed by the event.
+ * confirmApprovalDecision: an ApprovalDecision event counts only when the approval ledger backs that decision — the
+ * round's claimed outcome holds it, or (N-of-M) it is an approval the ledger counted for the verdict the pipeline
+ * waits on, and then the approvals so far are returned and the wait goes on. Otherwise it was raised by someone with
+ * access to the durable API, not by the approvals API: it is audited as forged and ignored. Idempotent: reads, and an
+ * audit row keyed by the event.
  */
 export async function confirmApprovalDecision(
-  services: { ledger: Pick<ApprovalLedger, "settlement">; audit: DecisionAudit },
+  services: { ledger: Pick<ApprovalLedger, "settlement" | "countedApprovals">; audit: DecisionAudit },
   input: ConfirmApprovalInput,
   now: Date,
 ): Promise<ApprovalConfirmation> {
   const settlement = await services.ledger.settlement(input.round);
   if (settlement?.kind === "decision" && ledgerBacks(settlement, input.event)) return { counted: true, settlement };
+  const required = requiredApprovalsOf(input.verdict);
+  if (input.verdict && required > 1) {
+    const approvals = await services.ledger.countedApprovals(input.round, verdictIdentity(input.verdict));
+    if (holdsEvent(approvals, input.event)) {
+      // An approval that counted: the claimed outcome (it came in meanwhile) decides, or the wait goes on.
+      if (settlement?.kind === "decision") return { counted: true, settlement };
+      if (!settlement) return { counted: true, pending: tallyOf(required, approvals) };
+      return { counted: false, reason: "a genuine approval, but the deadline claimed the round before it completed" };
+    }
+  }
   const { actor, summary } = describeEvent(input.event);
   const reason = `an ApprovalDecision event (${summary}) that no approval-ledger decision backs was ignored`;
   await services.audit.record(

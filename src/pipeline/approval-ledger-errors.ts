@@ -10,7 +10,9 @@ export type NotCountedReason =
   /** This approver's earlier decision on this approval already counted or lost. */
   | "approver-already-decided"
   /** The image is decided, or its pipeline is not waiting for a person (scanning, releasing, ended). */
-  | "not-awaiting-approval";
+  | "not-awaiting-approval"
+  /** The decision names a verdict (verdictId) other than the one the pipeline waits on: a re-scan changed it. */
+  | "verdict-changed";
 
 /**
  * A person's decision that will not count: the approvals API answers 409 with the current outcome, and the decision is

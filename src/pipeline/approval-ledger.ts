@@ -1,5 +1,5 @@
 import { isRestError } from "@azure/core-rest-pipeline";
-import type { TableClient } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
 import type { ApprovalRound, ApprovalSettlement, LedgerDecision } from "./contract/index.js";
 import type { NotCountedReason } from "./approval-ledger-errors.js";
 
@@ -11,8 +11,9 @@ import type { NotCountedReason } from "./approval-ledger-errors.js";
  * is restarted waits in a new round, so an outcome of an earlier execution never decides a later one), holding
  * - one row per approver (`approver.<object id>`): that person's decision, and whether it counted;
  * - one outcome row (`outcome`): the claim. A reject claims it at once; an approval claims it when it is the k-th
- *   distinct approver's (k = 1 today; the rows are already per approver for N-of-M approvals); the deadline claims it
- *   when the pipeline's timer fires first. Whoever inserts the row first decides, and every later claim is refused.
+ *   distinct approver's for the same verdict (k: the verdict's requiredApprovals, the policy rule's `approvals`); the
+ *   deadline claims it when the pipeline's timer fires first. Whoever inserts the row first decides, and every later
+ *   claim is refused.
  *
  * The claims rely on Table Storage's conditional writes (REST API, Microsoft Learn):
  * - Insert Entity fails with 409 Conflict (EntityAlreadyExists) when the row exists, however close together two
@@ -64,6 +65,8 @@ interface ApproverEntity {
   approve: boolean;
   decidedAt: string;
   state: ApproverState;
+  /** The verdict the decision was given for (absent in rows from before N-of-M approvals). */
+  verdictId?: string;
 }
 
 interface OutcomeEntity {
@@ -108,19 +111,54 @@ export class ApprovalLedger {
 
   /**
    * Records a person's decision in the round and, when it completes the outcome (a reject, or the k-th distinct
-   * approval), claims the outcome for it. The caller has checked the deadline with the same clock that stamped
-   * `decision.decidedAt`.
+   * approval of the same verdict), claims the outcome for it. The caller has checked the deadline with the same clock
+   * that stamped `decision.decidedAt`.
+   *
+   * N-of-M (k > 1): an approval is first marked counted on its own row (If-Match, so of one person's concurrent
+   * requests only one is counted), then the round's counted approvals of this verdict are read; the k-th claims the
+   * outcome with the first k. Two approvals made at once both read after both marks, so at least one of them sees k.
+   * `verdictId` binds the approval to the verdict it was given for: a row of another verdict neither counts nor stops
+   * the person approving this one.
    */
-  async record(round: RoundKey, decision: LedgerDecision, requiredApprovals = 1): Promise<RecordResult> {
+  async record(
+    round: RoundKey,
+    given: LedgerDecision,
+    requiredApprovals = 1,
+    verdictId?: string,
+  ): Promise<RecordResult> {
     await this.ensureTable();
     const partitionKey = roundPartition(round);
+    const decision: LedgerDecision = verdictId === undefined ? given : { ...given, verdictId };
     const etag = await this.recordApprover(partitionKey, decision);
     if (etag === undefined)
-      return { counted: false, reason: "approver-already-decided", outcome: await this.current(round) };
+      return {
+        counted: false,
+        reason: "approver-already-decided",
+        outcome: await this.current(round, requiredApprovals, verdictId),
+      };
 
     let decisions: LedgerDecision[] = [decision];
+    let markEtag = etag;
     if (decision.approve === true && requiredApprovals > 1) {
-      const approvals = await this.approvals(partitionKey);
+      const marked = await this.markApprover(partitionKey, decision, etag, "counted");
+      // A newer request of the same person replaced this one's row before it was counted: that one counts, not this.
+      if (marked === undefined)
+        return {
+          counted: false,
+          reason: "approver-already-decided",
+          outcome: await this.current(round, requiredApprovals, verdictId),
+        };
+      markEtag = marked;
+      const settled = await this.settlement(round);
+      if (settled) {
+        // A reject (or the deadline) claimed the outcome before this approval was counted.
+        if (settled.kind === "decision" && settled.decisions.some((d) => d.decisionId === decision.decisionId))
+          return { counted: true, claimed: true, settlement: settled };
+        await this.markApprover(partitionKey, decision, markEtag, "not-counted");
+        return { counted: false, reason: "outcome-claimed", outcome: currentOf(settled) };
+      }
+      const approvals = await this.approvals(partitionKey, verdictId);
+      if (!approvals.some((d) => d.decisionId === decision.decisionId)) approvals.push(decision);
       if (approvals.length < requiredApprovals)
         return { counted: true, claimed: false, approvals: approvals.length, required: requiredApprovals };
       decisions = approvals.slice(0, requiredApprovals);
@@ -143,7 +181,7 @@ export class ApprovalLedger {
       claimedAt: decision.decidedAt,
     });
     const mine = claimed.kind === "decision" && claimed.decisions.some((d) => d.decisionId === decision.decisionId);
-    await this.markApprover(partitionKey, decision, etag, mine ? "counted" : "not-counted");
+    await this.markApprover(partitionKey, decision, markEtag, mine ? "counted" : "not-counted");
     if (mine) return { counted: true, claimed: true, settlement: claimed };
     return { counted: false, reason: "outcome-claimed", outcome: currentOf(claimed) };
   }
@@ -177,11 +215,20 @@ export class ApprovalLedger {
   }
 
   /** Where the round stands, for the answer to a decision that did not count. */
-  async current(round: RoundKey, requiredApprovals = 1): Promise<CurrentOutcome> {
+  async current(round: RoundKey, requiredApprovals = 1, verdictId?: string): Promise<CurrentOutcome> {
     const settled = await this.settlement(round);
     if (settled) return currentOf(settled);
-    const approvals = await this.approvals(roundPartition(round));
+    const approvals = await this.approvals(roundPartition(round), verdictId);
     return { state: "undecided", approvals: approvals.length, required: requiredApprovals };
+  }
+
+  /**
+   * The approvals counted in the round for this verdict (N-of-M), oldest first: what the status shows as given, and
+   * what confirms a pipeline's event for an approval that did not complete the round.
+   */
+  async countedApprovals(round: RoundKey, verdictId?: string): Promise<LedgerDecision[]> {
+    await this.ensureTable();
+    return this.approvals(roundPartition(round), verdictId);
   }
 
   /**
@@ -197,6 +244,7 @@ export class ApprovalLedger {
       approve: decision.approve === true,
       decidedAt: decision.decidedAt,
       state: "recorded",
+      ...(decision.verdictId === undefined ? {} : { verdictId: decision.verdictId }),
     };
     try {
       return (await this.table.createEntity(entity)).etag ?? "*";
@@ -204,7 +252,10 @@ export class ApprovalLedger {
       if (statusOf(error) !== 409) throw error;
     }
     const existing = await this.table.getEntity<ApproverEntity>(partitionKey, entity.rowKey);
-    if (existing.state !== "recorded") return undefined;
+    // Settled for this verdict: counted or lost. An approval of another verdict (a re-scan changed it) no longer
+    // counts, so the person may decide again on this one.
+    const otherVerdict = decision.verdictId !== undefined && existing.verdictId !== decision.verdictId;
+    if (existing.state !== "recorded" && !otherVerdict) return undefined;
     try {
       return (await this.table.updateEntity(entity, "Replace", { etag: existing.etag })).etag ?? "*";
     } catch (error) {
@@ -214,22 +265,28 @@ export class ApprovalLedger {
     }
   }
 
-  /** Says on the approver's row whether the decision counted; informational (the outcome row is the truth). */
+  /**
+   * Says on the approver's row whether the decision counted, If-Match the row's ETag; returns the new ETag, or
+   * undefined when a newer decision of the same person replaced the row meanwhile (412: that one marks the row
+   * itself). For one approval (k = 1) the outcome row is the truth and this is informational; for N-of-M the
+   * `counted` mark is what later approvals count.
+   */
   private async markApprover(
     partitionKey: string,
     decision: LedgerDecision,
     etag: string,
     state: ApproverState,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     try {
-      await this.table.updateEntity(
+      const result = await this.table.updateEntity(
         { partitionKey, rowKey: `${APPROVER_ROW_PREFIX}${decision.approver.objectId}`, state },
         "Merge",
         { etag },
       );
+      return result.etag ?? "*";
     } catch (error) {
-      // 412: a newer decision of the same person replaced the row meanwhile; it marks the row itself.
       if (statusOf(error) !== 412) throw error;
+      return undefined;
     }
   }
 
@@ -244,12 +301,19 @@ export class ApprovalLedger {
     return settlementOf(await this.table.getEntity<OutcomeEntity>(partitionKey, OUTCOME_ROW));
   }
 
-  /** The approvals recorded in a round that have not lost, oldest first. */
-  private async approvals(partitionKey: string): Promise<LedgerDecision[]> {
-    const filter = `PartitionKey eq '${partitionKey}' and approve eq true`;
+  /**
+   * The approvals counted in a round, oldest first: rows marked `counted`, of this verdict when one is given. A row
+   * still `recorded` belongs to a request in flight (it counts itself once marked, and reads again) or one that died
+   * before it was answered (never counted: nobody was told it did).
+   */
+  private async approvals(partitionKey: string, verdictId?: string): Promise<LedgerDecision[]> {
+    // OData $filter on properties (https://learn.microsoft.com/rest/api/storageservices/querying-tables-and-entities);
+    // @azure/data-tables' `odata` tag quotes and escapes the interpolated key. Rows are checked again below.
+    const filter = odata`PartitionKey eq ${partitionKey} and approve eq true and state eq 'counted'`;
     const found: LedgerDecision[] = [];
     for await (const row of this.table.listEntities<ApproverEntity>({ queryOptions: { filter } })) {
-      if (!row.rowKey?.startsWith(APPROVER_ROW_PREFIX) || row.state === "not-counted") continue;
+      if (!row.rowKey?.startsWith(APPROVER_ROW_PREFIX) || row.state !== "counted") continue;
+      if (verdictId !== undefined && row.verdictId !== verdictId) continue;
       found.push(JSON.parse(row.decision) as LedgerDecision);
     }
     return found.sort((a, b) => a.decidedAt.localeCompare(b.decidedAt));

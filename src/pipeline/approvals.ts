@@ -3,7 +3,9 @@ import { OrchestrationRuntimeStatus, type DurableClient, type DurableOrchestrati
 import { AUDIT_ACTION } from "../audit/actions.js";
 import { APPROVER_ROLE, OVERRIDE_ROLE, requireRole, type Approver } from "../auth/approver-token.js";
 import { isBeforeDeadline, personName, type ApprovalLedger, type CurrentOutcome } from "./approval-ledger.js";
-import type { DecisionAudit } from "./approval-ledger-checks.js";
+import { APPROVAL_COUNTED, type DecisionAudit } from "./approval-ledger-checks.js";
+import { requiredApprovalsOf } from "./approval-ledger-terms.js";
+import { verdictIdentity } from "./approval-ledger-verdict.js";
 import { DecisionNotCountedError, type NotCountedReason } from "./approval-ledger-errors.js";
 import {
   EVENT,
@@ -19,6 +21,7 @@ import {
   type PipelineOutcome,
   type PipelineStatus,
 } from "./contract/index.js";
+import type { ApprovalTally } from "./contract/payloads.js";
 import { JustificationRequiredError, PipelineNotFoundError } from "./errors.js";
 import { findInstance } from "./instances.js";
 
@@ -27,6 +30,10 @@ export interface PendingApproval {
   image: string;
   approvalDeadline?: string;
   verdict?: PipelineStatus["verdict"];
+  /** The verdict's identity: send it back with a decision to bind the decision to the verdict you saw. */
+  verdictId: string;
+  /** The approvals the verdict needs and those counted so far (as the pipeline last published them). */
+  approvals: ApprovalTally;
 }
 
 /** Pipelines waiting for a person, with what they need to decide. */
@@ -41,6 +48,8 @@ export async function listPendingApprovals(client: DurableClient): Promise<Pendi
         image: status.image,
         approvalDeadline: status.approvalDeadline,
         verdict: status.verdict,
+        verdictId: verdictIdentity(status.verdict),
+        approvals: status.approvals ?? { required: requiredApprovalsOf(status.verdict), given: 0, approvers: [] },
       };
     });
 }
@@ -49,6 +58,11 @@ export interface DecisionRequest {
   approve: boolean;
   reason: string;
   justification?: string;
+  /**
+   * The verdict the person decided on (`verdictId` of the pending list or the status). When given and the pipeline
+   * now waits on another verdict, the decision does not count (409, `verdict-changed`).
+   */
+  verdictId?: string;
 }
 
 /** What a person's decision needs: the durable client, the approval ledger, the audit trail and the time. */
@@ -64,9 +78,9 @@ export interface DecisionDeps {
 
 export type DecisionResult =
   /** The decision claimed the outcome: the pipeline applies it (no later than at its deadline). */
-  | { kind: "event-raised"; instanceId: string; decidedAt: string }
-  /** N-of-M: an approval recorded, more are needed. */
-  | { kind: "recorded"; instanceId: string; decidedAt: string; approvals: number; required: number }
+  | { kind: "event-raised"; instanceId: string; decidedAt: string; approvals?: { required: number; given: number } }
+  /** N-of-M: an approval counted towards the required approvals; more are needed. */
+  | { kind: "recorded"; instanceId: string; decidedAt: string; approvals: { required: number; given: number } }
   | { kind: "break-glass-started"; instanceId: string };
 
 /** Shortest justification accepted for a break-glass release. */
@@ -103,26 +117,57 @@ export async function decide(
   if (isRunning(status.runtimeStatus) && custom?.stage === "awaiting-approval" && custom.approvalDeadline) {
     if (request.approve && custom.verdict?.decision === "fail") requireOverride(approver, request, decision);
     const round = { instanceId, deadline: custom.approvalDeadline };
+    // N-of-M: the verdict says how many distinct approvals it needs, and each approval is bound to that verdict.
+    const required = requiredApprovalsOf(custom.verdict);
+    const verdictId = verdictIdentity(custom.verdict);
     if (!isBeforeDeadline(decision.decidedAt, round.deadline)) {
-      const current = await deps.ledger.current(round);
+      const current = await deps.ledger.current(round, required, verdictId);
       const outcome: CurrentOutcome =
         current.state === "undecided" ? { state: "deadline-passed", deadline: round.deadline } : current;
       return refuse("after-deadline", `the approval deadline ${round.deadline} has passed`, outcome);
     }
-    const recorded = await deps.ledger.record(round, decision);
+    if (request.verdictId !== undefined && request.verdictId !== verdictId)
+      return refuse(
+        "verdict-changed",
+        `the decision was made for verdict ${request.verdictId}; the pipeline now waits on verdict ${verdictId}`,
+        await deps.ledger.current(round, required, verdictId),
+      );
+    const recorded = await deps.ledger.record(round, decision, required, verdictId);
     if (!recorded.counted) return refuse(recorded.reason, notCountedMessage(recorded.reason), recorded.outcome);
-    if (!recorded.claimed)
+    if (required > 1 && decision.approve === true) {
+      const given = recorded.claimed
+        ? recorded.settlement.decisions.filter((d) => d.approve === true).length
+        : recorded.approvals;
+      await auditCounted(deps.audit, instanceId, custom.image, decision, { required, given });
+    }
+    // The ledger holds the decision: if the event is lost (the raise fails, the host stops), the pipeline still
+    // applies a claimed outcome when its deadline fires and it finds the claim (ApprovalLedger.claimDeadline).
+    // N-of-M: an approval that does not complete the round is raised too; the pipeline confirms it against the
+    // ledger and shows it in its status.
+    if (!recorded.claimed) {
+      // Counted whatever happens to the event: if it is lost, only the status lags until the next approval.
+      await raiseEvent(deps.client, instanceId, EVENT.approvalDecision, eventOf(decision)).catch(() => undefined);
       return {
         kind: "recorded",
         instanceId,
         decidedAt: decision.decidedAt,
-        approvals: recorded.approvals,
-        required: recorded.required,
+        approvals: { required: recorded.required, given: recorded.approvals },
       };
-    // The ledger holds the claim: if the event is lost (the raise fails, the host stops), the pipeline still applies
-    // the decision when its deadline fires and it finds the claim (ApprovalLedger.claimDeadline).
+    }
     await raiseEvent(deps.client, instanceId, EVENT.approvalDecision, eventOf(decision));
-    return { kind: "event-raised", instanceId, decidedAt: decision.decidedAt };
+    return {
+      kind: "event-raised",
+      instanceId,
+      decidedAt: decision.decidedAt,
+      ...(required > 1
+        ? {
+            approvals: {
+              required,
+              given: recorded.settlement.decisions.filter((d) => d.approve === true).length,
+            },
+          }
+        : {}),
+    };
   }
   if (request.approve && isFailedByPolicy(status)) {
     requireOverride(approver, request, decision);
@@ -171,7 +216,30 @@ function notCountedMessage(reason: NotCountedReason): string {
       return "the approval deadline has passed";
     case "not-awaiting-approval":
       return "the pipeline is not waiting for approval";
+    case "verdict-changed":
+      return "the verdict changed since this decision was made";
   }
+}
+
+/** N-of-M: audits an approval that counted, with how many the verdict needs and how many are given now. */
+async function auditCounted(
+  audit: DecisionAudit,
+  instanceId: string,
+  image: string,
+  decision: LedgerDecision,
+  approvals: { required: number; given: number },
+): Promise<void> {
+  await audit.record(
+    {
+      image,
+      action: APPROVAL_COUNTED,
+      actor: personName(decision),
+      at: decision.decidedAt,
+      reason: `approve ("${decision.reason}") counted: ${approvals.given} of ${approvals.required} approvals`,
+      instanceId,
+    },
+    { scope: instanceId, identity: `counted|${decision.decisionId}` },
+  );
 }
 
 /** Audits a decision that does not count, then refuses it with the current outcome. */

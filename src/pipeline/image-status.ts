@@ -9,6 +9,7 @@ import {
   type PipelineStatus,
 } from "./contract/index.js";
 import { findInstance } from "./instances.js";
+import { verdictIdentity } from "./approval-ledger-verdict.js";
 
 /** A break-glass release of the image: who overrode the failing verdict, why, when, and how the release ended. */
 export interface OverrideView {
@@ -28,6 +29,13 @@ export interface ImageStatusView {
   stage?: PipelineStatus["stage"];
   verdict?: PipelineStatus["verdict"];
   decision?: PipelineStatus["decision"];
+  /** The verdict's identity (with a verdict): what a decision may name to be bound to the verdict it was made for. */
+  verdictId?: string;
+  /**
+   * Once the pipeline waits for people: the approvals its verdict needs (`required`), those counted (`given`) and
+   * each approver (name, object id, ledger time, reason), as the pipeline last published them.
+   */
+  approvals?: PipelineStatus["approvals"];
   /**
    * What the gate decided last: the pipeline's outcome, or — once an override is the image's latest write — the
    * break-glass release's (result Passed, override true, decided by the person who overrode).
@@ -73,6 +81,8 @@ export async function imageStatus(
     stage: custom?.stage,
     verdict: custom?.verdict,
     decision: custom?.decision,
+    ...(custom?.verdict ? { verdictId: verdictIdentity(custom.verdict) } : {}),
+    ...(custom?.approvals ? { approvals: custom.approvals } : {}),
     outcome: pipelineOutcome,
     scanDeadline: custom?.scanDeadline,
     scanRetry: custom?.scanRetry,

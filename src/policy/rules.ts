@@ -1,5 +1,5 @@
 import { compiledPolicy } from "./compiled.js";
-import type { EffectiveRule, PolicyDocument } from "./types.js";
+import type { EffectiveRule, PolicyDocument, RuleSettings } from "./types.js";
 
 export { DEFAULT_RULE_SETTINGS } from "./defaults.js";
 export { GLOB_OPTIONS } from "./globs.js";
@@ -11,4 +11,15 @@ export { GLOB_OPTIONS } from "./globs.js";
  */
 export function resolveRule(policy: PolicyDocument, repository: string): EffectiveRule {
   return compiledPolicy(policy).ruleFor(repository);
+}
+
+/**
+ * How many distinct people must approve an image judged by these settings (the rule's `approvals`, default 1). A value
+ * the schema would refuse (a document that skipped parsePolicy) is read as strictly as it allows: never below 1.
+ */
+export function requiredApprovals(settings: Pick<RuleSettings, "approvals">): number {
+  const given = settings.approvals;
+  if (given === undefined) return 1;
+  if (!Number.isFinite(given)) return Number.MAX_SAFE_INTEGER;
+  return Math.max(1, Math.ceil(given));
 }

@@ -1,6 +1,9 @@
 import { dateTimeSchema } from "./instant.js";
 import { VISIBLE_CHARACTER } from "./text.js";
 
+/** The most distinct approvers a rule may require (`approvals`). */
+export const MAX_APPROVALS = 20;
+
 /** JSON Schema (draft-07) of the policy document; docs/policy.md explains each field. */
 
 const threshold = { enum: ["Critical", "High", "Medium", "Low", "Negligible", "none"] };
@@ -18,6 +21,8 @@ const ruleSettings = {
     unscannable: { enum: ["fail", "needsApproval"] },
     secrets: kindAction,
     misconfigurations: kindAction,
+    // N-of-M: distinct people who must approve; bounded so a typo cannot make an image unreleasable by approval.
+    approvals: { type: "integer", minimum: 1, maximum: MAX_APPROVALS },
   },
 };
 

@@ -33,6 +33,11 @@ export interface RuleSettings {
   secrets: FindingKindAction;
   /** Failed configuration checks (Trivy `Misconfigurations`). */
   misconfigurations: FindingKindAction;
+  /**
+   * N-of-M: how many distinct people must approve an image this rule sends to a person (1 to 20). Absent: 1
+   * (requiredApprovals in rules.ts). A rejection by any one of them decides at once.
+   */
+  approvals?: number;
 }
 
 export interface RepositoryRule {

@@ -49,6 +49,11 @@ export interface VerdictSummary {
   evaluatedAt: string;
   /** What VEX did to this verdict (for an index: the platforms' together), when any VEX is configured. */
   vex?: VexBrief;
+  /**
+   * N-of-M: how many distinct people must approve when the decision is needsApproval (the rule's `approvals`).
+   * Absent: 1.
+   */
+  requiredApprovals?: number;
 }
 
 /**
@@ -88,6 +93,8 @@ export interface PipelineStatus {
   approvalDeadline?: string;
   verdict?: VerdictSummary;
   decision?: { by: string; approve: boolean; reason: string; at: string; override?: boolean };
+  /** While (and after) waiting for people: the approvals the verdict needs and those the ledger counted so far. */
+  approvals?: ApprovalTally;
   outcome?: PipelineOutcome["result"];
   error?: string;
   /** The scan an external scanner owes a report for; only the token's hash is kept (status is readable in storage). */
@@ -219,6 +226,26 @@ export interface ApprovalRound {
 export interface LedgerDecision extends ApprovalDecision {
   /** Random per request: tells two decisions of the same person apart. */
   decisionId: string;
+  /**
+   * The verdict the decision was given for (verdictIdentity in src/pipeline/approval-ledger-verdict.ts): an approval
+   * counts only towards that verdict. Absent in rows written before N-of-M approvals.
+   */
+  verdictId?: string;
+}
+
+/** One approval the ledger counted: who, when (ledger time), and why. */
+export interface ApprovalGiven {
+  name: string;
+  objectId: string;
+  at: string;
+  reason: string;
+}
+
+/** N-of-M: the distinct approvals a verdict needs, and those counted so far (oldest first). */
+export interface ApprovalTally {
+  required: number;
+  given: number;
+  approvers: ApprovalGiven[];
 }
 
 /** What claimed the outcome of an approval round: people's decision, or the deadline. */
@@ -230,11 +257,20 @@ export type ApprovalSettlement =
 export interface ConfirmApprovalInput {
   round: ApprovalRound;
   event: ApprovalDecision;
+  /**
+   * The verdict the pipeline waits on: approvals count only towards it (its identity) and its requiredApprovals.
+   * Absent in histories before N-of-M approvals: one approval is enough, as then.
+   */
+  verdict?: VerdictSummary;
 }
 
 /**
  * confirmApprovalDecision's result: the ledger's decision when the event matches the round's claimed outcome (the
- * pipeline applies the ledger's values, never the event's), or not counted (the activity audited the event as forged).
+ * pipeline applies the ledger's values, never the event's), the approvals so far when it matches a counted approval
+ * that did not complete the round, or not counted (the activity audited the event as forged).
  */
 export type ApprovalConfirmation =
-  { counted: true; settlement: Extract<ApprovalSettlement, { kind: "decision" }> } | { counted: false; reason: string };
+  | { counted: true; settlement: Extract<ApprovalSettlement, { kind: "decision" }> }
+  /** N-of-M: a counted approval that did not complete the round; the wait goes on with these approvals. */
+  | { counted: true; pending: ApprovalTally }
+  | { counted: false; reason: string };

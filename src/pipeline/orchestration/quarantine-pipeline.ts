@@ -14,7 +14,15 @@ import {
   type VerdictSummary,
 } from "../contract/index.js";
 import { DecisionNotWrittenError, ScanFailedError } from "../errors.js";
-import { isAlreadyDecided, outcomeWithoutWrite, policyDecision, settledDecision, type Decision } from "./rules.js";
+import { requiredApprovalsOf, tallyOf } from "../approval-ledger-terms.js";
+import {
+  isAlreadyDecided,
+  outcomeWithoutWrite,
+  policyDecision,
+  settledDecision,
+  withRequiredApprovals,
+  type Decision,
+} from "./rules.js";
 import { scanEveryManifest } from "./scan-phase.js";
 import { statusPublisher, type Publish } from "./status.js";
 import { combineVerdicts } from "./verdict.js";
@@ -64,11 +72,14 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
     publish("scan-failed", { error: message });
     throw new ScanFailedError(message);
   }
-  const verdict = combineVerdicts(verdicts, inspected.isIndex ? input.image.digest : undefined);
+  const verdict = withRequiredApprovals(
+    combineVerdicts(verdicts, inspected.isIndex ? input.image.digest : undefined),
+    verdicts,
+  );
   publish("scanning", { verdict });
 
   // ---- decide: the policy, or a person before the deadline
-  const decision: Decision = policyDecision(verdict) ?? (yield* awaitApproval(context, input, publish));
+  const decision: Decision = policyDecision(verdict) ?? (yield* awaitApproval(context, input, verdict, publish));
 
   // ---- write to the registry (or, in shadow mode, only say what would have happened)
   let outcome = outcomeWithoutWrite(input, decision, verdict);
@@ -117,10 +128,15 @@ export const SETTLE_GRACE_MS = 5_000;
 function* awaitApproval(
   context: OrchestrationContext,
   input: PipelineInput,
+  verdict: VerdictSummary,
   publish: Publish,
 ): Generator<Task, Decision, unknown> {
   const approvalDeadline = new Date(context.df.currentUtcDateTime.getTime() + input.approvalDeadlineMs);
-  publish("awaiting-approval", { approvalDeadline: approvalDeadline.toISOString() });
+  const required = requiredApprovalsOf(verdict);
+  publish("awaiting-approval", {
+    approvalDeadline: approvalDeadline.toISOString(),
+    approvals: { required, given: 0, approvers: [] },
+  });
   const round: ApprovalRound = {
     instanceId: context.df.instanceId,
     image: input.image,
@@ -138,6 +154,7 @@ function* awaitApproval(
         confirmation = (yield callActivity(context, ACTIVITY.confirmApprovalDecision, {
           round,
           event: approval.result as ApprovalDecision,
+          verdict,
         })) as ApprovalConfirmation;
       } catch {
         // The ledger could not be read after every retry: nothing is counted on the event's word. A decision the
@@ -145,14 +162,23 @@ function* awaitApproval(
         continue;
       }
       if (!confirmation.counted) continue;
+      // N-of-M: the verdict says how many distinct approvals it needs, and the API raises an event for every approval
+      // that counts. One that does not complete the round only updates the approvals the status shows, and the wait
+      // goes on (one person counts once: the ledger refuses their repeat). The k-th approval claims the outcome and
+      // decides, as does a single rejection.
+      if ("pending" in confirmation) {
+        publish("awaiting-approval", { approvals: confirmation.pending });
+        continue;
+      }
       settlement = confirmation.settlement;
     } else {
       settlement = (yield callActivity(context, ACTIVITY.settleApprovalDeadline, round)) as ApprovalSettlement;
     }
-    const decision = settledDecision(input, settlement, approvalDeadline);
+    const decision = settledDecision(input, settlement, approvalDeadline, required);
     if (settlement.kind === "decision" && decision.by !== "gate") {
       const deciding = settlement.decisions.at(-1)!;
       publish("awaiting-approval", {
+        ...(settlement.approve ? { approvals: tallyOf(required, settlement.decisions) } : {}),
         decision: {
           by: decision.by,
           approve: decision.state === "Passed",

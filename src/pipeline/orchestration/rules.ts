@@ -5,6 +5,7 @@ import type {
   PipelineOutcome,
   VerdictSummary,
 } from "../contract/index.js";
+import { requiredApprovalsOf } from "../approval-ledger-terms.js";
 
 /**
  * The pipeline's decision rules, apart from the waiting: pure functions of what the orchestration knows. Only two
@@ -55,18 +56,35 @@ export function settledDecision(
   input: Pick<PipelineInput, "onApprovalTimeout">,
   settlement: ApprovalSettlement,
   deadline: Date,
+  requiredApprovals = 1,
 ): Decision {
   if (settlement.kind !== "decision" || settlement.decisions.length === 0)
     return approvalTimeoutDecision(input, deadline);
   const decidedAt = Date.parse(settlement.decidedAt);
   if (!(decidedAt < deadline.getTime())) return approvalTimeoutDecision(input, deadline);
   const approve = settlement.approve === true && settlement.decisions.every((d) => d.approve === true);
+  // N-of-M: a release needs k distinct people; a claim holding fewer (never made by the approvals API) releases nothing.
+  const distinct = new Set(settlement.decisions.map((d) => d.approver.objectId)).size;
+  if (approve && distinct < requiredApprovals)
+    return {
+      ...approvalTimeoutDecision(input, deadline),
+      reason: `the approval claim holds ${distinct} of the ${requiredApprovals} distinct approvals the verdict needs`,
+    };
   const deciding = settlement.decisions.at(-1)!;
   return {
     state: approve ? "Passed" : "Failed",
     by: settlement.decisions.map(approverName).join(", "),
     reason: deciding.reason,
   };
+}
+
+/**
+ * N-of-M: the verdict the pipeline waits on, saying how many approvals it needs. An index's platforms are judged by
+ * the same repository's rule; should they differ (the policy changed between two platform scans), the most wins.
+ */
+export function withRequiredApprovals(combined: VerdictSummary, verdicts: readonly VerdictSummary[]): VerdictSummary {
+  const required = Math.max(requiredApprovalsOf(combined), ...verdicts.map(requiredApprovalsOf));
+  return required === requiredApprovalsOf(combined) ? combined : { ...combined, requiredApprovals: required };
 }
 
 /** Nobody decided before the deadline: Failed, or (APPROVAL_TIMEOUT_OUTCOME=stay-quarantined) nothing. Never Passed. */

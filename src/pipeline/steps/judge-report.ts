@@ -4,6 +4,7 @@ import type { VexSummary } from "../../scanning/vex/summary.js";
 import type { GateServices } from "../services.js";
 import type { ImageKey, ScanPoll, VerdictSummary, VexBrief } from "../contract/index.js";
 import { describeReason } from "../reasons.js";
+import { requiredApprovals } from "../../policy/rules.js";
 
 export type JudgeServices = Pick<GateServices, "policy" | "policyVersion" | "vex">;
 
@@ -39,6 +40,9 @@ function summarise(judgement: Judgement, digest: string, policyVersion: string, 
     policyVersion,
     evaluatedAt: judgement.evaluatedAt,
   };
+  // N-of-M: only a rule that asks for more than one approver says so (verdicts of older histories have no field).
+  const approvals = requiredApprovals(judgement.rule.settings);
+  if (approvals !== 1) summary.requiredApprovals = approvals;
   const vex = vexBrief(judgement.vex);
   // Only when VEX is in play (a container, policy documents, or VEX that could not be applied): history stays small.
   if (vexContainer || vex.documents.length > 0 || vex.notApplied !== undefined) summary.vex = vex;
