@@ -27,6 +27,8 @@ export const AUDIT_ACTION = {
    * or the image was decided or not waiting); the approvals API answered 409 with the current outcome.
    */
   notCounted: "not-counted",
+  /** An approval that counts toward an N-of-M round but does not complete it (the API answered 202 with the counts). */
+  counted: "counted",
   /** An ApprovalDecision event no approval-ledger row backs (raised through the durable API): ignored. */
   forgedDecision: "forged-decision",
 } as const;

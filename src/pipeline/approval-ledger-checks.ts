@@ -14,22 +14,12 @@ import {
 } from "./contract/index.js";
 
 /**
- * N-of-M: the audit action of an approval that counted towards the required approvals without completing the round.
- * Pending in src/audit/actions.ts (not this module's file): until it moves there, the approvals API writes it from
- * here, and the store keeps any action it is given.
- */
-export const APPROVAL_COUNTED = "counted" as const;
-
-/**
  * Where the approval activities and the approvals API write audit records. `key` names the event, so a repeated write
  * of the same event finds its row (audit rows are written insert-if-absent by key); a store that does not take keys
  * ignores it.
  */
 export interface DecisionAudit {
-  record(
-    entry: AuditRecord & { action: AuditAction | typeof APPROVAL_COUNTED },
-    key?: { scope: string; identity: string },
-  ): Promise<void>;
+  record(entry: AuditRecord & { action: AuditAction }, key?: { scope: string; identity: string }): Promise<void>;
 }
 
 /** Does the round's claimed outcome hold this event's decision (same person, time and choice)? */

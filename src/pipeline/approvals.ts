@@ -3,7 +3,7 @@ import { OrchestrationRuntimeStatus, type DurableClient, type DurableOrchestrati
 import { AUDIT_ACTION } from "../audit/actions.js";
 import { APPROVER_ROLE, OVERRIDE_ROLE, requireRole, type Approver } from "../auth/approver-token.js";
 import { isBeforeDeadline, personName, type ApprovalLedger, type CurrentOutcome } from "./approval-ledger.js";
-import { APPROVAL_COUNTED, type DecisionAudit } from "./approval-ledger-checks.js";
+import type { DecisionAudit } from "./approval-ledger-checks.js";
 import { requiredApprovalsOf } from "./approval-ledger-terms.js";
 import { verdictIdentity } from "./approval-ledger-verdict.js";
 import { DecisionNotCountedError, type NotCountedReason } from "./approval-ledger-errors.js";
@@ -232,7 +232,7 @@ async function auditCounted(
   await audit.record(
     {
       image,
-      action: APPROVAL_COUNTED,
+      action: AUDIT_ACTION.counted,
       actor: personName(decision),
       at: decision.decidedAt,
       reason: `approve ("${decision.reason}") counted: ${approvals.given} of ${approvals.required} approvals`,
