@@ -3,7 +3,11 @@ import {
   ACTIVITY,
   EVENT,
   callActivity,
+  notifier,
+  outcomeNotification,
+  verdictFacts,
   waitForEvent,
+  type Notify,
   type ApprovalConfirmation,
   type ApprovalDecision,
   type ApprovalRound,
@@ -37,6 +41,8 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
       at: context.df.currentUtcDateTime.toISOString(),
     });
   publish("inspecting");
+  // Notifications (docs/notifications.md): the round is this execution's start time, fixed in history.
+  const notify = notifier(context, input, context.df.currentUtcDateTime.toISOString());
 
   const inspected = (yield callActivity(context, ACTIVITY.inspectImage, input.image)) as InspectResult;
   if (isAlreadyDecided(input, inspected.quarantineState)) {
@@ -50,6 +56,7 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
     return outcome;
   }
 
+  yield* notify("image.quarantined");
   // ---- scan every manifest that makes up the image, against one deadline
   const scanDeadline = new Date(context.df.currentUtcDateTime.getTime() + input.scanDeadlineMs);
   publish("scanning", { scanDeadline: scanDeadline.toISOString() });
@@ -60,15 +67,19 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
     // A scanner that is down, refuses, or misses the deadline is an explicit failure, never "no findings": the image
     // stays quarantined and the instance ends Failed, so the sweep (or a new webhook) may start it again.
     const message = `scan failed: ${(error as Error).message}`;
+    yield* notify("scan.failed", { actor: "gate", reason: message });
     yield record({ result: "left-quarantined", decidedBy: "gate", reason: message });
+    yield* notify("image.left-quarantined", { actor: "gate", reason: message });
     publish("scan-failed", { error: message });
     throw new ScanFailedError(message);
   }
   const verdict = combineVerdicts(verdicts, inspected.isIndex ? input.image.digest : undefined);
   publish("scanning", { verdict });
+  yield* notify("scan.completed", verdictFacts(verdict));
 
   // ---- decide: the policy, or a person before the deadline
-  const decision: Decision = policyDecision(verdict) ?? (yield* awaitApproval(context, input, publish));
+  const decision: Decision =
+    policyDecision(verdict) ?? (yield* awaitApproval(context, input, publish, notify, verdict));
 
   // ---- write to the registry (or, in shadow mode, only say what would have happened)
   let outcome = outcomeWithoutWrite(input, decision, verdict);
@@ -86,6 +97,7 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
     } catch (error) {
       const message = `release as ${state} failed: ${(error as Error).message}`;
       yield record({ result: "left-quarantined", verdict, decidedBy: decision.by, reason: message });
+      yield* notify("image.left-quarantined", { ...verdictFacts(verdict), actor: decision.by, reason: message });
       publish("release-failed", { error: message });
       throw new DecisionNotWrittenError(message);
     }
@@ -93,6 +105,8 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   }
   publish("recording");
   yield record(outcome);
+  const ended = outcomeNotification(outcome.result);
+  if (ended) yield* notify(ended, { ...verdictFacts(verdict), actor: outcome.decidedBy, reason: outcome.reason });
   publish("done", { outcome: outcome.result });
   return outcome;
 };
@@ -110,9 +124,14 @@ function* awaitApproval(
   context: OrchestrationContext,
   input: PipelineInput,
   publish: Publish,
+  notify: Notify,
+  verdict: VerdictSummary,
 ): Generator<Task, Decision, unknown> {
   const approvalDeadline = new Date(context.df.currentUtcDateTime.getTime() + input.approvalDeadlineMs);
   publish("awaiting-approval", { approvalDeadline: approvalDeadline.toISOString() });
+  const deadlineText = approvalDeadline.toISOString();
+  yield* notify("approval.requested", { ...verdictFacts(verdict), deadline: deadlineText });
+  const reminders = reminderTimes(context.df.currentUtcDateTime, approvalDeadline);
   const round: ApprovalRound = {
     instanceId: context.df.instanceId,
     image: input.image,
@@ -121,7 +140,19 @@ function* awaitApproval(
   for (;;) {
     const deadline: TimerTask = context.df.createTimer(approvalDeadline);
     const approval = waitForEvent(context, EVENT.approvalDecision);
-    const winner = (yield context.df.Task.any([approval, deadline])) as Task;
+    // The next reminder (50 %, 90 % of the approval time) races the decision and the deadline with a timer of its own.
+    const due = reminders[0];
+    const reminder = due ? context.df.createTimer(due.at) : undefined;
+    const winner = (yield context.df.Task.any(
+      reminder ? [approval, deadline, reminder] : [approval, deadline],
+    )) as Task;
+    if (reminder && winner === reminder) {
+      deadline.cancel();
+      reminders.shift();
+      yield* notify("approval.reminder", { deadline: deadlineText, percent: due!.percent }, `${due!.percent}`);
+      continue;
+    }
+    reminder?.cancel();
     let settlement: ApprovalSettlement;
     if (winner === approval) {
       deadline.cancel();
@@ -152,7 +183,24 @@ function* awaitApproval(
           at: deciding.decidedAt,
         },
       });
+      yield* notify("approval.given", {
+        actor: decision.by,
+        approve: decision.state === "Passed",
+        reason: decision.reason,
+      });
     }
     return decision;
   }
+}
+
+/**
+ * When to remind the approvers: at 50 % and 90 % of the approval time, those still ahead. A restarted wait (a forged
+ * event) keeps the reminders not yet sent; a reminder is never sent twice in one round.
+ */
+function reminderTimes(now: Date, deadline: Date): Array<{ percent: number; at: Date }> {
+  const start = now.getTime();
+  const span = deadline.getTime() - start;
+  return [50, 90]
+    .map((percent) => ({ percent, at: new Date(start + Math.floor((span * percent) / 100)) }))
+    .filter((r) => r.at.getTime() > start && r.at.getTime() < deadline.getTime());
 }
