@@ -43,6 +43,8 @@ export interface EventGridStandIn {
   readonly events: ReceivedCloudEvent[];
   /** Every refused request: status and why. */
   readonly refused: Array<{ status: number; reason: string }>;
+  /** Publish requests that passed every check, including those answered with `failWith`. */
+  readonly attempts: number;
   /** Answer every publish with this status instead (fault injection); undefined to accept again. */
   failWith: number | undefined;
   stop(): Promise<void>;
@@ -59,7 +61,7 @@ export async function startEventGridStandIn(options: {
   const keys = createRemoteJWKSet(new URL(options.identity.jwksUri));
   const events: ReceivedCloudEvent[] = [];
   const refused: EventGridStandIn["refused"] = [];
-  const state: { failWith: number | undefined } = { failWith: undefined };
+  const state: { failWith: number | undefined; attempts: number } = { failWith: undefined, attempts: 0 };
 
   async function publish(req: IncomingMessage): Promise<number> {
     const url = new URL(req.url ?? "/", "https://localhost");
@@ -95,6 +97,7 @@ export async function startEventGridStandIn(options: {
     if (!Array.isArray(batch) || batch.length === 0)
       throw new HttpError(400, "BadRequest", "the body must be a non-empty array");
     batch.forEach((event, index) => checkEvent(event, index));
+    state.attempts += 1;
     if (state.failWith !== undefined) return state.failWith;
     events.push(...(batch as ReceivedCloudEvent[]));
     return 200;
@@ -128,6 +131,9 @@ export async function startEventGridStandIn(options: {
     endpoint: `https://localhost:${server.port}/api/events`,
     events,
     refused,
+    get attempts() {
+      return state.attempts;
+    },
     get failWith() {
       return state.failWith;
     },

@@ -24,6 +24,8 @@ export interface NotifyReceiver {
   /** The URL a sink posts to. */
   hookUrl(sink: string): string;
   readonly deliveries: ReceivedDelivery[];
+  /** Every POST, taken or refused: which sink, the webhook-id when there is one, the status answered. */
+  readonly attempts: Array<{ sink: string; id: string | undefined; status: number }>;
   /** The Standard Webhooks secret the receiver verifies with (the app signs with the same, local only). */
   webhookSecret: string | undefined;
   /** While set, every POST is answered with this status (a sink that is down). */
@@ -37,6 +39,7 @@ export async function startNotifyReceiver(
   options: { webhookSecret?: string; port?: number } = {},
 ): Promise<NotifyReceiver> {
   const deliveries: ReceivedDelivery[] = [];
+  const attempts: NotifyReceiver["attempts"] = [];
   const state: { failWith: number | undefined } = { failWith: undefined };
   const verifier = options.webhookSecret ? new Webhook(options.webhookSecret) : undefined;
 
@@ -62,6 +65,8 @@ export async function startNotifyReceiver(
     const hook = /^\/hooks\/([a-z0-9-]{1,63})$/.exec(url.pathname);
     if (req.method !== "POST" || !hook) return json(res, 404, { error: "POST /hooks/<sink>" });
     const raw = (await readBody(req, 1024 * 1024)).toString("utf8");
+    const id = typeof req.headers["webhook-id"] === "string" ? req.headers["webhook-id"] : undefined;
+    attempts.push({ sink: hook[1]!, id, status: state.failWith ?? 200 });
     if (state.failWith !== undefined) return json(res, state.failWith, { error: "the receiver is down (injected)" });
     const headers: Record<string, string> = {};
     for (const name of SHOWN_HEADERS) if (typeof req.headers[name] === "string") headers[name] = req.headers[name];
@@ -95,6 +100,7 @@ export async function startNotifyReceiver(
     url,
     hookUrl: (sink) => `${url}/hooks/${sink}`,
     deliveries,
+    attempts,
     webhookSecret: options.webhookSecret,
     get failWith() {
       return state.failWith;
