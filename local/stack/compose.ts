@@ -239,14 +239,17 @@ export const LOCAL_SUBSCRIPTIONS = {
   version: 1,
   sinks: {
     eventgrid: { kind: "eventgrid" },
-    webhook: { kind: "webhook", urlSetting: "NOTIFY_WEBHOOK_URL", secretSetting: "NOTIFY_WEBHOOK_SECRET" },
-    teams: { kind: "teams", urlSetting: "NOTIFY_TEAMS_URL" },
-    slack: { kind: "slack", urlSetting: "NOTIFY_SLACK_URL" },
+    webhook: { kind: "webhook" },
+    teams: { kind: "teams" },
+    slack: { kind: "slack" },
   },
   subscriptions: [{ sinks: ["eventgrid", "webhook", "teams", "slack"] }],
 } as const;
 
-/** The app settings of the local notification sinks (in Azure: the Bicep's, with Key Vault references). */
+/**
+ * The app settings of the local notification sinks. In Azure NOTIFY_SINK_SECRETS is a Key Vault reference (the
+ * Bicep), here its value: the receiver's URLs and the webhook secret, new at every start.
+ */
 export function localNotifySettings(
   receiver: NotifyReceiver,
   eventGrid: EventGridStandIn,
@@ -255,9 +258,10 @@ export function localNotifySettings(
   return {
     NOTIFY_SUBSCRIPTIONS: JSON.stringify(LOCAL_SUBSCRIPTIONS),
     NOTIFY_EVENTGRID_ENDPOINT: eventGrid.endpoint,
-    NOTIFY_WEBHOOK_URL: receiver.hookUrl("webhook"),
-    NOTIFY_WEBHOOK_SECRET: webhookSecret,
-    NOTIFY_TEAMS_URL: receiver.hookUrl("teams"),
-    NOTIFY_SLACK_URL: receiver.hookUrl("slack"),
+    NOTIFY_SINK_SECRETS: JSON.stringify({
+      webhook: { url: receiver.hookUrl("webhook"), secret: webhookSecret },
+      teams: { url: receiver.hookUrl("teams") },
+      slack: { url: receiver.hookUrl("slack") },
+    }),
   };
 }

@@ -6,17 +6,18 @@ import { SubscriptionDocumentError, type SubscriptionProblem } from "./errors.js
 
 /**
  * The subscription document (setting NOTIFY_SUBSCRIPTIONS, JSON): which sinks exist and which event types of which
- * repositories go to each, so each team gets its own repositories. It holds no secrets: a sink names the app settings
- * that hold its URL and signing secret (Key Vault references in Azure), never the values. Validated against a JSON
- * Schema with Ajv like the policy; every problem is reported with its JSON pointer.
+ * repositories go to each, so each team gets its own repositories. It holds no secrets: the URLs and signing secrets
+ * of webhook, Teams and Slack sinks are in the one setting NOTIFY_SINK_SECRETS (a Key Vault reference in Azure; see
+ * settings.ts), keyed by sink name. Validated against a JSON Schema with Ajv like the policy; every problem is
+ * reported with its JSON pointer.
  *
  * {
  *   "version": 1,
  *   "sinks": {
  *     "siem":  { "kind": "eventgrid" },
- *     "hooks": { "kind": "webhook", "urlSetting": "NOTIFY_WEBHOOK_URL", "secretSetting": "NOTIFY_WEBHOOK_SECRET" },
- *     "team-a-teams": { "kind": "teams", "urlSetting": "NOTIFY_TEAMS_TEAM_A_URL" },
- *     "team-a-slack": { "kind": "slack", "urlSetting": "NOTIFY_SLACK_TEAM_A_URL" }
+ *     "hooks": { "kind": "webhook" },
+ *     "team-a-teams": { "kind": "teams" },
+ *     "team-a-slack": { "kind": "slack" }
  *   },
  *   "subscriptions": [
  *     { "sinks": ["siem", "hooks"] },
@@ -28,10 +29,8 @@ export type SinkKind = "eventgrid" | "webhook" | "teams" | "slack";
 
 export interface SinkDefinition {
   kind: SinkKind;
-  /** The app setting holding the URL (webhook, teams, slack) or the topic endpoint (eventgrid, default NOTIFY_EVENTGRID_ENDPOINT). */
-  urlSetting?: string;
-  /** webhook: the app setting holding the Standard Webhooks secret (`whsec_` + base64). */
-  secretSetting?: string;
+  /** eventgrid only: the topic endpoint (not a secret); default the setting NOTIFY_EVENTGRID_ENDPOINT (the Bicep's topic). */
+  endpoint?: string;
 }
 
 export interface Subscription {
@@ -48,7 +47,6 @@ export interface SubscriptionDocument {
   subscriptions: Subscription[];
 }
 
-const SETTING = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$" } as const;
 const GLOBS = { type: "array", items: { type: "string", minLength: 1, maxLength: 200 }, minItems: 1, maxItems: 100 };
 
 export const SUBSCRIPTION_SCHEMA = {
@@ -67,16 +65,11 @@ export const SUBSCRIPTION_SCHEMA = {
         required: ["kind"],
         properties: {
           kind: { enum: ["eventgrid", "webhook", "teams", "slack"] },
-          urlSetting: SETTING,
-          secretSetting: SETTING,
+          endpoint: { type: "string", pattern: "^https://[^\\s?#]+$", maxLength: 500 },
         },
-        if: { properties: { kind: { const: "webhook" } } },
-        then: { required: ["urlSetting", "secretSetting"] },
-        else: {
-          if: { properties: { kind: { enum: ["teams", "slack"] } } },
-          then: { required: ["urlSetting"], not: { required: ["secretSetting"] } },
-          else: { not: { required: ["secretSetting"] } },
-        },
+        if: { properties: { kind: { const: "eventgrid" } } },
+        then: true,
+        else: { not: { required: ["endpoint"] } },
       },
     },
     subscriptions: {

@@ -15,7 +15,7 @@ ajv.addMetaSchema(draft06);
 // The published file names its URI with draft-04's `id`; in draft-06 (its $schema) that keyword is `$id`, and Ajv 8
 // supports only `$id`, so the one keyword is renamed. Nothing else is changed.
 const { id: schemaUri, ...schemaBody } = schema;
-const validateCard = ajv.compile({ $id: schemaUri, ...schemaBody });
+const validateCard = ajv.compile({ $id: String(schemaUri), ...schemaBody });
 
 const request = (overrides: Partial<NotifyRequest> = {}): NotifyRequest => ({
   type: "approval.requested",

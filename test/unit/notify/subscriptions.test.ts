@@ -3,9 +3,9 @@ import { SubscriptionDocumentError, parseSubscriptions } from "../../../src/noti
 
 const sinks = {
   siem: { kind: "eventgrid" },
-  hooks: { kind: "webhook", urlSetting: "HOOK_URL", secretSetting: "HOOK_SECRET" },
-  "team-a": { kind: "teams", urlSetting: "TEAMS_A" },
-  "team-b": { kind: "slack", urlSetting: "SLACK_B" },
+  hooks: { kind: "webhook" },
+  "team-a": { kind: "teams" },
+  "team-b": { kind: "slack" },
 };
 
 function problems(document: unknown): Array<{ pointer: string; message: string }> {
@@ -47,9 +47,10 @@ describe("the subscription document", () => {
     const found = problems({
       version: 2,
       sinks: {
-        Bad_Name: { kind: "teams", urlSetting: "X" },
-        w: { kind: "webhook", urlSetting: "U" },
-        t: { kind: "teams" },
+        Bad_Name: { kind: "teams" },
+        w: { kind: "webhook", endpoint: "https://x.example/" },
+        t: { kind: "pager" },
+        e: { kind: "eventgrid", endpoint: "http://insecure.example/api/events" },
       },
       subscriptions: [{ sinks: [], extra: true }],
       more: 1,
@@ -58,7 +59,8 @@ describe("the subscription document", () => {
     expect(pointers).toContain("/version");
     expect(pointers).toContain("/sinks");
     expect(pointers).toContain("/sinks/w");
-    expect(pointers).toContain("/sinks/t");
+    expect(pointers).toContain("/sinks/t/kind");
+    expect(pointers).toContain("/sinks/e/endpoint");
     expect(pointers).toContain("/subscriptions/0");
     expect(pointers).toContain("/subscriptions/0/sinks");
     expect(pointers).toContain("");
@@ -79,13 +81,14 @@ describe("the subscription document", () => {
     );
   });
 
-  it("refuses text that is not JSON, and a secret value in place of a setting name", () => {
+  it("refuses text that is not JSON, and a secret put into the document (no property may hold one)", () => {
     expect(problems("{ nope")[0]!.message).toMatch(/not JSON/);
     const found = problems({
       version: 1,
-      sinks: { hooks: { kind: "webhook", urlSetting: "https://example.com/hook", secretSetting: "whsec_abc" } },
+      sinks: { hooks: { kind: "webhook", url: "https://example.com/hook", secret: "whsec_abc" } },
       subscriptions: [],
     });
-    expect(found.map((p) => p.pointer)).toContain("/sinks/hooks/urlSetting");
+    expect(found.map((p) => p.message).join(" ")).toMatch(/"url"/);
+    expect(found.map((p) => p.message).join(" ")).toMatch(/"secret"/);
   });
 });
