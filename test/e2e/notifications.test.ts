@@ -167,6 +167,24 @@ describe("notifications end to end", () => {
     ]);
   });
 
+  it("sweep: one sweep.completed per registry run, with the counts and the notification dead letters", async () => {
+    const run = await fetch(`${stack.devhost.url}/api/sweep/run`, {
+      method: "POST",
+      headers: { "x-functions-key": stack.devhost.keys.masterKey },
+    });
+    expect(run.status).toBe(200);
+    const sweeps = stack.notifyReceiver.deliveries.filter(
+      (d) => d.sink === "webhook" && (d.body as { type: string }).type.endsWith("sweep.completed"),
+    );
+    expect(sweeps).toHaveLength(1);
+    const event = sweeps[0]!.body as { subject: string; source: string; data: { counts: Record<string, number> } };
+    expect(event.subject).toBe(`sweep/${stack.acr.loginServer}`);
+    expect(event.source).toBe(stack.acr.armResourceId);
+    expect(event.data.counts.manifests).toBeGreaterThan(0);
+    expect(event.data.counts.notificationDeadLetters).toBe(0);
+    expect(stack.eventGrid.events.filter((e) => e.type.endsWith("sweep.completed"))).toHaveLength(1);
+  });
+
   it("signs every webhook per Standard Webhooks: the library's verifier accepts it and refuses a tampered body", () => {
     const signed = stack.notifyReceiver.deliveries.filter((d) => d.sink === "webhook");
     expect(signed.length).toBeGreaterThan(0);
