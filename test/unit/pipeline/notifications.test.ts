@@ -47,8 +47,8 @@ const types = (run: PipelineRun) => run.inputsOf<NotifyRequest>("notify").map((r
 async function fireEarliestTimer(run: PipelineRun): Promise<void> {
   const timers = run.driver.state
     .outstanding()
-    .filter((w) => w.kind === "timer" && w.chain === undefined)
-    .sort((a, b) => Date.parse(String(a.fireAt)) - Date.parse(String(b.fireAt)));
+    .flatMap((w) => (w.kind === "timer" && w.chain === undefined ? [w] : []))
+    .sort((x, y) => Date.parse(String(x.fireAt)) - Date.parse(String(y.fireAt)));
   const first = timers[0]!;
   run.driver.pending.push({ kind: "TimerFired", timerId: first.id, fireAt: first.fireAt });
   await run.settle();
