@@ -8,7 +8,9 @@ import type { Sink } from "./sink.js";
  * https://api.slack.com/reference/block-kit/blocks): `text` as the notification fallback, a `header` (plain_text, at
  * most 150 characters), a `section` with the reason (mrkdwn text, at most 3000), a `section` of `fields` (at most 10,
  * each at most 2000 characters) and an `actions` block with one link `button` (text at most 75 characters, url at
- * most 3000). Text from the event is escaped as Slack asks (&, <, > as entities) so a reason cannot inject links or
+ * most 3000). These limits are Slack's reference as quoted by maintained Block Kit libraries (slack-messaging, rSlack,
+ * slackblocks); Slack's own page was not available to check (docs/local-stack.md, "Unconfirmed: notifications"). Text
+ * from the event is escaped as Slack asks (&, <, > as entities) so a reason cannot inject links or
  * mentions.
  */
 export const SLACK_LIMITS = {
