@@ -10,8 +10,8 @@ import type { Sink } from "./sink.js";
  * each at most 2000 characters) and an `actions` block with one link `button` (text at most 75 characters, url at
  * most 3000). These limits are Slack's reference as quoted by maintained Block Kit libraries (slack-messaging, rSlack,
  * slackblocks); Slack's own page was not available to check (docs/local-stack.md, "Unconfirmed: notifications"). Text
- * from the event is escaped as Slack asks (&, <, > as entities) so a reason cannot inject links or
- * mentions.
+ * from the event is escaped (&, <, > as HTML entities: the characters mrkdwn uses for links and mentions), so a
+ * reason cannot inject either.
  */
 export const SLACK_LIMITS = {
   header: 150,
