@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TableClient } from "@azure/data-tables";
 import { startTestStack, type TestStack } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
@@ -12,7 +12,16 @@ import { freshTempDir } from "../support/paths.js";
  */
 describe("notifications with every sink down", () => {
   let stack: TestStack;
+  const lines: string[] = [];
   beforeAll(async () => {
+    // Everything the app writes to the console in this process (the devhost runs the app here): dead-letter lines too.
+    for (const level of ["log", "info", "warn", "error"] as const) {
+      const original = console[level].bind(console);
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(" "));
+        original(...args);
+      });
+    }
     stack = await startTestStack({ settings: { NOTIFY_DELIVERY_BUDGET: "PT3S", NOTIFY_MAX_RETRIES: "2" } });
     stack.notifyReceiver.failWith = 503;
     stack.eventGrid.failWith = 503;
@@ -62,6 +71,13 @@ describe("notifications with every sink down", () => {
     expect(perEvent.size).toBe(3);
     for (const count of perEvent.values()) expect(count).toBeLessThanOrEqual(3);
     expect(stack.eventGrid.attempts).toBeLessThanOrEqual(9);
+    // The dead letters were logged, and no line names a sink URL or the webhook secret.
+    expect(lines.filter((l) => l.includes('"stage":"dead-letter"')).length).toBeGreaterThanOrEqual(12);
+    for (const line of lines) {
+      expect(line).not.toContain(stack.notifyReceiver.url);
+      expect(line).not.toContain(stack.notifyReceiver.webhookSecret!);
+      expect(line).not.toMatch(/\/hooks\/(webhook|teams|slack)/);
+    }
     const settled = stack.notifyReceiver.attempts.length;
     await new Promise((r) => setTimeout(r, 4_000));
     expect(stack.notifyReceiver.attempts.length).toBe(settled);
