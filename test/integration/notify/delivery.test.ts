@@ -33,7 +33,6 @@ describe("notification delivery", () => {
     eventGrid = await startEventGridStandIn({ caDir: localStateRoot("tls"), identity });
     const settings = notifySettings({
       ...localNotifySettings(receiver, eventGrid, secret),
-      NOTIFY_DELIVERY_BUDGET: "PT3S",
     })!;
     const table = (name: string) =>
       TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
