@@ -154,6 +154,15 @@ param scanJobParallelism int = 1
 @description('1 keeps the Trivy server (and its vulnerability database) warm; 0 lets it scale to zero between scans.')
 param trivyServerMinReplicas int = 1
 
+@description('Notifications (docs/notifications.md): deploy an Event Grid custom topic (CloudEvents 1.0, Entra ID only) the app publishes to.')
+param notifyEventGrid bool = false
+
+@description('Notifications: the subscription document (docs/notifications.md); empty turns notifications off.')
+param notifySubscriptions object = {}
+
+@description('Notifications: name of the Key Vault secret, in this deployment\'s vault, that holds the webhook, Teams and Slack URLs and signing secrets as JSON; the operator puts it there, never this template. Empty: no such sinks.')
+param notifySinkSecretName string = ''
+
 // ---------------------------------------------------------------- names
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var registrySubscription = empty(registrySubscriptionId) ? subscription().subscriptionId : registrySubscriptionId
@@ -248,6 +257,18 @@ module durableTaskScheduler 'modules/durable-task-scheduler.bicep' = if (useDura
   }
 }
 
+module eventGridTopic 'modules/eventgrid-topic.bicep' = if (notifyEventGrid) {
+  scope: resourceGroup
+  name: 'eventgrid-topic'
+  params: {
+    name: 'evgt-${resourceToken}'
+    location: location
+    tags: tags
+    appPrincipalId: identity.outputs.principalId
+    appIdentityName: identityName
+  }
+}
+
 module functionApp 'modules/function-app.bicep' = {
   scope: resourceGroup
   name: 'function-app'
@@ -292,6 +313,16 @@ module functionApp 'modules/function-app.bicep' = {
     vexContainer: storage.outputs.vexContainerName
     statusBaseUrl: statusBaseUrl
     armEndpoint: environment().resourceManager
+    // Notifications: the sink URLs and secrets only as a Key Vault reference, resolved by the app's identity.
+    notifySettings: {
+      NOTIFY_SUBSCRIPTIONS: empty(notifySubscriptions) ? '' : string(notifySubscriptions)
+      NOTIFY_EVENTGRID_ENDPOINT: notifyEventGrid ? eventGridTopic!.outputs.endpoint : ''
+      NOTIFY_SINK_SECRETS: empty(notifySinkSecretName)
+        ? ''
+        : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${notifySinkSecretName}/)'
+      NOTIFY_DELIVERY_BUDGET: 'PT15S'
+      NOTIFY_MAX_RETRIES: '2'
+    }
   }
   dependsOn: [
     // Application Insights is referenced by name inside the module.

@@ -74,6 +74,9 @@ param useDurableTaskScheduler bool
 @description('The scheduler\'s endpoint when useDurableTaskScheduler is true.')
 param durableTaskSchedulerEndpoint string
 
+@description('Notification settings (docs/notifications.md): NOTIFY_* only; secrets only as Key Vault references.')
+param notifySettings object = {}
+
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
   location: location
@@ -106,6 +109,11 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references in app settings (NOTIFY_SINK_SECRETS) resolve with this identity; without it App Service
+    // uses the system-assigned identity, which this app does not have ("Configure the app to use this identity for Key
+    // Vault reference operations by setting the keyVaultReferenceIdentity property", Microsoft Learn,
+    // app-service/app-service-key-vault-references.md).
+    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
     }
@@ -164,7 +172,7 @@ var durableTaskSchedulerSettings = useDurableTaskScheduler
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(durableTaskSchedulerSettings, {
+  properties: union(durableTaskSchedulerSettings, notifySettings, {
     // Host storage (also used by the Durable Azure Storage provider) by identity: no connection string, no key.
     // The service URIs come from the account itself, so they are right outside the public cloud too; accountName alone
     // only works with the public cloud's core.windows.net ("Connecting to host storage with an identity",

@@ -49,3 +49,7 @@ var durableTaskDataContributor = '0ad04412-c4d5-4796-b79c-f76d14c8d402'
 @export()
 @description('Container Registry Contributor and Data Access Configuration Administrator: control plane only, no image push/pull and no role assignments; it includes configuring registry policies (registry-wide quarantine enablement). Granted only to the short-lived identity of the deployment script that PATCHes quarantinePolicy (enableQuarantinePolicy = true). https://learn.microsoft.com/azure/container-registry/container-registry-rbac-built-in-roles-directory-reference and https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers')
 var containerRegistryConfigurationAdministrator = '3bc748fc-213d-45c1-8d91-9da5725539b9'
+
+@export()
+@description('EventGrid Data Sender: the app publishes its notifications (CloudEvents) to its own Event Grid topic, at topic scope (notifyEventGrid = true). https://learn.microsoft.com/azure/event-grid/authenticate-with-microsoft-entra-id')
+var eventGridDataSender = 'd5a91429-5739-47e2-a06b-3470a27159e7'

@@ -14,6 +14,9 @@ import { APP_IDENTITY, APPROVER_API, STACK_PRINCIPALS } from "./defaults.js";
 import { STACK_POLICY, reportFor } from "./advisories.js";
 import { startLocalScanWorker, type LocalScanWorker } from "../trivy-standin/local-scan-worker.js";
 import { ensurePrivateDir, makeTreePrivate, withPrivateUmask } from "../fs/private-files.js";
+import { randomBytes } from "node:crypto";
+import { startNotifyReceiver, type NotifyReceiver } from "../notify-receiver/server.js";
+import { startEventGridStandIn, type EventGridStandIn } from "../eventgrid/server.js";
 
 export { APPROVER_AUDIENCE } from "./audience.js";
 
@@ -53,6 +56,10 @@ export interface LocalStack {
   scanWorker: LocalScanWorker | undefined;
   devhost: DevHost;
   appRoot: string;
+  /** Shows what notifications would be sent (webhook, Teams, Slack): GET its url. */
+  notifyReceiver: NotifyReceiver;
+  /** The Event Grid topic stand-in (checks the token's audience and the CloudEvents batch). */
+  eventGrid: EventGridStandIn;
   stop(): Promise<void>;
 }
 
@@ -118,6 +125,17 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       .getContainerClient(LOCAL_VEX_CONTAINER)
       .createIfNotExists();
 
+    // Notifications (docs/notifications.md): every sink kind, pointed at the local receiver and the Event Grid
+    // stand-in. The webhook secret is new at every start, like the function keys.
+    const webhookSecret = `whsec_${randomBytes(32).toString("base64")}`;
+    const notifyReceiver = await startNotifyReceiver({ webhookSecret });
+    stoppers.push(() => notifyReceiver.stop());
+    const eventGrid = await startEventGridStandIn({
+      caDir: options.caDir,
+      identity: { issuer: identity.issuer, jwksUri: identity.jwksUri },
+    });
+    stoppers.push(() => eventGrid.stop());
+
     const appRoot = projectRoot();
     const devhost = await startDevHost({
       appRoot,
@@ -127,6 +145,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       settings: {
         ...appSettings({ identity, acr, scanner }),
         VEX_CONTAINER: LOCAL_VEX_CONTAINER,
+        ...localNotifySettings(notifyReceiver, eventGrid, webhookSecret),
         ...(options.functionKey ? { DEVHOST_FUNCTION_KEY: options.functionKey } : {}),
         ...options.settings,
       },
@@ -152,7 +171,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     // The status link needs the devhost's address, known only now; activities read it lazily at their first call.
     process.env.STATUS_BASE_URL ??= `${devhost.url}/api`;
     await pointWebhookAt(acr, devhost.url, devhost.keys.functionKey);
-    return { identity, acr, azurite, scanner, scanWorker, devhost, appRoot, stop: stopAll };
+    return { identity, acr, azurite, scanner, scanWorker, devhost, appRoot, notifyReceiver, eventGrid, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -213,4 +232,36 @@ export async function pointWebhookAt(acr: AcrEmulator, appUrl: string, functionK
     scope: "",
     status: "enabled",
   });
+}
+
+/** The local subscription document: every event to every sink kind. */
+export const LOCAL_SUBSCRIPTIONS = {
+  version: 1,
+  sinks: {
+    eventgrid: { kind: "eventgrid" },
+    webhook: { kind: "webhook" },
+    teams: { kind: "teams" },
+    slack: { kind: "slack" },
+  },
+  subscriptions: [{ sinks: ["eventgrid", "webhook", "teams", "slack"] }],
+} as const;
+
+/**
+ * The app settings of the local notification sinks. In Azure NOTIFY_SINK_SECRETS is a Key Vault reference (the
+ * Bicep), here its value: the receiver's URLs and the webhook secret, new at every start.
+ */
+export function localNotifySettings(
+  receiver: NotifyReceiver,
+  eventGrid: EventGridStandIn,
+  webhookSecret: string,
+): Record<string, string> {
+  return {
+    NOTIFY_SUBSCRIPTIONS: JSON.stringify(LOCAL_SUBSCRIPTIONS),
+    NOTIFY_EVENTGRID_ENDPOINT: eventGrid.endpoint,
+    NOTIFY_SINK_SECRETS: JSON.stringify({
+      webhook: { url: receiver.hookUrl("webhook"), secret: webhookSecret },
+      teams: { url: receiver.hookUrl("teams") },
+      slack: { url: receiver.hookUrl("slack") },
+    }),
+  };
 }

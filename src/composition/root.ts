@@ -12,6 +12,8 @@ import { storageConnection, tableClient, type StorageConnection } from "../stora
 import { buildSweepEnvironment, type SweepEnvironment } from "../sweep/services.js";
 import { systemClock, type Clock } from "./clock.js";
 import { AppSettings } from "./settings.js";
+import { DefaultAzureCredential } from "@azure/identity";
+import { buildNotifier, deliveryLedger, notifySettings, type DeliveryLedger, type Notifier } from "../notify/index.js";
 
 /**
  * The composition root: the one place that reads the settings (through config.ts, once) and builds what the
@@ -129,11 +131,53 @@ export class CompositionRoot {
     );
   }
 
+  /**
+   * Notifications (docs/notifications.md): the notifier over the subscription document, or undefined when
+   * NOTIFY_SUBSCRIPTIONS is not set. A wrong document or sink setting throws here, failing only the notify activity
+   * (which answers it as an error, never to the pipeline).
+   */
+  notifier(): Notifier | undefined {
+    return this.once("notifier", () => {
+      const settings = notifySettings(this.settings.environment);
+      if (!settings) return undefined;
+      const registry = this.settings.get("registry");
+      const ids = this.settings.environment.GATE_REGISTRY_RESOURCE_IDS?.split(",").map((id) => id.trim()) ?? [];
+      const resourceIds = new Map(registry.allowedRegistries.map((server, i) => [server.toLowerCase(), ids[i] ?? ""]));
+      for (const [server, id] of resourceIds) if (!id) resourceIds.delete(server);
+      return buildNotifier({
+        settings,
+        credential: () =>
+          new DefaultAzureCredential(
+            registry.managedIdentityClientId ? { managedIdentityClientId: registry.managedIdentityClientId } : {},
+          ),
+        deliveries: tableClient(this.storage(), `${this.settings.get("gate").taskHub}Notifications`),
+        deadLetters: tableClient(this.storage(), `${this.settings.get("gate").taskHub}NotifyDeadLetters`),
+        resourceIds,
+        now: () => this.clock(),
+      }).notifier;
+    });
+  }
+
+  /** The notifications' delivery ledger, for the sweep's dead-letter count (also without sinks). */
+  notificationLedger(): DeliveryLedger {
+    return this.once("notificationLedger", () =>
+      deliveryLedger(
+        tableClient(this.storage(), `${this.settings.get("gate").taskHub}Notifications`),
+        tableClient(this.storage(), `${this.settings.get("gate").taskHub}NotifyDeadLetters`),
+      ),
+    );
+  }
+
   /** Builds on first use and keeps it; a build that throws is tried again next time (and fails the same way). */
   private once<T>(key: string, build: () => T): T {
     if (!this.built.has(key)) this.built.set(key, build());
     return this.built.get(key) as T;
   }
+}
+
+/** What the sweep's notifications need from the root (src/notify/sweep-emit.ts). */
+export function notificationParts(root: CompositionRoot, log: (line: string) => void) {
+  return { notifier: () => root.notifier(), ledger: () => root.notificationLedger(), now: root.clock, log };
 }
 
 let root: CompositionRoot | undefined;

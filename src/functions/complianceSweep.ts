@@ -1,6 +1,7 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import * as df from "durable-functions";
-import { compositionRoot } from "../composition/root.js";
+import { compositionRoot, notificationParts } from "../composition/root.js";
+import { afterSweep } from "../notify/index.js";
 import { sweepTimerSchedule } from "../config.js";
 import { DurablePipelineDirectory } from "../sweep/durable-pipelines.js";
 import { summaryLine } from "../sweep/report.js";
@@ -22,6 +23,10 @@ export async function complianceSweep(timer: Timer, context: InvocationContext):
     if (report.outcome === "stopped-by-error") context.warn(summaryLine(report));
     else context.log(summaryLine(report));
   }
+  await afterSweep(
+    reports,
+    notificationParts(root, (line) => context.log(line)),
+  );
 }
 
 app.timer("complianceSweep", {

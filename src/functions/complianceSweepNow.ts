@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { compositionRoot } from "../composition/root.js";
+import { compositionRoot, notificationParts } from "../composition/root.js";
+import { afterSweep } from "../notify/index.js";
 import { answeringErrors } from "../http/errors.js";
 import { problem } from "../http/json.js";
 import { DurablePipelineDirectory } from "../sweep/durable-pipelines.js";
@@ -33,6 +34,10 @@ export async function complianceSweepNow(request: HttpRequest, context: Invocati
         registries,
       });
       for (const report of reports) context.log(summaryLine(report));
+      await afterSweep(
+        reports,
+        notificationParts(root, (line) => context.log(line)),
+      );
       return { status: 200, jsonBody: { reports, summaries: reports.map(summaryLine) } };
     },
     { exposeConfigProblems: true },

@@ -57,6 +57,20 @@ export const ACTIVITY_FACTS: { [N in Name]: ActivityFacts<N> } = {
     input: (round) => ({ image: imageReference(round.image), instanceId: round.instanceId }),
     output: (settlement) => ({ result: settlement.kind }),
   },
+  notify: {
+    // Notifications tell what was recorded; they have no stage of their own in the status.
+    stage: "recording",
+    input: (request) => ({
+      image: imageReference(request.image),
+      instanceId: request.instanceId,
+      result: request.type,
+    }),
+    output: (result) => ({
+      result:
+        result.error ??
+        `delivered ${result.delivered}, duplicates ${result.duplicates}, dead letters ${result.deadLetters}`,
+    }),
+  },
 };
 
 /**

@@ -3,6 +3,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { observeActivity } from "../../observability/activity.js";
 import type { ImageKey } from "./image.js";
 import { ACTIVITY_RETRY } from "./retry.js";
+import type { NotifyRequest, NotifyResult } from "./notify.js";
 import type {
   ApprovalConfirmation,
   ApprovalRound,
@@ -27,6 +28,7 @@ export interface ActivityPayloads {
   recordDecision: { input: RecordDecisionInput; output: void };
   confirmApprovalDecision: { input: ConfirmApprovalInput; output: ApprovalConfirmation };
   settleApprovalDeadline: { input: ApprovalRound; output: ApprovalSettlement };
+  notify: { input: NotifyRequest; output: NotifyResult };
 }
 
 type Name = keyof ActivityPayloads;

@@ -21,6 +21,17 @@ export {
   type OrchestrationInputs,
   type StartOnceResult,
 } from "./orchestrations.js";
+export {
+  NOTIFICATION_TYPES,
+  notifier,
+  outcomeNotification,
+  verdictFacts,
+  type NotificationFacts,
+  type NotificationType,
+  type Notify,
+  type NotifyRequest,
+  type NotifyResult,
+} from "./notify.js";
 export { imageReference, parseImageReference, type ImageKey } from "./image.js";
 export {
   backfillInstanceId,

@@ -25,6 +25,8 @@ export const ACTIVITY = {
   confirmApprovalDecision: "confirmApprovalDecision",
   /** The approval deadline fired: claims the outcome for it, unless a decision claimed it before the deadline. */
   settleApprovalDeadline: "settleApprovalDeadline",
+  /** Builds one CloudEvent and delivers it to the sinks its subscriptions name (never throws, never decides). */
+  notify: "notify",
 } as const;
 
 /**
@@ -47,6 +49,8 @@ export const ACTIVITY_IDEMPOTENCY: Readonly<Record<ActivityName, string>> = {
     "Reads the approval ledger's claim; the forged-event audit row is keyed by the round and the event, written insert-if-absent.",
   settleApprovalDeadline:
     "Insert-if-absent of the round's outcome row; a repeat gets 409 and reads the claim that holds.",
+  notify:
+    "The event id is derived from the request (instance, type, round); each sink's delivery is claimed insert-if-absent under that id, so a repeat finds the claim and sends nothing again.",
 };
 
 /** External events raised on a waiting pipeline. */

@@ -3,7 +3,9 @@ import {
   ACTIVITY,
   breakGlassRequestId,
   callActivity,
+  notifier,
   pipelineInstanceId,
+  verdictFacts,
   type BreakGlassInput,
   type PipelineOutcome,
 } from "../contract/index.js";
@@ -36,11 +38,15 @@ export const breakGlassRelease: OrchestrationHandler = function* (context: Orche
       at: context.df.currentUtcDateTime.toISOString(),
       auditKey,
     });
+  // Notifications (docs/notifications.md): this release's own instance and start time name its events.
+  const notify = notifier(context, input.pipeline, context.df.currentUtcDateTime.toISOString());
+  const facts = { ...verdictFacts(input.verdict), actor: by, reason, override: true, overrides };
   publish("releasing", {
     overrides,
     verdict: input.verdict,
     decision: { by, approve: true, reason, at: input.decision.decidedAt, override: true },
   });
+  yield* notify("breakglass.used", facts);
 
   let outcome: PipelineOutcome;
   if (input.pipeline.mode === "shadow") {
@@ -57,6 +63,7 @@ export const breakGlassRelease: OrchestrationHandler = function* (context: Orche
     } catch (error) {
       const message = `break-glass release failed: ${(error as Error).message}`;
       yield record({ result: "left-quarantined", verdict: input.verdict, decidedBy: by, reason: message });
+      yield* notify("image.left-quarantined", { ...facts, reason: message });
       publish("release-failed", { error: message });
       throw new DecisionNotWrittenError(message);
     }
@@ -64,6 +71,7 @@ export const breakGlassRelease: OrchestrationHandler = function* (context: Orche
   }
   publish("recording");
   yield record(outcome);
+  if (outcome.result === "Passed") yield* notify("image.released", facts);
   publish("done", { outcome: outcome.result });
   return outcome;
 };

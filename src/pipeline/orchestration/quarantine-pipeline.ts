@@ -3,7 +3,11 @@ import {
   ACTIVITY,
   EVENT,
   callActivity,
+  notifier,
+  outcomeNotification,
+  verdictFacts,
   waitForEvent,
+  type Notify,
   type ApprovalConfirmation,
   type ApprovalDecision,
   type ApprovalRound,
@@ -45,6 +49,8 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
       at: context.df.currentUtcDateTime.toISOString(),
     });
   publish("inspecting");
+  // Notifications (docs/notifications.md): the round is this execution's start time, fixed in history.
+  const notify = notifier(context, input, context.df.currentUtcDateTime.toISOString());
 
   const inspected = (yield callActivity(context, ACTIVITY.inspectImage, input.image)) as InspectResult;
   if (isAlreadyDecided(input, inspected.quarantineState)) {
@@ -58,6 +64,7 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
     return outcome;
   }
 
+  yield* notify("image.quarantined");
   // ---- scan every manifest that makes up the image, against one deadline
   const scanDeadline = new Date(context.df.currentUtcDateTime.getTime() + input.scanDeadlineMs);
   publish("scanning", { scanDeadline: scanDeadline.toISOString() });
@@ -68,7 +75,9 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
     // A scanner that is down, refuses, or misses the deadline is an explicit failure, never "no findings": the image
     // stays quarantined and the instance ends Failed, so the sweep (or a new webhook) may start it again.
     const message = `scan failed: ${(error as Error).message}`;
+    yield* notify("scan.failed", { actor: "gate", reason: message });
     yield record({ result: "left-quarantined", decidedBy: "gate", reason: message });
+    yield* notify("image.left-quarantined", { actor: "gate", reason: message });
     publish("scan-failed", { error: message });
     throw new ScanFailedError(message);
   }
@@ -77,9 +86,11 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
     verdicts,
   );
   publish("scanning", { verdict });
+  yield* notify("scan.completed", verdictFacts(verdict));
 
   // ---- decide: the policy, or a person before the deadline
-  const decision: Decision = policyDecision(verdict) ?? (yield* awaitApproval(context, input, verdict, publish));
+  const decision: Decision =
+    policyDecision(verdict) ?? (yield* awaitApproval(context, input, publish, notify, verdict));
 
   // ---- write to the registry (or, in shadow mode, only say what would have happened)
   let outcome = outcomeWithoutWrite(input, decision, verdict);
@@ -97,6 +108,7 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
     } catch (error) {
       const message = `release as ${state} failed: ${(error as Error).message}`;
       yield record({ result: "left-quarantined", verdict, decidedBy: decision.by, reason: message });
+      yield* notify("image.left-quarantined", { ...verdictFacts(verdict), actor: decision.by, reason: message });
       publish("release-failed", { error: message });
       throw new DecisionNotWrittenError(message);
     }
@@ -104,6 +116,8 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   }
   publish("recording");
   yield record(outcome);
+  const ended = outcomeNotification(outcome.result);
+  if (ended) yield* notify(ended, { ...verdictFacts(verdict), actor: outcome.decidedBy, reason: outcome.reason });
   publish("done", { outcome: outcome.result });
   return outcome;
 };
@@ -128,8 +142,9 @@ export const SETTLE_GRACE_MS = 5_000;
 function* awaitApproval(
   context: OrchestrationContext,
   input: PipelineInput,
-  verdict: VerdictSummary,
   publish: Publish,
+  notify: Notify,
+  verdict: VerdictSummary,
 ): Generator<Task, Decision, unknown> {
   const approvalDeadline = new Date(context.df.currentUtcDateTime.getTime() + input.approvalDeadlineMs);
   const required = requiredApprovalsOf(verdict);
@@ -137,6 +152,9 @@ function* awaitApproval(
     approvalDeadline: approvalDeadline.toISOString(),
     approvals: { required, given: 0, approvers: [] },
   });
+  const deadlineText = approvalDeadline.toISOString();
+  yield* notify("approval.requested", { ...verdictFacts(verdict), deadline: deadlineText });
+  const reminders = reminderTimes(context.df.currentUtcDateTime, approvalDeadline);
   const round: ApprovalRound = {
     instanceId: context.df.instanceId,
     image: input.image,
@@ -145,7 +163,19 @@ function* awaitApproval(
   for (;;) {
     const deadline: TimerTask = context.df.createTimer(new Date(approvalDeadline.getTime() + SETTLE_GRACE_MS));
     const approval = waitForEvent(context, EVENT.approvalDecision);
-    const winner = (yield context.df.Task.any([approval, deadline])) as Task;
+    // The next reminder (50 %, 90 % of the approval time) races the decision and the deadline with a timer of its own.
+    const due = reminders[0];
+    const reminder = due ? context.df.createTimer(due.at) : undefined;
+    const winner = (yield context.df.Task.any(
+      reminder ? [approval, deadline, reminder] : [approval, deadline],
+    )) as Task;
+    if (reminder && winner === reminder) {
+      deadline.cancel();
+      reminders.shift();
+      yield* notify("approval.reminder", { deadline: deadlineText, percent: due!.percent }, `${due!.percent}`);
+      continue;
+    }
+    reminder?.cancel();
     let settlement: ApprovalSettlement;
     if (winner === approval) {
       deadline.cancel();
@@ -186,7 +216,24 @@ function* awaitApproval(
           at: deciding.decidedAt,
         },
       });
+      yield* notify("approval.given", {
+        actor: decision.by,
+        approve: decision.state === "Passed",
+        reason: decision.reason,
+      });
     }
     return decision;
   }
+}
+
+/**
+ * When to remind the approvers: at 50 % and 90 % of the approval time, those still ahead. A restarted wait (a forged
+ * event) keeps the reminders not yet sent; a reminder is never sent twice in one round.
+ */
+function reminderTimes(now: Date, deadline: Date): Array<{ percent: number; at: Date }> {
+  const start = now.getTime();
+  const span = deadline.getTime() - start;
+  return [50, 90]
+    .map((percent) => ({ percent, at: new Date(start + Math.floor((span * percent) / 100)) }))
+    .filter((r) => r.at.getTime() > start && r.at.getTime() < deadline.getTime());
 }

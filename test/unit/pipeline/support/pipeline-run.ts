@@ -35,7 +35,12 @@ export class PipelineRun {
 
   constructor(name: string, handler: OrchestrationHandler, input: unknown, activities: Activities) {
     const recorded: Record<string, (input: unknown, attempt: number) => unknown> = {};
-    for (const [activity, impl] of Object.entries(activities)) {
+    // Notifications never decide anything; a test that does not care about them gets a notify that sends nothing.
+    const withNotify: Activities = {
+      notify: () => ({ eventId: "", delivered: 0, duplicates: 0, deadLetters: 0 }),
+      ...activities,
+    };
+    for (const [activity, impl] of Object.entries(withNotify)) {
       recorded[activity] = (value: unknown, attempt: number) => {
         this.calls.push({ name: activity as ActivityName, input: value });
         return (impl as (input: unknown, attempt: number) => unknown)(value, attempt);

@@ -1,0 +1,118 @@
+import { isRestError } from "@azure/core-rest-pipeline";
+import type { TableClient } from "@azure/data-tables";
+
+/**
+ * The delivery ledger (table `<task hub>Notifications`): one row per (event id, sink), claimed with an insert that
+ * Table Storage refuses with 409 when the row exists (Insert Entity,
+ * https://learn.microsoft.com/rest/api/storageservices/insert-entity). Only the claimant sends, so any number of
+ * repeats of the same occurrence (durable redelivery, a replay, a repeated trigger) make one delivery per sink. A
+ * claim left `sending` by a host that died is taken over, If-Match its ETag, once it is older than `staleMs`.
+ *
+ * Dead letters (table `<task hub>NotifyDeadLetters`): one row per event and sink that stayed undelivered, partitioned
+ * by UTC day so the sweep counts a day's with one partition query. No URL or secret is stored.
+ */
+export type DeliveryState = "sending" | "delivered" | "dead-letter";
+
+export interface DeadLetter {
+  eventId: string;
+  type: string;
+  subject: string;
+  sink: string;
+  kind: string;
+  /** The HTTP status or network code; never a URL. */
+  error: string;
+  status?: number;
+  at: string;
+}
+
+type Table = Pick<TableClient, "createTable" | "createEntity" | "getEntity" | "updateEntity" | "listEntities">;
+
+export class DeliveryLedger {
+  private readonly created = new Map<Table, Promise<void>>();
+
+  constructor(
+    private readonly deliveries: Table,
+    private readonly deadLetters: Table,
+    private readonly staleMs = 120_000,
+  ) {}
+
+  /** True when this caller owns the delivery of the event to the sink (and must send it). */
+  async claim(eventId: string, sink: string, now: Date): Promise<boolean> {
+    await this.ensure(this.deliveries);
+    try {
+      await this.deliveries.createEntity({
+        partitionKey: eventId,
+        rowKey: sink,
+        state: "sending",
+        claimedAt: now.toISOString(),
+      });
+      return true;
+    } catch (error) {
+      if (!(isRestError(error) && error.statusCode === 409)) throw error;
+    }
+    const row = await this.deliveries.getEntity<{ state: DeliveryState; claimedAt: string }>(eventId, sink);
+    if (row.state !== "sending" || now.getTime() - Date.parse(row.claimedAt) < this.staleMs) return false;
+    try {
+      await this.deliveries.updateEntity(
+        { partitionKey: eventId, rowKey: sink, state: "sending", claimedAt: now.toISOString() },
+        "Replace",
+        { etag: row.etag },
+      );
+      return true;
+    } catch (error) {
+      if (isRestError(error) && error.statusCode === 412) return false;
+      throw error;
+    }
+  }
+
+  async settle(eventId: string, sink: string, state: Exclude<DeliveryState, "sending">, now: Date): Promise<void> {
+    await this.deliveries.updateEntity(
+      { partitionKey: eventId, rowKey: sink, state, settledAt: now.toISOString() },
+      "Merge",
+    );
+  }
+
+  async recordDeadLetter(letter: DeadLetter): Promise<void> {
+    await this.ensure(this.deadLetters);
+    try {
+      await this.deadLetters.createEntity({
+        partitionKey: letter.at.slice(0, 10),
+        rowKey: `${letter.eventId}.${letter.sink}`,
+        ...letter,
+      });
+    } catch (error) {
+      if (!(isRestError(error) && error.statusCode === 409)) throw error;
+    }
+  }
+
+  /** Dead letters recorded since `since` (UTC days from its day to `now`'s). */
+  async deadLettersSince(since: Date, now: Date): Promise<DeadLetter[]> {
+    await this.ensure(this.deadLetters);
+    const letters: DeadLetter[] = [];
+    for (let day = startOfDay(since); day <= now.getTime(); day += 86_400_000) {
+      const partition = new Date(day).toISOString().slice(0, 10);
+      for await (const row of this.deadLetters.listEntities<DeadLetter>({
+        queryOptions: { filter: `PartitionKey eq '${partition}'` },
+      }))
+        if (Date.parse(row.at) >= since.getTime()) letters.push(row);
+    }
+    return letters;
+  }
+
+  private ensure(table: Table): Promise<void> {
+    let created = this.created.get(table);
+    if (!created) {
+      created = table.createTable().catch((error: unknown) => {
+        if (isRestError(error) && error.statusCode === 409) return;
+        this.created.delete(table);
+        throw error;
+      });
+      this.created.set(table, created);
+    }
+    return created;
+  }
+}
+
+function startOfDay(date: Date): number {
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+}

@@ -1,0 +1,133 @@
+import type { OrchestrationContext, Task } from "durable-functions";
+import type { ImageKey } from "./image.js";
+import { ACTIVITY } from "./names.js";
+import type { PipelineInput, PipelineOutcome, VerdictSummary } from "./payloads.js";
+
+/**
+ * Notifications: what the orchestrations tell people (docs/notifications.md). The orchestrations only say what
+ * happened; the `notify` activity turns it into one CloudEvent and delivers it to the sinks the subscription document
+ * routes it to. Delivery never decides anything: the activity never throws, and the orchestrations ignore its answer.
+ */
+
+/** The event types, without the CloudEvents type prefix (NOTIFICATION_TYPE_PREFIX in src/notify). */
+export const NOTIFICATION_TYPES = [
+  "image.quarantined",
+  "scan.completed",
+  "scan.failed",
+  "approval.requested",
+  "approval.reminder",
+  "approval.given",
+  "image.released",
+  "image.failed",
+  "image.left-quarantined",
+  "breakglass.used",
+  "sweep.completed",
+] as const;
+
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/** What an event says besides the image; counts, names and links only, never tokens or report bodies. */
+export interface NotificationFacts {
+  decision?: string;
+  severityCounts?: Record<string, number>;
+  findings?: number;
+  policyVersion?: string;
+  scanner?: string;
+  /** Who decided or acted: the policy, the gate, a person (name and object id). */
+  actor?: string;
+  reason?: string;
+  approve?: boolean;
+  /** The approval deadline (approval.requested, approval.reminder). */
+  deadline?: string;
+  /** approval.reminder: how much of the approval time has gone, in percent (50 or 90). */
+  percent?: number;
+  /** Break-glass: Passed over a failing verdict, and the pipeline it overrides. */
+  override?: boolean;
+  overrides?: string;
+  /** sweep.completed: the sweep's counts per registry. */
+  counts?: Record<string, number>;
+  trigger?: string;
+}
+
+/** The notify activity's input: one occurrence of one event type. */
+export interface NotifyRequest {
+  type: NotificationType;
+  /** The image it is about; sweep.completed names only the registry (digest and repository empty). */
+  image: ImageKey;
+  tag?: string;
+  /** The instance (or sweep run) the occurrence belongs to. */
+  instanceId: string;
+  /**
+   * Which occurrence: the orchestration execution's start time (a restarted pipeline is a new round), plus a key for
+   * events that occur more than once per round (a reminder's percent). With instanceId and type it makes the event
+   * id, so a replayed or repeated activity sends the same id.
+   */
+  round: string;
+  /** When it happened, on the orchestration's clock. */
+  at: string;
+  facts: NotificationFacts;
+  /** The status link of the image; the approval link until the approval page exists. */
+  statusUrl?: string;
+}
+
+/** What the notify activity did, per sink: for the event line only (the orchestrations ignore it). */
+export interface NotifyResult {
+  eventId: string;
+  delivered: number;
+  duplicates: number;
+  deadLetters: number;
+  /** Set when nothing could be attempted (settings, routing): a code, never a URL. */
+  error?: string;
+}
+
+/** The facts of a verdict that an event carries: counts, decision, policy version and scanner. */
+export function verdictFacts(verdict: VerdictSummary | undefined): NotificationFacts {
+  if (!verdict) return {};
+  return {
+    decision: verdict.decision,
+    severityCounts: verdict.severityCounts,
+    findings: verdict.findings,
+    policyVersion: verdict.policyVersion,
+    scanner: verdict.scanner,
+  };
+}
+
+/** The image event an outcome ends with; undefined for outcomes that write nothing and decide nothing new. */
+export function outcomeNotification(result: PipelineOutcome["result"]): NotificationType | undefined {
+  if (result === "Passed") return "image.released";
+  if (result === "Failed") return "image.failed";
+  if (result === "left-quarantined") return "image.left-quarantined";
+  return undefined;
+}
+
+/** Notifies from an orchestration: `yield* notify(type, facts)`. */
+export type Notify = (
+  type: NotificationType,
+  facts?: NotificationFacts,
+  key?: string,
+) => Generator<Task, void, unknown>;
+
+/**
+ * The orchestrations' way to notify: schedules the notify activity once (no retry policy: the activity bounds its own
+ * retries and never throws, so a durable retry could only delay the pipeline) and ignores whatever happens to it.
+ * `round` is fixed for the execution (its start time, from history), so every replay schedules the same request.
+ */
+export function notifier(context: OrchestrationContext, input: PipelineInput, round: string): Notify {
+  return function* (type, facts = {}, key) {
+    const request: NotifyRequest = {
+      type,
+      image: input.image,
+      ...(input.tag ? { tag: input.tag } : {}),
+      instanceId: context.df.instanceId,
+      round: key ? `${round}#${key}` : round,
+      at: context.df.currentUtcDateTime.toISOString(),
+      facts,
+      ...(input.statusUrl ? { statusUrl: input.statusUrl } : {}),
+    };
+    try {
+      yield context.df.callActivity(ACTIVITY.notify, request);
+    } catch {
+      // Delivery never changes a decision: a notify activity that failed anyway (the host lost it) is ignored.
+    }
+  };
+}

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TableClient } from "@azure/data-tables";
+import { DefaultAzureCredential } from "@azure/identity";
+import { startIdentityServer, type IdentityServer } from "../../../local/identity/server.js";
+import { startNotifyReceiver, type NotifyReceiver } from "../../../local/notify-receiver/server.js";
+import { startEventGridStandIn, type EventGridStandIn } from "../../../local/eventgrid/server.js";
+import { LOCAL_SUBSCRIPTIONS, localNotifySettings } from "../../../local/stack/compose.js";
+import { buildNotifier, notifySettings, type Notifier } from "../../../src/notify/index.js";
+import type { NotifyRequest } from "../../../src/pipeline/contract/index.js";
+import { startTestAzurite, type TestAzurite } from "../../support/azurite.js";
+import { localStateRoot } from "../../support/paths.js";
+
+/**
+ * The notifier against real parts: Azurite for the delivery ledger, the local receiver, the Event Grid stand-in with
+ * tokens from the local managed-identity endpoint.
+ */
+describe("notification delivery", () => {
+  let identity: IdentityServer;
+  let azurite: TestAzurite;
+  let receiver: NotifyReceiver;
+  let eventGrid: EventGridStandIn;
+  let notifier: Notifier;
+  let deadLetters: TableClient;
+
+  beforeAll(async () => {
+    identity = await startIdentityServer();
+    for (const v of ["IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE"])
+      delete process.env[v];
+    Object.assign(process.env, identity.environment());
+    azurite = await startTestAzurite();
+    const secret = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
+    receiver = await startNotifyReceiver({ webhookSecret: secret });
+    eventGrid = await startEventGridStandIn({ caDir: localStateRoot("tls"), identity });
+    const settings = notifySettings({
+      ...localNotifySettings(receiver, eventGrid, secret),
+    })!;
+    const table = (name: string) =>
+      TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
+    deadLetters = table("TestNotifyDeadLetters");
+    notifier = buildNotifier({
+      settings,
+      credential: () => new DefaultAzureCredential(),
+      deliveries: table("TestNotifications"),
+      deadLetters,
+      resourceIds: new Map(),
+      now: () => new Date(),
+      warn: () => undefined,
+    }).notifier;
+  });
+  afterAll(async () => {
+    await eventGrid?.stop();
+    await receiver?.stop();
+    await azurite?.dispose();
+    await identity?.close();
+  });
+
+  const request = (instanceId: string): NotifyRequest => ({
+    type: "image.quarantined",
+    image: { loginServer: "localhost:5000", repository: "team/app", digest: `sha256:${"c".repeat(64)}` },
+    instanceId,
+    round: "2026-01-01T00:00:00.000Z",
+    at: "2026-01-01T00:00:00.000Z",
+    facts: {},
+  });
+
+  it("100 duplicate triggers at once → one delivery per event id at every sink", async () => {
+    const results = await Promise.all(Array.from({ length: 100 }, () => notifier.notify(request("qp-dup"))));
+    const sinks = Object.keys(LOCAL_SUBSCRIPTIONS.sinks).length;
+    expect(results.reduce((n, r) => n + r.delivered, 0)).toBe(sinks);
+    expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(100 * sinks - sinks);
+    expect(new Set(results.map((r) => r.eventId)).size).toBe(1);
+    const id = results[0]!.eventId;
+    for (const sink of ["webhook", "teams", "slack"])
+      expect(receiver.deliveries.filter((d) => d.sink === sink && d.raw.includes("team/app"))).toHaveLength(1);
+    expect(receiver.deliveries.find((d) => d.sink === "webhook")!.headers["webhook-id"]).toBe(id);
+    expect(eventGrid.events.filter((e) => e.id === id)).toHaveLength(1);
+    expect(eventGrid.refused).toEqual([]);
+  });
+
+  it("a sink that is down: a dead letter per sink, within the budget, and a repeat sends nothing again", async () => {
+    receiver.failWith = 500;
+    try {
+      const result = await notifier.notify(request("qp-down"));
+      expect(result.deadLetters).toBe(3);
+      expect(result.delivered).toBe(1); // Event Grid is up
+      const rows: Array<{ sink: string; eventId: string; error: string }> = [];
+      for await (const row of deadLetters.listEntities<{ sink: string; eventId: string; error: string }>())
+        if (row.eventId === result.eventId) rows.push(row);
+      expect(rows.map((r) => r.sink).sort()).toEqual(["slack", "teams", "webhook"]);
+      const attempts = receiver.attempts.filter((a) => a.status === 500).length;
+      expect(attempts).toBeLessThanOrEqual(9); // 3 sinks × (1 + 2 retries)
+      receiver.failWith = undefined;
+      const again = await notifier.notify(request("qp-down"));
+      expect(again.duplicates).toBe(4);
+      expect(receiver.deliveries.filter((d) => d.raw.includes(result.eventId))).toHaveLength(0);
+    } finally {
+      receiver.failWith = undefined;
+    }
+  });
+
+  describe("the Event Grid stand-in checks what Event Grid checks", () => {
+    const batch = JSON.stringify([{ specversion: "1.0", id: "1", source: "/s", type: "t" }]);
+    const post = (headers: Record<string, string>, body = batch, path = "?api-version=2018-01-01") =>
+      fetch(`${eventGrid.endpoint}${path}`, { method: "POST", headers, body });
+    const token = async (scope: string) => (await new DefaultAzureCredential().getToken(scope)).token;
+    const cloudEvents = { "content-type": "application/cloudevents-batch+json; charset=utf-8" };
+
+    it("accepts a managed identity token for https://eventgrid.azure.net", async () => {
+      const response = await post({
+        ...cloudEvents,
+        authorization: `Bearer ${await token("https://eventgrid.azure.net/.default")}`,
+      });
+      expect(response.status).toBe(200);
+    });
+
+    it("refuses no token, a token for another audience, and access keys (local auth is disabled)", async () => {
+      expect((await post(cloudEvents)).status).toBe(401);
+      const arm = await token("https://management.azure.com/.default");
+      expect((await post({ ...cloudEvents, authorization: `Bearer ${arm}` })).status).toBe(401);
+      expect((await post({ ...cloudEvents, "aeg-sas-key": "key" })).status).toBe(401);
+    });
+
+    it("refuses another content type, a body that is not a CloudEvents batch, and a missing api-version", async () => {
+      const auth = { authorization: `Bearer ${await token("https://eventgrid.azure.net/.default")}` };
+      expect((await post({ ...auth, "content-type": "application/json" })).status).toBe(400);
+      expect((await post({ ...auth, ...cloudEvents }, JSON.stringify({ id: "1" }))).status).toBe(400);
+      expect(
+        (
+          await post(
+            { ...auth, ...cloudEvents },
+            JSON.stringify([{ specversion: "0.3", id: "1", source: "/s", type: "t" }]),
+          )
+        ).status,
+      ).toBe(400);
+      expect(
+        (await post({ ...auth, ...cloudEvents }, JSON.stringify([{ specversion: "1.0", source: "/s", type: "t" }])))
+          .status,
+      ).toBe(400);
+      expect((await post({ ...auth, ...cloudEvents }, batch, "")).status).toBe(400);
+      const big = JSON.stringify([
+        { specversion: "1.0", id: "1", source: "/s", type: "t", data: "x".repeat(1024 * 1024) },
+      ]);
+      expect((await post({ ...auth, ...cloudEvents }, big)).status).toBe(413);
+    });
+  });
+});
