@@ -11,6 +11,8 @@ import { storageConnection, tableClient, type StorageConnection } from "../stora
 import { buildSweepEnvironment, type SweepEnvironment } from "../sweep/services.js";
 import { systemClock, type Clock } from "./clock.js";
 import { AppSettings } from "./settings.js";
+import { buildAttestationServices, type AttestationServices } from "../attest/services.js";
+import { attestationSettings } from "../attest/settings.js";
 
 /**
  * The composition root: the one place that reads the settings (through config.ts, once) and builds what the
@@ -120,6 +122,20 @@ export class CompositionRoot {
         this.clock,
       ),
     );
+  }
+
+  /**
+   * Signing and pushing the decision referrers (src/attest/), or undefined when no signing key is configured. Its
+   * settings (ATTESTATION_*) are read here, from the environment, by src/attest/settings.ts.
+   */
+  attestation(): AttestationServices | undefined {
+    return this.once("attestation", () => {
+      const gate = this.gateServices();
+      return buildAttestationServices(attestationSettings(this.settings.environment), gate.acr, {
+        version: gate.policyVersion,
+        document: gate.policy,
+      });
+    });
   }
 
   /** Builds on first use and keeps it; a build that throws is tried again next time (and fails the same way). */

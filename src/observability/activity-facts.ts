@@ -57,6 +57,11 @@ export const ACTIVITY_FACTS: { [N in Name]: ActivityFacts<N> } = {
     input: (round) => ({ image: imageReference(round.image), instanceId: round.instanceId }),
     output: (settlement) => ({ result: settlement.kind }),
   },
+  attestDecision: {
+    stage: "recording",
+    input: (input) => ({ image: imageReference(input.image), instanceId: input.instanceId }),
+    output: (result) => ({ result: result.state }),
+  },
 };
 
 /**

@@ -7,6 +7,8 @@ import type {
   ApprovalConfirmation,
   ApprovalRound,
   ApprovalSettlement,
+  AttestDecisionInput,
+  AttestDecisionResult,
   ConfirmApprovalInput,
   InspectResult,
   PollScanInput,
@@ -27,6 +29,7 @@ export interface ActivityPayloads {
   recordDecision: { input: RecordDecisionInput; output: void };
   confirmApprovalDecision: { input: ConfirmApprovalInput; output: ApprovalConfirmation };
   settleApprovalDeadline: { input: ApprovalRound; output: ApprovalSettlement };
+  attestDecision: { input: AttestDecisionInput; output: AttestDecisionResult };
 }
 
 type Name = keyof ActivityPayloads;

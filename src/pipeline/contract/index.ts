@@ -47,6 +47,8 @@ export type {
   ApprovalDecision,
   ApprovalRound,
   ApprovalSettlement,
+  AttestDecisionInput,
+  AttestDecisionResult,
   ConfirmApprovalInput,
   LedgerDecision,
   BreakGlassInput,

@@ -25,6 +25,8 @@ export const ACTIVITY = {
   confirmApprovalDecision: "confirmApprovalDecision",
   /** The approval deadline fired: claims the outcome for it, unless a decision claimed it before the deadline. */
   settleApprovalDeadline: "settleApprovalDeadline",
+  /** Pushes the scan report (SARIF) and the signed decision (DSSE, in-toto VSA) as OCI referrers of the image. */
+  attestDecision: "attestDecision",
 } as const;
 
 /**
@@ -47,6 +49,8 @@ export const ACTIVITY_IDEMPOTENCY: Readonly<Record<ActivityName, string>> = {
     "Reads the approval ledger's claim; the forged-event audit row is keyed by the round and the event, written insert-if-absent.",
   settleApprovalDeadline:
     "Insert-if-absent of the round's outcome row; a repeat gets 409 and reads the claim that holds.",
+  attestDecision:
+    "Lists the image's referrers first: a signed decision annotated with this decision's id is not pushed again (the SARIF referrer is deterministic, so a repeat pushes the same digest).",
 };
 
 /** External events raised on a waiting pipeline. */

@@ -10,6 +10,7 @@ import {
 import { DecisionNotWrittenError } from "../errors.js";
 import { approverName } from "./rules.js";
 import { statusPublisher } from "./status.js";
+import { attestDecision } from "./attest-phase.js";
 
 /**
  * Releases an image whose verdict failed, on the word of a person holding Quarantine.Override and a justification
@@ -64,6 +65,13 @@ export const breakGlassRelease: OrchestrationHandler = function* (context: Orche
   }
   publish("recording");
   yield record(outcome);
+  yield* attestDecision(context, {
+    image: input.pipeline.image,
+    outcome,
+    instanceId: context.df.instanceId,
+    at: context.df.currentUtcDateTime.toISOString(),
+    decisionKey: auditKey,
+  });
   publish("done", { outcome: outcome.result });
   return outcome;
 };

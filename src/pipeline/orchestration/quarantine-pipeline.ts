@@ -16,6 +16,7 @@ import {
 import { DecisionNotWrittenError, ScanFailedError } from "../errors.js";
 import { isAlreadyDecided, outcomeWithoutWrite, policyDecision, settledDecision, type Decision } from "./rules.js";
 import { scanEveryManifest } from "./scan-phase.js";
+import { attestDecision } from "./attest-phase.js";
 import { statusPublisher, type Publish } from "./status.js";
 import { combineVerdicts } from "./verdict.js";
 
@@ -93,6 +94,12 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   }
   publish("recording");
   yield record(outcome);
+  yield* attestDecision(context, {
+    image: input.image,
+    outcome,
+    instanceId: context.df.instanceId,
+    at: context.df.currentUtcDateTime.toISOString(),
+  });
   publish("done", { outcome: outcome.result });
   return outcome;
 };
