@@ -21,7 +21,12 @@ const USAGE =
   "usage: acr-quarantine-gate verify <loginServer>/<repository>@sha256:<hex> [--jwks <url|file>] [--json]\n" +
   "  env: ACR_QUARANTINE_GATE_JWKS, REGISTRY_USERNAME, REGISTRY_PASSWORD";
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv, out = console.log, err = console.error): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out = console.log,
+  err = console.error,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -38,9 +43,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out = console
     err(USAGE);
     return 3;
   }
-  const match = /^([a-z0-9.-]+(?::\d+)?)\/([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)@(sha256:[a-f0-9]{64})$/.exec(
-    reference,
-  );
+  const match =
+    /^([a-z0-9.-]+(?::\d+)?)\/([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)@(sha256:[a-f0-9]{64})$/.exec(
+      reference,
+    );
   if (!match) {
     err(`not an image reference by digest: ${reference.slice(0, 200)}\n${USAGE}`);
     return 3;

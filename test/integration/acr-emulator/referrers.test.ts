@@ -97,7 +97,11 @@ describe("ACR emulator: OCI 1.1 referrers", () => {
 
   it("filters by artifactType and says so in OCI-Filters-Applied", async () => {
     const registry = registryAs("pusher");
-    const layer = await registry.pushBlob(repository, '{"payload":"","payloadType":"x","signatures":[]}', DSSE_ENVELOPE);
+    const layer = await registry.pushBlob(
+      repository,
+      '{"payload":"","payloadType":"x","signatures":[]}',
+      DSSE_ENVELOPE,
+    );
     await registry.pushManifest(repository, referrerManifest(DSSE_ENVELOPE, layer, subjectOf(image), {}));
     const all = (await (await listRaw("reader", image.manifestDigest)).json()) as { manifests: unknown[] };
     expect(all.manifests).toHaveLength(2);
@@ -189,7 +193,12 @@ describe("ACR emulator: OCI 1.1 referrers", () => {
       expect(referrers.map((r) => r.artifactType).sort()).toEqual([DSSE_ENVELOPE, SARIF].sort());
 
       const jwks = { keys: [await signer.publicJwk()] };
-      const report = await verifyImageDecision(registryAs("puller"), repository, other.manifestDigest, jwksVerifier(jwks));
+      const report = await verifyImageDecision(
+        registryAs("puller"),
+        repository,
+        other.manifestDigest,
+        jwksVerifier(jwks),
+      );
       expect(report.refused).toEqual([]);
       expect(report.decision?.result).toBe("PASSED");
       expect(report.decision?.statement.subject[0]?.digest.sha256).toBe(other.manifestDigest.slice(7));
@@ -228,7 +237,12 @@ describe("ACR emulator: OCI 1.1 referrers", () => {
       const tamperedBlob = await registry.pushBlob(repository, JSON.stringify(tampered), DSSE_ENVELOPE);
       await registry.pushManifest(repository, referrerManifest(DSSE_ENVELOPE, tamperedBlob, subjectOf(image), {}));
 
-      const report = await verifyImageDecision(registryAs("reader"), repository, image.manifestDigest, jwksVerifier(jwks));
+      const report = await verifyImageDecision(
+        registryAs("reader"),
+        repository,
+        image.manifestDigest,
+        jwksVerifier(jwks),
+      );
       expect(report.decision).toBeUndefined();
       const reasons = report.refused.map((r) => r.why).join("\n");
       expect(reasons).toMatch(/about another image/);
