@@ -34,30 +34,54 @@ interface SarifRun {
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
-const REASON = /^(?<id>[A-Za-z][A-Za-z0-9._:-]*) \((?<severity>[A-Za-z]+)\)/;
+/** describeReason's finding lines (src/pipeline/reasons.ts): "<id> (<SEVERITY>) in <package>[ <version>] blocks|needs approval …". */
+const FINDING_REASON =
+  /^(?<id>[A-Za-z][A-Za-z0-9._:-]*) \((?<severity>[A-Za-z]+)\) in (?<pkg>\S+)(?: (?<version>\S+))? (?:blocks|needs approval)/;
 
 export interface SarifSubject {
   image: string;
   digest: string;
 }
 
+/**
+ * Results are written as Trivy writes them (its message lines "Package:", "Installed Version:", "Vulnerability",
+ * "Severity:"; its rule help "Vulnerability <id>\nSeverity: <SEVERITY>"), so the readers of Trivy SARIF, this gate's
+ * own included (src/scanning/normalise/sarif.ts), read them. Reasons that are not findings (an unusable report, a
+ * policy that wants a person for every image) are not vulnerability results: they go to run.properties.gateReasons.
+ */
 export function verdictToSarif(verdict: VerdictSummary | undefined, subject: SarifSubject): SarifLog {
   const rules = new Map<string, SarifRule>();
   const results: SarifRun["results"] = [];
-  let other = 0;
+  const gateReasons: string[] = [];
   for (const platform of verdict?.platforms ?? []) {
     for (const reason of platform.reasons) {
-      const match = REASON.exec(reason);
-      const id = match?.groups?.id ?? `acr-quarantine-gate/reason-${++other}`;
-      const severity = (match?.groups?.severity ?? "unknown").toLowerCase();
+      const match = FINDING_REASON.exec(reason)?.groups;
+      if (!match) {
+        gateReasons.push(reason);
+        continue;
+      }
+      const id = match.id!;
+      const severity = match.severity!.toUpperCase();
       if (!rules.has(id))
         rules.set(id, {
           id,
           shortDescription: { text: id },
-          help: { text: `Severity: ${severity}` },
-          properties: { severity },
+          help: { text: `Vulnerability ${id}\nSeverity: ${severity}` },
+          properties: { tags: ["vulnerability", "security", severity] },
         });
-      results.push({ ruleId: id, level: levelOf(severity, platform.decision), message: { text: reason } });
+      results.push({
+        ruleId: id,
+        level: levelOf(severity.toLowerCase()),
+        message: {
+          text: [
+            `Package: ${match.pkg}`,
+            `Installed Version: ${match.version ?? "unknown"}`,
+            `Vulnerability ${id}`,
+            `Severity: ${severity}`,
+            `Gate: ${reason}`,
+          ].join("\n"),
+        },
+      });
     }
   }
   return {
@@ -68,13 +92,15 @@ export function verdictToSarif(verdict: VerdictSummary | undefined, subject: Sar
         tool: { driver: { name: verdict?.scanner ?? "acr-quarantine-gate", rules: [...rules.values()] } },
         results,
         properties: {
-          image: subject.image,
-          digest: subject.digest,
+          // Trivy's own SARIF names the image so (imageName, repoDigests): readers of Trivy SARIF find the subject.
+          imageName: subject.image,
+          repoDigests: [`${subject.image}@${subject.digest}`],
           decision: verdict?.decision ?? "none",
           severityCounts: verdict?.severityCounts ?? {},
           findings: verdict?.findings ?? 0,
           policyVersion: verdict?.policyVersion ?? null,
           evaluatedAt: verdict?.evaluatedAt ?? null,
+          ...(gateReasons.length > 0 ? { gateReasons } : {}),
           ...(verdict?.vex ? { vex: verdict.vex } : {}),
         },
       },
@@ -82,8 +108,8 @@ export function verdictToSarif(verdict: VerdictSummary | undefined, subject: Sar
   };
 }
 
-function levelOf(severity: string, decision: string): "error" | "warning" | "note" {
+/** Trivy's mapping (CRITICAL/HIGH → error, MEDIUM → warning, LOW/UNKNOWN → note). */
+function levelOf(severity: string): "error" | "warning" | "note" {
   if (severity === "critical" || severity === "high") return "error";
-  if (decision === "pass" && severity === "unknown") return "note";
-  return severity === "low" || severity === "negligible" ? "note" : "warning";
+  return severity === "medium" ? "warning" : "note";
 }
