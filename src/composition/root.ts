@@ -13,6 +13,7 @@ import { systemClock, type Clock } from "./clock.js";
 import { AppSettings } from "./settings.js";
 import { buildAttestationServices, type AttestationServices } from "../attest/services.js";
 import { attestationSettings } from "../attest/settings.js";
+import { withVexReferrers } from "./vex-referrers.js";
 
 /**
  * The composition root: the one place that reads the settings (through config.ts, once) and builds what the
@@ -91,16 +92,19 @@ export class CompositionRoot {
   /** What the pipeline's activities and callbacks use. */
   gateServices(): GateServices {
     return this.once("gateServices", () =>
-      buildGateServices(
-        {
-          registry: this.settings.get("registry"),
-          gate: this.settings.get("gate"),
-          scanner: this.settings.get("scanner"),
-          policy: this.settings.get("policy"),
-          status: this.settings.get("status"),
-        },
-        this.storage(),
-        this.audit(),
+      withVexReferrers(
+        this.settings.environment,
+        buildGateServices(
+          {
+            registry: this.settings.get("registry"),
+            gate: this.settings.get("gate"),
+            scanner: this.settings.get("scanner"),
+            policy: this.settings.get("policy"),
+            status: this.settings.get("status"),
+          },
+          this.storage(),
+          this.audit(),
+        ),
       ),
     );
   }
