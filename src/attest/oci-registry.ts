@@ -2,8 +2,15 @@ import { createHash } from "node:crypto";
 import { ReferrerRegistryError } from "./errors.js";
 import { OCI_INDEX, OCI_MANIFEST } from "./media-types.js";
 
-/** A registry access token for one repository and a set of actions (Docker token scopes). */
-export type RepositoryToken = (repository: string, actions: Array<"pull" | "push">) => Promise<string>;
+/**
+ * A registry access token for one repository and a set of actions (Docker token scopes). `refused` is the token the
+ * registry just answered 401 to: drop it from any cache and get a new one.
+ */
+export type RepositoryToken = (
+  repository: string,
+  actions: Array<"pull" | "push">,
+  refused?: string,
+) => Promise<string>;
 
 export interface Descriptor {
   mediaType: string;
@@ -137,9 +144,10 @@ export class OciRegistry {
     headers: Record<string, string> = {},
   ): Promise<Response> {
     const url = new URL(path, this.base);
+    let refused: string | undefined;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      const token = await this.token(repository, actions);
+      const token = await this.token(repository, actions, refused);
       let response: Response;
       try {
         response = await this.fetchImpl(url, {
@@ -164,6 +172,7 @@ export class OciRegistry {
       }
       if (response.status === 401 && !refreshed) {
         refreshed = true;
+        refused = token;
         await response.body?.cancel();
         continue;
       }

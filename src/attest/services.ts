@@ -52,9 +52,11 @@ export function buildAttestationServices(
     const checked = acr.allowlist.check(server);
     let r = registries.get(checked);
     if (!r) {
-      r = new OciRegistry(checked, (repository, actions) =>
-        acr.tokens.accessToken(loginServer(checked), [repositoryScope(repositoryName(repository), actions)]),
-      );
+      r = new OciRegistry(checked, (repository, actions, refused) => {
+        const scopes = [repositoryScope(repositoryName(repository), actions)];
+        if (refused) acr.tokens.invalidateAccessToken(loginServer(checked), scopes, refused);
+        return acr.tokens.accessToken(loginServer(checked), scopes);
+      });
       registries.set(checked, r);
     }
     return r;

@@ -64,7 +64,10 @@ export async function main(
         ? { username: env.REGISTRY_USERNAME, password: env.REGISTRY_PASSWORD }
         : undefined;
     let token: string | undefined;
-    const registry = new OciRegistry(server, async (repo) => (token ??= await pullToken(server, repo, credentials)));
+    const registry = new OciRegistry(server, async (repo, _actions, refused) => {
+      if (refused !== undefined || token === undefined) token = await pullToken(server, repo, credentials);
+      return token;
+    });
     const report = await verifyImageDecision(registry, repository, digest, jwksVerifier(jwks));
     for (const r of report.refused) err(`refused ${r.referrer}: ${r.why}`);
     if (!report.decision) {

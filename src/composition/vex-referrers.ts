@@ -23,9 +23,11 @@ export function withVexReferrers(env: Env, services: GateServices): GateServices
       const checked = services.acr.allowlist.check(server);
       let registry = registries.get(checked);
       if (!registry) {
-        registry = new OciRegistry(checked, (repository, actions) =>
-          services.acr.tokens.accessToken(loginServer(checked), [repositoryScope(repositoryName(repository), actions)]),
-        );
+        registry = new OciRegistry(checked, (repository, actions, refused) => {
+          const scopes = [repositoryScope(repositoryName(repository), actions)];
+          if (refused) services.acr.tokens.invalidateAccessToken(loginServer(checked), scopes, refused);
+          return services.acr.tokens.accessToken(loginServer(checked), scopes);
+        });
         registries.set(checked, registry);
       }
       return registry;
