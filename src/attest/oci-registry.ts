@@ -116,7 +116,13 @@ export class OciRegistry {
   /** A manifest's bytes by digest, checked against the digest. */
   async manifest(repository: string, digest: string): Promise<Buffer> {
     const response = await this.send(repository, ["pull"], "GET", `/v2/${repository}/manifests/${digest}`, undefined, {
-      Accept: `${OCI_MANIFEST}, ${OCI_INDEX}`,
+      // Every manifest type a subject may be: a registry answers a digest in its stored form only when asked for it.
+      Accept: [
+        OCI_MANIFEST,
+        OCI_INDEX,
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+      ].join(", "),
     });
     if (response.status !== 200) throw await this.failure(response, `GET manifest ${digest} in ${repository}`);
     return checked(Buffer.from(await response.arrayBuffer()), digest);

@@ -1,14 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { quarantinePipeline } from "../../../src/pipeline/orchestration/quarantine-pipeline.js";
+import { breakGlassRelease } from "../../../src/pipeline/orchestration/break-glass.js";
 import {
   ORCHESTRATION,
+  breakGlassRequestId,
+  pipelineInstanceId,
   type AttestDecisionInput,
+  type BreakGlassInput,
   type PipelineInput,
   type RegistryDecisionRequest,
   type ScanPoll,
 } from "../../../src/pipeline/contract/index.js";
 import { PipelineRun, type Activities } from "./support/pipeline-run.js";
-import { done, pipelineInput, singleManifest, verdict } from "./support/fixtures.js";
+import { approval, done, pipelineInput, singleManifest, verdict } from "./support/fixtures.js";
 
 /**
  * The attestation step on the real durable-functions replay engine: after every final decision (Passed, Failed) and
@@ -87,5 +91,21 @@ describe("attesting the decision", () => {
     expect(r.outcome.result).toBe("Passed");
     expect(r.inputsOf("attestDecision").length).toBeGreaterThan(1); // retried under ACTIVITY_RETRY
     expect(r.inputsOf<RegistryDecisionRequest>("writeRegistryDecision").map((w) => w.state)).toEqual(["Passed"]);
+  });
+
+  it("attests a break-glass override as Passed with the override, keyed by the request (one decision per request)", async () => {
+    const decision = { ...approval(true, "outage — justification: hotfix"), override: true };
+    const input: BreakGlassInput = { pipeline: pipelineInput(), verdict: verdict("fail"), decision };
+    const r = await new PipelineRun(ORCHESTRATION.breakGlassRelease, breakGlassRelease, input, {
+      writeRegistryDecision: (request: RegistryDecisionRequest) => ({ confirmedState: request.state, written: true }),
+      recordDecision: () => null,
+      attestDecision: () => ({ state: "attested" }),
+    }).settle();
+    const [attest] = r.inputsOf<AttestDecisionInput>("attestDecision");
+    expect(attest!.outcome).toMatchObject({ result: "Passed", override: true });
+    expect(attest!.decisionKey).toEqual({
+      scope: pipelineInstanceId(input.pipeline.image),
+      identity: `break-glass:${breakGlassRequestId(decision)}`,
+    });
   });
 });
