@@ -11,6 +11,7 @@
  *  5. a webhook burst: 900 `quarantine` deliveries at once, as a registry sends them after a burst of pushes → the
  *     webhook's answer time (p50, p99; target p99 < 1 s, shorter than a sender's timeout) and the time until every
  *     image is decided; first the same burst against a bare Node server, the machine's floor.
+ *  6. what attesting a decision adds per image (bench/attestation-cost.ts): registry requests and ms.
  */
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
@@ -24,10 +25,12 @@ import { projectRoot } from "../local/stack/paths.js";
 import { ensureLocalCaTrusted } from "../local/stack/trust.js";
 import { listen } from "../local/http/server.js";
 import { readBody } from "../local/http/body.js";
+import { attestationCost } from "./attestation-cost.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 30);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
 const WEBHOOK_BURST = Number(process.env.BENCH_WEBHOOK_BURST ?? 900);
+const ATTESTED = Number(process.env.BENCH_ATTESTED ?? 30);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -387,6 +390,19 @@ async function main(): Promise<void> {
       );
       console.log(
         `  … every image decided ${burst.decidedSeconds.toFixed(1)} s after the first delivery (${(WEBHOOK_BURST / burst.decidedSeconds).toFixed(1)} images/s), ${burst.undecided} undecided (target 0 ${burst.undecided === 0 ? "PASS" : "MISS"})`,
+      );
+    }
+    if (ATTESTED > 0) {
+      // 6. what attesting a decision adds per image (src/attest/): registry requests and milliseconds.
+      console.log(
+        await attestationCost(
+          stack,
+          ATTESTED,
+          (tag) => pusher.push(tag),
+          pusher.repository,
+          work,
+          (status) => setGateWebhook(stack, status),
+        ),
       );
     }
     process.exitCode = failed ? 1 : 0;

@@ -243,6 +243,19 @@ module keyVault 'modules/key-vault.bicep' = {
   }
 }
 
+// The key that signs the gate's decisions (docs/attestations.md); the app signs in the vault, the key never leaves it.
+module signingKey 'modules/keyvault-signing-key.bicep' = {
+  scope: resourceGroup
+  name: 'keyvault-signing-key'
+  dependsOn: [keyVault]
+  params: {
+    // The vault's name as modules/key-vault.bicep is given it (known before deployment, as What-If needs).
+    vaultName: 'kv-${resourceToken}'
+    appPrincipalId: identity.outputs.principalId
+    appIdentityName: identityName
+  }
+}
+
 module durableTaskScheduler 'modules/durable-task-scheduler.bicep' = if (useDurableTaskScheduler) {
   scope: resourceGroup
   name: 'durable-task-scheduler'
@@ -311,6 +324,7 @@ module functionApp 'modules/function-app.bicep' = {
     auditTable: storage.outputs.auditTableName
     reportContainer: storage.outputs.reportContainerName
     vexContainer: storage.outputs.vexContainerName
+    attestationKeyId: signingKey.outputs.keyId
     statusBaseUrl: statusBaseUrl
     armEndpoint: environment().resourceManager
     // Notifications: the sink URLs and secrets only as a Key Vault reference, resolved by the app's identity.
@@ -423,6 +437,7 @@ output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output ATTESTATION_KEY_VAULT_KEY_ID string = signingKey.outputs.keyId
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output GATE_REGISTRY_LOGIN_SERVER string = registry.properties.loginServer
 output ACR_WEBHOOK_NAME string = registryAccess.outputs.webhookName

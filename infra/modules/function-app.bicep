@@ -62,6 +62,9 @@ param reportContainer string
 @description('VEX_CONTAINER: the blob container of OpenVEX documents.')
 param vexContainer string
 
+@description('ATTESTATION_KEY_VAULT_KEY_ID: the versioned Key Vault key URL that signs the gate decisions (modules/keyvault-signing-key.bicep).')
+param attestationKeyId string
+
 @description('Overrides STATUS_BASE_URL; empty means https://<default host name>/api.')
 param statusBaseUrl string
 
@@ -222,6 +225,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     AUDIT_TABLE: auditTable
     REPORT_CONTAINER: reportContainer
     VEX_CONTAINER: vexContainer
+    ATTESTATION_KEY_VAULT_KEY_ID: attestationKeyId
     STATUS_BASE_URL: effectiveStatusBaseUrl
     ARM_ENDPOINT: armEndpoint
     ARM_AUDIENCE: armEndpoint

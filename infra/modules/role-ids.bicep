@@ -43,6 +43,10 @@ var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 
 @export()
+@description('Key Vault Crypto User: sign with the gate\'s decision-signing key (and read its public part), granted at the scope of that key alone (modules/keyvault-signing-key.bicep).')
+var keyVaultCryptoUser = '12338af0-0e69-4776-bea7-57ae8d297424'
+
+@export()
 @description('Durable Task Data Contributor: the app reads and writes its task hub on the Durable Task Scheduler (durableBackend = durableTaskScheduler). https://learn.microsoft.com/azure/azure-functions/durable/durable-task-scheduler/durable-task-scheduler-identity')
 var durableTaskDataContributor = '0ad04412-c4d5-4796-b79c-f76d14c8d402'
 

@@ -1,4 +1,5 @@
 import type { RegistryStore } from "./persistence/store.js";
+import type { ReferrersIndex } from "./persistence/referrers-index.js";
 import type { RegistryTokens } from "./tokens.js";
 import type { Throttle } from "./middleware/throttle.js";
 import type { Faults } from "./middleware/faults.js";
@@ -16,6 +17,8 @@ export interface EmulatorContext {
   baseUrl: string;
   backendUrl: string;
   store: RegistryStore;
+  /** Manifests pushed with a `subject`, for the OCI 1.1 referrers API (handlers/referrers.ts). */
+  referrers: ReferrersIndex;
   tokens: RegistryTokens;
   aad: AadVerifier;
   throttle: Throttle;

@@ -7,6 +7,7 @@ import { acrError, sendAcrError } from "./errors.js";
 import { HttpError } from "../http/errors.js";
 import { ensureLocalCa, ensureServerCertificate } from "../tls/ca.js";
 import { RegistryStore } from "./persistence/store.js";
+import { ReferrersIndex } from "./persistence/referrers-index.js";
 import { RegistryTokens, DEFAULT_LIFETIMES } from "./tokens.js";
 import { AadVerifier } from "./middleware/aad.js";
 import { Throttle } from "./middleware/throttle.js";
@@ -102,6 +103,7 @@ export async function startAcrEmulator(options: AcrEmulatorOptions): Promise<Acr
     baseUrl: `https://${loginServer}`,
     backendUrl: backend.url,
     store,
+    referrers: new ReferrersIndex(options.dataDir),
     tokens: new RegistryTokens(store.tokenSecret, loginServer, () => store.settings().tokens),
     aad: new AadVerifier(options.identity.jwksUri, [options.identity.issuer]),
     throttle,

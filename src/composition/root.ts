@@ -14,6 +14,9 @@ import { systemClock, type Clock } from "./clock.js";
 import { AppSettings } from "./settings.js";
 import { DefaultAzureCredential } from "@azure/identity";
 import { buildNotifier, deliveryLedger, notifySettings, type DeliveryLedger, type Notifier } from "../notify/index.js";
+import { buildAttestationServices, type AttestationServices } from "../attest/services.js";
+import { attestationSettings } from "../attest/settings.js";
+import { withVexReferrers } from "./vex-referrers.js";
 
 /**
  * The composition root: the one place that reads the settings (through config.ts, once) and builds what the
@@ -98,16 +101,19 @@ export class CompositionRoot {
   /** What the pipeline's activities and callbacks use. */
   gateServices(): GateServices {
     return this.once("gateServices", () =>
-      buildGateServices(
-        {
-          registry: this.settings.get("registry"),
-          gate: this.settings.get("gate"),
-          scanner: this.settings.get("scanner"),
-          policy: this.settings.get("policy"),
-          status: this.settings.get("status"),
-        },
-        this.storage(),
-        this.audit(),
+      withVexReferrers(
+        this.settings.environment,
+        buildGateServices(
+          {
+            registry: this.settings.get("registry"),
+            gate: this.settings.get("gate"),
+            scanner: this.settings.get("scanner"),
+            policy: this.settings.get("policy"),
+            status: this.settings.get("status"),
+          },
+          this.storage(),
+          this.audit(),
+        ),
       ),
     );
   }
@@ -166,6 +172,20 @@ export class CompositionRoot {
         tableClient(this.storage(), `${this.settings.get("gate").taskHub}NotifyDeadLetters`),
       ),
     );
+  }
+
+  /**
+   * Signing and pushing the decision referrers (src/attest/), or undefined when no signing key is configured. Its
+   * settings (ATTESTATION_*) are read here, from the environment, by src/attest/settings.ts.
+   */
+  attestation(): AttestationServices | undefined {
+    return this.once("attestation", () => {
+      const gate = this.gateServices();
+      return buildAttestationServices(attestationSettings(this.settings.environment), gate.acr, {
+        version: gate.policyVersion,
+        document: gate.policy,
+      });
+    });
   }
 
   /** Builds on first use and keeps it; a build that throws is tried again next time (and fails the same way). */

@@ -71,6 +71,11 @@ export const ACTIVITY_FACTS: { [N in Name]: ActivityFacts<N> } = {
         `delivered ${result.delivered}, duplicates ${result.duplicates}, dead letters ${result.deadLetters}`,
     }),
   },
+  attestDecision: {
+    stage: "recording",
+    input: (input) => ({ image: imageReference(input.image), instanceId: input.instanceId }),
+    output: (result) => ({ result: result.state }),
+  },
 };
 
 /**

@@ -10,6 +10,7 @@ import { ScanCallbackLedger } from "./scan-ledger.js";
 import { queueClient, tableClient, type StorageConnection } from "../storage/clients.js";
 import { QueueScanDispatcher } from "../scanning/queue/index.js";
 import { VexContainerSource } from "../scanning/vex/container-source.js";
+import type { ImageVexSource } from "../scanning/vex/combined-source.js";
 import { blobContainerClient } from "../storage/blobs.js";
 import { ConfigError, type AppConfig } from "../config.js";
 
@@ -29,8 +30,11 @@ export interface GateServices {
   audit: AuditLog;
   /** Single use of external scanners' callback tokens. */
   scanLedger: ScanCallbackLedger;
-  /** OpenVEX documents from the VEX_CONTAINER blob container, or undefined (then only the policy's own VEX). */
-  vex: VexContainerSource | undefined;
+  /**
+   * OpenVEX documents from the VEX_CONTAINER blob container and/or the image's own referrers (VEX_REFERRERS, added by
+   * the composition root), or undefined (then only the policy's own VEX).
+   */
+  vex: ImageVexSource | undefined;
 }
 
 /** The settings the gate's services are built from. */

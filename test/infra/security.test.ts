@@ -28,6 +28,7 @@ const INTENDED_ROLE_NAMES = [
   "Storage Queue Data Message Processor",
   "Monitoring Metrics Publisher",
   "Key Vault Secrets Officer",
+  "Key Vault Crypto User",
 ] as const;
 let ROLE: Record<string, string>;
 const SECURE_TYPES = new Set(["securestring", "secureobject"]);

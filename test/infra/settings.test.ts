@@ -26,6 +26,14 @@ const READ_BUT_NOT_SET: Record<string, string> = {
   SWEEP_REGISTRY_READ_OPS: "optional tuning; the default is Premium's ReadOps per minute",
   SWEEP_CONCURRENCY: "optional tuning with a default",
   WEBSITE_HOSTNAME: "set by the platform on every Function App, never by an app setting",
+  ATTESTATION_SIGNING_KEY_FILE:
+    "a local key file: local stack and self-hosted only; Azure signs with the Key Vault key",
+  ATTESTATION_VERIFIER_ID: "optional; default urn:acr-quarantine-gate",
+  VEX_REFERRERS: "optional; default off (VEX from the image's referrers is opt-in)",
+  VEX_REFERRER_KEYS: "only with VEX_REFERRERS=signed: the JWKS file of trusted VEX signers",
+  ACR_QUARANTINE_GATE_JWKS: "read by the verify CLI (src/cli) on the user's machine, not by the app",
+  REGISTRY_USERNAME: "read by the verify CLI (src/cli) on the user's machine, not by the app",
+  REGISTRY_PASSWORD: "read by the verify CLI (src/cli) on the user's machine, not by the app",
 };
 
 /** Settings the template sets that src does not read: the Functions host, its extensions or the platform read them. */

@@ -11,6 +11,7 @@ import { recordManifestDelete, recordManifestPush } from "./manifest-events.js";
 import { readBody } from "../../http/body.js";
 import { sendJson } from "../../http/respond.js";
 import { pageOf, parsePaging } from "./paging.js";
+import { indexPushedReferrer, listReferrers } from "./referrers.js";
 
 /** ACR's documented limit on manifest size (acr-protocol.md §5.1). */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -42,6 +43,8 @@ export async function handleRegistry(
     return deleteManifest(ctx, req, res, path, route.name, route.reference);
   if (route.kind === "tags" && method === "GET") return listTagsV2(ctx, req, res, path, route.name);
   if (route.kind === "catalog" && method === "GET") return catalogV2(ctx, res, url);
+  if (route.kind === "referrers" && method === "GET")
+    return listReferrers(ctx, res, url, route.name, route.digest, caller);
   if (route.kind === "blob" && method === "GET") {
     // ACR answers blob downloads with a redirect to its storage data endpoint; here the data endpoint is
     // docker-registry itself on loopback. Clients follow it without the registry token, as they do with ACR.
@@ -113,7 +116,9 @@ async function pushManifest(
   const upstream = await backendRequest(ctx.backendUrl, "PUT", path, headers, body);
   const answer = await readAll(upstream);
   const digest = upstream.headers["docker-content-digest"];
+  let subject: Record<string, string> = {};
   if (upstream.statusCode === 201 && typeof digest === "string") {
+    subject = indexPushedReferrer(ctx, name, digest, body, req.headers["content-type"]);
     // Recorded (and quarantined) before the client hears "created", so no pull can slip in between.
     await recordManifestPush(ctx, req, {
       repository: name,
@@ -123,7 +128,7 @@ async function pushManifest(
       contentType: req.headers["content-type"],
     });
   }
-  res.writeHead(upstream.statusCode ?? 502, forwardableHeaders(upstream.headers));
+  res.writeHead(upstream.statusCode ?? 502, { ...forwardableHeaders(upstream.headers), ...subject });
   res.end(answer);
 }
 
@@ -140,7 +145,10 @@ async function deleteManifest(
   if (record) assertManifestDeletable(ctx.store, record);
   const upstream = await backendRequest(ctx.backendUrl, "DELETE", path, forwardableHeaders(req.headers));
   const answer = await readAll(upstream);
-  if (upstream.statusCode === 202) recordManifestDelete(ctx, req, name, reference);
+  if (upstream.statusCode === 202) {
+    recordManifestDelete(ctx, req, name, reference);
+    ctx.referrers.remove(name, reference);
+  }
   res.writeHead(upstream.statusCode ?? 502, forwardableHeaders(upstream.headers));
   res.end(answer);
 }

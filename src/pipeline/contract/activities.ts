@@ -8,6 +8,8 @@ import type {
   ApprovalConfirmation,
   ApprovalRound,
   ApprovalSettlement,
+  AttestDecisionInput,
+  AttestDecisionResult,
   ConfirmApprovalInput,
   InspectResult,
   PollScanInput,
@@ -29,6 +31,7 @@ export interface ActivityPayloads {
   confirmApprovalDecision: { input: ConfirmApprovalInput; output: ApprovalConfirmation };
   settleApprovalDeadline: { input: ApprovalRound; output: ApprovalSettlement };
   notify: { input: NotifyRequest; output: NotifyResult };
+  attestDecision: { input: AttestDecisionInput; output: AttestDecisionResult };
 }
 
 type Name = keyof ActivityPayloads;

@@ -58,6 +58,8 @@ export type {
   ApprovalDecision,
   ApprovalRound,
   ApprovalSettlement,
+  AttestDecisionInput,
+  AttestDecisionResult,
   ConfirmApprovalInput,
   LedgerDecision,
   BreakGlassInput,

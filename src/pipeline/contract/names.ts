@@ -27,6 +27,8 @@ export const ACTIVITY = {
   settleApprovalDeadline: "settleApprovalDeadline",
   /** Builds one CloudEvent and delivers it to the sinks its subscriptions name (never throws, never decides). */
   notify: "notify",
+  /** Pushes the scan report (SARIF) and the signed decision (DSSE, in-toto VSA) as OCI referrers of the image. */
+  attestDecision: "attestDecision",
 } as const;
 
 /**
@@ -51,6 +53,8 @@ export const ACTIVITY_IDEMPOTENCY: Readonly<Record<ActivityName, string>> = {
     "Insert-if-absent of the round's outcome row; a repeat gets 409 and reads the claim that holds.",
   notify:
     "The event id is derived from the request (instance, type, round); each sink's delivery is claimed insert-if-absent under that id, so a repeat finds the claim and sends nothing again.",
+  attestDecision:
+    "Lists the image's referrers first: a signed decision annotated with this decision's id is not pushed again (the SARIF referrer is deterministic, so a repeat pushes the same digest).",
 };
 
 /** External events raised on a waiting pipeline. */

@@ -274,3 +274,21 @@ export type ApprovalConfirmation =
   /** N-of-M: a counted approval that did not complete the round; the wait goes on with these approvals. */
   | { counted: true; pending: ApprovalTally }
   | { counted: false; reason: string };
+
+// ---- attestations (src/attest/)
+
+/** attestDecision's input: a final decision (Passed or Failed, an override included) written to the registry. */
+export interface AttestDecisionInput {
+  image: ImageKey;
+  outcome: PipelineOutcome;
+  instanceId: string;
+  /** The orchestration's decision time: the same on every delivery (the statement's timeVerified). */
+  at: string;
+  /** What makes the decision one event (as RecordDecisionInput.auditKey); default the instance and `at`. */
+  decisionKey?: { scope: string; identity: string };
+}
+
+/** attestDecision's result: the referrers' digests, or why nothing was pushed. */
+export type AttestDecisionResult =
+  | { state: "attested" | "already-attested"; report: string; decision: string; registryWrites: number }
+  | { state: "disabled" | "not-final" };

@@ -12,6 +12,7 @@ import {
 import { DecisionNotWrittenError } from "../errors.js";
 import { approverName } from "./rules.js";
 import { statusPublisher } from "./status.js";
+import { attestDecision } from "./attest-phase.js";
 
 /**
  * Releases an image whose verdict failed, on the word of a person holding Quarantine.Override and a justification
@@ -71,6 +72,14 @@ export const breakGlassRelease: OrchestrationHandler = function* (context: Orche
   }
   publish("recording");
   yield record(outcome);
+  // The signed decision is attached first, so whoever the notification reaches can verify it.
+  yield* attestDecision(context, {
+    image: input.pipeline.image,
+    outcome,
+    instanceId: context.df.instanceId,
+    at: context.df.currentUtcDateTime.toISOString(),
+    decisionKey: auditKey,
+  });
   if (outcome.result === "Passed") yield* notify("image.released", facts);
   publish("done", { outcome: outcome.result });
   return outcome;

@@ -28,6 +28,7 @@ import {
   type Decision,
 } from "./rules.js";
 import { scanEveryManifest } from "./scan-phase.js";
+import { attestDecision } from "./attest-phase.js";
 import { statusPublisher, type Publish } from "./status.js";
 import { combineVerdicts } from "./verdict.js";
 
@@ -116,6 +117,13 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
   }
   publish("recording");
   yield record(outcome);
+  // The signed decision is attached first, so whoever the notification reaches can verify it.
+  yield* attestDecision(context, {
+    image: input.image,
+    outcome,
+    instanceId: context.df.instanceId,
+    at: context.df.currentUtcDateTime.toISOString(),
+  });
   const ended = outcomeNotification(outcome.result);
   if (ended) yield* notify(ended, { ...verdictFacts(verdict), actor: outcome.decidedBy, reason: outcome.reason });
   publish("done", { outcome: outcome.result });

@@ -22,7 +22,7 @@ export async function judgeReport(
   now: string,
 ): Promise<Extract<ScanPoll, { state: "done" }>> {
   const target = { repository: image.repository, digest: image.digest };
-  const vex = services.vex ? await services.vex.forImage(target) : undefined;
+  const vex = services.vex ? await services.vex.forImage({ ...target, loginServer: image.loginServer }) : undefined;
   const judgement = judgeScanReport({ report: outcome, image: target, policy: services.policy, vex, now });
   return {
     state: "done",

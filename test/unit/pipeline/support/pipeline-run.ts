@@ -46,6 +46,9 @@ export class PipelineRun {
         return (impl as (input: unknown, attempt: number) => unknown)(value, attempt);
       };
     }
+    // attestDecision (src/attest/) runs after every final decision; tests that do not look at it get "disabled",
+    // unrecorded, so their call lists stay what they assert.
+    recorded.attestDecision ??= () => ({ state: "disabled" });
     this.driver = new ReplayDriver(engineFor(name, handler), name, input, recorded);
   }
 
