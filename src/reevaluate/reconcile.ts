@@ -80,15 +80,17 @@ export function reconcile(input: {
       const known = byKey.get(k);
       if (known && known.state !== "closed") continue;
       // A finding that comes back after it was closed is tracked again from now: a new firstSeen, a new deadline.
+      const dueBy = deadline(settings, status.severity, now);
       const record: RemediationRecord = {
         ...image,
         findingId: status.findingId,
         package: status.package,
         severity: status.severity,
         firstSeen: at,
-        dueBy: deadline(settings, status.severity, now).toISOString(),
+        dueBy: dueBy.toISOString(),
         state: "open",
-        remindersSent: [],
+        // The opening is itself the first notice: reminders whose time has already come are not sent as well.
+        remindersSent: settings.reminderDaysBefore.filter((d) => now.getTime() >= dueBy.getTime() - d * DAY_MS),
         updatedAt: at,
       };
       byKey.set(k, record);
