@@ -32,6 +32,11 @@ const result = (over: Partial<ReevaluateImageResult> = {}): ReevaluateImageResul
   ...over,
 });
 
+/** Inputs of every call of one re-evaluation activity, in order (PipelineRun.inputsOf knows the pipeline's names). */
+function inputsOf<T = unknown>(run: PipelineRun, name: string): T[] {
+  return run.calls.filter((c) => (c.name as string) === name).map((c) => c.input as T);
+}
+
 type Behaviour = (input: ReevaluateImageInput) => ReevaluateImageResult;
 
 /** Runs the orchestration to its end across continue-as-new executions, all with the real replay engine. */
@@ -84,10 +89,10 @@ describe("reevaluationRun (replayed by the real durable-functions engine)", () =
     );
     expect(last.runtimeStatus).toBe("Completed");
     expect(runs).toHaveLength(1);
-    const seen = last.inputsOf<ReevaluateImageInput>("reevaluateImage");
+    const seen = inputsOf<ReevaluateImageInput>(last, "reevaluateImage");
     expect(seen.map((i) => i.image.repository)).toEqual(candidates.map((c) => c.image.repository));
     expect(new Set(seen.map((i) => i.purpose))).toEqual(new Set(["scheduled"]));
-    const enforced = last.inputsOf<EnforceRemediationInput>("enforceRemediation");
+    const enforced = inputsOf<EnforceRemediationInput>(last, "enforceRemediation");
     expect(enforced.map((e) => [e.image.repository, e.action, e.reason])).toEqual([
       ["team/app-2", "block", "CVE-2026-1 due 2026-03-01"],
       ["team/app-4", "release", ""],
@@ -107,13 +112,13 @@ describe("reevaluationRun (replayed by the real durable-functions engine)", () =
     const { last, totals } = await runAll([1, 2].map(candidate), 4, (i) =>
       result({ enforcement: i.image.repository.endsWith("1") ? "warn" : "ask-approval", decision: "fail" }),
     );
-    expect(last.inputsOf("enforceRemediation")).toEqual([]);
+    expect(inputsOf(last, "enforceRemediation")).toEqual([]);
     expect(totals).toMatchObject({ warned: 1, askedApproval: 1, blocked: 0 });
   });
 
   it("fans out at most `concurrency` at once: each batch's time is one replay-safe instant", async () => {
     const { last } = await runAll([1, 2, 3, 4, 5, 6, 7].map(candidate), 3, () => result());
-    const seen = last.inputsOf<ReevaluateImageInput>("reevaluateImage");
+    const seen = inputsOf<ReevaluateImageInput>(last, "reevaluateImage");
     const byInstant = new Map<string, number>();
     for (const i of seen) byInstant.set(i.now, (byInstant.get(i.now) ?? 0) + 1);
     expect([...byInstant.values()].every((n) => n <= 3)).toBe(true);
@@ -138,15 +143,15 @@ describe("reevaluationRun (replayed by the real durable-functions engine)", () =
     });
     expect(last.runtimeStatus).toBe("Completed");
     expect(totals).toMatchObject({ images: 2, failedActivities: 1 });
-    expect(last.inputsOf("enforceRemediation")).toEqual([]);
+    expect(inputsOf(last, "enforceRemediation")).toEqual([]);
   });
 
   it(`continues as new every ${IMAGES_PER_EXECUTION} images, listing the candidates only once`, async () => {
     const candidates = Array.from({ length: IMAGES_PER_EXECUTION * 2 + 5 }, (_, n) => candidate(n));
     const { runs, last, totals } = await runAll(candidates, 50, () => result());
     expect(runs.map((r) => r.runtimeStatus)).toEqual(["ContinuedAsNew", "ContinuedAsNew", "Completed"]);
-    expect(runs.flatMap((r) => r.inputsOf("listReevaluationCandidates"))).toHaveLength(1);
-    const all = runs.flatMap((r) => r.inputsOf<ReevaluateImageInput>("reevaluateImage").map((i) => i.image.repository));
+    expect(runs.flatMap((r) => inputsOf(r, "listReevaluationCandidates"))).toHaveLength(1);
+    const all = runs.flatMap((r) => inputsOf<ReevaluateImageInput>(r, "reevaluateImage").map((i) => i.image.repository));
     expect(all).toEqual(candidates.map((c) => c.image.repository));
     expect(totals.images).toBe(candidates.length);
     expect(last.runtimeStatus).toBe("Completed");
