@@ -151,7 +151,9 @@ describe("reevaluationRun (replayed by the real durable-functions engine)", () =
     const { runs, last, totals } = await runAll(candidates, 50, () => result());
     expect(runs.map((r) => r.runtimeStatus)).toEqual(["ContinuedAsNew", "ContinuedAsNew", "Completed"]);
     expect(runs.flatMap((r) => inputsOf(r, "listReevaluationCandidates"))).toHaveLength(1);
-    const all = runs.flatMap((r) => inputsOf<ReevaluateImageInput>(r, "reevaluateImage").map((i) => i.image.repository));
+    const all = runs.flatMap((r) =>
+      inputsOf<ReevaluateImageInput>(r, "reevaluateImage").map((i) => i.image.repository),
+    );
     expect(all).toEqual(candidates.map((c) => c.image.repository));
     expect(totals.images).toBe(candidates.length);
     expect(last.runtimeStatus).toBe("Completed");
