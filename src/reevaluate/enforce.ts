@@ -5,12 +5,16 @@ import type { QuarantineDetails } from "../acr/quarantine-details.js";
 import type { RegistryClient } from "../acr/registry-client.js";
 import { REMEDIATION_AUDIT_ACTION } from "./audit-actions.js";
 import type { RemediationNotifier } from "./notifier.js";
+import { lockRecord } from "./records.js";
+import type { RemediationStore } from "./store.js";
 
 export interface EnforceDeps {
   registry: (loginServer: string) => Pick<RegistryClient, "ensureReadEnabled" | "ensureQuarantineState">;
   audit: Pick<AuditLog, "record">;
   notifier: RemediationNotifier;
   log: (line: Record<string, unknown>) => void;
+  /** Where the gate's lock record is kept (records.ts LOCK_FINDING). */
+  store: Pick<RemediationStore, "put">;
   statusLink?: string;
 }
 
@@ -77,6 +81,8 @@ export async function enforceRemediation(deps: EnforceDeps, request: EnforceRequ
       });
     }
     outcome = { readEnabled: false, quarantineState, quarantineStateWritten };
+    // Kept until a passing judgement re-opens the image (records.ts).
+    await deps.store.put([lockRecord(image, request.now)]);
   } else {
     const passed = await registry.ensureQuarantineState(image.repository, image.digest, {
       state: "Passed",

@@ -1,7 +1,7 @@
 import type { EffectiveRemediation } from "../policy/remediation.js";
 import { dueByOf } from "../policy/remediation.js";
 import type { Severity } from "../scanning/findings.js";
-import { recordKey, type RemediationRecord } from "./records.js";
+import { LOCK_FINDING, recordKey, type RemediationRecord } from "./records.js";
 import { findingKey, findingStatuses, type FreshJudgement } from "./violations.js";
 
 export interface ImageOnRecord {
@@ -72,6 +72,7 @@ export function reconcile(input: {
 
   const opened = new Set<string>();
   const wasBlocked = input.records.some((r) => r.state === "blocked");
+  const lockEvents = (event: RemediationEvent) => !("record" in event) || event.record.findingId !== LOCK_FINDING;
   if (complete) {
     const statuses = findingStatuses(judgement.reasons);
     for (const status of statuses.values()) {
@@ -99,6 +100,8 @@ export function reconcile(input: {
     }
     for (const [k, record] of byKey) {
       if (record.state === "closed" || opened.has(k)) continue;
+      // The gate's lock closes only on a passing judgement (the normal gate), whatever else closed.
+      if (record.findingId === LOCK_FINDING && judgement.decision !== "pass") continue;
       const status = statuses.get(findingKey(record.findingId, record.package));
       if (status?.status === "violates") continue;
       const closed: RemediationRecord = {
@@ -133,7 +136,14 @@ export function reconcile(input: {
         events.push({ kind: "due", record: next, action });
       }
       // A record already blocked keeps the image blocked: every run re-asserts the lock (a person may have undone it).
-      const needs = record.state === "warned" ? "warn" : record.state === "awaiting-approval" ? "ask-approval" : action;
+      const needs =
+        record.findingId === LOCK_FINDING
+          ? "block"
+          : record.state === "warned"
+            ? "warn"
+            : record.state === "awaiting-approval"
+              ? "ask-approval"
+              : action;
       if (strength[needs] > strength[pressure]) pressure = needs;
       continue;
     }
@@ -154,5 +164,10 @@ export function reconcile(input: {
   }
   // Unblocking follows the normal gate: a fresh judgement that passes, once every blocked record has closed.
   const release = pressure === "none" && wasBlocked && complete && judgement.decision === "pass";
-  return { records: [...byKey.values()], events, enforcement: release ? "release" : pressure };
+  // The lock record's own closing is told by the release (audited as reopened), not as a finding closed.
+  return {
+    records: [...byKey.values()],
+    events: events.filter(lockEvents),
+    enforcement: release ? "release" : pressure,
+  };
 }

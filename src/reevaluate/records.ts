@@ -44,3 +44,27 @@ export function recordKey(
 export function isLive(record: RemediationRecord): boolean {
   return record.state !== "closed";
 }
+
+/**
+ * The record the gate keeps while it holds an image locked (written by the block, src/reevaluate/enforce.ts): it keeps
+ * the image blocked on every run, and closes only on a passing fresh judgement, which then re-opens the image. So an
+ * image blocked at a break-glass expiry, with no finding record of its own, is released by the normal gate too.
+ */
+export const LOCK_FINDING = "gate:lock";
+
+export function lockRecord(
+  image: { loginServer: string; repository: string; digest: string },
+  at: string,
+): RemediationRecord {
+  return {
+    ...image,
+    findingId: LOCK_FINDING,
+    package: "",
+    severity: "Unknown",
+    firstSeen: at,
+    dueBy: at,
+    state: "blocked",
+    remindersSent: [],
+    updatedAt: at,
+  };
+}

@@ -85,6 +85,11 @@ export function buildReevaluationServices(parts: ReevaluationParts): Reevaluatio
       audit: parts.audit,
       notifier,
     },
-    enforce: { registry: (loginServer) => parts.acr.registry(loginServer), audit: parts.audit, notifier },
+    enforce: {
+      registry: (loginServer) => parts.acr.registry(loginServer),
+      audit: parts.audit,
+      notifier,
+      store: parts.store,
+    },
   };
 }

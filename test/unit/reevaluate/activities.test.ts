@@ -117,6 +117,7 @@ function enforceDeps(client: ReturnType<EnforceDeps["registry"]>) {
     audit: { record: async (entry) => void audit.push(`${entry.action}:${entry.quarantineState}`) },
     notifier: { notify: async () => undefined },
     log: () => undefined,
+    store: new MemoryRemediationStore(),
   };
   return { d, audit };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parsePolicy, resolveRemediation, type Reason } from "../../../src/policy/index.js";
-import type { RemediationRecord } from "../../../src/reevaluate/records.js";
+import { lockRecord, type RemediationRecord } from "../../../src/reevaluate/records.js";
 import { reconcile } from "../../../src/reevaluate/reconcile.js";
 import type { FreshJudgement } from "../../../src/reevaluate/violations.js";
 
@@ -137,5 +137,15 @@ describe("reconcile: remediation records of a released image", () => {
     const out = run(opened, judged("fail", [blocks("cve-2026-1")]), days(2));
     expect(out.records).toHaveLength(1);
     expect(out.records[0]!.dueBy).toBe(days(7).toISOString());
+  });
+
+  it("the gate's lock keeps the image blocked until a passing judgement, then re-opens it (break-glass expiry)", () => {
+    const locked = [lockRecord(IMAGE, T0.toISOString())];
+    expect(run(locked, judged("fail", [blocks("CVE-2026-1")]), days(1), { onDue: "warn" }).enforcement).toBe("block");
+    expect(run(locked, { usable: false, code: "x", message: "down" }, days(1)).enforcement).toBe("block");
+    const passed = run(locked, judged("pass", []), days(2));
+    expect(passed.enforcement).toBe("release");
+    expect(passed.records[0]!.state).toBe("closed");
+    expect(passed.events).toEqual([]);
   });
 });
