@@ -15,14 +15,15 @@ export interface Candidate {
   repository: string;
   digest: string;
   /** Why it is re-evaluated: pushed inside the window, listed as in use, or it has live remediation records. */
-  why: ("window" | "in-use" | "open-records")[];
+  why: ("window" | "in-use" | "open-records" | "exception-expired")[];
 }
 
 const DAY_MS = 86_400_000;
 
 /**
  * Which released images a run re-evaluates: those pushed within their repository's window (windowDays), every digest
- * listed as in use (whatever its age), and every image with a live record (its deadline must still be watched).
+ * listed as in use (whatever its age), every image with a live record (its deadline must still be watched), and every
+ * image whose finding an exception excused until an instant now past (the exception's expiry triggers a re-check).
  * Deduplicated by image, in a stable order (loginServer, repository, digest) so a run's fan-out is deterministic.
  */
 export function selectCandidates(input: {
@@ -31,6 +32,8 @@ export function selectCandidates(input: {
   records: Iterable<RemediationRecord>;
   windowDays: (repository: string) => number;
   now: Date;
+  /** A record closed by an exception that has expired since: its image is judged again (the finding may be back). */
+  exceptionExpired?: (record: RemediationRecord) => boolean;
 }): Candidate[] {
   const out = new Map<string, Candidate>();
   const add = (image: { loginServer: string; repository: string; digest: string }, why: Candidate["why"][number]) => {
@@ -49,7 +52,11 @@ export function selectCandidates(input: {
       add(image, "window");
   }
   for (const image of input.inUse) add(image, "in-use");
-  for (const record of input.records) if (isLive(record)) add(record, "open-records");
+  for (const record of input.records) {
+    if (isLive(record)) add(record, "open-records");
+    else if (record.closedReason === "exception-applied" && input.exceptionExpired?.(record))
+      add(record, "exception-expired");
+  }
   return [...out.values()].sort((a, b) =>
     a.loginServer === b.loginServer
       ? a.repository === b.repository

@@ -1,4 +1,5 @@
 import type { RegistryClient } from "../acr/registry-client.js";
+import { instantOf } from "../policy/instant.js";
 import { resolveRemediation } from "../policy/remediation.js";
 import type { PolicyDocument } from "../policy/types.js";
 import { concurrencyWithin, selectCandidates, type Candidate, type ReleasedImage } from "./candidates.js";
@@ -37,13 +38,21 @@ export async function listCandidates(
     }
   }
   const records = [];
-  for await (const record of deps.store.list(["open", "blocked", "warned", "awaiting-approval"])) records.push(record);
+  for await (const record of deps.store.list(["open", "blocked", "warned", "awaiting-approval", "closed"]))
+    records.push(record);
+  // Which vulnerabilities have an exception that has expired by now: records they closed are judged again.
+  const expired = new Set(
+    (deps.policy.exceptions ?? [])
+      .filter((e) => (instantOf(e.expires) ?? 0) <= now.getTime())
+      .map((e) => e.vulnerability.toUpperCase()),
+  );
   const candidates = selectCandidates({
     released,
     inUse: deps.inUse,
     records,
     windowDays: (repository) => resolveRemediation(deps.policy, repository).reevaluationWindowDays,
     now,
+    exceptionExpired: (record) => expired.has(record.findingId.toUpperCase()),
   });
   const concurrency = concurrencyWithin({
     readsPerMinute: deps.readsPerMinute,

@@ -45,7 +45,7 @@ export interface ReevaluationRunInput {
 
 export interface ReevaluationCandidate {
   image: ImageKey;
-  why: ("window" | "in-use" | "open-records")[];
+  why: ("window" | "in-use" | "open-records" | "exception-expired")[];
 }
 
 export interface CandidateList {

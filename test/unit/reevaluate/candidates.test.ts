@@ -39,6 +39,26 @@ describe("which released images a run re-evaluates", () => {
     ]);
   });
 
+  it("a record an exception closed is judged again once that exception has expired", () => {
+    const excused = {
+      ...img("team/excused", "9", "2024-01-01T00:00:00Z"),
+      findingId: "CVE-2026-5",
+      state: "closed",
+      closedReason: "exception-applied",
+    } as unknown as RemediationRecord;
+    const run = (expired: boolean) =>
+      selectCandidates({
+        released: [],
+        inUse: [],
+        records: [excused],
+        windowDays: () => 30,
+        now: NOW,
+        exceptionExpired: () => expired,
+      }).map((c) => c.why);
+    expect(run(true)).toEqual([["exception-expired"]]);
+    expect(run(false)).toEqual([]);
+  });
+
   it("concurrency follows the read budget, bounded both ways", () => {
     // 20 % of Premium's 10,000 ReadOps/min = 2,000; 4 reads an image, 30 s each → 500 images/min → 250 at once.
     expect(concurrencyWithin({ readsPerMinute: 2000, readsPerImage: 4, secondsPerImage: 30, maxConcurrency: 16 })).toBe(
