@@ -13,6 +13,8 @@ export interface ReevaluateDeps {
   policyVersion: string;
   store: RemediationStore;
   rescanner: Rescanner;
+  /** The re-scanner for an image the gate holds locked (locked-scan.ts); the plain one when absent. */
+  lockedRescanner?: Rescanner;
   audit: Pick<AuditLog, "record">;
   notifier: RemediationNotifier;
   /** One event line per remediation event (src/observability's format, written by the function file). */
@@ -72,7 +74,8 @@ export async function reevaluateImage(deps: ReevaluateDeps, request: ReevaluateR
   const reference = `${image.loginServer}/${image.repository}@${image.digest}`;
   const settings = resolveRemediation(deps.policy, image.repository);
   const records = await deps.store.recordsOf(image);
-  const judgement = await deps.rescanner.rescan(image, now);
+  const locked = records.some((r) => r.state === "blocked");
+  const judgement = await (locked && deps.lockedRescanner ? deps.lockedRescanner : deps.rescanner).rescan(image, now);
   const result = reconcile({ image, judgement, records, settings, now });
   await deps.store.put(result.records);
   for (const event of result.events) {

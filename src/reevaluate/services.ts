@@ -9,6 +9,8 @@ import type { EnforceDeps } from "./enforce.js";
 import type { ListDeps } from "./list-candidates.js";
 import { LOG_ONLY_NOTIFIER, type RemediationNotifier } from "./notifier.js";
 import type { ReevaluateDeps } from "./reevaluate-image.js";
+import { lockedImageScanner } from "./locked-scan.js";
+import { reevaluationLine } from "./log-line.js";
 import { HarborRescanner, type Rescanner } from "./rescanner.js";
 import type { RemediationStore } from "./store.js";
 
@@ -82,6 +84,11 @@ export function buildReevaluationServices(parts: ReevaluationParts): Reevaluatio
       policyVersion: parts.policyVersion,
       store: parts.store,
       rescanner,
+      lockedRescanner: lockedImageScanner(
+        rescanner,
+        (loginServer) => parts.acr.registry(loginServer),
+        (line) => console.info(reevaluationLine(line)),
+      ),
       audit: parts.audit,
       notifier,
     },
