@@ -1,5 +1,6 @@
 import type { AcrClient } from "../acr/acr-client.js";
 import type { AuditLog } from "../audit/audit-log.js";
+import { checkRemediation } from "../policy/remediation.js";
 import type { PolicyDocument } from "../policy/types.js";
 import type { HarborScannerClient } from "../scanning/harbor/client.js";
 import type { PullTokenSource } from "../scanning/pull-token.js";
@@ -52,6 +53,8 @@ const NO_RESCAN: Rescanner = {
 };
 
 export function buildReevaluationServices(parts: ReevaluationParts): ReevaluationServices {
+  // A glob of remediation.repositories that does not compile fails these functions now, with its pointer.
+  checkRemediation(parts.policy);
   const notifier = parts.notifier ?? LOG_ONLY_NOTIFIER;
   const rescanner = parts.scanner
     ? new HarborRescanner({
