@@ -10,7 +10,13 @@ import type { Severity } from "../scanning/findings.js";
  */
 export type RecordState = "open" | "closed" | "blocked" | "warned" | "awaiting-approval";
 
-export type CloseReason = "exception-applied" | "vex-suppressed" | "no-longer-found" | "no-longer-violating";
+export type CloseReason =
+  | "exception-applied"
+  | "vex-suppressed"
+  | "no-longer-found"
+  | "no-longer-violating"
+  /** A person with Quarantine.Approver released the blocked image; a finding still there opens anew (a new SLA). */
+  | "approved-release";
 
 /** One violating finding on one released image, tracked until it is fixed, excused or enforced. */
 export interface RemediationRecord {

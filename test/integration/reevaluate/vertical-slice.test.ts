@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePolicy, type PolicyDocument } from "../../../src/policy/index.js";
 import { HarborScannerClient } from "../../../src/scanning/harbor/index.js";
+import { decideRemediation } from "../../../src/reevaluate/decide.js";
 import { enforceRemediation, type EnforceDeps } from "../../../src/reevaluate/enforce.js";
 import { lockedImageScanner } from "../../../src/reevaluate/locked-scan.js";
 import { reevaluateImage, type ReevaluateDeps } from "../../../src/reevaluate/reevaluate-image.js";
@@ -220,5 +221,36 @@ describe("re-evaluation of a released image, end to end on the emulators", () =>
     expect(await run(warn, day(31))).toMatchObject({ opened: 1 });
     expect(await run(warn, day(38))).toMatchObject({ enforcement: "warn", due: 1 });
     expect(await pullable("v1")).toBe(true);
+  });
+
+  it("a protected repository asks for approval at dueBy; an approved block locks it; an approved release re-opens it", async () => {
+    const guarded = parsePolicy({ version: 1, remediation: { protected: true, sla: { Critical: 1 } } });
+    // Close the warned record of the step before, so the protected policy's deadline counts from now.
+    const key = { loginServer: local.acr.loginServer, repository, digest: image.manifestDigest };
+    await store.put((await store.recordsOf(key)).map((r) => ({ ...r, state: "closed" as const })));
+    expect(await run(guarded, day(40))).toMatchObject({ opened: 1 });
+    expect(await run(guarded, day(41))).toMatchObject({ enforcement: "ask-approval", due: 1 });
+    expect(await pullable("v1")).toBe(true);
+    const approver = { objectId: "0b100000-0000-4000-8000-0000000000aa", name: "Ada Approver" };
+    const blocked = await decideRemediation(
+      { store, enforce: enforceDeps() },
+      { image: key, action: "block", reason: "fix is late, block it", approver, now: day(41.5) },
+    );
+    expect(blocked).toMatchObject({ action: "block", records: 1, registry: { readEnabled: false } });
+    expect(await pullable("v1")).toBe(false);
+    expect(await pullable(image.manifestDigest)).toBe(false);
+    const released = await decideRemediation(
+      { store, enforce: enforceDeps() },
+      { image: key, action: "release", reason: "hotfix deploy needs it", approver, now: day(42) },
+    );
+    expect(released).toMatchObject({ action: "release", registry: { readEnabled: true, quarantineState: "Passed" } });
+    expect(await pullable("v1")).toBe(true);
+    expect(audit.filter((a) => a.action === "reopened").at(-1)?.reason).toMatch(/^approved release: Ada Approver/);
+    await expect(
+      decideRemediation(
+        { store, enforce: enforceDeps() },
+        { image: key, action: "release", reason: "again", approver, now: day(43) },
+      ),
+    ).rejects.toMatchObject({ code: "remediation-not-blocked" });
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AcrRequestError } from "../../../src/acr/errors.js";
 import type { ManifestAttributes } from "../../../src/acr/manifest.js";
 import { parsePolicy, type Reason } from "../../../src/policy/index.js";
+import { decideRemediation } from "../../../src/reevaluate/decide.js";
 import { enforceRemediation, type EnforceDeps } from "../../../src/reevaluate/enforce.js";
 import type { RemediationEvent } from "../../../src/reevaluate/reconcile.js";
 import { reevaluateImage, type ReevaluateDeps } from "../../../src/reevaluate/reevaluate-image.js";
@@ -168,5 +169,56 @@ describe("enforceRemediation activity", () => {
     expect(out.readEnabled).toBe(true);
     expect(calls).toEqual(["quarantineState=Passed", "readEnabled=true"]);
     expect(audit).toEqual(["reopened:Passed"]);
+  });
+});
+
+describe("a person's remediation decision", () => {
+  const waiting = {
+    ...IMAGE,
+    findingId: "CVE-2026-7",
+    package: "openssl",
+    severity: "Critical" as const,
+    firstSeen: T0,
+    dueBy: at(7),
+    state: "awaiting-approval" as const,
+    remindersSent: [],
+    updatedAt: at(7),
+  };
+  const approver = { objectId: "oid-1", name: "Ada" };
+
+  it("keep: declines the block; the findings are only warned, nothing is written", async () => {
+    const { calls, client } = registry("ok");
+    const { d } = enforceDeps(client);
+    const store = new MemoryRemediationStore();
+    await store.put([waiting]);
+    const out = await decideRemediation(
+      { store, enforce: d },
+      { image: IMAGE, action: "keep", reason: "not exposed", approver, now: at(8) },
+    );
+    expect(out).toEqual({ action: "keep", records: 1 });
+    expect(calls).toEqual([]);
+    expect((await store.recordsOf(IMAGE))[0]!.state).toBe("warned");
+  });
+
+  it("a block the registry refuses leaves the records waiting (the outcome is proven before it is recorded)", async () => {
+    const { client } = registry("ok", 403);
+    const { d } = enforceDeps(client);
+    const store = new MemoryRemediationStore();
+    await store.put([waiting]);
+    await expect(
+      decideRemediation({ store, enforce: d }, { image: IMAGE, action: "block", reason: "late", approver, now: at(8) }),
+    ).rejects.toThrow(/denied/);
+    expect((await store.recordsOf(IMAGE))[0]!.state).toBe("awaiting-approval");
+  });
+
+  it("release of an image that is not blocked, or block with nothing waiting: typed 409 errors", async () => {
+    const { d } = enforceDeps(registry("ok").client);
+    const store = new MemoryRemediationStore();
+    await expect(
+      decideRemediation({ store, enforce: d }, { image: IMAGE, action: "release", reason: "x", approver, now: at(8) }),
+    ).rejects.toMatchObject({ code: "remediation-not-blocked" });
+    await expect(
+      decideRemediation({ store, enforce: d }, { image: IMAGE, action: "block", reason: "x", approver, now: at(8) }),
+    ).rejects.toMatchObject({ code: "remediation-not-awaiting-approval" });
   });
 });
