@@ -28,8 +28,16 @@ export const REEVALUATION_DEFAULTS = {
   REEVALUATE_RESCAN_DEADLINE_SECONDS: 300,
 } as const;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
-  const raw = env[name]?.trim();
+/** `raw` is the setting as read (by its literal name, so the settings scan in test/infra finds it). */
+function integer(
+  raw: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  raw = raw?.trim();
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < min || value > max) {
@@ -69,7 +77,7 @@ export function reevaluationConfig(env: Env = process.env): ReevaluationConfig {
     schedule,
     inUse,
     maxConcurrency: integer(
-      env,
+      env.REEVALUATE_MAX_CONCURRENCY,
       "REEVALUATE_MAX_CONCURRENCY",
       REEVALUATION_DEFAULTS.REEVALUATE_MAX_CONCURRENCY,
       1,
@@ -77,7 +85,7 @@ export function reevaluationConfig(env: Env = process.env): ReevaluationConfig {
       problems,
     ),
     readsPerImage: integer(
-      env,
+      env.REEVALUATE_READS_PER_IMAGE,
       "REEVALUATE_READS_PER_IMAGE",
       REEVALUATION_DEFAULTS.REEVALUATE_READS_PER_IMAGE,
       1,
@@ -86,7 +94,7 @@ export function reevaluationConfig(env: Env = process.env): ReevaluationConfig {
     ),
     rescanDeadlineMs:
       integer(
-        env,
+        env.REEVALUATE_RESCAN_DEADLINE_SECONDS,
         "REEVALUATE_RESCAN_DEADLINE_SECONDS",
         REEVALUATION_DEFAULTS.REEVALUATE_RESCAN_DEADLINE_SECONDS,
         10,

@@ -1,5 +1,5 @@
 import * as df from "durable-functions";
-import { REEVALUATION_ORCHESTRATION } from "../pipeline/contract/reevaluation.js";
 import { reevaluationRun } from "../pipeline/orchestration/reevaluation-run.js";
 
-df.app.orchestration(REEVALUATION_ORCHESTRATION.reevaluationRun, reevaluationRun);
+// The name is REEVALUATION_ORCHESTRATION.reevaluationRun, spelt out (test/unit/reevaluate/registrations.test.ts).
+df.app.orchestration("reevaluationRun", reevaluationRun);

@@ -1,4 +1,3 @@
-import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { ImageKey } from "./image.js";
 import { ACTIVITY_RETRY } from "./retry.js";
@@ -124,12 +123,16 @@ export function callReevaluationActivity<N extends ReevaluationActivityName>(
 }
 
 /**
- * Registers a re-evaluation activity under its contract name. (The pipeline's observeActivity is keyed by the
- * pipeline's own activity facts; these activities log their own event lines from src/reevaluate.)
+ * The handler of a re-evaluation activity, typed by its contract name. Function files register it with
+ * `df.app.activity("<name>", { handler })` spelling the name out (the deployment-package test reads registrations
+ * by their literal names); `reevaluationActivityHandler` refuses a name that is not in the contract, and
+ * test/unit/reevaluate/registrations.test.ts checks the file registers every name exactly once. (The pipeline's
+ * observeActivity is keyed by the pipeline's own activity facts; these activities write their own event lines.)
  */
-export function registerReevaluationActivity<N extends ReevaluationActivityName>(
+export function reevaluationActivityHandler<N extends ReevaluationActivityName>(
   name: N,
   handler: (input: ReevaluationActivityPayloads[N]["input"]) => Promise<ReevaluationActivityPayloads[N]["output"]>,
-): void {
-  df.app.activity(name, { handler: (input: unknown) => handler(input as ReevaluationActivityPayloads[N]["input"]) });
+): (input: unknown) => Promise<ReevaluationActivityPayloads[N]["output"]> {
+  if (!Object.values(REEVALUATION_ACTIVITY).includes(name)) throw new Error(`not a re-evaluation activity: ${name}`);
+  return (input: unknown) => handler(input as ReevaluationActivityPayloads[N]["input"]);
 }
