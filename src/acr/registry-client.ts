@@ -146,6 +146,38 @@ export class RegistryClient {
     return { attributes: await this.patchQuarantine(repo, d, write, encoded, options), written: true };
   }
 
+  /**
+   * The manifest lock by digest: sets `readEnabled` (false refuses pulls by tag and by digest; true allows them again)
+   * when the registry does not already show it, then reads it back; AcrWriteNotConfirmedError if it does not show it.
+   * `PATCH /acr/v1/{name}/_manifests/{reference}` with the changeable attributes (ManifestChangeableAttributes,
+   * readEnabled: "Read enabled"; data-plane spec 2021-07-01, acr-protocol.md §2.3, S5), as `az acr repository update
+   * --image … --read-enabled false` sends it ("lock an image", MicrosoftDocs container-registry-image-lock.md).
+   * Returns the attributes shown afterwards and whether this call sent the PATCH.
+   */
+  async ensureReadEnabled(
+    repository: string,
+    digest: string,
+    readEnabled: boolean,
+  ): Promise<{ attributes: ManifestAttributes; written: boolean }> {
+    const repo = repositoryName(repository);
+    const d = checkDigest(digest);
+    if (typeof readEnabled !== "boolean") throw new AcrInvalidInputError("readEnabled must be a boolean");
+    const scopes = [this.scope(repo, "metadata_write")];
+    const current = await this.readManifest(repo, d, scopes);
+    if (current.changeableAttributes.readEnabled === readEnabled) return { attributes: current, written: false };
+    const url = this.manifestUrl(repo, d);
+    const response = await this.authorized("PATCH", url, scopes, JSON.stringify({ readEnabled }));
+    const readBack = this.manifestInAnswer(response, repo, d) ?? (await this.readManifest(repo, d, scopes));
+    if (readBack.changeableAttributes.readEnabled !== readEnabled) {
+      const info = requestInfo("PATCH", url);
+      throw new AcrWriteNotConfirmedError(
+        `ACR PATCH ${info.path} on ${this.loginServer}: read back shows readEnabled ${String(readBack.changeableAttributes.readEnabled)}, not ${String(readEnabled)}`,
+        { registry: this.loginServer, request: info, status: response.status },
+      );
+    }
+    return { attributes: readBack, written: true };
+  }
+
   private checkWrite(
     repository: string,
     digest: string,

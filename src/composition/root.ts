@@ -11,6 +11,10 @@ import { gatePolicy, type GatePolicy } from "../pipeline/gate-policy.js";
 import { storageConnection, tableClient, type StorageConnection } from "../storage/clients.js";
 import { buildSweepEnvironment, type SweepEnvironment } from "../sweep/services.js";
 import { systemClock, type Clock } from "./clock.js";
+import { reevaluationConfig } from "../config-reevaluation.js";
+import { buildReevaluationServices, type ReevaluationServices } from "../reevaluate/services.js";
+import { TableRemediationStore } from "../reevaluate/store.js";
+import { readBudgetPerMinute } from "../sweep/services.js";
 import { AppSettings } from "./settings.js";
 import { DefaultAzureCredential } from "@azure/identity";
 import { buildNotifier, deliveryLedger, notifySettings, type DeliveryLedger, type Notifier } from "../notify/index.js";
@@ -184,6 +188,32 @@ export class CompositionRoot {
       return buildAttestationServices(attestationSettings(this.settings.environment), gate.acr, {
         version: gate.policyVersion,
         document: gate.policy,
+      });
+    });
+  }
+
+  /**
+   * What re-evaluation uses (docs/reevaluation.md): the gate's registry client, scanner, policy and audit; its own
+   * table of remediation records (REEVALUATE_TABLE, default `<task hub>Remediation`); the sweep's read budget.
+   */
+  reevaluationServices(): ReevaluationServices {
+    return this.once("reevaluationServices", () => {
+      const config = reevaluationConfig(this.settings.environment);
+      const gate = this.gateServices();
+      return buildReevaluationServices({
+        config,
+        acr: gate.acr,
+        allowedRegistries: this.settings.get("registry").allowedRegistries,
+        readsPerMinute: readBudgetPerMinute(this.settings.get("sweep"), this.settings.get("compliance")),
+        policy: gate.policy,
+        policyVersion: gate.policyVersion,
+        scanner: gate.scanner,
+        pullTokens: gate.pullTokens,
+        vex: gate.vex,
+        audit: this.audit(),
+        store: new TableRemediationStore(
+          tableClient(this.storage(), config.table ?? `${this.settings.get("gate").taskHub}Remediation`),
+        ),
       });
     });
   }

@@ -14,3 +14,10 @@ export { DEFAULT_RULE_SETTINGS, resolveRule } from "./rules.js";
 export { policySchema } from "./schema.js";
 export { imageDigestOf } from "./vex.js";
 export type * from "./types.js";
+export {
+  DEFAULT_REMEDIATION,
+  checkRemediation,
+  dueByOf,
+  resolveRemediation,
+  type EffectiveRemediation,
+} from "./remediation.js";

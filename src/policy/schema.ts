@@ -31,6 +31,41 @@ const visibleText = { type: "string", minLength: 1, maxLength: 1024, pattern: VI
 // Compiled strictly once per load (globs.ts); the schema only bounds the size.
 const glob = { type: "string", minLength: 1, maxLength: 256 };
 
+/** Whole days or hours, bounded so a typo cannot schedule a deadline centuries away (docs/policy.md, "Remediation"). */
+const days = { type: "integer", minimum: 1, maximum: 3650 };
+const onDue = { enum: ["block", "warn"] };
+const remediationSla = {
+  type: "object",
+  additionalProperties: false,
+  properties: { Critical: days, High: days, Medium: days, Low: days, Negligible: days, Unknown: days },
+};
+/** Settings a repository entry of `remediation` may override; the rest come from `remediation` itself. */
+const remediationOverrides = {
+  sla: remediationSla,
+  reevaluationWindowDays: days,
+  onDue,
+  protected: { type: "boolean" },
+};
+const remediation = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    ...remediationOverrides,
+    reminderDaysBefore: { type: "array", maxItems: 10, uniqueItems: true, items: days },
+    breakGlassExpiryHours: { type: "integer", minimum: 1, maximum: 720 },
+    repositories: {
+      type: "array",
+      maxItems: 1000,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["match"],
+        properties: { match: { type: "array", minItems: 1, maxItems: 100, items: glob }, ...remediationOverrides },
+      },
+    },
+  },
+};
+
 export const policySchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
   type: "object",
@@ -72,6 +107,8 @@ export const policySchema = {
         },
       },
     },
+    // Re-evaluation of released images: deadlines per severity, and what happens at them (src/policy/remediation.ts).
+    remediation,
     // OpenVEX documents for every image; each is checked by parseOpenVex when the policy is loaded.
     vex: { type: "array", maxItems: 100, items: { type: "object" } },
   },

@@ -63,8 +63,39 @@ export interface PolicyException {
   approvedBy: string;
 }
 
+/** What the gate does when a remediation deadline passes: re-block the image, or only say so. */
+export type OnDueAction = "block" | "warn";
+
+/** Days to fix a violating finding on a released image, per severity; a severity without one gets no deadline. */
+export type RemediationSla = Partial<Record<Severity, number>>;
+
+/** The settings a repository entry of `remediation` may override. */
+export interface RemediationOverrides {
+  sla?: RemediationSla;
+  /** Released images pushed within this many days are re-evaluated. */
+  reevaluationWindowDays?: number;
+  onDue?: OnDueAction;
+  /** True: at a deadline the gate asks for an approval before it blocks (it never blocks on its own). */
+  protected?: boolean;
+}
+
+export interface RemediationRepositoryRule extends RemediationOverrides {
+  /** Repository globs, as in `repositories[].match`. */
+  match: string[];
+}
+
+/** Re-evaluation of released images and deadlines for what it finds (docs/policy.md, "Remediation"). */
+export interface RemediationPolicy extends RemediationOverrides {
+  /** Reminders go out this many days before a deadline (each once). */
+  reminderDaysBefore?: number[];
+  /** How long a break-glass release lasts before the image is judged again. */
+  breakGlassExpiryHours?: number;
+  repositories?: RemediationRepositoryRule[];
+}
+
 export interface PolicyDocument {
   version: 1;
+  remediation?: RemediationPolicy;
   defaultRule?: Partial<RuleSettings>;
   repositories?: RepositoryRule[];
   exceptions?: PolicyException[];

@@ -41,6 +41,9 @@ export function applyManifestPatch(
   if (!visible)
     throw acrError(404, "MANIFEST_UNKNOWN", "manifest unknown", { Name: record.repository, Revision: record.digest });
   const state = fields.quarantineState;
+  // Any Passed/Failed write is accepted, whatever the current state, Passed → Failed included: ACR documents only the
+  // scanner's first write, so this transition is the emulator's choice (docs/local-stack.md, issue 18 section). The
+  // gate does not depend on it: it locks with readEnabled=false first and treats a refused Failed as "lock only".
   if (state !== undefined && state !== "Passed" && state !== "Failed") {
     throw acrError(400, "UNSUPPORTED", `quarantineState must be "Passed" or "Failed"`);
   }

@@ -33,7 +33,11 @@ export type Stage =
   | "recording"
   | "done"
   | "release-failed"
-  | "scan-failed";
+  | "scan-failed"
+  /** Break-glass: released, waiting for the override to expire (then the image is judged again). */
+  | "awaiting-expiry"
+  /** Break-glass: the override expired and the image was judged again (still released, or blocked again). */
+  | "expired";
 
 export type VerdictDecision = "pass" | "fail" | "needsApproval";
 
@@ -103,6 +107,9 @@ export interface PipelineStatus {
   scanRetry?: { digest: string; failures: number; error: string; nextAttemptAt: string };
   /** Break-glass: the pipeline whose failed image this release overrides. */
   overrides?: string;
+  /** Break-glass: when the override expires, and what the fresh judgement then did ("still-released" | "reblocked"). */
+  breakGlassExpiresAt?: string;
+  breakGlassExpiry?: "still-released" | "reblocked" | "reblock-failed";
   updatedAt: string;
 }
 
@@ -121,6 +128,11 @@ export interface BreakGlassInput {
   pipeline: PipelineInput;
   verdict?: VerdictSummary;
   decision: ApprovalDecision;
+  /**
+   * RFC 3339: when the override ends (breakGlassExpiry in src/reevaluate: the policy's breakGlassExpiryHours, or
+   * less if the justification form asked for less). Absent (requests before it): the release does not expire.
+   */
+  expiresAt?: string;
 }
 
 // ---- activities

@@ -9,6 +9,11 @@ import {
   type BreakGlassInput,
   type PipelineOutcome,
 } from "../contract/index.js";
+import {
+  REEVALUATION_ACTIVITY,
+  callReevaluationActivity,
+  type ReevaluateImageResult,
+} from "../contract/reevaluation.js";
 import { DecisionNotWrittenError } from "../errors.js";
 import { approverName } from "./rules.js";
 import { statusPublisher } from "./status.js";
@@ -81,6 +86,52 @@ export const breakGlassRelease: OrchestrationHandler = function* (context: Orche
     decisionKey: auditKey,
   });
   if (outcome.result === "Passed") yield* notify("image.released", facts);
+  if (outcome.result === "Passed" && input.expiresAt !== undefined) {
+    yield* expire(context, input, publish);
+    return outcome;
+  }
   publish("done", { outcome: outcome.result });
   return outcome;
 };
+
+/**
+ * Break-glass reverts itself: at `expiresAt` the image is judged again (a fresh scan under today's policy); anything
+ * but a pass (a failing verdict, one that needs approval, or no usable judgement: fail closed) blocks it again with
+ * the manifest lock and Failed (src/reevaluate/enforce.ts), audited; a pass leaves it released.
+ */
+function* expire(
+  context: OrchestrationContext,
+  input: BreakGlassInput,
+  publish: ReturnType<typeof statusPublisher>,
+): Generator<Task, void, unknown> {
+  const expiresAt = new Date(input.expiresAt as string);
+  publish("awaiting-expiry", { outcome: "Passed", breakGlassExpiresAt: expiresAt.toISOString() });
+  if (context.df.currentUtcDateTime < expiresAt) yield context.df.createTimer(expiresAt);
+  const now = context.df.currentUtcDateTime.toISOString();
+  const runId = `break-glass-${context.df.instanceId}`;
+  let result: ReevaluateImageResult | undefined;
+  try {
+    result = (yield callReevaluationActivity(context, REEVALUATION_ACTIVITY.reevaluateImage, {
+      runId,
+      image: input.pipeline.image,
+      now,
+      purpose: "break-glass-expiry",
+    })) as ReevaluateImageResult;
+  } catch {
+    result = undefined;
+  }
+  if (result?.decision === "pass") return void publish("expired", { breakGlassExpiry: "still-released" });
+  try {
+    yield callReevaluationActivity(context, REEVALUATION_ACTIVITY.enforceRemediation, {
+      runId,
+      image: input.pipeline.image,
+      action: "block",
+      reason: `break-glass override expired at ${expiresAt.toISOString()}: ${result === undefined ? "the image could not be judged again" : `fresh verdict ${result.decision}; ${result.summary}`}`,
+      now,
+    });
+    publish("expired", { breakGlassExpiry: "reblocked" });
+  } catch (error) {
+    publish("expired", { breakGlassExpiry: "reblock-failed", error: (error as Error).message });
+    throw new DecisionNotWrittenError(`break-glass expiry could not block the image: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,37 @@
+import { app, type InvocationContext, type Timer } from "@azure/functions";
+import * as df from "durable-functions";
+import { compositionRoot } from "../composition/root.js";
+import { reevaluationTimerSchedule } from "../config-reevaluation.js";
+import { observeTimer } from "../observability/triggers.js";
+import { isRestartable } from "../pipeline/contract/runtime-status.js";
+import { REEVALUATION_ORCHESTRATION, reevaluationInstanceId } from "../pipeline/contract/reevaluation.js";
+
+/**
+ * The scheduled re-evaluation of released images (docs/reevaluation.md): starts one reevaluationRun per tick, its id
+ * from the tick's scheduled time, so a tick delivered twice starts one run; a run still going is left alone.
+ */
+export async function reevaluationTimer(timer: Timer, context: InvocationContext): Promise<void> {
+  const root = compositionRoot();
+  // The tick's minute: a tick delivered twice (or by two instances) names the same run.
+  const minute = Math.floor(root.clock().getTime() / 60_000) * 60_000;
+  const runId = new Date(minute).toISOString();
+  if (timer.isPastDue) context.warn(`re-evaluation tick is past due; run ${runId}`);
+  const client = df.getClient(context);
+  const instanceId = reevaluationInstanceId(runId);
+  let existing: string | undefined;
+  try {
+    existing = String((await client.getStatus(instanceId, { showInput: false })).runtimeStatus);
+  } catch (error) {
+    if (!/404|not found/i.test(String((error as Error).message))) throw error;
+  }
+  if (existing !== undefined && !isRestartable(existing))
+    return void context.log(`re-evaluation ${instanceId}: ${existing}`);
+  await client.startNew(REEVALUATION_ORCHESTRATION.reevaluationRun, { instanceId, input: { runId } });
+  context.log(`re-evaluation ${instanceId} started`);
+}
+
+app.timer("reevaluationTimer", {
+  schedule: reevaluationTimerSchedule(),
+  extraInputs: [df.input.durableClient()],
+  handler: observeTimer("reevaluation", reevaluationTimer),
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../../src/config.js";
+import { reevaluationConfig, reevaluationTimerSchedule } from "../../../src/config-reevaluation.js";
+
+const DIGEST = "sha256:" + "c".repeat(64);
+
+describe("re-evaluation settings", () => {
+  it("defaults: every 6 hours, nothing listed as in use, 8 at once, 4 reads an image", () => {
+    expect(reevaluationConfig({})).toEqual({
+      schedule: "0 0 */6 * * *",
+      inUse: [],
+      maxConcurrency: 8,
+      readsPerImage: 4,
+      rescanDeadlineMs: 300_000,
+      table: undefined,
+    });
+    expect(reevaluationTimerSchedule({})).toBe("0 0 */6 * * *");
+    expect(reevaluationTimerSchedule({ REEVALUATE_SCHEDULE: "0 0 * * * *" })).toBe("%REEVALUATE_SCHEDULE%");
+  });
+
+  it("reads the in-use list", () => {
+    const config = reevaluationConfig({
+      REEVALUATE_IN_USE_IMAGES: `gate.azurecr.io/team/api@${DIGEST}, gate.azurecr.io/b@${DIGEST}`,
+    });
+    expect(config.inUse).toEqual([
+      { loginServer: "gate.azurecr.io", repository: "team/api", digest: DIGEST },
+      { loginServer: "gate.azurecr.io", repository: "b", digest: DIGEST },
+    ]);
+  });
+
+  it.each([
+    [{ REEVALUATE_SCHEDULE: "0 */6 * * *" }, /six-field NCRONTAB/],
+    [{ REEVALUATE_SCHEDULE: "0 0 25 * * *" }, /not a valid NCRONTAB/],
+    [{ REEVALUATE_IN_USE_IMAGES: "team/api:latest" }, /not loginServer\/repository@digest/],
+    [{ REEVALUATE_MAX_CONCURRENCY: "0" }, /REEVALUATE_MAX_CONCURRENCY must be a whole number from 1 to 64/],
+    [{ REEVALUATE_READS_PER_IMAGE: "2.5" }, /REEVALUATE_READS_PER_IMAGE/],
+    [{ REEVALUATE_TABLE: "no-dashes" }, /REEVALUATE_TABLE/],
+  ])("refuses %j with a ConfigError naming the setting", (env, message) => {
+    expect(() => reevaluationConfig(env)).toThrow(ConfigError);
+    expect(() => reevaluationConfig(env)).toThrow(message);
+  });
+});
+
+describe("break-glass expiry", () => {
+  it("the policy's hours, or fewer when asked; never more; a bad request is a typed error", async () => {
+    const { breakGlassExpiresAt } = await import("../../../src/reevaluate/break-glass-expiry.js");
+    const { parsePolicy } = await import("../../../src/policy/index.js");
+    const policy = parsePolicy({ version: 1, remediation: { breakGlassExpiryHours: 12 } });
+    const at = "2026-03-01T00:00:00.000Z";
+    expect(breakGlassExpiresAt(parsePolicy({ version: 1 }), "a/b", at)).toBe("2026-03-02T00:00:00.000Z");
+    expect(breakGlassExpiresAt(policy, "a/b", at)).toBe("2026-03-01T12:00:00.000Z");
+    expect(breakGlassExpiresAt(policy, "a/b", at, 2)).toBe("2026-03-01T02:00:00.000Z");
+    expect(breakGlassExpiresAt(policy, "a/b", at, 48)).toBe("2026-03-01T12:00:00.000Z");
+    expect(() => breakGlassExpiresAt(policy, "a/b", at, 0)).toThrow(
+      expect.objectContaining({ code: "reevaluation-input-invalid" }),
+    );
+    expect(() => breakGlassExpiresAt(policy, "a/b", "soon")).toThrow(/not a date/);
+  });
+});
