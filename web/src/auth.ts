@@ -1,0 +1,101 @@
+import {
+  InteractionRequiredAuthError,
+  ProtocolMode,
+  PublicClientApplication,
+  type AccountInfo,
+} from "@azure/msal-browser";
+
+/**
+ * Sign-in with @azure/msal-browser: authorization code flow with PKCE (the only flow MSAL.js 2+ uses for SPAs,
+ * learn.microsoft.com/entra/identity-platform/msal-overview "MSAL.js 2 … authorization code flow with PKCE"), redirect
+ * interaction, tokens cached in sessionStorage (MSAL's default `cacheLocation`, msal-browser docs/caching.md) and in
+ * memory here — never in a URL. The settings come from the app (`config.json`, src/pipeline/views/page-config.ts):
+ * in Entra ID protocol mode AAD with authority `https://login.microsoftonline.com/<tenant>`; locally protocol mode
+ * OIDC against the identity endpoint's https front with its host in `knownAuthorities` (docs/configuration.md).
+ */
+export interface SignInConfig {
+  clientId: string;
+  authority: string;
+  knownAuthorities: string[];
+  protocolMode: "AAD" | "OIDC";
+  scopes: string[];
+}
+
+export interface Session {
+  account: AccountInfo;
+  /** The access token for the approver API (bearer for approvals and views). */
+  token(): Promise<string>;
+  /** App roles from the access token: what the page offers (the API decides). */
+  roles: string[];
+  name: string;
+  signOut(): Promise<void>;
+}
+
+const redirectUri = () => `${location.origin}/api/ui/`;
+
+export async function startSession(config: SignInConfig): Promise<Session | undefined> {
+  const msal = new PublicClientApplication({
+    auth: {
+      clientId: config.clientId,
+      authority: config.authority,
+      knownAuthorities: config.knownAuthorities,
+      redirectUri: redirectUri(),
+      postLogoutRedirectUri: redirectUri(),
+    },
+    cache: { cacheLocation: "sessionStorage" },
+    system: { protocolMode: config.protocolMode === "OIDC" ? ProtocolMode.OIDC : ProtocolMode.AAD },
+  });
+  await msal.initialize();
+  const redirect = await msal.handleRedirectPromise();
+  const account = redirect?.account ?? msal.getAllAccounts()[0];
+  if (!account) return undefined;
+  msal.setActiveAccount(account);
+  let current = redirect?.accessToken ? redirect.accessToken : undefined;
+  const token = async (): Promise<string> => {
+    try {
+      const result = await msal.acquireTokenSilent({ scopes: config.scopes, account });
+      current = result.accessToken;
+      return current;
+    } catch (error) {
+      if (error instanceof InteractionRequiredAuthError) {
+        await msal.acquireTokenRedirect({ scopes: config.scopes, account });
+      }
+      throw error;
+    }
+  };
+  const first = current ?? (await token());
+  return {
+    account,
+    token: () => token(),
+    roles: rolesOf(first),
+    name: account.name ?? account.username,
+    signOut: () => msal.logoutRedirect({ account }),
+  };
+}
+
+export async function signIn(config: SignInConfig): Promise<void> {
+  const msal = new PublicClientApplication({
+    auth: {
+      clientId: config.clientId,
+      authority: config.authority,
+      knownAuthorities: config.knownAuthorities,
+      redirectUri: redirectUri(),
+    },
+    cache: { cacheLocation: "sessionStorage" },
+    system: { protocolMode: config.protocolMode === "OIDC" ? ProtocolMode.OIDC : ProtocolMode.AAD },
+  });
+  await msal.initialize();
+  await msal.loginRedirect({ scopes: config.scopes });
+}
+
+/** The `roles` claim of the access token, read without verifying (display only; the API verifies). */
+export function rolesOf(accessToken: string): string[] {
+  try {
+    const payload = accessToken.split(".")[1] ?? "";
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const roles = (JSON.parse(json) as { roles?: unknown }).roles;
+    return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === "string") : [];
+  } catch {
+    return [];
+  }
+}
