@@ -1,7 +1,8 @@
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
+import { APPROVER_API } from "../../local/stack/defaults.js";
 import { PEOPLE, startTestStack, type TestStack } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { freshTempDir, projectRoot } from "../support/paths.js";
@@ -50,10 +51,11 @@ describe("the approval page in a real browser (chromium + MSAL against the local
     if (process.env.UPDATE_DOCS_SCREENSHOTS === "1") {
       mkdirSync(join(projectRoot, "docs", "images"), { recursive: true });
       for (const name of ["pending", "image"])
-        copyFileSync(
-          join(screenshotDir, `${name}.png`),
-          join(projectRoot, "docs", "images", `approval-page-${name}.png`),
-        );
+        if (existsSync(join(screenshotDir, `${name}.png`)))
+          copyFileSync(
+            join(screenshotDir, `${name}.png`),
+            join(projectRoot, "docs", "images", `approval-page-${name}.png`),
+          );
     }
     console.log(`approval page screenshots: ${screenshotDir}`);
     await browser?.close();
@@ -83,6 +85,42 @@ describe("the approval page in a real browser (chromium + MSAL against the local
     await signInAs(page, app, person);
     return page;
   }
+
+  it("serves the page from the function app: content types, strict CSP, traversal refused, reads need a gate role", async () => {
+    const index = await fetch(`${app}/api/ui/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await index.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/); // no inline script at all
+    const script = /src="(\/api\/ui\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const js = await fetch(`${app}${script}`);
+    expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(js.headers.get("cache-control")).toContain("immutable");
+    const config = (await (await fetch(`${app}/api/ui/config.json`)).json()) as { signIn: Record<string, unknown> };
+    expect(config.signIn).toMatchObject({ protocolMode: "OIDC", clientId: APPROVER_API.clientId });
+    for (const path of [
+      "/api/ui/..%2f..%2fhost.json",
+      "/api/ui/%2e%2e/%2e%2e/host.json",
+      "/api/ui/assets/..%2f..%2ffunctions%2fapprovals.js",
+      "/api/ui/.%2e/functions/approvals.js",
+      "/api/ui/assets/%5c..%5c..%5cfunctions%5capprovals.js",
+    ]) {
+      const answer = await fetch(`${app}${path}`);
+      expect(answer.status, path).toBe(404);
+    }
+    // The read views take the same bearer token as the approvals API: none → 401, a role-less person → 403.
+    expect((await fetch(`${app}/api/views/pending`)).status).toBe(401);
+    const viewer = await stack.personToken("viewer");
+    expect((await fetch(`${app}/api/views/pending`, { headers: { Authorization: `Bearer ${viewer}` } })).status).toBe(
+      403,
+    );
+    const reader = { Authorization: `Bearer ${await stack.personToken("reader")}` };
+    expect((await fetch(`${app}/api/views/pending`, { headers: reader })).status).toBe(200);
+    expect((await fetch(`${app}/api/views/image?image=nonsense`, { headers: reader })).status).toBe(400);
+    expect((await fetch(`${app}/api/views/decisions?outcome=Maybe`, { headers: reader })).status).toBe(400);
+    expect((await fetch(`${app}/api/views/other`, { headers: reader })).status).toBe(404);
+  });
 
   it("an approver signs in, sees a risky image, opens its findings and approves it: pullable, audited", async () => {
     const reference = await pushImage("team/risky-app");
