@@ -4,6 +4,7 @@ import { sendJson } from "../http/respond.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensurePrivateDir } from "../fs/private-files.js";
 import { ensureLocalCa, ensureServerCertificate } from "../tls/ca.js";
 import { listenHttpAndHttps } from "./dual-listener.js";
 import {
@@ -77,7 +78,10 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
   const config: IdentityConfig = { ...defaultIdentityConfig(), ...options.config };
   const key = await loadOrCreateSigningKey(options.stateDir);
   const counters = new Map<string, number>();
+  // The TLS keys of the sign-in front are secrets at rest like the signing key: 0600 in 0700 folders, fixed at start.
   const tlsRoot = options.stateDir ? join(options.stateDir, "tls") : mkdtempSync(join(tmpdir(), "identity-tls-"));
+  if (options.stateDir) ensurePrivateDir(options.stateDir);
+  ensurePrivateDir(tlsRoot);
   const ca = await ensureLocalCa(options.caDir ?? join(tlsRoot, "ca"));
   const certificate = await ensureServerCertificate(ca, join(tlsRoot, "sign-in"));
   const signIn = new SignInState();
