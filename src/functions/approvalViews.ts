@@ -7,7 +7,9 @@ import { answeringErrors } from "../http/errors.js";
 import { problem } from "../http/json.js";
 import { parseImageReference } from "../pipeline/contract/index.js";
 import { listRecentDecisions } from "../pipeline/views/decisions.js";
+import { FINDINGS_CONTAINER, FindingsStore } from "../pipeline/views/findings-store.js";
 import { imageView } from "../pipeline/views/image-view.js";
+import { blobContainerClient } from "../storage/blobs.js";
 import { listPendingViews } from "../pipeline/views/pending.js";
 import { observeHttp } from "../observability/triggers.js";
 
@@ -41,7 +43,8 @@ export async function approvalViews(request: HttpRequest, context: InvocationCon
         const reference = request.query.get("image");
         const image = reference ? parseImageReference(reference) : undefined;
         if (!image) return problem(400, "give ?image=<loginServer>/<repository>@sha256:<digest>");
-        const view = await imageView(client, root.audit(), image);
+        const findings = new FindingsStore(blobContainerClient(root.storage(), FINDINGS_CONTAINER));
+        const view = await imageView(client, root.audit(), image, findings);
         return { status: view.known ? 200 : 404, headers, jsonBody: view };
       }
       case "decisions": {

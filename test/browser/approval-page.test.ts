@@ -2,7 +2,14 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { STACK_POLICY } from "../../local/stack/advisories.js";
 import { APPROVER_API } from "../../local/stack/defaults.js";
+import { parseImageReference } from "../../src/pipeline/contract/index.js";
+import { FINDINGS_CONTAINER, FindingsStore } from "../../src/pipeline/views/findings-store.js";
+import { judgedFindingRows } from "../../src/pipeline/views/findings.js";
+import { parsePolicy } from "../../src/policy/index.js";
+import { tryNormaliseReport } from "../../src/scanning/normalise/index.js";
 import { PEOPLE, startTestStack, type TestStack } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { freshTempDir, projectRoot } from "../support/paths.js";
@@ -74,6 +81,26 @@ describe("the approval page in a real browser (chromium + MSAL against the local
     return `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
   }
 
+  /**
+   * Stores the image's findings rows as the scan step would once it calls FindingsStore.save after judging (that
+   * one call in src/pipeline/steps/judge-report.ts is not on this branch: docs/approval-page.md), from the report the
+   * stand-in scanner used, judged with the stack's policy.
+   */
+  async function storeFindings(reference: string, reportFile: string): Promise<number> {
+    const image = parseImageReference(reference)!;
+    const rows = judgedFindingRows({
+      report: tryNormaliseReport(readFileSync(reportFile)),
+      image: { repository: image.repository, digest: image.digest },
+      policy: parsePolicy(STACK_POLICY),
+      now: new Date().toISOString(),
+    });
+    const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(
+      FINDINGS_CONTAINER,
+    );
+    await new FindingsStore(container).save(image, rows, new Date().toISOString());
+    return rows.length;
+  }
+
   const awaiting = (body: Record<string, unknown>) => body.stage === "awaiting-approval";
   const finished = (body: Record<string, unknown>) =>
     ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
@@ -125,6 +152,8 @@ describe("the approval page in a real browser (chromium + MSAL against the local
   it("an approver signs in, sees a risky image, opens its findings and approves it: pullable, audited", async () => {
     const reference = await pushImage("team/risky-app");
     await stack.waitForStatus(reference, awaiting);
+    const stored = await storeFindings(reference, join(projectRoot, "test", "fixtures", "trivy", "gomod.json"));
+    expect(stored).toBeGreaterThan(0);
     const page = await signedIn(PEOPLE.approver.displayName);
     await expect.poll(() => page.locator("#signed-in-as").textContent()).toContain("Ada Approver");
     const row = page.locator("tr", { hasText: "team/risky-app" });
@@ -137,6 +166,13 @@ describe("the approval page in a real browser (chromium + MSAL against the local
     await row.getByRole("link", { name: "team/risky-app" }).click();
     await page.locator('body[data-ready="image"]').waitFor();
     expect(await page.locator("#h-reasons + ul").textContent()).toMatch(/needs approval/);
+    const findings = page.locator("section[aria-labelledby=h-findings] tbody tr");
+    expect(await findings.count()).toBe(stored);
+    // Most severe first: the Medium (below thresholds) before the Unknowns that need approval, each with its why.
+    expect(await findings.first().textContent()).toMatch(/Medium.*below thresholds/);
+    expect(await findings.filter({ hasText: "GMS-2022-20" }).first().textContent()).toMatch(
+      /Unknown.*needs approval.*unknownSeverity/,
+    );
     await page.locator("#decide").waitFor();
     await screenshot(page, "image");
     expect(await seriousViolations(page)).toEqual([]);
@@ -259,6 +295,7 @@ describe("the approval page in a real browser (chromium + MSAL against the local
   it("a hostile report's HTML and javascript: URLs show as text and run nothing", async () => {
     const reference = await pushImage("team/risky-hostile");
     await stack.waitForStatus(reference, awaiting);
+    await storeFindings(reference, join(String(process.env.TRIVY_STANDIN_REPORTS), "team__risky-hostile.json"));
     const page = await signedIn(PEOPLE.approver.displayName);
     const violations: string[] = [];
     page.on("console", (m) => void (m.type() === "error" && violations.push(m.text())));
@@ -268,6 +305,8 @@ describe("the approval page in a real browser (chromium + MSAL against the local
       const text = (await page.textContent("main")) ?? "";
       expect(text).toContain("<script>window.__pwned=2</script>javascript:alert(1)");
       expect(text).toContain('<img src=x onerror="window.__pwned=1">');
+      if (view !== "pending")
+        expect(await page.locator("section[aria-labelledby=h-findings] td", { hasText: "<script>" }).count()).toBe(1);
       expect(await page.locator("main script, main img, main a[href^='javascript']").count()).toBe(0);
       expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     }

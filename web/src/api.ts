@@ -34,13 +34,16 @@ export interface Pending {
   approvals: Approvals;
 }
 
+/** src/pipeline/views/findings.ts FindingRow */
 export interface Finding {
   id: string;
+  kind: string;
   package: string;
-  installed?: string;
+  installed: string;
   fixed?: string;
   severity: string;
-  disposition?: "excepted" | "vex-suppressed" | "ignored-unfixed";
+  target: string;
+  disposition: string;
   why?: string;
 }
 
@@ -69,6 +72,7 @@ export interface ImageView {
   approvals: Approvals;
   quarantineDetails?: unknown;
   findings: Finding[] | null;
+  findingsJudgedAt?: string;
   timeline: AuditRecord[];
   error?: string;
 }

@@ -4,6 +4,8 @@ import type { QuarantineDetails } from "../../acr/index.js";
 import { imageReference, pipelineInstanceId, type ImageKey, type PipelineInput } from "../contract/index.js";
 import { imageStatus, type ImageStatusView } from "../image-status.js";
 import { decisionDetails } from "../steps/write-registry-decision.js";
+import type { FindingRow } from "./findings.js";
+import type { FindingsStore } from "./findings-store.js";
 import { approvalCountOf, type ApprovalCount } from "./pending.js";
 
 /** The image page: the status (verdict, reasons, timeline), the tag, the approvals, and the quarantineDetails written. */
@@ -18,18 +20,20 @@ export interface ImageView extends ImageStatusView {
    */
   quarantineDetails?: QuarantineDetails;
   /**
-   * The findings, one row each, when the gate recorded them. It does not yet (the judgement keeps only counts and
-   * the most decisive reasons: src/scanning/judge.ts), so this is null and the page shows the reasons.
+   * The findings, one row each with what the policy made of them, when the scan step stored them (FindingsStore);
+   * null when none are stored (the page then shows the most decisive reasons, which the verdict always carries).
    */
-  findings: null;
+  findings: FindingRow[] | null;
+  findingsJudgedAt?: string;
 }
 
 export async function imageView(
   client: DurableClient,
   audit: Pick<AuditLog, "history">,
   image: ImageKey,
+  findings?: Pick<FindingsStore, "load">,
 ): Promise<ImageView> {
-  const status = await imageStatus(client, audit, image);
+  const [status, stored] = await Promise.all([imageStatus(client, audit, image), findings?.load(image)]);
   let input: PipelineInput | undefined;
   let custom: unknown;
   if (status.runtimeStatus) {
@@ -57,7 +61,8 @@ export async function imageView(
           }),
         }
       : {}),
-    findings: null,
+    findings: stored?.rows ?? null,
+    ...(stored ? { findingsJudgedAt: stored.judgedAt } : {}),
     image: imageReference(image),
   };
 }

@@ -21,28 +21,43 @@ function outcomeText(v: ImageView): string {
   return timedOut ? `Approval deadline passed → ${text}` : text;
 }
 
+const DISPOSITIONS: Record<string, string> = {
+  blocks: "blocks",
+  "needs-approval": "needs approval",
+  excepted: "excepted",
+  "exception-expired": "exception expired",
+  "vex-suppressed": "VEX-suppressed",
+  "ignored-unfixed": "ignored (unfixed)",
+  "ignored-unknown": "ignored (unknown severity)",
+  counted: "below thresholds",
+};
+
 function findingsSection(v: ImageView): HTMLElement {
-  if (v.findings === null || v.findings === undefined)
+  const heading = el("h2", { id: "h-findings" }, "Findings");
+  if (!v.findings)
     return el(
       "section",
       { "aria-labelledby": "h-findings" },
-      el("h2", { id: "h-findings" }, "Findings"),
-      notice("info", `${v.verdict?.findings ?? 0} finding(s) in the report; the most decisive are the reasons above.`),
+      heading,
+      notice(
+        "info",
+        `${v.verdict?.findings ?? 0} finding(s) in the report; no per-finding rows were stored for this image, the most decisive are the reasons above.`,
+      ),
     );
   return el(
     "section",
     { "aria-labelledby": "h-findings" },
-    el("h2", { id: "h-findings" }, "Findings"),
+    heading,
     table(
-      "Findings",
+      `${v.findings.length} finding(s), most severe first${v.findingsJudgedAt ? `, judged ${when(v.findingsJudgedAt)}` : ""}`,
       ["ID", "Package", "Installed", "Fixed", "Severity", "Status", "Why"],
       v.findings.map((f) => [
         f.id,
         f.package,
-        f.installed ?? "—",
+        f.installed,
         f.fixed ?? "—",
         f.severity,
-        f.disposition ?? "counts",
+        DISPOSITIONS[f.disposition] ?? f.disposition,
         f.why ?? "",
       ]),
     ),
