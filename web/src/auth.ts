@@ -33,7 +33,8 @@ export interface Session {
 
 const redirectUri = () => `${location.origin}/api/ui/`;
 
-export async function startSession(config: SignInConfig): Promise<Session | undefined> {
+/** The one MSAL client of the page, from the app's settings (see the comment above for each option's source). */
+async function createClient(config: SignInConfig): Promise<PublicClientApplication> {
   const msal = new PublicClientApplication({
     auth: {
       clientId: config.clientId,
@@ -46,27 +47,30 @@ export async function startSession(config: SignInConfig): Promise<Session | unde
     system: { protocolMode: config.protocolMode === "OIDC" ? ProtocolMode.OIDC : ProtocolMode.AAD },
   });
   await msal.initialize();
+  return msal;
+}
+
+/** Finishes a sign-in redirect if one is coming back, and returns the session of the signed-in person, if any. */
+export async function startSession(config: SignInConfig): Promise<Session | undefined> {
+  const msal = await createClient(config);
   const redirect = await msal.handleRedirectPromise();
   const account = redirect?.account ?? msal.getAllAccounts()[0];
   if (!account) return undefined;
   msal.setActiveAccount(account);
-  let current = redirect?.accessToken ? redirect.accessToken : undefined;
   const token = async (): Promise<string> => {
     try {
-      const result = await msal.acquireTokenSilent({ scopes: config.scopes, account });
-      current = result.accessToken;
-      return current;
+      return (await msal.acquireTokenSilent({ scopes: config.scopes, account })).accessToken;
     } catch (error) {
-      if (error instanceof InteractionRequiredAuthError) {
+      // No refresh token left (or consent needed): sign in again, by redirect.
+      if (error instanceof InteractionRequiredAuthError)
         await msal.acquireTokenRedirect({ scopes: config.scopes, account });
-      }
       throw error;
     }
   };
-  const first = current ?? (await token());
+  const first = redirect?.accessToken || (await token());
   return {
     account,
-    token: () => token(),
+    token,
     roles: rolesOf(first),
     name: account.name ?? account.username,
     signOut: () => msal.logoutRedirect({ account }),
@@ -74,18 +78,7 @@ export async function startSession(config: SignInConfig): Promise<Session | unde
 }
 
 export async function signIn(config: SignInConfig): Promise<void> {
-  const msal = new PublicClientApplication({
-    auth: {
-      clientId: config.clientId,
-      authority: config.authority,
-      knownAuthorities: config.knownAuthorities,
-      redirectUri: redirectUri(),
-    },
-    cache: { cacheLocation: "sessionStorage" },
-    system: { protocolMode: config.protocolMode === "OIDC" ? ProtocolMode.OIDC : ProtocolMode.AAD },
-  });
-  await msal.initialize();
-  await msal.loginRedirect({ scopes: config.scopes });
+  await (await createClient(config)).loginRedirect({ scopes: config.scopes });
 }
 
 /** The `roles` claim of the access token, read without verifying (display only; the API verifies). */
