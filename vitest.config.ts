@@ -21,6 +21,7 @@ export default defineConfig({
             "test/package/**/*.test.ts",
             "test/conformance/**/*.test.ts",
             "test/live/**/*.test.ts",
+            "test/browser/**/*.test.ts",
           ],
         },
       },

@@ -68,12 +68,13 @@ export class TokenIssuer {
     version: TokenVersion,
     lifetimeSeconds: number,
     nonce?: string,
+    issuers: Issuers = this.issuers,
   ): Promise<IssuedToken> {
     const issuedAt = Math.floor(Date.now() / 1000);
     const signsInToApi = this.config.apis.some((api) => api.clientId.toLowerCase() === clientId.toLowerCase());
     const claims = idTokenClaims({
       version,
-      issuers: this.issuers,
+      issuers,
       tenantId: this.config.tenantId,
       clientId,
       user: { objectId: user.objectId, displayName: user.displayName, userPrincipalName: upnOf(user) },

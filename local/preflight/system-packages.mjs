@@ -18,6 +18,7 @@ const NEEDS = {
   test: [
     { command: "az", pkg: "azure-cli", why: "Microsoft's ACR client, the conformance oracle in test/conformance" },
     { command: "shellcheck", pkg: "shellcheck", why: "lints the azd hook scripts" },
+    { command: "chromium", pkg: "chromium", why: "the approval page's browser tests (test/browser, playwright-core)" },
   ],
 };
 

@@ -8,6 +8,9 @@ export interface BannerPrincipal {
   roles: string[];
 }
 
+/** The approval page (src/functions/approvalPage.ts, route `ui/{*path}` under the `api` prefix). */
+export const approvalPageUrl = (appUrl: string) => `${appUrl}/api/ui/`;
+
 /**
  * What `npm start` prints once the stack is up: where everything is, the keys, who can do what, and the next
  * commands — curl and `npm run` only (no jq), copy-paste ready.
@@ -29,6 +32,9 @@ export function stackBanner(stack: StackDescriptor, principals: readonly BannerP
 ACR Quarantine Gate — local stack is up (state: ${stack.stateDir})
 
   the app (devhost)  ${api}
+  approval page      ${approvalPageUrl(stack.app.url)}  (sign in as one of the people below; the local sign-in is
+                     https on the identity endpoint's port with a certificate of its own CA: accept it, or trust
+                     ${stack.stateDir}/identity/tls/ca/ca.pem)
   ACR emulator       ${stack.acr.url}  (quarantine policy on; webhook → ${api}/acr/events)
   ACR admin API      ${stack.acr.adminUrl}/state
   managed identity   IDENTITY_ENDPOINT=${stack.identity.endpoint}  IDENTITY_HEADER=${stack.identity.identityHeader}
