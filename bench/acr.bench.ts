@@ -17,6 +17,7 @@ import { startIdentityServer, type IdentityServer } from "../local/identity/serv
 import { startAcrEmulator, type AcrEmulator } from "../local/acr-emulator/server.js";
 import { ensureLocalCa } from "../local/tls/ca.js";
 import { AcrClient, QuarantineDetailsBuilder } from "../src/acr/index.js";
+import { useIdentityEndpointInProcess } from "../local/identity/process-environment.js";
 
 const WRITES = Number(process.env.BENCH_WRITES ?? 1000);
 const REPOSITORIES = Number(process.env.BENCH_REPOSITORIES ?? 50);
@@ -144,9 +145,7 @@ async function main(): Promise<void> {
     });
     const tokens = await rawTokens(identity, acr);
 
-    for (const name of ["IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE"])
-      delete process.env[name];
-    Object.assign(process.env, identity.environment());
+    useIdentityEndpointInProcess(identity);
     const registry = new AcrClient({
       credential: new ManagedIdentityCredential(),
       allowedRegistries: [acr.loginServer],

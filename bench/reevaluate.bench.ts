@@ -31,6 +31,7 @@ import { listCandidates } from "../src/reevaluate/list-candidates.js";
 import { reevaluateImage } from "../src/reevaluate/reevaluate-image.js";
 import { MemoryRemediationStore } from "../src/reevaluate/store.js";
 import type { FreshJudgement } from "../src/reevaluate/violations.js";
+import { useIdentityEndpointInProcess } from "../local/identity/process-environment.js";
 
 const caDir = resolve(import.meta.dirname, "../../.local/bench/tls");
 const PER_REPOSITORY = 10;
@@ -251,16 +252,7 @@ function describe(label: string, m: Measured): string {
 async function main(): Promise<void> {
   await ensureLocalCaTrusted(caDir);
   const identity = await startIdentityServer({ config: { userAssigned: [IDENTITY] } });
-  for (const name of [
-    "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT",
-    "MSI_ENDPOINT",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_TENANT_ID",
-  ])
-    delete process.env[name];
-  Object.assign(process.env, identity.environment());
+  useIdentityEndpointInProcess(identity);
   const results = new Map<number, { free: Measured; budget?: Measured }>();
   try {
     for (const size of SIZES) {

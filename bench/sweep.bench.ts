@@ -31,6 +31,7 @@ import type { SweepReport } from "../src/sweep/report.js";
 import { summaryLine } from "../src/sweep/report.js";
 import { registryDeps, sweepEnvironment } from "../src/sweep/services.js";
 import { sweepRegistry } from "../src/sweep/sweep-registry.js";
+import { useIdentityEndpointInProcess } from "../local/identity/process-environment.js";
 
 const caDir = resolve(import.meta.dirname, "../../.local/bench/tls");
 const MANIFESTS_PER_REPOSITORY = 10;
@@ -248,16 +249,7 @@ async function main(): Promise<void> {
   const azurite = await startAzurite({ location: azuriteDir });
   // One identity endpoint for every emulator: the credential caches its token for the process's lifetime.
   const identity = await startIdentityServer({ config: { userAssigned: [BENCH_IDENTITY] } });
-  for (const name of [
-    "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT",
-    "MSI_ENDPOINT",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_TENANT_ID",
-  ])
-    delete process.env[name];
-  Object.assign(process.env, identity.environment());
+  useIdentityEndpointInProcess(identity);
   const results = new Map<number, { unthrottled: Measured; budgeted?: Measured }>();
   try {
     for (const size of SIZES) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManagedIdentityCredential, DefaultAzureCredential } from "@azure/identity";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { startIdentityServer, type IdentityServer } from "../../local/identity/server.js";
+import { useIdentityEndpointInProcess } from "../../local/identity/process-environment.js";
 
 const ACR_SCOPE = "https://containerregistry.azure.net/.default";
 
@@ -10,19 +11,7 @@ describe("local managed-identity endpoint", () => {
 
   beforeAll(async () => {
     identity = await startIdentityServer();
-    // msal-node picks the managed-identity source from these variables and caches it per process:
-    // set them before the first credential is built, and clear the ones that would select another source.
-    for (const v of [
-      "IDENTITY_SERVER_THUMBPRINT",
-      "IMDS_ENDPOINT",
-      "MSI_ENDPOINT",
-      "AZURE_FEDERATED_TOKEN_FILE",
-      "AZURE_CLIENT_SECRET",
-      "AZURE_TENANT_ID",
-    ]) {
-      delete process.env[v];
-    }
-    Object.assign(process.env, identity.environment());
+    useIdentityEndpointInProcess(identity);
   });
   afterAll(async () => identity?.close());
 

@@ -1,6 +1,7 @@
 import { ManagedIdentityCredential } from "@azure/identity";
 import { AcrClient, type AcrClientOptions } from "../../../src/acr/index.js";
 import { startLocalAcr, type LocalAcr, type TestPrincipal } from "../../support/local-acr.js";
+import { useIdentityEndpointInProcess } from "../../../local/identity/process-environment.js";
 
 /**
  * Starts the identity endpoint and the ACR emulator, and points @azure/identity's ManagedIdentityCredential at the
@@ -9,17 +10,7 @@ import { startLocalAcr, type LocalAcr, type TestPrincipal } from "../../support/
  */
 export async function startLocalAcrForClient(options: Parameters<typeof startLocalAcr>[0] = {}): Promise<LocalAcr> {
   const local = await startLocalAcr(options);
-  for (const name of [
-    "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT",
-    "MSI_ENDPOINT",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_TENANT_ID",
-  ]) {
-    delete process.env[name];
-  }
-  Object.assign(process.env, local.identity.environment());
+  useIdentityEndpointInProcess(local.identity);
   return local;
 }
 

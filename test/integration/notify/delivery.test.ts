@@ -9,6 +9,7 @@ import { buildNotifier, notifySettings, type Notifier } from "../../../src/notif
 import type { NotifyRequest } from "../../../src/pipeline/contract/index.js";
 import { startTestAzurite, type TestAzurite } from "../../support/azurite.js";
 import { localStateRoot } from "../../support/paths.js";
+import { useIdentityEndpointInProcess } from "../../../local/identity/process-environment.js";
 
 /**
  * The notifier against real parts: Azurite for the delivery ledger, the local receiver, the Event Grid stand-in with
@@ -24,9 +25,7 @@ describe("notification delivery", () => {
 
   beforeAll(async () => {
     identity = await startIdentityServer();
-    for (const v of ["IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE"])
-      delete process.env[v];
-    Object.assign(process.env, identity.environment());
+    useIdentityEndpointInProcess(identity);
     azurite = await startTestAzurite();
     const secret = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
     receiver = await startNotifyReceiver({ webhookSecret: secret });
