@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { ensurePrivateDir } from "../fs/private-files.js";
 import { join } from "node:path";
 import { listen } from "../http/server.js";
@@ -78,7 +79,7 @@ export async function startAcrEmulator(options: AcrEmulatorOptions): Promise<Acr
   const certificate = await ensureServerCertificate(ca, join(options.caDir, "server"));
   const certDir = join(options.caDir, "skopeo");
   mkdirSync(certDir, { recursive: true });
-  copyFileSync(ca.certPath, join(certDir, "ca.crt"));
+  copyIfChanged(ca.certPath, join(certDir, "ca.crt"));
 
   const store = new RegistryStore(options.dataDir, { ...DEFAULT_SETTINGS, ...options.settings });
   if (options.settings) store.updateSettings(options.settings);
@@ -182,4 +183,16 @@ async function serveAdmin(
     req.resume();
     sendAcrError(res, error);
   }
+}
+
+/**
+ * Puts the CA certificate where skopeo reads it, by rename: a stack starting while another's skopeo reads the folder
+ * must never show it a truncated file (copying in place did: "x509: certificate signed by unknown authority").
+ */
+function copyIfChanged(source: string, target: string): void {
+  const content = readFileSync(source);
+  if (existsSync(target) && readFileSync(target).equals(content)) return;
+  const staging = `${target}.${process.pid}.${randomUUID()}`;
+  copyFileSync(source, staging);
+  renameSync(staging, target);
 }

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
-import { access, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { access, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 
 import { ensurePrivateDir, makePrivate, withPrivateUmask } from "../fs/private-files.js";
@@ -75,52 +76,70 @@ export async function ensureServerCertificate(
   dir: string,
   names: string[] = ["localhost", "127.0.0.1"],
 ): Promise<ServerCertificate> {
-  ensurePrivateDir(dir);
   const certPath = join(dir, "server.pem");
   const keyPath = join(dir, "server-key.pem");
   if (!(await exists(certPath)) || !(await exists(keyPath))) {
-    const csrPath = join(dir, "server.csr");
-    const extPath = join(dir, "server.ext");
-    const san = names
-      .map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) || n.includes(":") ? `IP:${n}` : `DNS:${n}`))
-      .join(",");
-    await run("openssl", [
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      keyPath,
-      "-out",
-      csrPath,
-      "-subj",
-      "/CN=localhost",
-    ]);
-    await writeFile(
-      extPath,
-      `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`,
-    );
-    await run("openssl", [
-      "x509",
-      "-req",
-      "-in",
-      csrPath,
-      "-CA",
-      ca.certPath,
-      "-CAkey",
-      ca.keyPath,
-      "-CAcreateserial",
-      "-out",
-      certPath,
-      "-days",
-      "825",
-      "-extfile",
-      extPath,
-    ]);
+    // Several stacks may start at once on a fresh machine (parallel test files): each makes its pair in a folder of
+    // its own and renames the folder into place, so no one ever reads one stack's key beside another's certificate.
+    // The first rename wins; a later one finds the folder taken and uses the winner's pair.
+    const staging = join(dirname(dir), `.${basename(dir)}.${process.pid}.${randomUUID()}`);
+    ensurePrivateDir(staging);
+    try {
+      await issueServerCertificate(ca, staging, names);
+      await rename(staging, dir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
   }
+  ensurePrivateDir(dir);
   makePrivate(keyPath);
   return { certPath, keyPath, cert: await readFile(certPath, "utf8"), key: await readFile(keyPath, "utf8") };
+}
+
+async function issueServerCertificate(ca: LocalCa, dir: string, names: string[]): Promise<void> {
+  const certPath = join(dir, "server.pem");
+  const keyPath = join(dir, "server-key.pem");
+  const csrPath = join(dir, "server.csr");
+  const extPath = join(dir, "server.ext");
+  const san = names.map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) || n.includes(":") ? `IP:${n}` : `DNS:${n}`)).join(",");
+  await run("openssl", [
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    keyPath,
+    "-out",
+    csrPath,
+    "-subj",
+    "/CN=localhost",
+  ]);
+  await writeFile(
+    extPath,
+    `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`,
+  );
+  await run("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    csrPath,
+    "-CA",
+    ca.certPath,
+    "-CAkey",
+    ca.keyPath,
+    "-CAcreateserial",
+    "-CAserial",
+    join(dir, "ca.srl"),
+    "-out",
+    certPath,
+    "-days",
+    "825",
+    "-extfile",
+    extPath,
+  ]);
 }
