@@ -2,6 +2,11 @@ import { RegistryAllowlist } from "../acr/names.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { ApprovalLedger } from "../pipeline/approval-ledger.js";
 import { TableStartClaims, type StartClaims } from "../pipeline/webhook/start-claims.js";
+import { TableWebhookInbox, type WebhookInbox } from "../pipeline/webhook/inbox.js";
+import { DrainSchedule } from "../pipeline/webhook/drain-schedule.js";
+import { drainInbox, type DrainReport } from "../pipeline/webhook/inbox-drain.js";
+import { inboxDrainDeps } from "../pipeline/webhook/inbox-starts.js";
+import type { DurableClient } from "durable-functions";
 import type { HealthProbes } from "../http/health.js";
 import { healthProbes } from "./health-probes.js";
 import type { Env } from "../config.js";
@@ -82,6 +87,47 @@ export class CompositionRoot {
     return this.once(
       "startClaims",
       () => new TableStartClaims(tableClient(this.storage(), `${this.settings.get("gate").taskHub}PipelineStarts`)),
+    );
+  }
+
+  /**
+   * The webhook's durable inbox (table `<task hub>WebhookInbox`): deliveries are answered once committed there, and
+   * drained into pipeline starts afterwards.
+   */
+  webhookInbox(): WebhookInbox {
+    return this.once(
+      "webhookInbox",
+      () => new TableWebhookInbox(tableClient(this.storage(), `${this.settings.get("gate").taskHub}WebhookInbox`)),
+    );
+  }
+
+  /** Starts the pipelines of the deliveries in the webhook inbox, through the invocation's durable client. */
+  drainWebhookInbox(
+    client: DurableClient,
+    out: { log(line: string): void; warn(line: string): void },
+  ): Promise<DrainReport> {
+    return drainInbox(
+      inboxDrainDeps(client, {
+        inbox: this.webhookInbox(),
+        settings: this.pipelineSettings(),
+        claims: this.startClaims(),
+        now: () => this.clock(),
+        log: (line) => out.log(line),
+        warn: (line) => out.warn(line),
+      }),
+    );
+  }
+
+  /** When this process drains the inbox after deliveries (one schedule per process). */
+  inboxDrainSchedule(): DrainSchedule {
+    return this.once(
+      "inboxDrainSchedule",
+      () =>
+        new DrainSchedule(50, 1000, (error) =>
+          console.warn(
+            `webhook inbox: the drain failed (${(error as { code?: string }).code ?? (error as Error).name}); the inboxDrain timer tries again`,
+          ),
+        ),
     );
   }
 

@@ -3,8 +3,8 @@ import * as df from "durable-functions";
 import { compositionRoot } from "../composition/root.js";
 import { answeringErrors } from "../http/errors.js";
 import { readJsonBody } from "../http/json.js";
-import { pipelineInput, statusLink } from "../pipeline/input.js";
-import { startPipeline, terminateIfLive } from "../pipeline/instances.js";
+import { statusLink } from "../pipeline/input.js";
+import { terminateIfLive } from "../pipeline/instances.js";
 import { parseWebhookEvent } from "../pipeline/webhook/event.js";
 import { handleWebhookEvent, type WebhookDeps, type WebhookResult } from "../pipeline/webhook/handle.js";
 import { observeHttp } from "../observability/triggers.js";
@@ -13,9 +13,11 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * ACR's webhook. The Functions host authenticates it by the function key ACR sends as the `x-functions-key` custom
- * header; this handler parses the payload, lets the pipeline decide what the event means, and answers as soon as the
- * pipeline is started durably (the first delivery for a digest: one claim in Table Storage and the start, no status
- * read). Storage out of reach answers 503 with Retry-After, so the registry delivers again later.
+ * header; this handler parses the payload, lets the pipeline decide what the event means, and answers 202 as soon as
+ * the delivery is committed to the webhook inbox (group commit: a burst shares table transactions of up to 100
+ * entries). The pipelines are started from the inbox afterwards (drainInbox, then the inboxDrain timer for anything
+ * left), so the answer never waits on the Durable host. Storage out of reach answers 503 with Retry-After, so the
+ * registry delivers again later.
  */
 export async function acrEvents(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return answeringErrors(async () => {
@@ -32,11 +34,12 @@ export async function acrEvents(request: HttpRequest, context: InvocationContext
       get mode() {
         return root.pipelineSettings().mode;
       },
-      start: (image, source, tag) =>
-        startPipeline(client, pipelineInput(root.pipelineSettings(), image, source, tag), {
-          claims: root.startClaims(),
-          now: root.clock(),
-        }),
+      accept: async (image, source, tag) => {
+        await root
+          .webhookInbox()
+          .accept({ image, source, ...(tag ? { tag } : {}), receivedAt: root.clock().toISOString() });
+        root.inboxDrainSchedule().kick(() => root.drainWebhookInbox(client, context));
+      },
       terminateIfLive: (instanceId, reason) => terminateIfLive(client, instanceId, reason),
     };
     const result = await handleWebhookEvent(deps, event);
@@ -49,10 +52,10 @@ function answer(result: WebhookResult, statusBaseUrl: () => string | undefined):
   switch (result.kind) {
     case "pong":
       return { status: 200, jsonBody: { ok: true, action: "ping" } };
-    case "started": {
+    case "accepted": {
       const base = statusBaseUrl();
       const statusUrl = base ? statusLink(base, result.image) : undefined;
-      return { status: result.start.started ? 202 : 200, jsonBody: { ...result.start, statusUrl } };
+      return { status: 202, jsonBody: { accepted: true, instanceId: result.instanceId, statusUrl } };
     }
     case "recorded":
       return { status: 200, jsonBody: { recorded: true } };
@@ -64,11 +67,8 @@ function answer(result: WebhookResult, statusBaseUrl: () => string | undefined):
 }
 
 function log(context: InvocationContext, result: WebhookResult): void {
-  if (result.kind === "started" && result.action === "quarantine") {
-    const { image, start } = result;
-    context.log(
-      `quarantine ${image.repository}@${image.digest}: ${start.started ? "started" : `already ${start.runtimeStatus}`} ${start.instanceId}`,
-    );
+  if (result.kind === "accepted" && result.action === "quarantine") {
+    context.log(`quarantine ${result.image.repository}@${result.image.digest}: accepted ${result.instanceId}`);
   } else if (result.kind === "recorded") {
     context.log(`push recorded: ${result.image.repository}@${result.image.digest}`);
   }

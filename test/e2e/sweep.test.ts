@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/local-stack.js";
+import { inboxDrained } from "../support/webhook-inbox.js";
 import { deliverWebhook } from "../support/webhook-delivery.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { push } from "../support/skopeo.js";
@@ -83,10 +84,14 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
     const done = await stack.waitForStatus(reference, finished);
     expect((done.outcome as { result: string }).result).toBe("Passed");
     // The sweep claimed the start as the webhook does: a quarantine delivery that turns up late (ACR delivers again)
-    // finds the claim taken, reads the status and leaves the decided pipeline alone — it does not start it anew.
+    // is kept in the inbox, and its drain finds the claim taken, reads the status and leaves the decided pipeline
+    // alone — it does not start it anew (same instance, still Completed, one release).
     const late = await deliverWebhook(stack, { digest, repository: "team/missed-app" });
-    expect(late.status).toBe(200);
-    expect(await late.json()).toMatchObject({ started: false, runtimeStatus: "Completed" });
+    expect(late.status).toBe(202);
+    await inboxDrained(stack);
+    const after = await stack.status(reference);
+    expect(after.body).toMatchObject({ runtimeStatus: "Completed", createdTime: done.createdTime });
+    expect((after.body.timeline as Array<{ action: string }>).filter((r) => r.action === "released")).toHaveLength(1);
     const again = await sweepNow(stack);
     expect(again.started.items.map((s) => s.image)).not.toContain(reference);
     await pointWebhookAt(stack.acr, stack.devhost.url, stack.devhost.keys.functionKey);

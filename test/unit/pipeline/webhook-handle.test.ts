@@ -21,9 +21,8 @@ function deps(mode: "enforce" | "shadow" = "enforce") {
   const value: WebhookDeps = {
     allowlist: new RegistryAllowlist(["contoso.azurecr.io"]),
     mode,
-    start: async (image, source, tag) => {
+    accept: async (image, source, tag) => {
       started.push({ image, source, tag });
-      return { instanceId: pipelineInstanceId(image), started: true, runtimeStatus: "Pending" };
     },
     terminateIfLive: async (instanceId) => {
       ended.push(instanceId);
@@ -47,10 +46,10 @@ describe("what the gate does about an ACR event", () => {
     expect(await handleWebhookEvent(noAllowlist, parseWebhookEvent({ action: "ping" }))).toEqual({ kind: "pong" });
   });
 
-  it("starts the image's pipeline on quarantine, with the registry's name folded", async () => {
+  it("accepts the delivery for the image's pipeline on quarantine, with the registry's name folded", async () => {
     const d = deps();
     const result = await handleWebhookEvent(d.value, event("quarantine"));
-    expect(result).toMatchObject({ kind: "started", action: "quarantine", image });
+    expect(result).toEqual({ kind: "accepted", action: "quarantine", image, instanceId: pipelineInstanceId(image) });
     expect(d.started).toEqual([{ image, source: "webhook", tag: "v1" }]);
   });
 
@@ -59,7 +58,7 @@ describe("what the gate does about an ACR event", () => {
     expect(await handleWebhookEvent(enforce.value, event("push"))).toEqual({ kind: "recorded", image });
     expect(enforce.started).toEqual([]);
     const shadow = deps("shadow");
-    expect((await handleWebhookEvent(shadow.value, event("push"))).kind).toBe("started");
+    expect((await handleWebhookEvent(shadow.value, event("push"))).kind).toBe("accepted");
     expect(shadow.started).toEqual([{ image, source: "push-shadow", tag: "v1" }]);
   });
 

@@ -1,0 +1,64 @@
+/**
+ * When the process drains the webhook inbox after deliveries: once deliveries have paused for `quietMs` (a burst is
+ * answered first, then its pipelines start), and never later than `maxDelayMs` after the first delivery that is not
+ * drained yet (a steady stream still starts its pipelines). One drain runs at a time; deliveries during a drain ask
+ * for another after it.
+ *
+ * This is only the fast path. Work after an HTTP answer is not guaranteed to run on a scaled-in instance, so the
+ * inboxDrain timer drains whatever is left (the inbox is durable; only the start is later).
+ */
+export class DrainSchedule {
+  private timer: NodeJS.Timeout | undefined;
+  private firstKickAt: number | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private drain: (() => Promise<unknown>) | undefined;
+
+  constructor(
+    private readonly quietMs = 50,
+    private readonly maxDelayMs = 1000,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  /** A delivery was committed; `drain` is how to drain now (it carries the latest invocation's durable client). */
+  kick(drain: () => Promise<unknown>): void {
+    this.drain = drain;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    const now = Date.now();
+    this.firstKickAt ??= now;
+    const wait = Math.max(0, Math.min(this.quietMs, this.firstKickAt + this.maxDelayMs - now));
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.run(), wait);
+    this.timer.unref();
+  }
+
+  /** Resolves when no drain is running or due (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running || this.timer) {
+      if (this.running) await this.running;
+      else await new Promise((resolve) => setTimeout(resolve, this.quietMs));
+    }
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    this.firstKickAt = undefined;
+    const drain = this.drain;
+    if (!drain) return;
+    this.running = drain()
+      .then(
+        () => undefined,
+        (error: unknown) => this.onError(error),
+      )
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick(this.drain ?? drain);
+        }
+      });
+  }
+}

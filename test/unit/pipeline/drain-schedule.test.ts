@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DrainSchedule } from "../../../src/pipeline/webhook/drain-schedule.js";
+
+describe("when a process drains the webhook inbox", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("waits for deliveries to pause, then drains once", async () => {
+    const schedule = new DrainSchedule(50, 1000);
+    const drain = vi.fn(async () => undefined);
+    for (let i = 0; i < 10; i++) {
+      schedule.kick(drain);
+      await vi.advanceTimersByTimeAsync(20);
+    }
+    expect(drain).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(drain).toHaveBeenCalledTimes(1);
+  });
+
+  it("a steady stream still drains, at most maxDelay after the first delivery not drained", async () => {
+    const schedule = new DrainSchedule(50, 300);
+    const drain = vi.fn(async () => undefined);
+    for (let i = 0; i < 20; i++) {
+      schedule.kick(drain);
+      await vi.advanceTimersByTimeAsync(20);
+    }
+    // 400 ms of deliveries 20 ms apart: never quiet for 50 ms, drained by the 300 ms bound.
+    expect(drain).toHaveBeenCalledTimes(1);
+  });
+
+  it("one drain at a time; deliveries during a drain ask for one more after it, with the latest drain", async () => {
+    const schedule = new DrainSchedule(10, 100);
+    let finish!: () => void;
+    const first = vi.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+    const latest = vi.fn(async () => undefined);
+    schedule.kick(first);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(first).toHaveBeenCalledTimes(1);
+    schedule.kick(first);
+    schedule.kick(latest);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(first).toHaveBeenCalledTimes(1);
+    finish();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(latest).toHaveBeenCalledTimes(1);
+    expect(first).toHaveBeenCalledTimes(1);
+  });
+
+  it("a drain that fails is reported, and the next delivery drains again", async () => {
+    const errors: unknown[] = [];
+    const schedule = new DrainSchedule(10, 100, (error) => errors.push(error));
+    const drain = vi.fn(async () => {
+      throw new Error("storage down");
+    });
+    schedule.kick(drain);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(errors).toHaveLength(1);
+    schedule.kick(drain);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(drain).toHaveBeenCalledTimes(2);
+  });
+});
