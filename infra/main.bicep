@@ -335,7 +335,8 @@ module functionApp 'modules/function-app.bicep' = {
         ? ''
         : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.uri}secrets/${notifySinkSecretName}/)'
       NOTIFY_DELIVERY_BUDGET: 'PT15S'
-      NOTIFY_MAX_RETRIES: '2'
+      NOTIFY_MAX_RETRIES: '4'
+      NOTIFY_RETRY_INTERVAL: 'PT10S'
     }
   }
   dependsOn: [

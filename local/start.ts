@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     },
     identity: { baseUrl: identity.baseUrl, endpoint: identity.endpoint, identityHeader: identity.identityHeader },
     scanner: { url: scanner.url },
+    notifications: { receiverUrl: stack.notifyReceiver.url, eventGridEndpoint: stack.eventGrid.endpoint },
     ...(stack.scanWorker?.process.pid ? { scanWorker: { pid: stack.scanWorker.process.pid } } : {}),
     pushCredentials: { ...DEMO_CREDENTIALS },
     people: STACK_PEOPLE.map((p) => ({ ...p, roles: [...p.roles] })),

@@ -11,6 +11,15 @@ export interface BannerPrincipal {
 /** The approval page (src/functions/approvalPage.ts, route `ui/{*path}` under the `api` prefix). */
 export const approvalPageUrl = (appUrl: string) => `${appUrl}/api/ui/`;
 
+/** Where the local notification sinks are: what would be sent, at the receiver's URL (docs/notifications.md). */
+function notificationLines(stack: StackDescriptor): string {
+  if (!stack.notifications) return "";
+  const { receiverUrl, eventGridEndpoint } = stack.notifications;
+  return `  notifications      ${receiverUrl}/view  (what was sent to the webhook, Teams and Slack sinks; JSON at ${receiverUrl}/)
+  Event Grid topic   ${eventGridEndpoint}  (stand-in: managed identity token and CloudEvents batch checked)
+`;
+}
+
 /**
  * What `npm start` prints once the stack is up: where everything is, the keys, who can do what, and the next
  * commands — curl and `npm run` only (no jq), copy-paste ready.
@@ -41,7 +50,7 @@ ACR Quarantine Gate — local stack is up (state: ${stack.stateDir})
   scan worker        ${stack.scanWorker ? `pid ${stack.scanWorker.pid} on Azurite's scan-requests queue, with the stand-in trivy` : "off (SCANNER_KIND=harbor)"}
                      (repositories named *vulnerable* fail, *risky* need approval, *broken* fail to scan)
   scanner emulator   ${stack.scanner.url}  (Harbor adapter path: SCANNER_KIND=harbor)
-  local CA           ${stack.acr.caCertPath}
+${notificationLines(stack)}  local CA           ${stack.acr.caCertPath}
 
 Keys (local only; new ones at every start):
   function key       ${stack.app.functionKey}   x-functions-key for /api/images/status (and the webhook)

@@ -45,6 +45,12 @@ export interface StackOptions {
    * path (SCANNER_KIND=queue, the default). Tests that play the external scanner themselves turn it off.
    */
   scanWorker?: boolean;
+  /**
+   * The local notification sinks' secrets (otherwise new at every start): the webhook signing secret, and a credential
+   * put in every chat and webhook sink URL's query (`?sig=…`, as a Teams Workflows URL carries one), so tests can
+   * search logs and outputs for them.
+   */
+  notify?: { webhookSecret?: string; urlCredential?: string };
 }
 
 export interface LocalStack {
@@ -127,7 +133,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 
     // Notifications (docs/notifications.md): every sink kind, pointed at the local receiver and the Event Grid
     // stand-in. The webhook secret is new at every start, like the function keys.
-    const webhookSecret = `whsec_${randomBytes(32).toString("base64")}`;
+    const webhookSecret = options.notify?.webhookSecret ?? `whsec_${randomBytes(32).toString("base64")}`;
     const notifyReceiver = await startNotifyReceiver({ webhookSecret });
     stoppers.push(() => notifyReceiver.stop());
     const eventGrid = await startEventGridStandIn({
@@ -145,7 +151,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       settings: {
         ...appSettings({ identity, acr, scanner }),
         VEX_CONTAINER: LOCAL_VEX_CONTAINER,
-        ...localNotifySettings(notifyReceiver, eventGrid, webhookSecret),
+        ...localNotifySettings(notifyReceiver, eventGrid, webhookSecret, options.notify?.urlCredential),
         ...(options.functionKey ? { DEVHOST_FUNCTION_KEY: options.functionKey } : {}),
         ...options.settings,
       },
@@ -248,20 +254,24 @@ export const LOCAL_SUBSCRIPTIONS = {
 
 /**
  * The app settings of the local notification sinks. In Azure NOTIFY_SINK_SECRETS is a Key Vault reference (the
- * Bicep), here its value: the receiver's URLs and the webhook secret, new at every start.
+ * Bicep), here its value: the receiver's URLs and the webhook secret, new at every start. `urlCredential` goes in each
+ * URL's query like the credential of a real Teams Workflows or Slack URL (the receiver ignores it).
  */
 export function localNotifySettings(
   receiver: NotifyReceiver,
   eventGrid: EventGridStandIn,
   webhookSecret: string,
+  urlCredential?: string,
 ): Record<string, string> {
+  const url = (sink: string) =>
+    urlCredential ? `${receiver.hookUrl(sink)}?sig=${encodeURIComponent(urlCredential)}` : receiver.hookUrl(sink);
   return {
     NOTIFY_SUBSCRIPTIONS: JSON.stringify(LOCAL_SUBSCRIPTIONS),
     NOTIFY_EVENTGRID_ENDPOINT: eventGrid.endpoint,
     NOTIFY_SINK_SECRETS: JSON.stringify({
-      webhook: { url: receiver.hookUrl("webhook"), secret: webhookSecret },
-      teams: { url: receiver.hookUrl("teams") },
-      slack: { url: receiver.hookUrl("slack") },
+      webhook: { url: url("webhook"), secret: webhookSecret },
+      teams: { url: url("teams") },
+      slack: { url: url("slack") },
     }),
   };
 }

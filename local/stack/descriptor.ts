@@ -20,6 +20,11 @@ export interface StackDescriptor {
   acr: { loginServer: string; url: string; adminUrl: string; certDir: string; caCertPath: string };
   identity: { baseUrl: string; endpoint: string; identityHeader: string };
   scanner: { url: string };
+  /**
+   * The local notification sinks (docs/notifications.md): the receiver that stands in for the webhook, Teams and
+   * Slack sinks (GET `<receiverUrl>/view` shows what was sent, `/` as JSON), and the Event Grid topic stand-in.
+   */
+  notifications?: { receiverUrl: string; eventGridEndpoint: string };
   /** The queue-path scan worker (SCANNER_KIND=queue, the default), when the stack runs one. */
   scanWorker?: { pid: number };
   /** The registry token people push with (AcrPush), like an ACR repository-scoped token. */

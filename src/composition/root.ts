@@ -22,7 +22,14 @@ import { TableRemediationStore } from "../reevaluate/store.js";
 import { readBudgetPerMinute } from "../sweep/services.js";
 import { AppSettings } from "./settings.js";
 import { DefaultAzureCredential } from "@azure/identity";
-import { buildNotifier, deliveryLedger, notifySettings, type DeliveryLedger, type Notifier } from "../notify/index.js";
+import {
+  buildNotifier,
+  deliveryLedger,
+  notifySettings,
+  type DeliveryLedger,
+  type Notifier,
+  type StartDelivery,
+} from "../notify/index.js";
 import { buildAttestationServices, type AttestationServices } from "../attest/services.js";
 import { attestationSettings } from "../attest/settings.js";
 import { withVexReferrers } from "./vex-referrers.js";
@@ -271,9 +278,9 @@ export class CompositionRoot {
   }
 }
 
-/** What the sweep's notifications need from the root (src/notify/sweep-emit.ts). */
-export function notificationParts(root: CompositionRoot, log: (line: string) => void) {
-  return { notifier: () => root.notifier(), ledger: () => root.notificationLedger(), now: root.clock, log };
+/** What the sweep's notifications need from the root (src/notify/sweep-emit.ts); `start` hands an event off. */
+export function notificationParts(root: CompositionRoot, log: (line: string) => void, start: StartDelivery) {
+  return { notifier: () => root.notifier(), start, ledger: () => root.notificationLedger(), now: root.clock, log };
 }
 
 let root: CompositionRoot | undefined;

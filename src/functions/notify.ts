@@ -1,18 +1,30 @@
+import type { InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
 import { compositionRoot } from "../composition/root.js";
-import { ACTIVITY, registerActivity, type NotifyRequest, type NotifyResult } from "../pipeline/contract/index.js";
+import {
+  ACTIVITY,
+  notifyDeliveryStarter,
+  registerActivity,
+  type DeliverNotificationResult,
+  type NotificationDeadLetterInput,
+  type NotifyDeliveryInput,
+  type NotifyRequest,
+  type NotifyResult,
+} from "../pipeline/contract/index.js";
 import { notificationEventId } from "../notify/index.js";
 
 /**
- * The notify activity: one occurrence to its sinks (docs/notifications.md). It never throws, so the orchestration
- * never waits on a retry: settings that cannot be used, or no subscription document, are answered as a result.
+ * The notify activity: one occurrence handed to a notifyDelivery orchestration per sink (docs/notifications.md). It
+ * sends nothing and never throws, so the pipeline that calls it waits only for the hand-off: settings that cannot be
+ * used, or no subscription document, are answered as a result.
  */
-export async function notify(request: NotifyRequest): Promise<NotifyResult> {
-  const empty: NotifyResult = { eventId: "", delivered: 0, duplicates: 0, deadLetters: 0 };
+export async function notify(request: NotifyRequest, context: InvocationContext): Promise<NotifyResult> {
+  const empty: NotifyResult = { eventId: "", sinks: 0, started: 0 };
   try {
     empty.eventId = notificationEventId(request);
     const notifier = compositionRoot().notifier();
     if (!notifier) return { ...empty, error: "notifications off (NOTIFY_SUBSCRIPTIONS not set)" };
-    return await notifier.notify(request);
+    return await notifier.handOff(request, notifyDeliveryStarter(df.getClient(context)));
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     console.warn(`notify: nothing sent: ${typeof code === "string" ? code : (error as Error).name}`);
@@ -20,4 +32,23 @@ export async function notify(request: NotifyRequest): Promise<NotifyResult> {
   }
 }
 
-registerActivity(ACTIVITY.notify, notify);
+/** One attempt of one event to one sink; a failure the sink may get over is thrown, for the durable retry. */
+export async function deliverNotification(input: NotifyDeliveryInput): Promise<DeliverNotificationResult> {
+  const notifier = compositionRoot().notifier();
+  if (!notifier) return { outcome: "refused", error: "notifications off (NOTIFY_SUBSCRIPTIONS not set)" };
+  return notifier.attempt(input);
+}
+
+/** The dead letter of a delivery that stayed undelivered. */
+export async function recordNotificationDeadLetter(input: NotificationDeadLetterInput): Promise<void> {
+  const notifier = compositionRoot().notifier();
+  if (!notifier) {
+    console.warn(`notify: dead letter of ${input.eventId} to sink ${input.sink} not recorded: notifications off`);
+    return;
+  }
+  await notifier.deadLetter(input);
+}
+
+registerActivity(ACTIVITY.notify, notify, { durableClient: true });
+registerActivity(ACTIVITY.deliverNotification, deliverNotification);
+registerActivity(ACTIVITY.recordNotificationDeadLetter, recordNotificationDeadLetter);

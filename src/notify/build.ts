@@ -30,11 +30,10 @@ export function deliveryLedger(deliveries: TableClient, deadLetters: TableClient
 
 export function buildNotifier(parts: NotifierParts): { notifier: Notifier; ledger: DeliveryLedger } {
   const { settings } = parts;
-  const poster = new JsonPoster(settings.limits);
+  const poster = new JsonPoster();
   const sinks = new Map<string, Sink>();
   for (const sink of settings.sinks) {
-    if (sink.kind === "eventgrid")
-      sinks.set(sink.name, new EventGridSink(sink.name, sink.url, parts.credential(), settings.limits));
+    if (sink.kind === "eventgrid") sinks.set(sink.name, new EventGridSink(sink.name, sink.url, parts.credential()));
     else if (sink.kind === "webhook") sinks.set(sink.name, new WebhookSink(sink.name, sink.url, sink.secret!, poster));
     else if (sink.kind === "teams") sinks.set(sink.name, new TeamsSink(sink.name, sink.url, poster));
     else sinks.set(sink.name, new SlackSink(sink.name, sink.url, poster));

@@ -5,13 +5,24 @@ import type { TableClient } from "@azure/data-tables";
  * The delivery ledger (table `<task hub>Notifications`): one row per (event id, sink), claimed with an insert that
  * Table Storage refuses with 409 when the row exists (Insert Entity,
  * https://learn.microsoft.com/rest/api/storageservices/insert-entity). Only the claimant sends, so any number of
- * repeats of the same occurrence (durable redelivery, a replay, a repeated trigger) make one delivery per sink. A
- * claim left `sending` by a host that died is taken over, If-Match its ETag, once it is older than `staleMs`.
+ * repeats of the same occurrence (durable redelivery, a replay, a repeated trigger) make one delivery per sink. An
+ * attempt that failed leaves the row `failed` with its error, for the next attempt (a durable retry) to take over
+ * If-Match its ETag; so does a claim left `sending` by a host that died, once it is older than `staleMs`. Each claim
+ * counts `attempts`.
  *
  * Dead letters (table `<task hub>NotifyDeadLetters`): one row per event and sink that stayed undelivered, partitioned
  * by UTC day so the sweep counts a day's with one partition query. No URL or secret is stored.
  */
-export type DeliveryState = "sending" | "delivered" | "dead-letter";
+export type DeliveryState = "sending" | "failed" | "delivered" | "dead-letter";
+
+/** A delivery's row: its state, how many attempts claimed it, and the last failure (status or code, never a URL). */
+export interface DeliveryRow {
+  state: DeliveryState;
+  claimedAt: string;
+  attempts: number;
+  error?: string;
+  status?: number;
+}
 
 export interface DeadLetter {
   eventId: string;
@@ -22,6 +33,8 @@ export interface DeadLetter {
   /** The HTTP status or network code; never a URL. */
   error: string;
   status?: number;
+  /** How many attempts were made (the ledger's count; 0 when the row could not be read). */
+  attempts?: number;
   at: string;
 }
 
@@ -45,17 +58,25 @@ export class DeliveryLedger {
         rowKey: sink,
         state: "sending",
         claimedAt: now.toISOString(),
+        attempts: 1,
       });
       return true;
     } catch (error) {
       if (!(isRestError(error) && error.statusCode === 409)) throw error;
     }
-    const row = await this.deliveries.getEntity<{ state: DeliveryState; claimedAt: string }>(eventId, sink);
-    if (row.state !== "sending" || now.getTime() - Date.parse(row.claimedAt) < this.staleMs) return false;
+    const row = await this.deliveries.getEntity<DeliveryRow>(eventId, sink);
+    const stale = row.state === "sending" && now.getTime() - Date.parse(row.claimedAt) >= this.staleMs;
+    if (row.state !== "failed" && !stale) return false;
     try {
       await this.deliveries.updateEntity(
-        { partitionKey: eventId, rowKey: sink, state: "sending", claimedAt: now.toISOString() },
-        "Replace",
+        {
+          partitionKey: eventId,
+          rowKey: sink,
+          state: "sending",
+          claimedAt: now.toISOString(),
+          attempts: (Number(row.attempts) || 1) + 1,
+        },
+        "Merge",
         { etag: row.etag },
       );
       return true;
@@ -65,11 +86,36 @@ export class DeliveryLedger {
     }
   }
 
-  async settle(eventId: string, sink: string, state: Exclude<DeliveryState, "sending">, now: Date): Promise<void> {
+  /** Ends an attempt: delivered or dead-letter (final), or failed (the next attempt may claim it again). */
+  async settle(
+    eventId: string,
+    sink: string,
+    state: Exclude<DeliveryState, "sending">,
+    now: Date,
+    failure: { error?: string; status?: number } = {},
+  ): Promise<void> {
     await this.deliveries.updateEntity(
-      { partitionKey: eventId, rowKey: sink, state, settledAt: now.toISOString() },
+      { partitionKey: eventId, rowKey: sink, state, settledAt: now.toISOString(), ...failure },
       "Merge",
     );
+  }
+
+  /** The delivery's row, or undefined when there is none. */
+  async row(eventId: string, sink: string): Promise<DeliveryRow | undefined> {
+    await this.ensure(this.deliveries);
+    try {
+      const row = await this.deliveries.getEntity<DeliveryRow>(eventId, sink);
+      return {
+        state: row.state,
+        claimedAt: row.claimedAt,
+        attempts: Number(row.attempts) || 0,
+        ...(row.error === undefined ? {} : { error: row.error }),
+        ...(row.status === undefined ? {} : { status: row.status }),
+      };
+    } catch (error) {
+      if (isRestError(error) && error.statusCode === 404) return undefined;
+      throw error;
+    }
   }
 
   async recordDeadLetter(letter: DeadLetter): Promise<void> {

@@ -3,7 +3,7 @@
  * document to Event Grid, signed webhooks, Teams and Slack. Never imports @azure/functions or durable-functions.
  */
 export { buildNotifier, deliveryLedger, type NotifierParts } from "./build.js";
-export { DeliveryLedger, type DeadLetter } from "./delivery-ledger.js";
+export { DeliveryLedger, type DeadLetter, type DeliveryRow } from "./delivery-ledger.js";
 export {
   NOTIFICATION_TYPE_PREFIX,
   buildNotificationEvent,
@@ -15,7 +15,7 @@ export {
   type NotificationEvent,
 } from "./event.js";
 export { NotifySettingsError, SinkDeliveryError, SubscriptionDocumentError } from "./errors.js";
-export { Notifier } from "./notifier.js";
+export { Notifier, type StartDelivery } from "./notifier.js";
 export { notifySettings, type NotifySettings } from "./settings.js";
 export { parseSubscriptions, SUBSCRIPTION_SCHEMA, type Router, type SubscriptionDocument } from "./subscriptions.js";
 export { recentDeadLetters, sweepCompletedRequest } from "./sweep.js";

@@ -1,7 +1,15 @@
-import type { NotifyRequest, NotifyResult } from "../pipeline/contract/notify.js";
+import type {
+  DeliverNotificationResult,
+  NotificationDeadLetterInput,
+  NotifyDeliveryInput,
+  NotifyRequest,
+  NotifyResult,
+  NotifyRetry,
+} from "../pipeline/contract/notify.js";
+import { notifyDeliveryInstanceId } from "../pipeline/contract/ids.js";
 import { eventLine } from "../observability/event-line.js";
 import type { DeliveryLedger } from "./delivery-ledger.js";
-import { buildNotificationEvent, notificationEventId, type NotificationEvent } from "./event.js";
+import { buildNotificationEvent, cloudEventType, notificationEventId, type NotificationEvent } from "./event.js";
 import { SinkDeliveryError } from "./errors.js";
 import type { Router } from "./subscriptions.js";
 import type { DeliveryLimits, Sink } from "./sinks/sink.js";
@@ -19,75 +27,147 @@ export interface NotifierDeps {
 }
 
 /**
- * Builds each occurrence's CloudEvent and delivers it to the sinks its subscriptions route it to, all sinks at once.
- * Each (event id, sink) is claimed in the delivery ledger first, so repeats deliver nothing twice. A delivery that
- * fails after its bounded retries, or outlives its budget, is a dead letter: a row in the dead-letter table and a
- * warning line. Never throws: what happens to a notification never reaches a decision.
+ * Starts the delivery of one event to one sink under its instance id (the notifyDelivery orchestration), once:
+ * resolves true when it started it, false when an instance with that id was already there (a repeat).
+ */
+export type StartDelivery = (instanceId: string, input: NotifyDeliveryInput) => Promise<boolean>;
+
+/**
+ * Notifications in three steps, none of which decides anything:
+ * - `handOff` (the notify activity): builds the occurrence's CloudEvent, asks the router for its sinks and starts one
+ *   delivery per sink, named after the event id and the sink. It sends nothing, so the caller never waits on a sink.
+ * - `attempt` (the deliverNotification activity, retried durably): one send, claimed first in the delivery ledger so
+ *   that repeats deliver nothing twice. A failure the sink may get over (no answer, 408, 429, 5xx) is thrown for the
+ *   durable retry policy; one it will not (other 4xx) is answered as refused.
+ * - `deadLetter` (recordNotificationDeadLetter): the delivery is settled `dead-letter`, a row goes to the dead-letter
+ *   table and a warning line is written.
  */
 export class Notifier {
   constructor(private readonly deps: NotifierDeps) {}
 
-  async notify(request: NotifyRequest): Promise<NotifyResult> {
-    const result: NotifyResult = { eventId: notificationEventId(request), delivered: 0, duplicates: 0, deadLetters: 0 };
+  /** The durable retry policy of every delivery, from the settings (carried in the delivery's input). */
+  retry(): NotifyRetry {
+    const { limits } = this.deps;
+    return {
+      maxAttempts: limits.maxRetries + 1,
+      firstRetryIntervalMs: limits.retryDelayMs,
+      backoffCoefficient: 2,
+      maxRetryIntervalMs: Math.max(limits.retryDelayMs, limits.maxRetryDelayMs),
+    };
+  }
+
+  /** Never throws: a delivery that could not be started is a dead letter (row and line), not an error. */
+  async handOff(request: NotifyRequest, start: StartDelivery): Promise<NotifyResult> {
+    const eventId = notificationEventId(request);
+    const result: NotifyResult = { eventId, sinks: 0, started: 0 };
     let event: NotificationEvent;
     try {
-      event = buildNotificationEvent(request, this.deps.source(request.image.loginServer));
+      event = this.event(request);
     } catch (error) {
       return { ...result, error: `event not built: ${(error as Error).name}` };
     }
     const repository = request.image.repository === "" ? undefined : request.image.repository;
     const names = this.deps.router.sinksFor(request.type, repository);
-    const outcomes = await Promise.all(names.map((name) => this.deliverTo(name, event)));
-    for (const outcome of outcomes) result[outcome] += 1;
+    result.sinks = names.length;
+    const retry = this.retry();
+    const outcomes = await Promise.all(
+      names.map(async (sink) => {
+        try {
+          return await start(notifyDeliveryInstanceId(eventId, sink), { request, eventId, sink, retry });
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          await this.writeDeadLetter(
+            event,
+            sink,
+            `delivery not started: ${typeof code === "string" ? code : (error as Error).name}`,
+            undefined,
+            0,
+          ).catch(() => undefined);
+          return undefined;
+        }
+      }),
+    );
+    result.started = outcomes.filter((o) => o === true).length;
+    if (outcomes.includes(undefined)) result.error = "ERR_NOTIFY_HANDOFF";
     return result;
   }
 
-  private async deliverTo(name: string, event: NotificationEvent): Promise<"delivered" | "duplicates" | "deadLetters"> {
-    const sink = this.deps.sinks.get(name);
-    const { ledger } = this.deps;
-    if (!sink) return this.deadLetter(name, "unknown", event, "sink not configured", undefined, false);
-    let claimed: boolean;
+  /** One attempt to send the event to the sink. Throws SinkDeliveryError when a later attempt may succeed. */
+  async attempt(input: NotifyDeliveryInput): Promise<DeliverNotificationResult> {
+    const sink = this.deps.sinks.get(input.sink);
+    if (!sink) return { outcome: "refused", error: "sink not configured" };
+    let event: NotificationEvent;
     try {
-      claimed = await ledger.claim(event.id, name, this.deps.now());
-    } catch {
-      // Without the ledger a delivery could not be deduplicated: nothing is sent, and the line says why.
-      return this.deadLetter(name, sink.kind, event, "delivery ledger unavailable", undefined, false);
+      event = this.event(input.request);
+    } catch (error) {
+      return { outcome: "refused", error: `event not built: ${(error as Error).name}` };
     }
-    if (!claimed) return "duplicates";
+    const { ledger } = this.deps;
+    // A ledger that cannot be reached throws here: the durable retry tries again; nothing is sent without a claim.
+    if (!(await ledger.claim(input.eventId, input.sink, this.deps.now()))) return { outcome: "duplicate" };
     try {
       await sink.deliver(event, AbortSignal.timeout(this.deps.limits.budgetMs));
     } catch (error) {
       const failure =
-        error instanceof SinkDeliveryError ? error : new SinkDeliveryError(`sink ${name} failed`, undefined, false);
-      await ledger.settle(event.id, name, "dead-letter", this.deps.now()).catch(() => undefined);
-      return this.deadLetter(name, sink.kind, event, failure.message, failure.status, true);
-    }
-    await ledger.settle(event.id, name, "delivered", this.deps.now()).catch(() => undefined);
-    return "delivered";
-  }
-
-  private async deadLetter(
-    sink: string,
-    kind: string,
-    event: NotificationEvent,
-    error: string,
-    status: number | undefined,
-    record: boolean,
-  ): Promise<"deadLetters"> {
-    const at = this.deps.now().toISOString();
-    if (record)
-      await this.deps.ledger
-        .recordDeadLetter({
-          eventId: event.id,
-          type: event.type,
-          subject: event.subject ?? "",
-          sink,
-          kind,
-          error,
-          ...(status === undefined ? {} : { status }),
-          at,
+        error instanceof SinkDeliveryError
+          ? error
+          : new SinkDeliveryError(`sink ${input.sink} failed`, undefined, false);
+      await ledger
+        .settle(input.eventId, input.sink, "failed", this.deps.now(), {
+          error: failure.message,
+          ...(failure.status === undefined ? {} : { status: failure.status }),
         })
         .catch(() => undefined);
+      if (failure.retryable) throw failure;
+      return {
+        outcome: "refused",
+        error: failure.message,
+        ...(failure.status === undefined ? {} : { status: failure.status }),
+      };
+    }
+    await ledger.settle(input.eventId, input.sink, "delivered", this.deps.now()).catch(() => undefined);
+    return { outcome: "delivered" };
+  }
+
+  /**
+   * A delivery that stayed undelivered: settled `dead-letter` in the ledger, a dead-letter row (throws when it
+   * cannot be written, for the durable retry), and a warning line. The error is the refusal, or the ledger's last.
+   */
+  async deadLetter(input: NotificationDeadLetterInput): Promise<void> {
+    const { ledger } = this.deps;
+    const row = await ledger.row(input.eventId, input.sink).catch(() => undefined);
+    await ledger.settle(input.eventId, input.sink, "dead-letter", this.deps.now()).catch(() => undefined);
+    const error = input.error ?? row?.error ?? "retries exhausted";
+    const status = input.status ?? row?.status;
+    let event: NotificationEvent | undefined;
+    try {
+      event = this.event(input.request);
+    } catch {
+      event = undefined;
+    }
+    const subject = event?.subject ?? "";
+    await this.writeDeadLetter(
+      event ?? { id: input.eventId, type: cloudEventType(input.request.type), subject, data: undefined },
+      input.sink,
+      error,
+      status,
+      row?.attempts ?? 0,
+    );
+  }
+
+  private event(request: NotifyRequest): NotificationEvent {
+    return buildNotificationEvent(request, this.deps.source(request.image.loginServer));
+  }
+
+  private async writeDeadLetter(
+    event: Pick<NotificationEvent, "id" | "type" | "subject" | "data">,
+    sink: string,
+    error: string,
+    status: number | undefined,
+    attempts: number,
+  ): Promise<void> {
+    const at = this.deps.now().toISOString();
+    const kind = this.deps.sinks.get(sink)?.kind ?? "unknown";
     this.deps.warn(
       eventLine({
         kind: "activity",
@@ -95,11 +175,21 @@ export class Notifier {
         outcome: "failed",
         stage: "dead-letter",
         image: event.data?.image,
-        result: `${event.type} ${event.id} to sink ${sink}`,
+        result: `${event.type} ${event.id} to sink ${sink} after ${attempts} attempt(s)`,
         status,
         error: { name: "DeadLetter", code: "ERR_NOTIFY_DEAD_LETTER", message: error },
       }),
     );
-    return "deadLetters";
+    await this.deps.ledger.recordDeadLetter({
+      eventId: event.id,
+      type: event.type,
+      subject: event.subject ?? "",
+      sink,
+      kind,
+      error,
+      ...(status === undefined ? {} : { status }),
+      attempts,
+      at,
+    });
   }
 }

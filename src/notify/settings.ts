@@ -48,8 +48,9 @@ const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(";
 /**
  * Reads the notification settings: NOTIFY_SUBSCRIPTIONS (the subscription document; unset → notifications off),
  * NOTIFY_SINK_SECRETS (above), NOTIFY_EVENTGRID_ENDPOINT (the Bicep's topic; for eventgrid sinks without an
- * endpoint of their own), NOTIFY_DELIVERY_BUDGET (ISO 8601 duration, default PT15S: all attempts of one delivery)
- * and NOTIFY_MAX_RETRIES (default 2). A Key Vault reference still in its `@Microsoft.KeyVault(…)` form was not
+ * endpoint of their own), NOTIFY_DELIVERY_BUDGET (ISO 8601 duration, default PT15S: one attempt), NOTIFY_MAX_RETRIES
+ * (durable retries after the first attempt, 0–10, default 4) and NOTIFY_RETRY_INTERVAL (ISO 8601, the first wait,
+ * doubling up to 5 minutes; default PT10S). A Key Vault reference still in its `@Microsoft.KeyVault(…)` form was not
  * resolved by the platform (the identity cannot read the secret, or it is missing) and is refused. Errors name
  * settings and sinks, never values.
  */
@@ -88,8 +89,14 @@ export function notifySettings(env: NotifyEnv): NotifySettings | undefined {
   }
   if (env.NOTIFY_MAX_RETRIES) {
     const retries = Number(env.NOTIFY_MAX_RETRIES);
-    if (!Number.isInteger(retries) || retries < 0 || retries > 5) problems.push("NOTIFY_MAX_RETRIES must be 0 to 5");
+    if (!Number.isInteger(retries) || retries < 0 || retries > 10) problems.push("NOTIFY_MAX_RETRIES must be 0 to 10");
     else limits.maxRetries = retries;
+  }
+  if (env.NOTIFY_RETRY_INTERVAL) {
+    const interval = Duration.fromISO(env.NOTIFY_RETRY_INTERVAL);
+    if (!interval.isValid || interval.toMillis() < 1_000 || interval.toMillis() > 600_000)
+      problems.push("NOTIFY_RETRY_INTERVAL must be an ISO 8601 duration from PT1S to PT10M");
+    else limits.retryDelayMs = interval.toMillis();
   }
   if (problems.length > 0) throw new NotifySettingsError(`invalid notification settings:\n- ${problems.join("\n- ")}`);
   return { router, sinks, limits };

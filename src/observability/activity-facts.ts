@@ -65,11 +65,23 @@ export const ACTIVITY_FACTS: { [N in Name]: ActivityFacts<N> } = {
       instanceId: request.instanceId,
       result: request.type,
     }),
-    output: (result) => ({
-      result:
-        result.error ??
-        `delivered ${result.delivered}, duplicates ${result.duplicates}, dead letters ${result.deadLetters}`,
+    output: (result) => ({ result: result.error ?? `sinks ${result.sinks}, delivery started ${result.started}` }),
+  },
+  deliverNotification: {
+    stage: "recording",
+    input: (input) => ({
+      image: input.request.image.digest ? imageReference(input.request.image) : undefined,
+      result: `${input.request.type} to ${input.sink}`,
     }),
+    output: (result) => ({ result: result.error ? `${result.outcome}: ${result.error}` : result.outcome }),
+  },
+  recordNotificationDeadLetter: {
+    stage: "recording",
+    input: (input) => ({
+      image: input.request.image.digest ? imageReference(input.request.image) : undefined,
+      result: `${input.request.type} to ${input.sink}`,
+    }),
+    output: none,
   },
   attestDecision: {
     stage: "recording",

@@ -14,7 +14,7 @@ type Name = keyof ActivityPayloads;
  */
 export function observeActivity<N extends Name>(
   name: N,
-  handler: (input: ActivityPayloads[N]["input"]) => Promise<ActivityPayloads[N]["output"]>,
+  handler: (input: ActivityPayloads[N]["input"], context: InvocationContext) => Promise<ActivityPayloads[N]["output"]>,
 ): (input: unknown, context: InvocationContext) => Promise<ActivityPayloads[N]["output"]> {
   const facts = ACTIVITY_FACTS[name];
   return async (input, context) => {
@@ -30,7 +30,7 @@ export function observeActivity<N extends Name>(
     emitEvent(context, { ...base, outcome: "started" });
     const started = performance.now();
     try {
-      const output = await handler(typed);
+      const output = await handler(typed, context);
       emitEvent(context, {
         ...base,
         ...safely(() => facts.output(output)),

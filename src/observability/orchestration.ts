@@ -5,7 +5,7 @@ import { errorFacts } from "./error-facts.js";
 import type { GateEvent } from "./event-line.js";
 
 /** The stage of an orchestration that publishes no custom status of its own. */
-const STAGE_OF: Record<string, string> = { breakGlassRelease: "break-glass" };
+const STAGE_OF: Record<string, string> = { breakGlassRelease: "break-glass", notifyDelivery: "notification" };
 
 type Emit = (event: Omit<GateEvent, "kind" | "fn" | "instanceId" | "image">) => void;
 
@@ -72,12 +72,15 @@ function followStages(context: OrchestrationContext, emit: Emit): () => string |
   return () => current;
 }
 
-/** The image of a pipeline (PipelineInput.image) or of a break-glass release (BreakGlassInput.pipeline.image). */
+/** The image of a pipeline (PipelineInput.image), a break-glass release (.pipeline.image) or a notification delivery. */
 function imageOf(context: OrchestrationContext): string | undefined {
   try {
-    const input = context.df.getInput<{ image?: ImageKey; pipeline?: { image?: ImageKey } } | undefined>();
-    const image = input?.image ?? input?.pipeline?.image;
-    return image ? imageReference(image) : undefined;
+    const input = context.df.getInput<
+      { image?: ImageKey; pipeline?: { image?: ImageKey }; request?: { image?: ImageKey } } | undefined
+    >();
+    // A notification delivery (NotifyDeliveryInput) names its image in the request; sweep.completed names none.
+    const image = input?.image ?? input?.pipeline?.image ?? input?.request?.image;
+    return image?.digest ? imageReference(image) : undefined;
   } catch {
     return undefined;
   }

@@ -18,8 +18,10 @@ import { push } from "../support/skopeo.js";
  * and searched for every secret that went by: the host's function, master and system keys (the webhook's key is the
  * function key ACR sends), the scanner's callback tokens, the scanner's registry pull token, the approvers' Entra
  * tokens, the consumer's ACR refresh token, the identity endpoint's secret header, the storage account key, and any
- * JWT at all (`eyJ…`: every Entra and ACR token is one). Report content is searched for too: the CVE ids, package and
- * title of the findings; logs carry counts only.
+ * JWT at all (`eyJ…`: every Entra and ACR token is one), and the notification secrets (the webhook signing secret
+ * and the credential in every sink URL, NOTIFY_SINK_SECRETS), which must not appear in the status answers or the
+ * durable instances' inputs and outputs either. Report content is searched for too: the CVE ids, package and title
+ * of the findings; logs carry counts only.
  */
 
 const CVE_HIGH = "CVE-2099-31337";
@@ -40,6 +42,13 @@ describe("logs carry ids, states and counts, never a secret or a report", () => 
     master: randomBytes(32).toString("base64url"),
     system: randomBytes(32).toString("base64url"),
   };
+  // Recognisable notification secrets: the webhook signing secret and a credential in every sink URL's query.
+  const notifySecrets = {
+    webhookSecret: `whsec_${Buffer.from(`logs-marker-signing-${randomBytes(12).toString("hex")}`).toString("base64")}`,
+    urlCredential: `logs-marker-sink-sig-${randomBytes(12).toString("hex")}`,
+  };
+  /** Every status answer and durable API answer the test saw: outputs, searched for the notification secrets. */
+  const outputs: string[] = [];
 
   beforeAll(async () => {
     stack = await startLocalStack({
@@ -60,6 +69,7 @@ describe("logs carry ids, states and counts, never a secret or a report", () => 
       logSinks: [(entry) => entries.push(entry)],
       // The test plays the external scanner itself; the local worker would race it for the queue's messages.
       scanWorker: false,
+      notify: notifySecrets,
     });
     queue = new QueueClient(stack.azurite.connectionString, "scan-requests");
     secrets.set("function key (the webhook's key)", stack.devhost.keys.functionKey);
@@ -68,6 +78,12 @@ describe("logs carry ids, states and counts, never a secret or a report", () => 
     secrets.set("identity header", stack.identity.identityHeader);
     secrets.set("storage account key", /AccountKey=([^;]+)/.exec(stack.azurite.connectionString)![1]!);
     secrets.set("push password", DEMO_CREDENTIALS.password);
+    secrets.set("webhook signing secret", notifySecrets.webhookSecret);
+    // The part after whsec_ is the HMAC key itself (standardwebhooks decodes it); neither form may appear.
+    secrets.set("webhook signing key", notifySecrets.webhookSecret.slice("whsec_".length));
+    secrets.set("sink URL credential", notifySecrets.urlCredential);
+    for (const sink of ["webhook", "teams", "slack"])
+      secrets.set(`${sink} sink URL`, stack.notifyReceiver.hookUrl(sink));
   });
   afterAll(async () => stack?.stop());
 
@@ -80,7 +96,9 @@ describe("logs carry ids, states and counts, never a secret or a report", () => 
   const status = async (reference: string) => {
     // The key in the query string on purpose: the host must not log URLs with it either.
     const response = await api(`images/status?image=${encodeURIComponent(reference)}&code=${keys.function}`);
-    return (await response.json()) as Record<string, unknown>;
+    const text = await response.text();
+    outputs.push(text);
+    return JSON.parse(text) as Record<string, unknown>;
   };
   const waitFor = async (reference: string, done: (b: Record<string, unknown>) => boolean) => {
     const deadline = Date.now() + 60_000;
@@ -217,9 +235,34 @@ describe("logs carry ids, states and counts, never a secret or a report", () => 
     expect(sweep.status).toBe(200);
   });
 
+  it("the notifications went out with those secrets, which no output holds", async () => {
+    // The sinks were used: signed webhooks verified by the receiver, chat messages, over URLs with the credential.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && !stack.notifyReceiver.deliveries.some((d) => d.sink === "slack"))
+      await new Promise((r) => setTimeout(r, 200));
+    const webhooks = stack.notifyReceiver.deliveries.filter((d) => d.sink === "webhook");
+    expect(webhooks.length).toBeGreaterThan(0);
+    expect(webhooks.every((d) => d.signature === "valid")).toBe(true);
+    expect(stack.notifyReceiver.deliveries.some((d) => d.sink === "teams")).toBe(true);
+    // The durable instances (pipelines, break-glass, the notification deliveries): inputs, outputs, custom status.
+    const instances = await fetch(
+      `${stack.devhost.url}/runtime/webhooks/durabletask/instances/?showInput=true&top=1000`,
+      { headers: { "x-functions-key": keys.system } },
+    );
+    expect(instances.status).toBe(200);
+    const listed = await instances.text();
+    expect(listed).toContain('"ntf-');
+    outputs.push(listed);
+    const leaks: string[] = [];
+    for (const output of outputs)
+      for (const what of ["webhook signing secret", "webhook signing key", "sink URL credential"])
+        if (output.includes(secrets.get(what)!)) leaks.push(`${what} in an output: ${output.slice(0, 200)}`);
+    expect(leaks).toEqual([]);
+  });
+
   it("no log line holds a key, a token or report content", () => {
     expect(entries.length).toBeGreaterThan(50);
-    expect(secrets.size).toBeGreaterThanOrEqual(14);
+    expect(secrets.size).toBeGreaterThanOrEqual(20);
     const leaks: string[] = [];
     for (const entry of entries) {
       const line = `${entry.category} ${entry.message}`;

@@ -100,6 +100,12 @@ describe("newcomer path: npm start, npm run image, the printed commands", () => 
         expect(banner).toContain("Quarantine.Reader");
         expect(banner).not.toMatch(/\bjq\b/);
         expect(banner).toContain("npm run image --");
+        // The local notifications receiver (issue 17): its URL is printed, and it answers with what was sent.
+        expect(stack.notifications?.receiverUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(banner).toMatch(new RegExp(`notifications\\s+${stack.notifications!.receiverUrl}/view`));
+        const received = await fetch(`${stack.notifications!.receiverUrl}/`);
+        expect(received.status).toBe(200);
+        expect(banner).toContain(stack.notifications!.eventGridEndpoint);
         expect(banner).toContain(`curl -sS -H 'x-functions-key: ${stack.app.functionKey}'`);
         const secrets = [
           stack.app.functionKey,

@@ -35,19 +35,33 @@ describe("notifications end to end", () => {
     ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
   const short = (type: string) => type.slice(NOTIFICATION_TYPE_PREFIX.length);
 
-  /** The event types the webhook received for one image, in order of arrival. */
+  /**
+   * The event types the webhook received for one image, in the order of their CloudEvents `time` (ties: arrival).
+   * Each (event, sink) is delivered by an orchestration of its own beside the pipeline, so arrival order is not
+   * promised across events; `time` is the order things happened in (docs/notifications.md).
+   */
+  const byTime = <T extends { time?: string }>(events: T[]): T[] =>
+    events
+      .map((event, arrival) => ({ event, arrival }))
+      .sort((a, b) => Date.parse(a.event.time ?? "") - Date.parse(b.event.time ?? "") || a.arrival - b.arrival)
+      .map((e) => e.event);
   function webhookTypes(subject: string): string[] {
-    return stack.notifyReceiver.deliveries
-      .filter((d) => d.sink === "webhook" && (d.body as { subject?: string }).subject === subject)
-      .map((d) => short((d.body as { type: string }).type));
+    return byTime(
+      stack.notifyReceiver.deliveries
+        .map((d) => d.body as { subject?: string; type: string; time?: string })
+        .filter((body, i) => stack.notifyReceiver.deliveries[i]!.sink === "webhook" && body.subject === subject),
+    ).map((body) => short(body.type));
   }
   const eventGridTypes = (subject: string) =>
-    stack.eventGrid.events.filter((e) => e.subject === subject).map((e) => short(e.type));
+    byTime(stack.eventGrid.events.filter((e) => e.subject === subject) as Array<{ type: string; time?: string }>).map(
+      (e) => short(e.type),
+    );
   const chatCount = (sink: "teams" | "slack", reference: string) =>
     stack.notifyReceiver.deliveries.filter((d) => d.sink === sink && d.raw.includes(reference)).length;
 
   /** Every sink got the same events: the webhook and Event Grid in the same order, one chat message per event. */
-  function expectEverySink(subject: string, reference: string, expected: string[] | RegExp): void {
+  async function expectEverySink(subject: string, reference: string, expected: string[] | RegExp): Promise<void> {
+    await stack.waitForDeliveries();
     const types = webhookTypes(subject);
     if (Array.isArray(expected)) expect(types).toEqual(expected);
     else expect(types.join(" ")).toMatch(expected);
@@ -65,7 +79,7 @@ describe("notifications end to end", () => {
     const { reference, subject } = await pushImage("notify/clean-app");
     const done = await stack.waitForStatus(reference, finished);
     expect((done.outcome as { result: string }).result).toBe("Passed");
-    expectEverySink(subject, reference, ["image.quarantined", "scan.completed", "image.released"]);
+    await expectEverySink(subject, reference, ["image.quarantined", "scan.completed", "image.released"]);
     const released = stack.eventGrid.events.find((e) => e.subject === subject && e.type.endsWith("image.released"))!;
     expect(released.source).toBe(stack.acr.armResourceId);
     expect(released.specversion).toBe("1.0");
@@ -76,7 +90,7 @@ describe("notifications end to end", () => {
     const { reference, subject } = await pushImage("notify/vulnerable-app");
     const done = await stack.waitForStatus(reference, finished);
     expect((done.outcome as { result: string }).result).toBe("Failed");
-    expectEverySink(subject, reference, ["image.quarantined", "scan.completed", "image.failed"]);
+    await expectEverySink(subject, reference, ["image.quarantined", "scan.completed", "image.failed"]);
     const scanned = stack.notifyReceiver.deliveries.find(
       (d) =>
         d.sink === "webhook" &&
@@ -102,7 +116,7 @@ describe("notifications end to end", () => {
     expect(decided.status).toBe(202);
     const done = await stack.waitForStatus(reference, finished);
     expect((done.outcome as { result: string }).result).toBe("Passed");
-    expectEverySink(
+    await expectEverySink(
       subject,
       reference,
       /^image\.quarantined scan\.completed approval\.requested (approval\.reminder )*approval\.given image\.released$/,
@@ -121,7 +135,7 @@ describe("notifications end to end", () => {
     const { reference, subject } = await pushImage("notify/risky-late");
     const done = await stack.waitForStatus(reference, finished, 60_000);
     expect((done.outcome as { result: string }).result).toBe("Failed");
-    expectEverySink(subject, reference, [
+    await expectEverySink(subject, reference, [
       "image.quarantined",
       "scan.completed",
       "approval.requested",
@@ -139,7 +153,7 @@ describe("notifications end to end", () => {
     const { reference, subject } = await pushImage("notify/broken-app");
     const done = await stack.waitForStatus(reference, finished, 60_000);
     expect(done.stage).toBe("scan-failed");
-    expectEverySink(subject, reference, ["image.quarantined", "scan.failed", "image.left-quarantined"]);
+    await expectEverySink(subject, reference, ["image.quarantined", "scan.failed", "image.left-quarantined"]);
   });
 
   it("break-glass: the failed image's events, then break-glass used and released", async () => {
@@ -158,7 +172,7 @@ describe("notifications end to end", () => {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && !webhookTypes(subject).includes("image.released"))
       await new Promise((r) => setTimeout(r, 200));
-    expectEverySink(subject, reference, [
+    await expectEverySink(subject, reference, [
       "image.quarantined",
       "scan.completed",
       "image.failed",
@@ -173,6 +187,7 @@ describe("notifications end to end", () => {
       headers: { "x-functions-key": stack.devhost.keys.masterKey },
     });
     expect(run.status).toBe(200);
+    await stack.waitForDeliveries();
     const sweeps = stack.notifyReceiver.deliveries.filter(
       (d) => d.sink === "webhook" && (d.body as { type: string }).type.endsWith("sweep.completed"),
     );

@@ -34,6 +34,16 @@ export interface TestStack extends LocalStack {
     done: (body: Record<string, unknown>) => boolean,
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
+  /**
+   * The notification deliveries (notifyDelivery instances, `ntf-…`) through the keyed durable API, with their
+   * inputs and outputs as the host stores them.
+   */
+  deliveries(): Promise<Array<{ instanceId: string; runtimeStatus: string; input: unknown; output: unknown }>>;
+  /**
+   * Waits until no notification delivery is Pending or Running any more (all of them ended: delivered, duplicate or
+   * dead letter). Deliveries run beside the pipelines, so a test reads the sinks after this, not after the pipeline.
+   */
+  waitForDeliveries(timeoutMs?: number): Promise<void>;
 }
 
 /** The whole local stack for an end-to-end test file, in this process (the devhost owns process.env while it runs). */
@@ -73,6 +83,34 @@ export async function startTestStack(
         await new Promise((r) => setTimeout(r, 200));
       }
       throw new Error(`timed out waiting for ${reference}; last status: ${JSON.stringify(last).slice(0, 2000)}`);
+    },
+    async deliveries() {
+      const all: Array<{ instanceId: string; runtimeStatus: string; input: unknown; output: unknown }> = [];
+      let continuation: string | undefined;
+      do {
+        const response = await fetch(
+          `${stack.devhost.url}/runtime/webhooks/durabletask/instances/?instanceIdPrefix=ntf-&showInput=true&top=1000`,
+          {
+            headers: {
+              "x-functions-key": stack.devhost.keys.durableSystemKey,
+              ...(continuation ? { "x-ms-continuation-token": continuation } : {}),
+            },
+          },
+        );
+        if (response.status !== 200) throw new Error(`durable instances answered ${response.status}`);
+        all.push(...((await response.json()) as typeof all));
+        continuation = response.headers.get("x-ms-continuation-token") ?? undefined;
+      } while (continuation);
+      return all;
+    },
+    async waitForDeliveries(timeoutMs = 90_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const live = (await self.deliveries()).filter((d) => ["Pending", "Running"].includes(d.runtimeStatus));
+        if (live.length === 0) return;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error("timed out waiting for the notification deliveries to end");
     },
   };
   return self;

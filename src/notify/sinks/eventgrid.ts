@@ -2,7 +2,7 @@ import { EventGridPublisherClient } from "@azure/eventgrid";
 import type { TokenCredential } from "@azure/identity";
 import type { NotificationEvent } from "../event.js";
 import { failure } from "./http-post.js";
-import type { DeliveryLimits, Sink } from "./sink.js";
+import type { Sink } from "./sink.js";
 
 /**
  * An Azure Event Grid custom topic with the CloudEvents 1.0 input schema, published with @azure/eventgrid's
@@ -10,7 +10,8 @@ import type { DeliveryLimits, Sink } from "./sink.js";
  * `https://eventgrid.azure.net/.default` (@azure/eventgrid src/constants.ts DEFAULT_EVENTGRID_SCOPE), and Event Grid
  * checks the token's audience is `https://eventgrid.azure.net` and that the identity holds EventGrid Data Sender
  * (Microsoft Learn, event-grid/authenticate-with-microsoft-entra-id.md). The topic has local auth disabled, so no
- * key exists (infra/modules/eventgrid-topic.bicep). Retries are the SDK pipeline's, bounded by `limits`.
+ * key exists (infra/modules/eventgrid-topic.bicep). One attempt per call (`maxRetries: 0`): the retries are durable
+ * (the notifyDelivery orchestration's retry policy).
  */
 export class EventGridSink implements Sink {
   readonly kind = "eventgrid" as const;
@@ -20,15 +21,8 @@ export class EventGridSink implements Sink {
     readonly name: string,
     endpoint: string,
     credential: TokenCredential,
-    limits: DeliveryLimits,
   ) {
-    this.client = new EventGridPublisherClient(endpoint, "CloudEvent", credential, {
-      retryOptions: {
-        maxRetries: limits.maxRetries,
-        retryDelayInMs: limits.retryDelayMs,
-        maxRetryDelayInMs: limits.maxRetryDelayMs,
-      },
-    });
+    this.client = new EventGridPublisherClient(endpoint, "CloudEvent", credential, { retryOptions: { maxRetries: 0 } });
   }
 
   async deliver(event: NotificationEvent, signal: AbortSignal): Promise<void> {

@@ -9,26 +9,20 @@ import {
   type Pipeline,
 } from "@azure/core-rest-pipeline";
 import { SinkDeliveryError } from "../errors.js";
-import type { DeliveryLimits } from "./sink.js";
 
 /**
- * POSTs a JSON body through the Azure SDK's HTTP pipeline: its exponential retry (network errors, 408, 5xx but
- * 501/505) and Retry-After (429, 503) policies, bounded by `limits` and by the caller's abort signal (the delivery
- * budget). The log policy is removed: it would log the URL, and chat and webhook URLs carry their credentials in the
- * path or query. Errors name the sink and the status or network code only.
+ * POSTs a JSON body through the Azure SDK's HTTP pipeline, once: the retries are durable (each attempt is a
+ * deliverNotification activity, retried by the notifyDelivery orchestration), so the pipeline's own retry policies
+ * are turned off (`maxRetries: 0`), and the caller's abort signal bounds the attempt (the delivery budget). The log
+ * policy is removed: it would log the URL, and chat and webhook URLs carry their credentials in the path or query.
+ * Errors name the sink and the status or network code only.
  */
 export class JsonPoster {
   private readonly pipeline: Pipeline;
   private readonly client: HttpClient = createDefaultHttpClient();
 
-  constructor(limits: DeliveryLimits) {
-    this.pipeline = createPipelineFromOptions({
-      retryOptions: {
-        maxRetries: limits.maxRetries,
-        retryDelayInMs: limits.retryDelayMs,
-        maxRetryDelayInMs: limits.maxRetryDelayMs,
-      },
-    });
+  constructor() {
+    this.pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 0 } });
     this.pipeline.removePolicy({ name: logPolicyName });
   }
 

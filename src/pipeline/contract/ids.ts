@@ -73,3 +73,11 @@ export function scanId(instanceId: string, index: number, guid: string): string 
 export function pipelineOfScan(scanIdText: string): string | undefined {
   return SCAN_ID.exec(scanIdText)?.[1];
 }
+
+/**
+ * The notifyDelivery instance of a notification event and a sink: `<event id>.<sink>` (event ids are `ntf-` + hex,
+ * sink names [a-z0-9-]), so every hand-off of the same event to the same sink names the same instance.
+ */
+export function notifyDeliveryInstanceId(eventId: string, sink: string): string {
+  return `${eventId}.${sink}`;
+}

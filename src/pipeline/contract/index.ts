@@ -13,9 +13,10 @@ export {
   type OrchestrationName,
 } from "./names.js";
 export { ACTIVITY_RETRY, SCAN_RETRY, scanRetryDelayMs } from "./retry.js";
-export { callActivity, registerActivity, type ActivityPayloads } from "./activities.js";
+export { callActivity, callActivityWithPolicy, registerActivity, type ActivityPayloads } from "./activities.js";
 export { raiseEvent, waitForEvent, type EventPayloads } from "./events.js";
 export {
+  notifyDeliveryStarter,
   registerOrchestration,
   startOrchestrationOnce,
   type OrchestrationInputs,
@@ -24,8 +25,14 @@ export {
 export {
   NOTIFICATION_TYPES,
   notifier,
+  notifyRetryOptions,
   outcomeNotification,
   verdictFacts,
+  type DeliverNotificationResult,
+  type NotificationDeadLetterInput,
+  type NotifyDeliveryInput,
+  type NotifyDeliveryOutcome,
+  type NotifyRetry,
   type NotificationFacts,
   type NotificationType,
   type Notify,
@@ -40,6 +47,7 @@ export {
   breakGlassRequestId,
   type BreakGlassRequest,
   isPipelineInstanceId,
+  notifyDeliveryInstanceId,
   pipelineInstanceId,
   pipelineOfScan,
   scanId,

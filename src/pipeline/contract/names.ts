@@ -8,6 +8,11 @@ export const ORCHESTRATION = {
   quarantinePipeline: "quarantinePipeline",
   /** Releases an image whose verdict failed, on the word of a holder of Quarantine.Override. */
   breakGlassRelease: "breakGlassRelease",
+  /**
+   * One per notification event and sink (instance id notifyDeliveryInstanceId): sends with durable retries and
+   * backoff, then a dead letter. Started by the notify activity; nothing waits for it.
+   */
+  notifyDelivery: "notifyDelivery",
 } as const;
 
 export const ACTIVITY = {
@@ -25,8 +30,15 @@ export const ACTIVITY = {
   confirmApprovalDecision: "confirmApprovalDecision",
   /** The approval deadline fired: claims the outcome for it, unless a decision claimed it before the deadline. */
   settleApprovalDeadline: "settleApprovalDeadline",
-  /** Builds one CloudEvent and delivers it to the sinks its subscriptions name (never throws, never decides). */
+  /**
+   * Routes one occurrence to its sinks and hands each (event, sink) to a notifyDelivery orchestration of its own;
+   * sends nothing itself, so the orchestration that calls it never waits on a sink (never throws, never decides).
+   */
   notify: "notify",
+  /** One attempt of one event to one sink (notifyDelivery calls it with the notification retry policy). */
+  deliverNotification: "deliverNotification",
+  /** A delivery that stayed undelivered: settles it, writes the dead-letter row and the dead-letter line. */
+  recordNotificationDeadLetter: "recordNotificationDeadLetter",
   /** Pushes the scan report (SARIF) and the signed decision (DSSE, in-toto VSA) as OCI referrers of the image. */
   attestDecision: "attestDecision",
 } as const;
@@ -52,7 +64,11 @@ export const ACTIVITY_IDEMPOTENCY: Readonly<Record<ActivityName, string>> = {
   settleApprovalDeadline:
     "Insert-if-absent of the round's outcome row; a repeat gets 409 and reads the claim that holds.",
   notify:
-    "The event id is derived from the request (instance, type, round); each sink's delivery is claimed insert-if-absent under that id, so a repeat finds the claim and sends nothing again.",
+    "The event id is derived from the request (instance, type, round) and each sink's delivery orchestration is named after it (notifyDeliveryInstanceId), started once: a repeat finds the instances there and starts nothing.",
+  deliverNotification:
+    "Claims (event id, sink) in the delivery ledger first (insert-if-absent; a failed attempt's claim is taken over If-Match): a repeat after a delivery finds it delivered and sends nothing; receivers deduplicate on the event id (webhook-id) too.",
+  recordNotificationDeadLetter:
+    "The dead-letter row's key is (day, event id, sink), written insert-if-absent (409 is done), and settling the ledger row is a Merge of the same state: a repeat changes nothing (it may write the warning line again).",
   attestDecision:
     "Lists the image's referrers first: a signed decision annotated with this decision's id is not pushed again (the SARIF referrer is deterministic, so a repeat pushes the same digest).",
 };

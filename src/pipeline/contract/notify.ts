@@ -1,3 +1,4 @@
+import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { ImageKey } from "./image.js";
 import { ACTIVITY } from "./names.js";
@@ -5,8 +6,10 @@ import type { PipelineInput, PipelineOutcome, VerdictSummary } from "./payloads.
 
 /**
  * Notifications: what the orchestrations tell people (docs/notifications.md). The orchestrations only say what
- * happened; the `notify` activity turns it into one CloudEvent and delivers it to the sinks the subscription document
- * routes it to. Delivery never decides anything: the activity never throws, and the orchestrations ignore its answer.
+ * happened; the `notify` activity routes it to the sinks the subscription document names and hands each (event,
+ * sink) to a `notifyDelivery` orchestration of its own, which sends it with durable retries and records a dead
+ * letter when the sink stays down. The pipeline never waits on a sink: `notify` sends nothing, never throws, and the
+ * orchestrations ignore its answer.
  */
 
 /** The event types, without the CloudEvents type prefix (NOTIFICATION_TYPE_PREFIX in src/notify). */
@@ -70,14 +73,68 @@ export interface NotifyRequest {
   statusUrl?: string;
 }
 
-/** What the notify activity did, per sink: for the event line only (the orchestrations ignore it). */
+/** What the notify activity did: for the event line only (the orchestrations ignore it). */
 export interface NotifyResult {
   eventId: string;
-  delivered: number;
-  duplicates: number;
-  deadLetters: number;
-  /** Set when nothing could be attempted (settings, routing): a code, never a URL. */
+  /** The sinks the event is routed to. */
+  sinks: number;
+  /** Delivery orchestrations started now (the others were there already: a repeat). */
+  started: number;
+  /** Set when nothing could be handed off (settings, routing, the durable client): a code, never a URL. */
   error?: string;
+}
+
+/**
+ * How hard a delivery tries: the durable retry policy of deliverNotification, from the settings (NOTIFY_MAX_RETRIES,
+ * NOTIFY_RETRY_INTERVAL) when notify handed the event off, carried in the input so the orchestration stays
+ * deterministic. Bounded: at most `maxAttempts` attempts, then a dead letter.
+ */
+export interface NotifyRetry {
+  maxAttempts: number;
+  firstRetryIntervalMs: number;
+  backoffCoefficient: number;
+  maxRetryIntervalMs: number;
+}
+
+/** The notifyDelivery orchestration's input: one event to one sink. Sink names only, never a URL or a secret. */
+export interface NotifyDeliveryInput {
+  request: NotifyRequest;
+  eventId: string;
+  sink: string;
+  retry: NotifyRetry;
+}
+
+/** One attempt's answer. A retryable failure is thrown instead (the durable retry policy tries again). */
+export interface DeliverNotificationResult {
+  /** delivered: the sink took it; duplicate: another attempt holds or made the delivery; refused: final, not retried. */
+  outcome: "delivered" | "duplicate" | "refused";
+  /** For refused: the status or network code (never a URL). */
+  error?: string;
+  status?: number;
+}
+
+/** A delivery that stayed undelivered. `error` when the orchestration knows it (a refusal); else the ledger's last. */
+export interface NotificationDeadLetterInput {
+  request: NotifyRequest;
+  eventId: string;
+  sink: string;
+  error?: string;
+  status?: number;
+}
+
+/** How one delivery ended (the notifyDelivery orchestration's output). */
+export interface NotifyDeliveryOutcome {
+  eventId: string;
+  sink: string;
+  result: "delivered" | "duplicate" | "dead-letter" | "dead-letter-unrecorded";
+}
+
+/** The durable retry policy of one delivery (DTFx semantics: first interval × coefficient^n, capped, n attempts). */
+export function notifyRetryOptions(retry: NotifyRetry): df.RetryOptions {
+  const options = new df.RetryOptions(retry.firstRetryIntervalMs, retry.maxAttempts);
+  options.backoffCoefficient = retry.backoffCoefficient;
+  options.maxRetryIntervalInMilliseconds = retry.maxRetryIntervalMs;
+  return options;
 }
 
 /** The facts of a verdict that an event carries: counts, decision, policy version and scanner. */
@@ -108,8 +165,9 @@ export type Notify = (
 ) => Generator<Task, void, unknown>;
 
 /**
- * The orchestrations' way to notify: schedules the notify activity once (no retry policy: the activity bounds its own
- * retries and never throws, so a durable retry could only delay the pipeline) and ignores whatever happens to it.
+ * The orchestrations' way to notify: schedules the notify activity once (no retry policy: it only hands the event to
+ * the delivery orchestrations and never throws, so a durable retry could only delay the pipeline) and ignores
+ * whatever happens to it.
  * `round` is fixed for the execution (its start time, from history), so every replay schedules the same request.
  */
 export function notifier(context: OrchestrationContext, input: PipelineInput, round: string): Notify {

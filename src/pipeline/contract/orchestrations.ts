@@ -2,6 +2,7 @@ import { observeOrchestration } from "../../observability/orchestration.js";
 import * as df from "durable-functions";
 import type { DurableClient, OrchestrationHandler } from "durable-functions";
 import type { OrchestrationName } from "./names.js";
+import type { NotifyDeliveryInput } from "./notify.js";
 import type { BreakGlassInput, PipelineInput } from "./payloads.js";
 import { isRestartable } from "./runtime-status.js";
 
@@ -9,6 +10,7 @@ import { isRestartable } from "./runtime-status.js";
 export interface OrchestrationInputs {
   quarantinePipeline: PipelineInput;
   breakGlassRelease: BreakGlassInput;
+  notifyDelivery: NotifyDeliveryInput;
 }
 
 /** Registers an orchestration under its contract name; it logs its start, stages and outcome (src/observability). */
@@ -61,4 +63,15 @@ export async function startOrchestrationOnce<N extends OrchestrationName>(
     if (now !== undefined && !isRestartable(now)) return { instanceId, started: false, runtimeStatus: now };
     throw error;
   }
+}
+
+/**
+ * Starts a notification delivery (notifyDelivery) once under its instance id; true when this call started it. The
+ * notify activity and the sweep hand their events off with it (src/notify Notifier.handOff's StartDelivery).
+ */
+export function notifyDeliveryStarter(
+  client: DurableClient,
+): (instanceId: string, input: NotifyDeliveryInput) => Promise<boolean> {
+  return async (instanceId, input) =>
+    (await startOrchestrationOnce(client, "notifyDelivery", instanceId, input)).started;
 }

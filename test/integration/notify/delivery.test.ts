@@ -5,8 +5,8 @@ import { startIdentityServer, type IdentityServer } from "../../../local/identit
 import { startNotifyReceiver, type NotifyReceiver } from "../../../local/notify-receiver/server.js";
 import { startEventGridStandIn, type EventGridStandIn } from "../../../local/eventgrid/server.js";
 import { LOCAL_SUBSCRIPTIONS, localNotifySettings } from "../../../local/stack/compose.js";
-import { buildNotifier, notifySettings, type Notifier } from "../../../src/notify/index.js";
-import type { NotifyRequest } from "../../../src/pipeline/contract/index.js";
+import { buildNotifier, notifySettings, type Notifier, type StartDelivery } from "../../../src/notify/index.js";
+import type { NotifyDeliveryInput, NotifyRequest } from "../../../src/pipeline/contract/index.js";
 import { startTestAzurite, type TestAzurite } from "../../support/azurite.js";
 import { localStateRoot } from "../../support/paths.js";
 import { useIdentityEndpointInProcess } from "../../../local/identity/process-environment.js";
@@ -62,13 +62,40 @@ describe("notification delivery", () => {
     facts: {},
   });
 
+  /** Starts each delivery once per instance id, as startOrchestrationOnce does against the durable client. */
+  function fakeDurable() {
+    const started = new Map<string, NotifyDeliveryInput>();
+    const start: StartDelivery = async (instanceId, input) => {
+      await new Promise((r) => setImmediate(r));
+      if (started.has(instanceId)) return false;
+      started.set(instanceId, input);
+      return true;
+    };
+    return { started, start };
+  }
+
   it("100 duplicate triggers at once → one delivery per event id at every sink", async () => {
-    const results = await Promise.all(Array.from({ length: 100 }, () => notifier.notify(request("qp-dup"))));
+    const durable = fakeDurable();
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => notifier.handOff(request("qp-dup"), durable.start)),
+    );
     const sinks = Object.keys(LOCAL_SUBSCRIPTIONS.sinks).length;
-    expect(results.reduce((n, r) => n + r.delivered, 0)).toBe(sinks);
-    expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(100 * sinks - sinks);
     expect(new Set(results.map((r) => r.eventId)).size).toBe(1);
     const id = results[0]!.eventId;
+    // The hand-off: one delivery orchestration per (event id, sink), whatever the number of triggers.
+    expect(results.reduce((n, r) => n + r.started, 0)).toBe(sinks);
+    expect(results.every((r) => r.sinks === sinks && r.error === undefined)).toBe(true);
+    expect([...durable.started.keys()].sort()).toEqual(
+      Object.keys(LOCAL_SUBSCRIPTIONS.sinks)
+        .map((sink) => `${id}.${sink}`)
+        .sort(),
+    );
+    // The sends: even 100 concurrent attempts of each delivery (at-least-once activities) send once per sink.
+    const answers = await Promise.all(
+      [...durable.started.values()].flatMap((input) => Array.from({ length: 100 }, () => notifier.attempt(input))),
+    );
+    expect(answers.filter((a) => a.outcome === "delivered")).toHaveLength(sinks);
+    expect(answers.filter((a) => a.outcome === "duplicate")).toHaveLength(100 * sinks - sinks);
     for (const sink of ["webhook", "teams", "slack"])
       expect(receiver.deliveries.filter((d) => d.sink === sink && d.raw.includes("team/app"))).toHaveLength(1);
     expect(receiver.deliveries.find((d) => d.sink === "webhook")!.headers["webhook-id"]).toBe(id);
@@ -76,22 +103,38 @@ describe("notification delivery", () => {
     expect(eventGrid.refused).toEqual([]);
   });
 
-  it("a sink that is down: a dead letter per sink, within the budget, and a repeat sends nothing again", async () => {
+  it("a sink that is down: each attempt throws for the durable retry, then one dead letter; nothing after it", async () => {
+    const durable = fakeDurable();
     receiver.failWith = 500;
     try {
-      const result = await notifier.notify(request("qp-down"));
-      expect(result.deadLetters).toBe(3);
-      expect(result.delivered).toBe(1); // Event Grid is up
-      const rows: Array<{ sink: string; eventId: string; error: string }> = [];
-      for await (const row of deadLetters.listEntities<{ sink: string; eventId: string; error: string }>())
-        if (row.eventId === result.eventId) rows.push(row);
-      expect(rows.map((r) => r.sink).sort()).toEqual(["slack", "teams", "webhook"]);
-      const attempts = receiver.attempts.filter((a) => a.status === 500).length;
-      expect(attempts).toBeLessThanOrEqual(9); // 3 sinks × (1 + 2 retries)
+      const handed = await notifier.handOff(request("qp-down"), durable.start);
+      const input = durable.started.get(`${handed.eventId}.webhook`)!;
+      // One HTTP request per attempt (the retries are durable, not in-process), each a retryable failure.
+      const before = receiver.attempts.length;
+      await expect(notifier.attempt(input)).rejects.toMatchObject({ retryable: true, status: 500 });
+      await expect(notifier.attempt(input)).rejects.toMatchObject({ retryable: true, status: 500 });
+      expect(receiver.attempts.length - before).toBe(2);
+      await notifier.deadLetter({ request: input.request, eventId: input.eventId, sink: "webhook" });
+      const rows: Array<{ sink: string; eventId: string; error: string; attempts: number }> = [];
+      for await (const row of deadLetters.listEntities<{
+        sink: string;
+        eventId: string;
+        error: string;
+        attempts: number;
+      }>())
+        if (row.eventId === handed.eventId) rows.push(row);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ sink: "webhook", attempts: 2 });
+      expect(rows[0]!.error).toMatch(/answered 500/);
+      expect(rows[0]!.error).not.toMatch(/127\.0\.0\.1|hooks\//);
+      // A dead letter is final: an attempt after it (a stray redelivery) sends nothing.
       receiver.failWith = undefined;
-      const again = await notifier.notify(request("qp-down"));
-      expect(again.duplicates).toBe(4);
-      expect(receiver.deliveries.filter((d) => d.raw.includes(result.eventId))).toHaveLength(0);
+      expect(await notifier.attempt(input)).toEqual({ outcome: "duplicate" });
+      expect(receiver.deliveries.filter((d) => d.raw.includes(handed.eventId) && d.sink === "webhook")).toHaveLength(0);
+      // A refusal the sink will not get over (4xx) is answered, not thrown: no retry for it.
+      receiver.failWith = 400;
+      const refused = await notifier.attempt(durable.started.get(`${handed.eventId}.teams`)!);
+      expect(refused).toMatchObject({ outcome: "refused", status: 400 });
     } finally {
       receiver.failWith = undefined;
     }

@@ -32,6 +32,8 @@ describe("the notification settings", () => {
         chat: { url: "https://hooks.slack.com/services/T/B/X" },
       }),
       NOTIFY_DELIVERY_BUDGET: "PT5S",
+      NOTIFY_MAX_RETRIES: "3",
+      NOTIFY_RETRY_INTERVAL: "PT30S",
     })!;
     expect(settings.sinks).toEqual([
       { name: "siem", kind: "eventgrid", url: endpoint },
@@ -39,6 +41,24 @@ describe("the notification settings", () => {
       { name: "chat", kind: "slack", url: "https://hooks.slack.com/services/T/B/X" },
     ]);
     expect(settings.limits.budgetMs).toBe(5_000);
+    expect(settings.limits).toMatchObject({ maxRetries: 3, retryDelayMs: 30_000 });
+  });
+
+  it("default to 5 attempts, 10 s doubling, 15 s each: bounded", () => {
+    const settings = notifySettings({
+      NOTIFY_SUBSCRIPTIONS: document,
+      NOTIFY_EVENTGRID_ENDPOINT: endpoint,
+      NOTIFY_SINK_SECRETS: JSON.stringify({
+        hooks: { url: "https://hooks.example/in", secret: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0" },
+        chat: { url: "https://hooks.slack.com/services/T/B/X" },
+      }),
+    })!;
+    expect(settings.limits).toEqual({
+      maxRetries: 4,
+      retryDelayMs: 10_000,
+      maxRetryDelayMs: 300_000,
+      budgetMs: 15_000,
+    });
   });
 
   it("refuse an unresolved Key Vault reference without quoting it", () => {
@@ -57,11 +77,13 @@ describe("the notification settings", () => {
       NOTIFY_EVENTGRID_ENDPOINT: "http://topic.example/api/events",
       NOTIFY_SINK_SECRETS: JSON.stringify({ hooks: { url: "http://hooks.example/in?sig=SECRET1" } }),
       NOTIFY_MAX_RETRIES: "50",
+      NOTIFY_RETRY_INTERVAL: "PT1H",
     });
     expect(message).toMatch(/sink siem: the Event Grid endpoint must be an https URL/);
     expect(message).toMatch(/sink hooks: its URL in NOTIFY_SINK_SECRETS must be an https URL/);
     expect(message).toMatch(/sink chat: NOTIFY_SINK_SECRETS has no entry for it/);
-    expect(message).toMatch(/NOTIFY_MAX_RETRIES/);
+    expect(message).toMatch(/NOTIFY_MAX_RETRIES must be 0 to 10/);
+    expect(message).toMatch(/NOTIFY_RETRY_INTERVAL must be an ISO 8601 duration from PT1S to PT10M/);
     expect(message).not.toMatch(/SECRET1|hooks\.example/);
     const noSecret = refusal({
       NOTIFY_SUBSCRIPTIONS: document,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   ACTIVITY,
@@ -116,5 +117,9 @@ describe("every activity documents what a repeated delivery does", () => {
   it("one line per activity of the contract", () => {
     for (const name of Object.values(ACTIVITY)) expect(ACTIVITY_IDEMPOTENCY[name]).toMatch(/\w/);
     expect(Object.keys(ACTIVITY_IDEMPOTENCY).sort()).toEqual(Object.values(ACTIVITY).sort());
+    // docs/pipeline.md's "Idempotent activities" table has a row for each of them too.
+    const docs = readFileSync(new URL("../../../docs/pipeline.md", import.meta.url), "utf8");
+    const table = docs.slice(docs.indexOf("## Idempotent activities"));
+    for (const name of Object.values(ACTIVITY)) expect(table, name).toContain(`| \`${name}\` |`);
   });
 });

@@ -30,12 +30,7 @@ function pipeline(poll: ScanPoll, change: Partial<Activities> = {}): PipelineRun
       deadline: round.deadline,
       claimedAt: round.deadline,
     }),
-    notify: (request: NotifyRequest) => ({
-      eventId: notificationEventId(request),
-      delivered: 1,
-      duplicates: 0,
-      deadLetters: 0,
-    }),
+    notify: (request: NotifyRequest) => ({ eventId: notificationEventId(request), sinks: 1, started: 1 }),
     ...change,
   };
   return new PipelineRun(ORCHESTRATION.quarantinePipeline, quarantinePipeline, pipelineInput(), activities);
@@ -83,6 +78,16 @@ describe("the pipeline's notifications", () => {
     expect(run.outcome.result).toBe("Passed");
     // Called once per event: no durable retry policy on notify.
     expect(run.calls.filter((c) => c.name === "notify")).toHaveLength(3);
+  });
+
+  it("the pipeline only hands events off: it never sends, retries a send or waits on a delivery itself", async () => {
+    const run = await pipeline(done(verdict("pass"))).settle();
+    expect(run.outcome.result).toBe("Passed");
+    const names = run.calls.map((c) => c.name);
+    expect(names).not.toContain("deliverNotification");
+    expect(names).not.toContain("recordNotificationDeadLetter");
+    // No timer of a retry chain and nothing outstanding once it ended: nothing the pipeline waits on is a delivery.
+    expect(run.driver.state.outstanding()).toEqual([]);
   });
 
   it("an approval nobody gives: requested, reminded at 50 % and 90 %, then failed at the deadline", async () => {

@@ -37,7 +37,7 @@ export class PipelineRun {
     const recorded: Record<string, (input: unknown, attempt: number) => unknown> = {};
     // Notifications never decide anything; a test that does not care about them gets a notify that sends nothing.
     const withNotify: Activities = {
-      notify: () => ({ eventId: "", delivered: 0, duplicates: 0, deadLetters: 0 }),
+      notify: () => ({ eventId: "", sinks: 0, started: 0 }),
       ...activities,
     };
     for (const [activity, impl] of Object.entries(withNotify)) {
