@@ -1,7 +1,9 @@
 #!/bin/sh
-# azd preprovision hook: creates or updates the approver API's Entra app registration and its service principal, and
-# hands its tenant, client ID and Application ID URI to the deployment as azd environment values
-# (APPROVER_TENANT_ID, APPROVER_CLIENT_ID, APPROVER_APP_ID_URI), which infra/main.parameters.json reads.
+# azd preprovision and postprovision hook: creates or updates the approver API's Entra app registration and its
+# service principal, and hands its tenant, client ID and Application ID URI to the deployment as azd environment values
+# (APPROVER_TENANT_ID, APPROVER_CLIENT_ID, APPROVER_APP_ID_URI), which infra/main.parameters.json reads. Once the
+# Function App exists (FUNCTION_APP_URL, a Bicep output azd keeps in the environment: the postprovision run), it also
+# registers the approval page's redirect URI <FUNCTION_APP_URL>/api/ui/ on the SPA platform (spa.redirectUris).
 # Documented in docs/approver-app.md.
 #
 # Idempotent: the application is found by its Graph alternate key `uniqueName` (stable per azd environment) and
@@ -16,7 +18,8 @@
 #
 # Settings (environment or azd env): APPROVER_APP_UNIQUE_NAME (default acr-quarantine-gate-<AZURE_ENV_NAME>),
 # APPROVER_APP_DISPLAY_NAME, APPROVER_ACCESS_TOKEN_VERSION ("" = null → v1.0 tokens, the Entra default; or 2),
-# APPROVER_APP_SKIP=true (leave approvals closed, touch nothing), APPROVER_APP_RETRY_DELAY (seconds, default 5).
+# APPROVER_APP_SKIP=true (leave approvals closed, touch nothing), APPROVER_APP_RETRY_DELAY (seconds, default 5),
+# FUNCTION_APP_URL (https://<function app host>; read from the azd environment when not set).
 set -eu
 
 log() { printf 'approver-app: %s\n' "$*" >&2; }
@@ -59,6 +62,29 @@ case "${APPROVER_ACCESS_TOKEN_VERSION:-}" in
   1 | 2) token_version="$APPROVER_ACCESS_TOKEN_VERSION" ;;
   *) fail "APPROVER_ACCESS_TOKEN_VERSION must be empty, 1 or 2" ;;
 esac
+
+# The approval page (web/src/auth.ts) signs in with MSAL.js 2+, whose authorization code flow with PKCE redeems the
+# code by a CORS request, which Entra allows only for redirect URIs of the SPA platform (Microsoft Learn,
+# https://learn.microsoft.com/entra/identity-platform/scenario-spa-app-registration "Redirect URI: MSAL.js 2.0 with
+# auth code flow"); in Graph that is application.spa.redirectUris
+# (https://learn.microsoft.com/graph/api/resources/spaapplication). MSAL's redirectUri is <origin>/api/ui/, the route
+# the Function App serves the page at (src/functions/approvalPage.ts). Redirect URIs must be https
+# (https://learn.microsoft.com/entra/identity-platform/reply-url). The host exists only after Bicep ran, so the
+# preprovision run of a first `azd up` has none and leaves spa alone; the postprovision run adds it.
+function_app_url="${FUNCTION_APP_URL:-$(azd env get-value FUNCTION_APP_URL 2>/dev/null || true)}"
+function_app_url="${function_app_url%/}"
+spa_redirect_uri=""
+if [ -n "$function_app_url" ]; then
+  function_app_host="${function_app_url#https://}"
+  case "$function_app_url" in
+    https://*) ;;
+    *) fail "FUNCTION_APP_URL must be https://<function app host>: $function_app_url" ;;
+  esac
+  case "$function_app_host" in
+    "" | *[!A-Za-z0-9.-]*) fail "FUNCTION_APP_URL must be https://<host> with only letters, digits, '.' and '-': $function_app_url" ;;
+  esac
+  spa_redirect_uri="https://$function_app_host/api/ui/"
+fi
 
 tenant=$(az account show --query tenantId -o tsv) || fail "the Azure CLI is not signed in: run az login"
 [ -n "$tenant" ] || fail "could not read the signed-in tenant (az account show)"
@@ -108,13 +134,15 @@ with_retry() {
   done
 }
 
-# Prints: appId, then the IDs the application already has for our roles and scope (empty lines when absent).
+# Prints: appId, then the IDs the application already has for our roles and scope (empty lines when absent), then its
+# SPA redirect URIs separated by spaces (a URI has none).
 read_application() {
   graph_call --method get --url "$app_url" -o tsv --query \
-    "[appId, join('', appRoles[?value=='Quarantine.Approver'].id || \`[]\`), join('', appRoles[?value=='Quarantine.Override'].id || \`[]\`), join('', appRoles[?value=='Quarantine.Reader'].id || \`[]\`), join('', api.oauth2PermissionScopes[?value=='user_impersonation'].id || \`[]\`)]"
+    "[appId, join('', appRoles[?value=='Quarantine.Approver'].id || \`[]\`), join('', appRoles[?value=='Quarantine.Override'].id || \`[]\`), join('', appRoles[?value=='Quarantine.Reader'].id || \`[]\`), join('', api.oauth2PermissionScopes[?value=='user_impersonation'].id || \`[]\`), join(' ', spa.redirectUris || \`[]\`)]"
 }
 
 app_id=""
+existing_spa_uris=""
 status=0
 read_application >"$work/app.tsv" || status=$?
 if [ "$status" -eq 0 ]; then
@@ -124,15 +152,37 @@ if [ "$status" -eq 0 ]; then
     read -r id && override_role_id="${id:-$override_role_id}"
     read -r id && reader_role_id="${id:-$reader_role_id}"
     read -r id && scope_id="${id:-$scope_id}"
+    read -r existing_spa_uris
   } <"$work/app.tsv" || true
   log "found application $unique_name (client ID $app_id): updating it"
 fi
 
+# The `spa` property: the redirect URIs already registered (someone's custom domain stays) plus the page's, once. Empty
+# when the Function App's host is not known yet: the update then leaves spa as it is (properties a PATCH does not send
+# keep their values: https://learn.microsoft.com/graph/api/application-update).
+spa_property() {
+  [ -n "$spa_redirect_uri" ] || return 0
+  uris=""
+  listed=false
+  set -f # the URIs are split on spaces, never expanded as file patterns
+  for uri in $existing_spa_uris; do
+    case "$uri" in
+      *[\"\\]*) fail "the application has a SPA redirect URI this hook cannot copy safely: $uri" ;;
+    esac
+    [ "$uri" = "$spa_redirect_uri" ] && listed=true
+    uris="$uris${uris:+, }\"$uri\""
+  done
+  set +f
+  [ "$listed" = true ] || uris="$uris${uris:+, }\"$spa_redirect_uri\""
+  printf '"spa": {"redirectUris": [%s]},' "$uris"
+}
+
 # The application's definition. `pre_authorized` is empty on creation (the scope it names must exist first).
-write_application() { # $1: identifierUris JSON, $2: preAuthorizedApplications JSON
+write_application() { # $1: identifierUris JSON, $2: preAuthorizedApplications JSON, $3: the spa property or nothing
   cat >"$work/application.json" <<JSON
 {
   "displayName": "$display_name",
+  $3
   "signInAudience": "AzureADMyOrg",
   "identifierUris": $1,
   "api": {
@@ -183,7 +233,7 @@ JSON
 
 if [ -z "$app_id" ]; then
   log "creating application $unique_name"
-  write_application "[]" "[]"
+  write_application "[]" "[]" ""
   app_id=$(graph_call --method patch --url "$app_url" --headers "Prefer=create-if-missing" \
     --body "@$work/application.json" --query appId -o tsv) || fail "creating application $unique_name failed"
   [ -n "$app_id" ] || fail "Microsoft Graph created $unique_name but returned no appId"
@@ -192,9 +242,16 @@ fi
 # The default Application ID URI form, allowed by every identifier URI policy for v1.0 and v2.0 apps
 # (entra-docs identifier-uri-restrictions.md): api://{appId}.
 app_id_uri="api://$app_id"
+# An assignment, so that a failure inside the command substitution stops the hook (set -e).
+spa=$(spa_property)
 write_application "[\"$app_id_uri\"]" \
-  "[{\"appId\": \"$azure_cli_client_id\", \"delegatedPermissionIds\": [\"$scope_id\"]}]"
+  "[{\"appId\": \"$azure_cli_client_id\", \"delegatedPermissionIds\": [\"$scope_id\"]}]" "$spa"
 with_retry --method patch --url "$app_url" --body "@$work/application.json"
+if [ -n "$spa_redirect_uri" ]; then
+  log "the approval page's redirect URI $spa_redirect_uri is registered (SPA platform)"
+else
+  log "FUNCTION_APP_URL is not known yet: the approval page's redirect URI is added by the postprovision run"
+fi
 
 # The service principal (enterprise application): the object users and groups are assigned app roles on.
 sp_url="$graph/servicePrincipals(appId='$app_id')"

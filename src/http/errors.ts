@@ -4,6 +4,7 @@ import { ConfigError } from "../config.js";
 import { isGateError } from "../errors/gate-error.js";
 import {
   CallbackTokenRejectedError,
+  FindingsNotSavedError,
   JustificationRequiredError,
   NotAwaitingApprovalError,
   PipelineNotFoundError,
@@ -68,6 +69,10 @@ export function problemFor(error: unknown, options: ErrorAnswerOptions = {}): Ht
       ...problem(503, `the VEX container cannot be read (${error.code}); post the report again later`),
       headers: { "Retry-After": "30" },
     };
+  // The findings rows of a report could not be stored: the report was not handed on (nor its scan claimed), so the
+  // scanner should post it again later, as for the VEX container.
+  if (error.code === FindingsNotSavedError.code)
+    return unavailable("the report's findings cannot be stored right now; post the report again later");
   const status = STATUS_BY_CODE[error.code];
   if (status === undefined) return undefined;
   if (error.code === ConfigError.code) {

@@ -28,6 +28,17 @@ export class ScannerNotConfiguredError extends GateError {
   override readonly code = "ERR_SCANNER_NOT_CONFIGURED";
 }
 
+/**
+ * The findings rows of a judged report could not be stored (FindingsStore.save: the image page's table). The verdict
+ * is not handed on without them, so no approver decides on an image whose findings the page cannot show: the Harbor
+ * poll answers "unavailable" (the orchestrator polls again inside the scan deadline), the external scanner's callback
+ * answers 503 before the scan is claimed (the scanner posts again). `upstreamCode` is the storage error's code.
+ */
+export class FindingsNotSavedError extends GateError {
+  static override readonly code = "ERR_FINDINGS_NOT_SAVED";
+  override readonly code = "ERR_FINDINGS_NOT_SAVED";
+}
+
 // ---- people's decisions
 
 /** No pipeline has this instance id. */

@@ -58,7 +58,7 @@ export function describeScanFailure(body: Uint8Array): { error: string; retryabl
  */
 export async function acceptScanReport(
   client: DurableClient,
-  services: Pick<GateServices, "policy" | "policyVersion" | "scanLedger" | "vex">,
+  services: Pick<GateServices, "policy" | "policyVersion" | "scanLedger" | "vex" | "findings">,
   scanId: string,
   authorization: string | null,
   body: Uint8Array,
@@ -89,8 +89,9 @@ export async function acceptScanReport(
   }
   const accepted = acceptCallbackReport({ authorization, expectedTokenHash: pending.callbackTokenHash, body });
   if (!accepted.accepted) throw new CallbackTokenRejectedError("the callback token is missing or wrong");
-  // Judged before the scan is claimed: if the VEX container cannot be read this throws (503 to the scanner, which
-  // posts again), and the report is not lost to a claim that never raised its event.
+  // Judged before the scan is claimed: if the VEX container cannot be read, or the findings rows cannot be stored,
+  // this throws (503 to the scanner, which posts again), and the report is not lost to a claim that never raised its
+  // event.
   const result = await judgeReport(services, pending.image, accepted.outcome, now.toISOString());
   if (!(await services.scanLedger.claim(instanceId, scanId, now)))
     throw new ScanAlreadyReportedError(`scan ${scanId} already has its report`);

@@ -13,6 +13,7 @@ import { VexContainerSource } from "../scanning/vex/container-source.js";
 import type { ImageVexSource } from "../scanning/vex/combined-source.js";
 import { blobContainerClient } from "../storage/blobs.js";
 import { ConfigError, type AppConfig } from "../config.js";
+import { FINDINGS_CONTAINER, FindingsStore } from "./views/findings-store.js";
 
 /** Everything the pipeline's activities and callbacks use, built once per process by the composition root. */
 export interface GateServices {
@@ -35,6 +36,8 @@ export interface GateServices {
    * the composition root), or undefined (then only the policy's own VEX).
    */
   vex: ImageVexSource | undefined;
+  /** Where the scan step stores each judged report's findings rows, for the image page (blob container image-findings). */
+  findings: Pick<FindingsStore, "save">;
 }
 
 /** The settings the gate's services are built from. */
@@ -82,5 +85,6 @@ export function buildGateServices(
     vex: config.policy.vexContainer
       ? new VexContainerSource(blobContainerClient(connection, config.policy.vexContainer))
       : undefined,
+    findings: new FindingsStore(blobContainerClient(connection, FINDINGS_CONTAINER)),
   };
 }

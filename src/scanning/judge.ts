@@ -61,7 +61,8 @@ export interface Judgement {
   evaluatedAt: string;
 }
 
-const DEFAULT_MAX_REASONS = 20;
+/** The most decisive reasons a judgement keeps unless told otherwise (and the most a verdict summary carries). */
+export const DEFAULT_MAX_REASONS = 20;
 
 function isOutcome(report: JudgeInput["report"]): report is NormaliseOutcome {
   return typeof report === "object" && report !== null && !(report instanceof Uint8Array) && "ok" in report;

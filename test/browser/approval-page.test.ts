@@ -2,14 +2,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { BlobServiceClient } from "@azure/storage-blob";
 import { STACK_POLICY } from "../../local/stack/advisories.js";
 import { APPROVER_API } from "../../local/stack/defaults.js";
-import { parseImageReference } from "../../src/pipeline/contract/index.js";
-import { FINDINGS_CONTAINER, FindingsStore } from "../../src/pipeline/views/findings-store.js";
-import { judgedFindingRows } from "../../src/pipeline/views/findings.js";
-import { parsePolicy } from "../../src/policy/index.js";
-import { tryNormaliseReport } from "../../src/scanning/normalise/index.js";
 import { PEOPLE, startTestStack, type TestStack } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { freshTempDir, projectRoot } from "../support/paths.js";
@@ -38,7 +32,22 @@ function hostileReports(): string {
   return dir;
 }
 
+/** The vulnerabilities a recorded Trivy report lists, read straight from the file (not through the gate's code). */
+function reportFindings(file: string): Array<{ id: string; package: string; installed: string; fixed?: string }> {
+  const report = JSON.parse(readFileSync(file, "utf8")) as {
+    Results: Array<{ Vulnerabilities?: Array<Record<string, string>> | null }>;
+  };
+  return report.Results.flatMap((r) => r.Vulnerabilities ?? []).map((v) => ({
+    id: String(v.VulnerabilityID),
+    package: String(v.PkgName),
+    installed: String(v.InstalledVersion),
+    ...(v.FixedVersion ? { fixed: v.FixedVersion } : {}),
+  }));
+}
+
 const APPROVAL_SECONDS = 45;
+/** Repositories whose rule asks for two distinct approvers (N-of-M), on top of the stack's own policy. */
+const TWO_APPROVERS = "team/risky-two-*";
 
 describe("the approval page in a real browser (chromium + MSAL against the local stack)", () => {
   let stack: TestStack;
@@ -49,7 +58,10 @@ describe("the approval page in a real browser (chromium + MSAL against the local
   beforeAll(async () => {
     // The local scan worker inherits the environment: one repository gets the hostile report, others the built-ins.
     process.env.TRIVY_STANDIN_REPORTS = hostileReports();
-    stack = await startTestStack({ settings: { APPROVAL_DEADLINE: `PT${APPROVAL_SECONDS}S` } });
+    const policy = { ...STACK_POLICY, repositories: [{ match: [TWO_APPROVERS], rule: { approvals: 2 } }] };
+    stack = await startTestStack({
+      settings: { APPROVAL_DEADLINE: `PT${APPROVAL_SECONDS}S`, POLICY_DOCUMENT: JSON.stringify(policy) },
+    });
     app = stack.devhost.url;
     browser = await launchChromium();
   }, 180_000);
@@ -81,24 +93,13 @@ describe("the approval page in a real browser (chromium + MSAL against the local
     return `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
   }
 
-  /**
-   * Stores the image's findings rows as the scan step would once it calls FindingsStore.save after judging (that
-   * one call in src/pipeline/steps/judge-report.ts is not on this branch: docs/approval-page.md), from the report the
-   * stand-in scanner used, judged with the stack's policy.
-   */
-  async function storeFindings(reference: string, reportFile: string): Promise<number> {
-    const image = parseImageReference(reference)!;
-    const rows = judgedFindingRows({
-      report: tryNormaliseReport(readFileSync(reportFile)),
-      image: { repository: image.repository, digest: image.digest },
-      policy: parsePolicy(STACK_POLICY),
-      now: new Date().toISOString(),
+  /** The image view API as the page reads it (a reader's token): the findings rows the scan step stored. */
+  async function viewedFindings(reference: string): Promise<Array<Record<string, unknown>> | null> {
+    const answer = await fetch(`${app}/api/views/image?image=${encodeURIComponent(reference)}`, {
+      headers: { Authorization: `Bearer ${await stack.personToken("reader")}` },
     });
-    const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(
-      FINDINGS_CONTAINER,
-    );
-    await new FindingsStore(container).save(image, rows, new Date().toISOString());
-    return rows.length;
+    expect(answer.status).toBe(200);
+    return ((await answer.json()) as { findings: Array<Record<string, unknown>> | null }).findings;
   }
 
   const awaiting = (body: Record<string, unknown>) => body.stage === "awaiting-approval";
@@ -152,8 +153,27 @@ describe("the approval page in a real browser (chromium + MSAL against the local
   it("an approver signs in, sees a risky image, opens its findings and approves it: pullable, audited", async () => {
     const reference = await pushImage("team/risky-app");
     await stack.waitForStatus(reference, awaiting);
-    const stored = await storeFindings(reference, join(projectRoot, "test", "fixtures", "trivy", "gomod.json"));
-    expect(stored).toBeGreaterThan(0);
+    // The findings the pipeline stored when it judged the stand-in Trivy's report (gomod.json for `*risky*`), each
+    // with what the stack's policy made of it.
+    const expected = reportFindings(join(projectRoot, "test", "fixtures", "trivy", "gomod.json"));
+    expect(expected.length).toBeGreaterThan(1);
+    const rows = await viewedFindings(reference);
+    expect(rows).toHaveLength(expected.length);
+    expect(new Set(rows!.map((r) => r.id))).toEqual(new Set(expected.map((f) => f.id)));
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        id: "CVE-2021-38561",
+        package: "golang.org/x/text",
+        installed: "v0.3.6",
+        fixed: "0.3.7",
+        severity: "Unknown",
+        disposition: "needs-approval",
+      }),
+    );
+    expect(rows).toContainEqual(
+      expect.objectContaining({ id: "CVE-2022-23628", severity: "Medium", disposition: "counted" }),
+    );
+    const stored = expected.length;
     const page = await signedIn(PEOPLE.approver.displayName);
     await expect.poll(() => page.locator("#signed-in-as").textContent()).toContain("Ada Approver");
     const row = page.locator("tr", { hasText: "team/risky-app" });
@@ -295,7 +315,10 @@ describe("the approval page in a real browser (chromium + MSAL against the local
   it("a hostile report's HTML and javascript: URLs show as text and run nothing", async () => {
     const reference = await pushImage("team/risky-hostile");
     await stack.waitForStatus(reference, awaiting);
-    await storeFindings(reference, join(String(process.env.TRIVY_STANDIN_REPORTS), "team__risky-hostile.json"));
+    // The rows are the pipeline's own, stored from the hostile report as the stand-in Trivy sent it.
+    expect((await viewedFindings(reference))?.map((r) => r.package)).toContain(
+      "<script>window.__pwned=2</script>javascript:alert(1)",
+    );
     const page = await signedIn(PEOPLE.approver.displayName);
     const violations: string[] = [];
     page.on("console", (m) => void (m.type() === "error" && violations.push(m.text())));
@@ -316,6 +339,77 @@ describe("the approval page in a real browser (chromium + MSAL against the local
     expect(response.headers.get("content-security-policy")).not.toMatch(/unsafe-inline|unsafe-eval/);
     await page.context().close();
   }, 120_000);
+
+  it("2 of N in the page: one approval waits at 1 of 2, the same person again changes nothing, a second person releases it", async () => {
+    const repository = "team/risky-two-page";
+    const reference = await pushImage(repository);
+    const waiting = await stack.waitForStatus(reference, awaiting);
+    expect(waiting.verdict).toMatchObject({ decision: "needsApproval", requiredApprovals: 2 });
+    const cell = (page: Page, term: string) =>
+      page.locator("main dl dt", { hasText: new RegExp(`^${term}$`) }).locator("xpath=following-sibling::dd[1]");
+    const approvalsCell = (page: Page) => cell(page, "Approvals");
+    const approveWith = async (page: Page, reason: string) => {
+      await page.fill("#d-reason", reason);
+      await page.getByRole("button", { name: "Approve" }).click();
+    };
+    const pull = async () =>
+      inspectRaw(`${stack.acr.loginServer}/${repository}:v1`, {
+        certDir: stack.acr.certDir,
+        creds: await stack.pullCreds(),
+      });
+
+    // Ada approves: counted, 1 of 2, and the image keeps waiting (not pullable).
+    const ada = await signedIn(PEOPLE.approver.displayName);
+    await openView(ada, app, `view=image&image=${encodeURIComponent(reference)}`);
+    expect(await approvalsCell(ada).textContent()).toBe("0 of 2");
+    await approveWith(ada, "the unknown-severity findings are in test code");
+    await expect
+      .poll(() => ada.locator("#decide [role=status]").last().textContent())
+      .toContain("Approval recorded: 1 of 2");
+    await stack.waitForStatus(reference, (b) => (b.approvals as { given?: number } | undefined)?.given === 1);
+    await expect
+      .poll(async () => (await ada.reload(), approvalsCell(ada).textContent()), { timeout: 15_000 })
+      .toBe(`1 of 2: ${PEOPLE.approver.displayName}`);
+    expect(await cell(ada, "Stage").textContent()).toBe("awaiting-approval");
+    await screenshot(ada, "two-of-n-waiting");
+    expect(await seriousViolations(ada)).toEqual([]);
+
+    // Ada again: not counted (409, said in the page), still 1 of 2, still waiting.
+    await ada.locator('body[data-ready="image"]').waitFor();
+    await approveWith(ada, "approving once more");
+    await expect
+      .poll(() => ada.locator("#decide [role=alert]").last().textContent())
+      .toContain("Not counted (approver-already-decided)");
+    await stack.waitForStatus(reference, (b) =>
+      (b.timeline as Array<{ action: string }>).some((r) => r.action === "not-counted"),
+    );
+    const afterRepeat = (await stack.status(reference)).body;
+    expect(afterRepeat).toMatchObject({ runtimeStatus: "Running", stage: "awaiting-approval" });
+    expect((afterRepeat.approvals as { given: number }).given).toBe(1);
+    await ada.reload();
+    await ada.locator('body[data-ready="image"]').waitFor();
+    expect(await approvalsCell(ada).textContent()).toBe(`1 of 2: ${PEOPLE.approver.displayName}`);
+    expect((await pull()).code).not.toBe(0);
+    await ada.context().close();
+
+    // Bo, a second approver: the round is complete and the image is released (pullable with skopeo).
+    const bo = await signedIn(PEOPLE.breakGlass.displayName);
+    await openView(bo, app, `view=image&image=${encodeURIComponent(reference)}`);
+    expect(await approvalsCell(bo).textContent()).toBe(`1 of 2: ${PEOPLE.approver.displayName}`);
+    await approveWith(bo, "second pair of eyes agrees");
+    await expect.poll(() => bo.locator("#decide [role=status]").last().textContent()).toMatch(/Approv/);
+    const done = await stack.waitForStatus(reference, finished);
+    expect(outcomeOf(done)).toBe("Passed");
+    const pulled = await pull();
+    expect(pulled.code, pulled.stderr).toBe(0);
+    await expect
+      .poll(async () => (await bo.reload(), bo.locator("#outcome").textContent()), { timeout: 15_000 })
+      .toContain("Passed");
+    expect(await approvalsCell(bo).textContent()).toBe(
+      `2 of 2: ${PEOPLE.approver.displayName}, ${PEOPLE.breakGlass.displayName}`,
+    );
+    await bo.context().close();
+  }, 150_000);
 
   it("recent decisions filter by repository and outcome", async () => {
     const page = await signedIn(PEOPLE.reader.displayName);

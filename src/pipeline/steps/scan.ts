@@ -1,11 +1,14 @@
 import type { GateServices } from "../services.js";
 import type { PollScanInput, ScanPoll, ScanSubmission, SubmitScanInput } from "../contract/index.js";
-import { ScannerNotConfiguredError } from "../errors.js";
+import { FindingsNotSavedError, ScannerNotConfiguredError } from "../errors.js";
 import { judgeReport } from "./judge-report.js";
 import { ScannerError } from "../../scanning/harbor/errors.js";
 import { isTransientScanFailure, scanFailureOf } from "./scan-failures.js";
 
-type ScanServices = Pick<GateServices, "scanner" | "queue" | "pullTokens" | "policy" | "policyVersion" | "vex">;
+type ScanServices = Pick<
+  GateServices,
+  "scanner" | "queue" | "pullTokens" | "policy" | "policyVersion" | "vex" | "findings"
+>;
 
 /**
  * Starts the scan of one manifest: with a Harbor adapter (given a pull token for that repository only), or by putting
@@ -61,7 +64,9 @@ async function submit(services: ScanServices, input: SubmitScanInput): Promise<S
  * durable history (a 5,000-finding report would not). A failed scan or an unusable report is judged too: the policy
  * fails closed on it. A failed scan says whether its cause may pass (the registry or the network failed while the
  * scanner pulled, or the adapter lost the scan: a new scan may succeed); an adapter that cannot be asked right now
- * (5xx other than a failed scan, 429, no answer) is "unavailable", to be asked again.
+ * (5xx other than a failed scan, 429, no answer) is "unavailable", to be asked again. So is a report whose findings
+ * rows could not be stored (judgeReport): the verdict is not handed on without them, and the next poll judges the
+ * report again (the adapter keeps it), inside the scan deadline.
  */
 export async function pollScan(services: ScanServices, input: PollScanInput): Promise<ScanPoll> {
   if (!services.scanner)
@@ -79,5 +84,10 @@ export async function pollScan(services: ScanServices, input: PollScanInput): Pr
   if (poll.state === "pending") return { state: "pending", retryAfterMs: poll.refreshAfterSeconds * 1000 };
   if (poll.state === "failed")
     return { state: "failed", error: poll.error.message, retryable: isTransientScanFailure(poll.error.message) };
-  return judgeReport(services, input.image, poll.outcome, input.now);
+  try {
+    return await judgeReport(services, input.image, poll.outcome, input.now);
+  } catch (error) {
+    if (error instanceof FindingsNotSavedError) return { state: "unavailable", error: error.message };
+    throw error;
+  }
 }

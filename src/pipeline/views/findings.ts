@@ -97,8 +97,9 @@ export function findingRows(findings: readonly Finding[], reasons: readonly Reas
 }
 
 /**
- * The rows for a report as the gate judges it (src/scanning/judge.ts with every reason kept): for the scan step to
- * store next to its compact verdict. An unusable report has no rows.
+ * The rows for a report as the gate judges it (src/scanning/judge.ts with every reason kept), judged on its own. The
+ * scan step does not call this: it builds the rows from the one judgement it makes (steps/judge-report.ts). An
+ * unusable report has no rows.
  */
 export function judgedFindingRows(input: Omit<JudgeInput, "maxReasons">): FindingRow[] {
   const report = input.report;

@@ -42,6 +42,13 @@ describe("approver app hook: shellcheck", () => {
     const yaml = readFileSync(join(projectRoot, "azure.yaml"), "utf8").replace(/^\s*#.*\n/gm, "");
     expect(yaml).toMatch(/^hooks:\n {2}preprovision:\n(?: {4}.+\n)*? {4}run: \.\/infra\/hooks\/approver-app\.sh\n/m);
   });
+
+  it("azure.yaml runs it again after provisioning, when Bicep's FUNCTION_APP_URL output is in the azd environment", () => {
+    const yaml = readFileSync(join(projectRoot, "azure.yaml"), "utf8").replace(/^\s*#.*\n/gm, "");
+    expect(yaml).toMatch(/^ {2}postprovision:\n(?: {4}.+\n)*? {4}run: \.\/infra\/hooks\/approver-app\.sh\n/m);
+    const bicep = readFileSync(join(projectRoot, "infra", "main.bicep"), "utf8");
+    expect(bicep).toContain("output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'");
+  });
 });
 
 describe("approver app hook: idempotence against a fake az", () => {
@@ -169,6 +176,67 @@ describe("approver app hook: idempotence against a fake az", () => {
     expect(skipped.status).toBe(0);
     expect(skipped.stderr).toMatch(/approvals stay closed/);
     expect(calls().filter((c) => c[0] === "az")).toEqual([]);
+  });
+
+  // The redirect URI MSAL uses in the page (web/src/auth.ts), so that the registration and the page cannot drift apart.
+  const pagePath = (() => {
+    const auth = readFileSync(join(projectRoot, "web", "src", "auth.ts"), "utf8");
+    const path = /const redirectUri = \(\) => `\$\{location\.origin\}(\/[^`]*)`/.exec(auth)?.[1];
+    expect(path, "web/src/auth.ts defines redirectUri as <origin><path>").toBeDefined();
+    return path!;
+  })();
+  const HOST = "https://func-gate-abc123.azurewebsites.net";
+  const spaUris = () =>
+    (Object.values(graph().applications)[0]!.spa as { redirectUris: string[] } | undefined)?.redirectUris;
+
+  it("registers the approval page's redirect URI on the SPA platform when the Function App's URL is known", () => {
+    expect(pagePath).toBe("/api/ui/");
+    const result = run({ FUNCTION_APP_URL: HOST });
+    expect(result.status, result.stderr).toBe(0);
+    expect(spaUris()).toEqual([`${HOST}${pagePath}`]);
+    expect(result.stderr).toContain(`redirect URI ${HOST}/api/ui/ is registered`);
+    // Not as a web (confidential client) redirect URI: MSAL.js redeems the code from the browser.
+    expect(Object.values(graph().applications)[0]!.web).toBeUndefined();
+  });
+
+  it("first azd up: preprovision has no host and leaves spa alone; postprovision reads FUNCTION_APP_URL from azd and adds it, once", () => {
+    const first = run();
+    expect(first.status, first.stderr).toBe(0);
+    expect(spaUris()).toBeUndefined();
+    expect(first.stderr).toMatch(/added by the postprovision run/);
+    // azd keeps Bicep's outputs in the environment; run by hand, the hook reads it with azd env get-value.
+    writeFileSync(join(dir, "azd-env.json"), JSON.stringify({ ...azdEnv(), FUNCTION_APP_URL: `${HOST}/` }));
+    const post = run();
+    expect(post.status, post.stderr).toBe(0);
+    expect(spaUris()).toEqual([`${HOST}/api/ui/`]);
+    const again = run({ FUNCTION_APP_URL: HOST });
+    expect(again.status, again.stderr).toBe(0);
+    expect(spaUris()).toEqual([`${HOST}/api/ui/`]);
+  });
+
+  it("keeps SPA redirect URIs someone else registered (a custom domain) and adds the page's after them", () => {
+    expect(run().status).toBe(0);
+    const state = graph();
+    Object.values(state.applications)[0]!.spa = { redirectUris: ["https://gate.contoso.com/api/ui/?x=*"] };
+    writeFileSync(join(dir, "graph.json"), JSON.stringify(state));
+    const result = run({ FUNCTION_APP_URL: HOST });
+    expect(result.status, result.stderr).toBe(0);
+    expect(spaUris()).toEqual(["https://gate.contoso.com/api/ui/?x=*", `${HOST}/api/ui/`]);
+  });
+
+  it("refuses a Function App URL that is not https://<host>, before touching Graph", () => {
+    for (const bad of [
+      "http://func.azurewebsites.net",
+      "https://func.azurewebsites.net/other",
+      'https://x"y',
+      "func.net",
+    ]) {
+      writeFileSync(join(dir, "calls.jsonl"), "");
+      const result = run({ FUNCTION_APP_URL: bad });
+      expect(result.status, bad).not.toBe(0);
+      expect(result.stderr).toMatch(/FUNCTION_APP_URL must be https:\/\//);
+      expect(calls().filter((c) => c[0] === "az")).toEqual([]);
+    }
   });
 
   it("reads AZURE_ENV_NAME with azd env get-value when run outside a hook", () => {

@@ -73,7 +73,7 @@ describe("thrown errors of submitting or polling, as scan failures", () => {
 
 describe("scan steps answer transient failures instead of throwing", () => {
   const policy = parsePolicy({ version: 1 });
-  const base = { policy, policyVersion: "p1", queue: undefined } as const;
+  const base = { policy, policyVersion: "p1", queue: undefined, findings: { save: async () => {} } } as const;
   const pullTokens = { pullToken: async () => "t" };
 
   it("submit: a scanner that is down is retryable, one that refuses is not, a bug still throws", async () => {

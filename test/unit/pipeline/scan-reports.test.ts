@@ -33,7 +33,13 @@ function setup(runtimeStatus = "Running", pendingScanId = scan) {
       pendingScan: { scanId: pendingScanId, callbackTokenHash: token.hash, image: IMAGE },
     },
   });
-  const services = { policy: parsePolicy({ version: 1 }), policyVersion: "p1", scanLedger: ledger, vex: undefined };
+  const services = {
+    policy: parsePolicy({ version: 1 }),
+    policyVersion: "p1",
+    scanLedger: ledger,
+    vex: undefined,
+    findings: { save: async () => {} },
+  };
   const post = (id: string, authorization: string | null, body = "{}") =>
     acceptScanReport(fake.asClient(), services, id, authorization, new TextEncoder().encode(body), NOW);
   return { fake, post };
@@ -81,6 +87,7 @@ describe("external scanners' reports", () => {
           policyVersion: "p",
           scanLedger: {} as ScanCallbackLedger,
           vex: undefined,
+          findings: { save: async () => {} },
         },
         scan,
         `Bearer ${token.token}`,

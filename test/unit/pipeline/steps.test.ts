@@ -78,7 +78,13 @@ describe("writeRegistryDecision", () => {
 
 describe("scan steps", () => {
   const policy = parsePolicy({ version: 1 });
-  const base = { policy, policyVersion: "p1", queue: undefined, scanner: undefined } as const;
+  const base = {
+    policy,
+    policyVersion: "p1",
+    queue: undefined,
+    scanner: undefined,
+    findings: { save: async () => {} },
+  } as const;
 
   it("refuse to run without the scanner kind they need", async () => {
     const services = { ...base, pullTokens: { pullToken: async () => "t" } } as unknown as GateServices;

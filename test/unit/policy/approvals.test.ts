@@ -61,7 +61,7 @@ describe("policy: approvals (N-of-M)", () => {
     const loaded = loadPolicy(policy).policy;
     const judge = (repository: string) =>
       judgeReport(
-        { policy: loaded, policyVersion: "p1", vex: undefined },
+        { policy: loaded, policyVersion: "p1", vex: undefined, findings: { save: async () => {} } },
         { loginServer: "contoso.azurecr.io", repository, digest: DIGEST },
         { ok: true, report: reportOf([withSeverity("High")], DIGEST) },
         NOW,

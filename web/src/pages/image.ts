@@ -209,9 +209,11 @@ async function submit(
   try {
     const result = await decide(session, v.instanceId, body);
     const kind = String(result.kind ?? "");
+    // N-of-M: the API answers `approvals: { required, given }` (src/pipeline/approvals.ts DecisionResult).
+    const tally = (result.approvals ?? {}) as { required?: unknown; given?: unknown };
     const text =
       kind === "recorded"
-        ? `Approval recorded: ${String(result.approvals)} of ${String(result.required)}.`
+        ? `Approval recorded: ${String(tally.given)} of ${String(tally.required)}; waiting for more approvers.`
         : kind === "break-glass-started"
           ? "Break-glass release started."
           : body.approve
