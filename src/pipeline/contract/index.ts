@@ -64,6 +64,7 @@ export type {
   LedgerDecision,
   BreakGlassInput,
   InspectResult,
+  InspectedArtifact,
   PipelineInput,
   PipelineMode,
   PipelineOutcome,
