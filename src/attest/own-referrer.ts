@@ -1,7 +1,7 @@
 import type { ImageKey, InspectedArtifact } from "../pipeline/contract/index.js";
 import type { DsseVerify } from "./dsse.js";
 import { AttestationVerificationError, ReferrerRegistryError } from "./errors.js";
-import { DSSE_ENVELOPE, OCI_INDEX, SARIF } from "./media-types.js";
+import { DSSE_ENVELOPE, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST, SARIF } from "./media-types.js";
 import type { OciRegistry } from "./oci-registry.js";
 import { checkDecisionReferrer } from "./verify-decision.js";
 
@@ -53,8 +53,8 @@ const text = (value: unknown): string | undefined => (typeof value === "string" 
 /**
  * Reads a manifest the registry's attributes did not show to be an image (no image config) and says what it is:
  * undefined when it is an image or an index after all (scanned as before); otherwise an artifact, never scanned:
- * - `gate-attestation` only for the gate's own two referrer types, with a `subject` that the registry shows decided
- *   (Passed or Failed), and
+ * - `gate-attestation` only for the gate's own two referrer types in the gate's own layout (the empty config, one
+ *   layer of that type), with a `subject` that the registry shows decided (Passed or Failed), and
  *   - a signed decision (DSSE) whose envelope verifies against the gate's own key, whose statement is about this
  *     image and this subject (src/attest/verify-decision.ts, the checks of the verify CLI); or
  *   - a scan report (SARIF) that such a verified decision of the same subject names as its input (the decision's
@@ -88,6 +88,21 @@ export async function inspectArtifact(
     return notAnImage(artifactType, subject, `${what}; the gate scans images only`);
   if (!ctx.verify)
     return notAnImage(artifactType, subject, `${what}: attestations are off here, so its signature cannot be checked`);
+  // Exactly the shape the gate pushes (src/attest/referrer-manifest.ts): an image manifest with the empty config and
+  // one layer of its own type. Anything more — an image config, a second layer — could make a genuine envelope carry
+  // something runnable past the scan.
+  const layers = Array.isArray(manifest.layers) ? manifest.layers : [];
+  if (
+    mediaType !== OCI_MANIFEST ||
+    configType !== OCI_EMPTY ||
+    layers.length !== 1 ||
+    layers[0]?.mediaType !== artifactType
+  )
+    return notAnImage(
+      artifactType,
+      subject,
+      `${what} not in the gate's own layout (an image manifest with the empty config and one ${artifactType} layer)`,
+    );
 
   const subjectState = await ctx.quarantineState({ ...image, digest: subject });
   if (subjectState !== "Passed" && subjectState !== "Failed")
@@ -112,8 +127,7 @@ export async function inspectArtifact(
   }
 
   // The scan report: vouched for by a verified decision of the same subject that names it.
-  const layer = manifest.layers?.find((l) => l?.mediaType === SARIF);
-  const layerDigest = text(layer?.digest);
+  const layerDigest = text(layers[0]?.digest);
   if (!layerDigest) return notAnImage(artifactType, subject, `${what} without a SARIF layer`);
   const name = `oci://${ctx.registry.loginServer}/${image.repository}@${image.digest}`;
   const decisions = await ctx.registry.referrers(image.repository, subject, DSSE_ENVELOPE);

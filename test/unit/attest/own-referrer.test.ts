@@ -253,6 +253,30 @@ describe("inspectArtifact: the gate's own referrers", () => {
     expect(result!.reason).toMatch(/about another image/);
   });
 
+  it("the gate's genuine envelope in another layout (an image config, a second layer) is not-an-image", async () => {
+    const { memory, subject, attested, inspector, at } = await setUp({ subjectState: "Passed" });
+    const genuine = JSON.parse(memory.manifests.get(attested.decision)!.toString()) as {
+      config: unknown;
+      layers: Array<{ mediaType: string; digest: string; size: number }>;
+    };
+    const runnable = { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha256Digest("tar"), size: 3 };
+    const variants = [
+      {
+        ...genuine,
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256Digest("c"), size: 1 },
+      },
+      { ...genuine, layers: [...genuine.layers, runnable] },
+      { ...genuine, layers: [{ ...genuine.layers[0]!, mediaType: "application/json" }] },
+    ];
+    for (const variant of variants) {
+      const bytes = JSON.stringify(variant);
+      memory.manifests.set(sha256Digest(bytes), Buffer.from(bytes));
+      const result = await inspectArtifact(inspector, at(sha256Digest(bytes)));
+      expect(result).toMatchObject({ kind: "not-an-image", subject });
+      expect(result!.reason).toMatch(/not in the gate's own layout/);
+    }
+  });
+
   it("a SARIF referrer no verified decision names is not-an-image, even beside a genuine decision", async () => {
     const { memory, subject, inspector, at } = await setUp({ subjectState: "Passed" });
     const extra = await pushReferrer(memory.registry, subject, SARIF, JSON.stringify({ version: "2.1.0", runs: [] }));
