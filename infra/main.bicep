@@ -40,6 +40,13 @@ param webhookKey string = '${replace(newGuid(), '-', '')}${replace(newGuid(), '-
 @description('Set by the deployment itself; stamps the key version so the app reloads its keys. Do not pass.')
 param deploymentTime string = utcNow()
 
+@allowed([
+  'LegacyRegistryPermissions'
+  'AbacRepositoryPermissions'
+])
+@description('The registry\'s "Role assignment permissions mode" (az acr show --query roleAssignmentMode): LegacyRegistryPermissions is "RBAC Registry Permissions", AbacRepositoryPermissions is "RBAC Registry + ABAC Repository Permissions". It chooses the role that lets the gate push its attestations: AcrPush, or Container Registry Repository Writer.')
+param registryRoleAssignmentMode string = 'LegacyRegistryPermissions'
+
 // ---------------------------------------------------------------- gate settings (src/config.ts)
 @allowed(['enforce', 'shadow'])
 @description('GATE_MODE: enforce sets quarantine state; shadow only evaluates and reports.')
@@ -109,6 +116,9 @@ param vexContainer string = 'vex'
 
 @description('STATUS_BASE_URL; empty means https://<function app host>/api.')
 param statusBaseUrl string = ''
+
+@description('Attestations (docs/attestations.md): attach the scan report and a signed gate decision to every decided image as OCI referrers. Off: no signing key, ATTESTATION_KEY_VAULT_KEY_ID empty (the app attaches nothing), and no registry push role for the app.')
+param enableAttestations bool = true
 
 // ---------------------------------------------------------------- Durable Functions backend
 @allowed(['azureStorage', 'durableTaskScheduler'])
@@ -244,7 +254,7 @@ module keyVault 'modules/key-vault.bicep' = {
 }
 
 // The key that signs the gate's decisions (docs/attestations.md); the app signs in the vault, the key never leaves it.
-module signingKey 'modules/keyvault-signing-key.bicep' = {
+module signingKey 'modules/keyvault-signing-key.bicep' = if (enableAttestations) {
   scope: resourceGroup
   name: 'keyvault-signing-key'
   dependsOn: [keyVault]
@@ -324,7 +334,7 @@ module functionApp 'modules/function-app.bicep' = {
     auditTable: storage.outputs.auditTableName
     reportContainer: storage.outputs.reportContainerName
     vexContainer: storage.outputs.vexContainerName
-    attestationKeyId: signingKey.outputs.keyId
+    attestationKeyId: enableAttestations ? signingKey!.outputs.keyId : ''
     statusBaseUrl: statusBaseUrl
     armEndpoint: environment().resourceManager
     // Notifications: the sink URLs and secrets only as a Key Vault reference, resolved by the app's identity.
@@ -357,6 +367,8 @@ module registryAccess 'modules/registry-access.bicep' = {
     webhookScope: webhookScope
     webhookServiceUri: 'https://${functionApp.outputs.defaultHostName}/${webhookRoute}'
     webhookKey: webhookKey
+    grantAttestationPush: enableAttestations
+    roleAssignmentMode: registryRoleAssignmentMode
   }
   // Runs after functionApp, which itself waits for keyVault: the key is in the vault before ACR starts sending it.
 }
@@ -438,7 +450,7 @@ output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
-output ATTESTATION_KEY_VAULT_KEY_ID string = signingKey.outputs.keyId
+output ATTESTATION_KEY_VAULT_KEY_ID string = enableAttestations ? signingKey!.outputs.keyId : ''
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output GATE_REGISTRY_LOGIN_SERVER string = registry.properties.loginServer
 output ACR_WEBHOOK_NAME string = registryAccess.outputs.webhookName

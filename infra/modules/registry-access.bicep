@@ -1,6 +1,6 @@
 metadata description = 'Deployed into the target registry\'s resource group: the app identity\'s roles on the registry, and the webhook that calls the app.'
 
-import { acrQuarantineReader, acrQuarantineWriter, reader } from 'role-ids.bicep'
+import { acrPush, acrQuarantineReader, acrQuarantineWriter, containerRegistryRepositoryWriter, reader } from 'role-ids.bicep'
 
 @description('Name of the existing registry.')
 param registryName string
@@ -30,11 +30,22 @@ param webhookServiceUri string
 @description('Function key sent in the x-functions-key header. ACR keeps custom headers write-only.')
 param webhookKey string
 
+@description('Whether the app pushes attestations (OCI referrers of the gated images): grants it the registry push role below. False when attestations are off (main.bicep enableAttestations).')
+param grantAttestationPush bool
+
+@allowed([
+  'LegacyRegistryPermissions'
+  'AbacRepositoryPermissions'
+])
+@description('The registry\'s role assignment permissions mode; chooses the push role (AcrPush is not honoured in ABAC mode).')
+param roleAssignmentMode string
+
 resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = {
   name: registryName
 }
 
-// Exactly three roles at registry scope; docs/deploy.md explains each, test/infra checks that there are no others.
+// Three roles at registry scope, and a fourth while attestations are on; docs/deploy.md explains each, test/infra
+// checks that there are no others.
 resource quarantineReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(registry.id, appIdentityName, acrQuarantineReader)
   scope: registry
@@ -65,6 +76,27 @@ resource readerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', reader)
     description: 'ACR Quarantine Gate: read registry policy and webhooks (sweep); pull released images (shadow mode, backfill)'
+  }
+}
+
+// Pushing the gate's referrers (docs/attestations.md "Permissions") is a registry write in the image's own repository:
+// AcrPush on a classic registry; on an ABAC-enabled one, where "Legacy ACR roles such as AcrPull, AcrPush, and
+// AcrDelete are not honored" (learn.microsoft.com/azure/container-registry/container-registry-rbac-abac-repository-permissions),
+// Container Registry Repository Writer, assigned without a condition, which "grants registry-wide permissions, similar
+// to legacy roles" (same page). Both are data-plane push and pull only; neither deletes, nor touches the registry
+// resource. Not granted when attestations are off.
+var attestationPushRole = roleAssignmentMode == 'AbacRepositoryPermissions'
+  ? containerRegistryRepositoryWriter
+  : acrPush
+
+resource attestationPushRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantAttestationPush) {
+  name: guid(registry.id, appIdentityName, attestationPushRole)
+  scope: registry
+  properties: {
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', attestationPushRole)
+    description: 'ACR Quarantine Gate: push its scan reports and signed decisions as OCI referrers of the gated images'
   }
 }
 

@@ -13,6 +13,14 @@ var acrQuarantineReader = 'cdda3590-29a3-44f6-95f2-9f980659eb04'
 var acrQuarantineWriter = 'c8d4ff99-41c3-41a8-9f60-21dfdad59608'
 
 @export()
+@description('AcrPush: push the gate\'s attestations (the scan report and the signed decision, OCI referrers of the gated image, in its repository) on a registry in the classic "RBAC Registry Permissions" mode (roleAssignmentMode LegacyRegistryPermissions). Granted only while attestations are on (enableAttestations). Its actions are registries/pull/read and registries/push/write, nothing else. ID from ../shared/reference/azure-role-ids.md; https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers#acrpush')
+var acrPush = '8311e382-0749-4cb8-b61a-304f252e45ec'
+
+@export()
+@description('Container Registry Repository Writer: the same push on a registry in "RBAC Registry + ABAC Repository Permissions" mode (AbacRepositoryPermissions), where AcrPush is not honoured. Data actions repositories/content/read|write and repositories/metadata/read|write only. Not in ../shared/reference/azure-role-ids.md: the ID is from https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers#container-registry-repository-writer (MicrosoftDocs/azure-docs @ 0088bfa7, articles/role-based-access-control/built-in-roles/containers.md), recorded with its source in test/infra/role-reference.ts.')
+var containerRegistryRepositoryWriter = '2a1e307c-b015-4ebd-883e-5b7698a07328'
+
+@export()
 @description('Reader: management-plane read of the registry (quarantine policy, webhooks) for the sweep; on registries in RBAC (non-ABAC) mode it also lets the identity pull images that are not quarantined, which shadow mode and the backfill need to scan.')
 var reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
 

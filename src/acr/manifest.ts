@@ -39,6 +39,12 @@ export interface ManifestAttributes {
   repository: RepositoryName;
   digest: Digest;
   mediaType: string | undefined;
+  /**
+   * The config's media type, as the registry reports it (`configMediaType`, data-plane spec 2021-07-01
+   * ManifestAttributesBase, acr-protocol.md §2.4); an image has an image config, an OCI artifact usually the empty
+   * config `application/vnd.oci.empty.v1+json` or its own type. Absent for an index, or when the registry omits it.
+   */
+  configMediaType?: string;
   imageSize: number | undefined;
   createdTime: string;
   lastUpdateTime: string;
@@ -66,6 +72,7 @@ const manifestSchema = {
     createdTime: { type: "string" },
     lastUpdateTime: { type: "string" },
     mediaType: optionalString,
+    configMediaType: optionalString,
     imageSize: { type: ["integer", "null"], minimum: 0 },
     architecture: optionalString,
     os: optionalString,
@@ -90,6 +97,7 @@ interface WireManifest {
   createdTime: string;
   lastUpdateTime: string;
   mediaType?: string | null;
+  configMediaType?: string | null;
   imageSize?: number | null;
   architecture?: string | null;
   os?: string | null;
@@ -141,6 +149,7 @@ function toAttributes(
     repository,
     digest: wire.digest,
     mediaType: wire.mediaType ?? undefined,
+    ...(wire.configMediaType ? { configMediaType: wire.configMediaType } : {}),
     imageSize: wire.imageSize ?? undefined,
     createdTime: wire.createdTime,
     lastUpdateTime: wire.lastUpdateTime,

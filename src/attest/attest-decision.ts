@@ -11,7 +11,7 @@ import {
   OCI_EMPTY,
   SARIF,
 } from "./media-types.js";
-import type { Descriptor, OciRegistry } from "./oci-registry.js";
+import { sha256Digest, type Descriptor, type OciRegistry } from "./oci-registry.js";
 import { referrerManifest } from "./referrer-manifest.js";
 import { verdictToSarif } from "./sarif.js";
 import { decisionStatement } from "./statement.js";
@@ -49,7 +49,11 @@ export interface AttestationResult {
  * statement), each an OCI artifact manifest with the image as `subject`. Idempotent: the decision's id is an
  * annotation on both, and a decision whose signed referrer is already listed is not pushed again (ECDSA signatures
  * differ on every signing, so a second push would be a second referrer). The SARIF manifest is deterministic (built
- * from the decision alone), so a repeat after a crash between the two pushes reuses it.
+ * from the decision alone), so its digest is known before it is pushed, and a repeat after a crash reuses it.
+ *
+ * Order: the SARIF blob, then the signed decision (which names the SARIF manifest's digest), then the SARIF manifest.
+ * Every pushed manifest comes back to the gate as a `quarantine` webhook; when the SARIF manifest's arrives, the
+ * decision that vouches for it is already listed, so the gate's inspection recognises it (src/attest/own-referrer.ts).
  */
 export async function attestDecision(ctx: AttestationContext, decision: DecisionToAttest): Promise<AttestationResult> {
   const { image } = decision;
@@ -63,58 +67,60 @@ export async function attestDecision(ctx: AttestationContext, decision: Decision
     size: decision.subject.size,
   };
   const annotations = { [ANNOTATION_CREATED]: decision.at, [ANNOTATION_DECISION]: decision.decisionId };
-  let writes = 0;
 
   const sarif = JSON.stringify(
     verdictToSarif(decision.outcome.verdict, { image: `${image.loginServer}/${repo}`, digest: image.digest }),
   );
-  const empty = await registry.pushBlob(repo, EMPTY_CONFIG_BYTES, OCI_EMPTY);
+  await registry.pushBlob(repo, EMPTY_CONFIG_BYTES, OCI_EMPTY);
   const sarifBlob = await registry.pushBlob(repo, sarif, SARIF);
   const sarifManifest = referrerManifest(SARIF, sarifBlob, subject, annotations);
-  const report = await registry.pushManifest(repo, sarifManifest);
-  writes += 4; // HEAD-or-upload of two blobs counts as one write each; the manifest; the release below
-  void empty;
-  await ctx.release(image, report.descriptor.digest);
+  const sarifDigest = sha256Digest(sarifManifest);
+  // HEAD-or-upload of two blobs counts as one write each.
+  let writes = 2;
 
+  let signedDigest: string;
   if (mine) {
-    return {
-      state: "already-attested",
-      report: report.descriptor.digest,
-      decision: mine.digest,
-      registryWrites: writes,
-    };
+    signedDigest = mine.digest;
+  } else {
+    const statement = decisionStatement({
+      loginServer: image.loginServer,
+      repository: repo,
+      digest: image.digest,
+      outcome: decision.outcome,
+      verifierId: ctx.verifierId,
+      gateVersion: ctx.gateVersion,
+      at: decision.at,
+      policy: {
+        version: decision.outcome.verdict?.policyVersion ?? ctx.policy.version,
+        // The full digest only when the verdict was made under the policy in force now (its short version matches).
+        ...((decision.outcome.verdict?.policyVersion ?? ctx.policy.version) === ctx.policy.version
+          ? { sha256: ctx.policy.sha256 }
+          : {}),
+      },
+      report: {
+        uri: `oci://${image.loginServer}/${repo}@${sarifDigest}`,
+        sha256: sarifBlob.digest.replace(/^sha256:/, ""),
+        mediaType: SARIF,
+      },
+    });
+    const envelope = await signEnvelope(IN_TOTO_PAYLOAD, Buffer.from(JSON.stringify(statement), "utf8"), ctx.signer);
+    const envelopeBlob = await registry.pushBlob(repo, JSON.stringify(envelope), DSSE_ENVELOPE);
+    const signed = await registry.pushManifest(
+      repo,
+      referrerManifest(DSSE_ENVELOPE, envelopeBlob, subject, annotations),
+    );
+    await ctx.release(image, signed.descriptor.digest);
+    signedDigest = signed.descriptor.digest;
+    writes += 3; // the envelope blob, the manifest, the release
   }
 
-  const statement = decisionStatement({
-    loginServer: image.loginServer,
-    repository: repo,
-    digest: image.digest,
-    outcome: decision.outcome,
-    verifierId: ctx.verifierId,
-    gateVersion: ctx.gateVersion,
-    at: decision.at,
-    policy: {
-      version: decision.outcome.verdict?.policyVersion ?? ctx.policy.version,
-      // The full digest only when the verdict was made under the policy in force now (its short version matches).
-      ...((decision.outcome.verdict?.policyVersion ?? ctx.policy.version) === ctx.policy.version
-        ? { sha256: ctx.policy.sha256 }
-        : {}),
-    },
-    report: {
-      uri: `oci://${image.loginServer}/${repo}@${report.descriptor.digest}`,
-      sha256: sarifBlob.digest.replace(/^sha256:/, ""),
-      mediaType: SARIF,
-    },
-  });
-  const envelope = await signEnvelope(IN_TOTO_PAYLOAD, Buffer.from(JSON.stringify(statement), "utf8"), ctx.signer);
-  const envelopeBlob = await registry.pushBlob(repo, JSON.stringify(envelope), DSSE_ENVELOPE);
-  const signed = await registry.pushManifest(repo, referrerManifest(DSSE_ENVELOPE, envelopeBlob, subject, annotations));
-  await ctx.release(image, signed.descriptor.digest);
-  writes += 3;
+  const report = await registry.pushManifest(repo, sarifManifest);
+  await ctx.release(image, report.descriptor.digest);
+  writes += 2; // the manifest, the release
   return {
-    state: "attested",
+    state: mine ? "already-attested" : "attested",
     report: report.descriptor.digest,
-    decision: signed.descriptor.digest,
+    decision: signedDigest,
     registryWrites: writes,
   };
 }

@@ -35,7 +35,7 @@ export async function verifyImageDecision(
   const refused: VerificationReport["refused"] = [];
   for (const referrer of referrers) {
     try {
-      valid.push(await checkOne(registry, repository, digest, referrer.digest, verify));
+      valid.push(await checkDecisionReferrer(registry, repository, digest, referrer.digest, verify));
     } catch (error) {
       refused.push({ referrer: referrer.digest, why: (error as Error).message });
     }
@@ -44,7 +44,12 @@ export async function verifyImageDecision(
   return { decision: valid[0], refused };
 }
 
-async function checkOne(
+/**
+ * Checks one decision referrer of `repository@digest` (see verifyImageDecision): its manifest and envelope, read and
+ * checked against their digests; its `subject`; the signature against the keys; the statement's subject. Throws
+ * AttestationVerificationError (or the registry's error) when any of it does not hold.
+ */
+export async function checkDecisionReferrer(
   registry: OciRegistry,
   repository: string,
   digest: string,

@@ -30,7 +30,12 @@ import {
   type Notifier,
   type StartDelivery,
 } from "../notify/index.js";
-import { buildAttestationServices, type AttestationServices } from "../attest/services.js";
+import {
+  buildArtifactInspector,
+  buildAttestationServices,
+  type ArtifactInspector,
+  type AttestationServices,
+} from "../attest/services.js";
 import { attestationSettings } from "../attest/settings.js";
 import { withVexReferrers } from "./vex-referrers.js";
 
@@ -243,6 +248,16 @@ export class CompositionRoot {
         document: gate.policy,
       });
     });
+  }
+
+  /**
+   * The inspection of manifests that are not images (src/attest/own-referrer.ts): the gate's own referrers are checked
+   * against its signing key, when there is one.
+   */
+  artifactInspector(): ArtifactInspector {
+    return this.once("artifactInspector", () =>
+      buildArtifactInspector(this.gateServices().acr, () => this.attestation()),
+    );
   }
 
   /**

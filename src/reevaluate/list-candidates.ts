@@ -1,4 +1,6 @@
+import type { ManifestAttributes } from "../acr/manifest.js";
 import type { RegistryClient } from "../acr/registry-client.js";
+import { IMAGE_CONFIG_TYPES } from "../attest/own-referrer.js";
 import { instantOf } from "../policy/instant.js";
 import { resolveRemediation } from "../policy/remediation.js";
 import type { PolicyDocument } from "../policy/types.js";
@@ -33,6 +35,9 @@ export async function listCandidates(
     for await (const repository of client.listRepositories()) {
       for await (const manifest of client.listManifests(repository, { orderBy: "timedesc" })) {
         if (manifest.quarantine.state !== "Passed") continue;
+        // An OCI artifact (the gate's own released referrers, signatures, SBOMs) is not an image: never scanned by
+        // the pipeline, so not re-scanned either (docs/pipeline.md "The gate's own referrers").
+        if (isArtifact(manifest)) continue;
         released.push({ loginServer, repository, digest: manifest.digest, pushedAt: manifest.createdTime });
       }
     }
@@ -61,4 +66,10 @@ export async function listCandidates(
     maxConcurrency: deps.maxConcurrency,
   });
   return { candidates, concurrency };
+}
+
+/** The registry reports a config that is not an image's (and the manifest is not an index): an artifact. */
+function isArtifact(manifest: Pick<ManifestAttributes, "configMediaType" | "references">): boolean {
+  const config = manifest.configMediaType;
+  return config !== undefined && !IMAGE_CONFIG_TYPES.has(config) && (manifest.references ?? []).length === 0;
 }

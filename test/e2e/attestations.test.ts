@@ -3,7 +3,6 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { statSync } from "node:fs";
 import { callEmulatorAdmin } from "../../local/acr-emulator/admin-client.js";
-import { APP_IDENTITY } from "../../local/stack/defaults.js";
 import { startTestStack, type TestStack } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { push } from "../support/skopeo.js";
@@ -25,13 +24,9 @@ describe("signed gate decisions as OCI referrers, end to end", () => {
   beforeAll(async () => {
     const stateDir = freshTempDir("stack");
     keyFile = join(stateDir, "attestation", "signing-key.pem");
+    // With a signing key set, the stack gives the gate's identity AcrPush besides its quarantine roles, as the infra
+    // does while attestations are on (docs/attestations.md "Permissions").
     stack = await startTestStack({ stateDir, settings: { ATTESTATION_SIGNING_KEY_FILE: keyFile } });
-    // Pushing referrers is a registry write: the gate's identity needs AcrPush besides its quarantine roles
-    // (docs/attestations.md "Permissions"); the stack's defaults do not grant it yet.
-    await callEmulatorAdmin(stack.acr.adminUrl, "PUT", `/principals/${APP_IDENTITY.objectId}`, {
-      displayName: APP_IDENTITY.displayName,
-      roles: ["AcrQuarantineReader", "AcrQuarantineWriter", "Reader", "AcrPush"],
-    });
   });
   afterAll(async () => stack?.stop());
 
@@ -118,6 +113,36 @@ describe("signed gate decisions as OCI referrers, end to end", () => {
     expect(verified.stdout).toMatch(/^PASSED /);
   });
 
+  /** The pipeline a referrer's own `quarantine` webhook started, once it is done. */
+  async function referrerPipeline(repository: string, digest: string): Promise<Record<string, unknown>> {
+    return stack.waitForStatus(`${stack.acr.loginServer}/${repository}@${digest}`, done);
+  }
+  /** Whether the scan worker ever saw this digest (every scan request it takes is logged with its artifact). */
+  const scanned = (digest: string) => (stack.scanWorker?.lines ?? []).some((line) => line.includes(digest));
+
+  it("the released image's referrers are not scanned as images, and end Passed (pullable by consumers)", async () => {
+    const repo = "team/attested-clean";
+    const consumer = await registryAs("consumer");
+    const referrers = await consumer.referrers(repo, released.digest);
+    expect(referrers).toHaveLength(2);
+    // The image itself was scanned (so the check below can fail).
+    expect(scanned(released.digest)).toBe(true);
+    for (const referrer of referrers) {
+      const body = await referrerPipeline(repo, referrer.digest);
+      const outcome = body.outcome as { result: string; reason: string; verdict?: unknown };
+      // Either the attestation activity released it before its pipeline looked (already-decided), or the pipeline
+      // verified it against the gate's key and released it itself.
+      expect(["already-decided", "Passed"]).toContain(outcome.result);
+      if (outcome.result === "Passed")
+        expect(outcome.reason).toBe(`the gate's own signed attestation of ${released.digest}`);
+      expect(outcome.verdict).toBeUndefined();
+      expect(body.scanDeadline).toBeUndefined();
+      expect(scanned(referrer.digest)).toBe(false);
+      // Released: a consumer without quarantine read pulls it.
+      expect((await consumer.manifest(repo, referrer.digest)).length).toBe(referrer.size);
+    }
+  });
+
   it("a Failed image: its decision verifies and says FAILED, so verify exits 1", async () => {
     const result = await gate("team/vulnerable-attested");
     expect(result.outcome).toBe("Failed");
@@ -172,8 +197,24 @@ describe("signed gate decisions as OCI referrers, end to end", () => {
     const asWriter = new OciRegistry(stack.acr.loginServer, writerToken);
     const all = await asWriter.referrers(repo, failed.digest, DSSE_ENVELOPE);
     expect(all.length).toBe(3);
+    // The gate's pipelines for the two forged referrers (the gate's artifactType, a signature or subject that does not
+    // verify) leave them quarantined, unscanned; its own decision of the Failed image is released.
+    const [own] = await consumer.referrers(repo, failed.digest, DSSE_ENVELOPE);
+    const outcomes = new Map<string, { result: string; reason: string }>();
     for (const d of all) {
-      await stack.waitForStatus(`${stack.acr.loginServer}/${repo}@${d.digest}`, done).catch(() => undefined);
+      const body = await referrerPipeline(repo, d.digest);
+      outcomes.set(d.digest, body.outcome as { result: string; reason: string });
+      expect(scanned(d.digest)).toBe(false);
+    }
+    const forgedOutcomes = all.filter((d) => d.digest !== own!.digest).map((d) => outcomes.get(d.digest)!);
+    expect(forgedOutcomes.map((o) => o.result)).toEqual(["left-quarantined", "left-quarantined"]);
+    for (const o of forgedOutcomes) expect(o.reason).toMatch(/^not an image: .*does not verify/);
+    expect(["already-decided", "Passed"]).toContain(outcomes.get(own!.digest)!.result);
+    // Still quarantined: a consumer lists only the gate's own decision, and cannot pull the forged ones.
+    expect((await consumer.referrers(repo, failed.digest, DSSE_ENVELOPE)).map((d) => d.digest)).toEqual([own!.digest]);
+    for (const d of all.filter((x) => x.digest !== own!.digest))
+      await expect(consumer.manifest(repo, d.digest)).rejects.toMatchObject({ code: "ERR_ATTEST_REGISTRY" });
+    for (const d of all) {
       const patched = await fetch(`${stack.acr.url}/acr/v1/${repo}/_manifests/${d.digest}`, {
         method: "PATCH",
         headers: { Authorization: `Bearer ${await writerToken()}`, "Content-Type": "application/json" },

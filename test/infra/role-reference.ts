@@ -39,6 +39,17 @@ export const NOT_YET_IN_REFERENCE: ReadonlyMap<string, { id: string; source: str
     },
   ],
   [
+    // The push role of an ABAC-enabled registry, where AcrPush is not honoured: the gate pushes its attestations
+    // (infra/modules/registry-access.bicep, registryRoleAssignmentMode = AbacRepositoryPermissions). Its data actions
+    // on that page: registries/repositories/{content,metadata}/{read,write}, nothing else.
+    "Container Registry Repository Writer",
+    {
+      id: "2a1e307c-b015-4ebd-883e-5b7698a07328",
+      source:
+        "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers#container-registry-repository-writer",
+    },
+  ],
+  [
     // The KEDA azure-queue scaler of the scanner job reads the scan queue's length (infra/modules/scanner-*.bicep).
     "Storage Queue Data Reader",
     {

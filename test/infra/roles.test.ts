@@ -28,6 +28,9 @@ const BRANCHES: Record<string, string>[] = [
     DURABLE_BACKEND: "durableTaskScheduler",
     SCAN_WORKER_PRINCIPAL_ID: "00000000-0000-0000-0000-000000000001",
   },
+  { ACR_ROLE_ASSIGNMENT_MODE: "AbacRepositoryPermissions" },
+  { ENABLE_ATTESTATIONS: "false" },
+  { ENABLE_ATTESTATIONS: "false", ACR_ROLE_ASSIGNMENT_MODE: "AbacRepositoryPermissions" },
 ];
 
 let main: ArmTemplate;

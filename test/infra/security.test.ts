@@ -29,6 +29,8 @@ const INTENDED_ROLE_NAMES = [
   "Monitoring Metrics Publisher",
   "Key Vault Secrets Officer",
   "Key Vault Crypto User",
+  // Attestations are on by default: the push of the gate's referrers (test/infra/attestation-push-role.test.ts).
+  "AcrPush",
 ] as const;
 let ROLE: Record<string, string>;
 const SECURE_TYPES = new Set(["securestring", "secureobject"]);
@@ -71,7 +73,7 @@ function readsAtItsLevel(resource: ArmResource): string[] {
 beforeAll(() => {
   const reference = readRoleReference();
   ROLE = Object.fromEntries(
-    [...INTENDED_ROLE_NAMES, "AcrPush", "AcrDelete", "Durable Task Data Contributor"].map((name) => {
+    [...INTENDED_ROLE_NAMES, "AcrDelete", "Durable Task Data Contributor"].map((name) => {
       const id = reference.get(name);
       if (!id) throw new Error(`${name} is not in ../shared/reference/azure-role-ids.md`);
       return [name, id];
@@ -184,19 +186,21 @@ describe("compiled infra: roles", () => {
       String(l.resource.scope).includes("Microsoft.ContainerRegistry/registries"),
     );
 
-  it("grants exactly AcrQuarantineReader, AcrQuarantineWriter and Reader at registry scope", () => {
+  it("grants exactly AcrQuarantineReader, AcrQuarantineWriter, Reader and (attestations) AcrPush at registry scope", () => {
     const roles = registryScoped().map(roleIdOf).sort();
-    expect(roles).toEqual([ROLE.AcrQuarantineReader, ROLE.AcrQuarantineWriter, ROLE.Reader].sort());
+    expect(roles).toEqual([ROLE.AcrQuarantineReader, ROLE.AcrQuarantineWriter, ROLE.Reader, ROLE.AcrPush].sort());
   });
 
-  it("grants nothing but the intended roles anywhere, and no push/delete role", () => {
+  it("grants nothing but the intended roles anywhere, no delete role, and push only at the registry", () => {
     const all = gateOnly(
       walk(main, azdParameterValues({ SCAN_WORKER_PRINCIPAL_ID: "00000000-0000-0000-0000-000000000001" })),
     )
       .filter((l) => l.resource.type === "Microsoft.Authorization/roleAssignments" && isDeployed(l))
       .map(roleIdOf);
     expect(new Set(all)).toEqual(new Set(INTENDED_ROLE_NAMES.map((name) => ROLE[name])));
-    expect(all.filter((id) => [ROLE.AcrPush, ROLE.AcrDelete].includes(id))).toEqual([]);
+    expect(all.filter((id) => id === ROLE.AcrDelete)).toEqual([]);
+    expect(all.filter((id) => id === ROLE.AcrPush)).toHaveLength(1);
+    expect(registryScoped().filter((l) => roleIdOf(l) === ROLE.AcrPush)).toHaveLength(1);
     expect(ofType("Microsoft.Authorization/roleDefinitions")).toEqual([]);
   });
 
@@ -220,7 +224,7 @@ describe("compiled infra: roles", () => {
   });
 
   it("gives the registry roles to the app identity and to nobody else", () => {
-    expect(registryScoped()).toHaveLength(3);
+    expect(registryScoped()).toHaveLength(4);
     for (const assignment of registryScoped()) {
       const passed = (assignment.parent!.resource.properties!.parameters as Record<string, { value: string }>)
         .appPrincipalId!.value;

@@ -72,6 +72,7 @@ export type {
   LedgerDecision,
   BreakGlassInput,
   InspectResult,
+  InspectedArtifact,
   PipelineInput,
   PipelineMode,
   PipelineOutcome,

@@ -51,7 +51,7 @@ export const ACTIVITY = {
  * Learn, durabletask TaskActivity). One line per activity says what a repeat does; a new activity needs its line.
  */
 export const ACTIVITY_IDEMPOTENCY: Readonly<Record<ActivityName, string>> = {
-  inspectImage: "Read only: a repeat reads the manifest again.",
+  inspectImage: "Read only: a repeat reads the manifest again (for an artifact, its referrers and its subject too).",
   submitScan:
     "A repeat submits again under the same scan id; the orchestration uses the answer it records (the other request is orphaned: a Harbor scan nobody polls, or a queue message whose callback token hash is not published, so its report is refused).",
   pollScan: "Read only: a repeat asks for the report again and judges it the same way (the policy is a pure function).",

@@ -141,9 +141,31 @@ export interface BreakGlassInput {
 export interface InspectResult {
   quarantineState: string | undefined;
   mediaType: string | undefined;
-  /** The manifests to scan: the image itself, or every platform manifest of an index. */
+  /** The manifests to scan: the image itself, or every platform manifest of an index. None for an artifact. */
   scanTargets: string[];
   isIndex: boolean;
+  /**
+   * Set when the manifest is not an image but an OCI artifact (docs/pipeline.md "The gate's own referrers"): it is not
+   * scanned. `gate-attestation`: one of the gate's own referrers, verified against the gate's key, of an image the
+   * gate decided (released so that verifiers can pull it); `not-an-image`: anything else (left quarantined).
+   */
+  artifact?: InspectedArtifact;
+}
+
+/** An OCI artifact the inspection found instead of an image (InspectResult.artifact). */
+export interface InspectedArtifact {
+  kind: "gate-attestation" | "not-an-image";
+  /** The manifest's artifactType, or its config's media type. */
+  artifactType: string | undefined;
+  /** The digest of the manifest it refers to (`subject`), if any. */
+  subject: string | undefined;
+  /**
+   * Why. For a gate attestation, the text the gate writes as the release's quarantineDetails state (the attestation
+   * activity writes the same, so neither write undoes the other); for anything else, why it stays quarantined.
+   */
+  reason: string;
+  /** For a gate attestation: what was verified. */
+  checked?: string;
 }
 
 /** submitScan's input. */

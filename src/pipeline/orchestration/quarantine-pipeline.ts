@@ -29,11 +29,13 @@ import {
 } from "./rules.js";
 import { scanEveryManifest } from "./scan-phase.js";
 import { attestDecision } from "./attest-phase.js";
+import { settleArtifact } from "./artifact-phase.js";
 import { statusPublisher, type Publish } from "./status.js";
 import { combineVerdicts } from "./verdict.js";
 
 /**
- * The quarantine pipeline for one image: inspect → scan (with a deadline) → policy verdict → approval when the verdict
+ * The quarantine pipeline for one image (an OCI artifact instead of an image is settled without a scan,
+ * artifact-phase.ts): inspect → scan (with a deadline) → policy verdict → approval when the verdict
  * asks for it (an ApprovalDecision event raced against a deadline) → write to the registry (Passed or Failed, read
  * back) → record. Deterministic: time comes only from context.df.currentUtcDateTime and all I/O happens in
  * activities (enforced by ESLint for this folder). Every failure leaves the image quarantined: nothing here can write
@@ -64,6 +66,9 @@ export const quarantinePipeline: OrchestrationHandler = function* (context: Orch
     publish("done", { outcome: outcome.result });
     return outcome;
   }
+  // Not an image (an OCI artifact such as the gate's own referrers): released only if it is the gate's verified
+  // attestation, otherwise left quarantined; never scanned (artifact-phase.ts).
+  if (inspected.artifact) return yield* settleArtifact(context, input, inspected.artifact, publish, record);
 
   yield* notify("image.quarantined");
   // ---- scan every manifest that makes up the image, against one deadline

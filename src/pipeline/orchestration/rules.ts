@@ -1,4 +1,5 @@
 import type {
+  InspectedArtifact,
   ApprovalDecision,
   ApprovalSettlement,
   PipelineInput,
@@ -8,9 +9,10 @@ import type {
 import { requiredApprovalsOf } from "../approval-ledger-terms.js";
 
 /**
- * The pipeline's decision rules, apart from the waiting: pure functions of what the orchestration knows. Only two
- * rules can lead to Passed — a pass verdict, and a person's explicit approve === true — and every other path leads to
- * Failed or leaves the image quarantined.
+ * The pipeline's decision rules, apart from the waiting: pure functions of what the orchestration knows. Only three
+ * rules can lead to Passed — a pass verdict, a person's explicit approve === true, and (artifactDecision) the gate's
+ * own attestation that the inspection verified against the gate's own key — and every other path leads to Failed or
+ * leaves the manifest quarantined.
  */
 
 /** What to write to the registry (undefined: nothing, the image stays quarantined), who decided and why. */
@@ -115,4 +117,14 @@ export function outcomeWithoutWrite(
       reason: decision.reason,
     };
   return undefined;
+}
+
+/**
+ * An OCI artifact instead of an image (never scanned): the gate's own verified attestation of an image it decided is
+ * released, so that verifiers without quarantine read can pull it; anything else — unknown types, an attestation that
+ * does not verify, one of an undecided subject — stays quarantined, whatever it claims.
+ */
+export function artifactDecision(artifact: InspectedArtifact): Decision {
+  if (artifact.kind === "gate-attestation") return { state: "Passed", by: "gate", reason: artifact.reason };
+  return { state: undefined, by: "gate", reason: artifact.reason };
 }

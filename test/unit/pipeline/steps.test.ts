@@ -9,17 +9,18 @@ import { writeRegistryDecision } from "../../../src/pipeline/steps/write-registr
 import { ScannerNotConfiguredError } from "../../../src/pipeline/errors.js";
 import { AUDIT_ACTIONS } from "../../../src/audit/actions.js";
 import type { AuditRecord } from "../../../src/audit/audit-log.js";
-import type { PipelineOutcome } from "../../../src/pipeline/contract/index.js";
+import type { ImageKey, InspectedArtifact, PipelineOutcome } from "../../../src/pipeline/contract/index.js";
 import { IMAGE, digestOf, pipelineInput, verdict } from "./support/fixtures.js";
 
 /** A registry client that answers from memory and records what it was asked. */
-function fakeAcr(manifest: { state?: string; references?: string[] } = {}) {
+function fakeAcr(manifest: { state?: string; references?: string[]; configMediaType?: string } = {}) {
   const calls: Array<{ op: string; args: unknown[] }> = [];
   const handle = {
     getManifest: async (...args: unknown[]) => {
       calls.push({ op: "getManifest", args });
       return {
         mediaType: "application/vnd.oci.image.index.v1+json",
+        ...(manifest.configMediaType ? { configMediaType: manifest.configMediaType } : {}),
         quarantine: { state: manifest.state },
         references: (manifest.references ?? []).map((digest) => ({ digest })),
       };
@@ -33,21 +34,66 @@ function fakeAcr(manifest: { state?: string; references?: string[] } = {}) {
   return { acr: acr as unknown as AcrClient, calls };
 }
 
+/** The artifact inspection, answering `answer` and counting its calls. */
+function fakeArtifacts(answer?: InspectedArtifact) {
+  const asked: ImageKey[] = [];
+  return {
+    asked,
+    inspect: (image: ImageKey) => {
+      asked.push(image);
+      return Promise.resolve(answer);
+    },
+  };
+}
+
 describe("inspectImage", () => {
   it("reads the quarantine state, and every platform of an index as scan targets", async () => {
     const platforms = [digestOf(2), digestOf(3)];
     const { acr, calls } = fakeAcr({ state: "Quarantined", references: platforms });
-    expect(await inspectImage({ acr }, IMAGE)).toEqual({
+    const artifacts = fakeArtifacts();
+    expect(await inspectImage({ acr }, IMAGE, artifacts)).toEqual({
       quarantineState: "Quarantined",
       mediaType: "application/vnd.oci.image.index.v1+json",
       scanTargets: platforms,
       isIndex: true,
     });
     expect(calls[1]).toEqual({ op: "getManifest", args: [IMAGE.repository, IMAGE.digest] });
+    expect(artifacts.asked).toEqual([]);
   });
 
   it("scans the image itself when it is not an index", async () => {
-    expect((await inspectImage({ acr: fakeAcr().acr }, IMAGE)).scanTargets).toEqual([IMAGE.digest]);
+    expect((await inspectImage({ acr: fakeAcr().acr }, IMAGE, fakeArtifacts())).scanTargets).toEqual([IMAGE.digest]);
+  });
+
+  for (const configMediaType of [
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+  ])
+    it(`an image config (${configMediaType}) is an image: the manifest itself is not read`, async () => {
+      const artifacts = fakeArtifacts();
+      const result = await inspectImage({ acr: fakeAcr({ configMediaType }).acr }, IMAGE, artifacts);
+      expect(result.scanTargets).toEqual([IMAGE.digest]);
+      expect(result.artifact).toBeUndefined();
+      expect(artifacts.asked).toEqual([]);
+    });
+
+  it("any other config (or none reported) asks the artifact inspection; an artifact is not scanned", async () => {
+    const artifact: InspectedArtifact = {
+      kind: "not-an-image",
+      artifactType: "application/spdx+json",
+      subject: digestOf(7),
+      reason: "not an image: an SBOM",
+    };
+    for (const configMediaType of ["application/vnd.oci.empty.v1+json", undefined]) {
+      const artifacts = fakeArtifacts(artifact);
+      const result = await inspectImage({ acr: fakeAcr({ configMediaType }).acr }, IMAGE, artifacts);
+      expect(artifacts.asked).toEqual([IMAGE]);
+      expect(result).toMatchObject({ scanTargets: [], isIndex: false, artifact });
+    }
+    // The inspection finds an image after all (the registry did not report the config): scanned as before.
+    const result = await inspectImage({ acr: fakeAcr().acr }, IMAGE, fakeArtifacts(undefined));
+    expect(result.scanTargets).toEqual([IMAGE.digest]);
+    expect(result.artifact).toBeUndefined();
   });
 });
 

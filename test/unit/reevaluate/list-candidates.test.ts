@@ -74,4 +74,34 @@ describe("listCandidates", () => {
     ]);
     expect(out.concurrency).toBe(8);
   });
+
+  it("leaves out released OCI artifacts (the gate's own referrers): only images are re-scanned", async () => {
+    const withConfig = (d: string, configMediaType: string) =>
+      ({ ...manifest(d, "Passed", "2026-03-20T00:00:00Z"), configMediaType, references: [] }) as ManifestAttributes;
+    const client = {
+      listRepositories: () => each(["team/api"]),
+      listManifests: () =>
+        each([
+          withConfig("a", "application/vnd.oci.image.config.v1+json"),
+          withConfig("b", "application/vnd.oci.empty.v1+json"),
+          withConfig("c", "application/vnd.docker.container.image.v1+json"),
+          withConfig("f", "application/vnd.cncf.helm.config.v1+json"),
+          manifest("9", "Passed", "2026-03-20T00:00:00Z"),
+        ]),
+    } as never;
+    const out = await listCandidates(
+      {
+        policy: parsePolicy({ version: 1 }),
+        registries: [{ loginServer: "gate.azurecr.io", client }],
+        store: new MemoryRemediationStore(),
+        inUse: [],
+        readsPerMinute: 2000,
+        readsPerImage: 4,
+        maxConcurrency: 8,
+      },
+      NOW,
+    );
+    // An image config, or none reported (as before), is an image.
+    expect(out.candidates.map((c) => c.digest.slice(7, 8)).sort()).toEqual(["9", "a", "c"]);
+  });
 });
