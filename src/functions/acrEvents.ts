@@ -25,7 +25,9 @@ export async function acrEvents(request: HttpRequest, context: InvocationContext
     if ("error" in body) return body.error;
     const event = parseWebhookEvent(body.value);
     const root = compositionRoot();
-    const client = df.getClient(context);
+    // Built only when used: the durable client validates every management URL of the binding on construction, which
+    // was two thirds of this handler's own time under a burst of deliveries, and a kept delivery does not need it.
+    const client = () => df.getClient(context);
     // Getters: a ping answers without reading any setting.
     const deps: WebhookDeps = {
       get allowlist() {
@@ -38,9 +40,9 @@ export async function acrEvents(request: HttpRequest, context: InvocationContext
         await root
           .webhookInbox()
           .accept({ image, source, ...(tag ? { tag } : {}), receivedAt: root.clock().toISOString() });
-        root.inboxDrainSchedule().kick(() => root.drainWebhookInbox(client, context));
+        root.inboxDrainSchedule().kick(() => root.drainWebhookInbox(client(), context));
       },
-      terminateIfLive: (instanceId, reason) => terminateIfLive(client, instanceId, reason),
+      terminateIfLive: (instanceId, reason) => terminateIfLive(client(), instanceId, reason),
     };
     const result = await handleWebhookEvent(deps, event);
     log(context, result);
