@@ -11,7 +11,9 @@
  *  5. a webhook burst: 900 `quarantine` deliveries at once, as a registry sends them after a burst of pushes → the
  *     webhook's answer time (p50, p99; target p99 < 1 s, shorter than a sender's timeout) and the time until every
  *     image is decided; first the same burst against a bare Node server, the machine's floor.
- *  6. what attesting a decision adds per image (bench/attestation-cost.ts): registry requests and ms.
+ *  6. what attesting a decision adds per image (bench/attestation-cost.ts): registry requests and ms;
+ *  7. the whole pipeline with attestations on against off (bench/attested-pipeline-cost.ts): registry writes and
+ *     reads per image, the referrers' own quarantine pipelines included, and push → released.
  */
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
@@ -26,6 +28,7 @@ import { ensureLocalCaTrusted } from "../local/stack/trust.js";
 import { listen } from "../local/http/server.js";
 import { readBody } from "../local/http/body.js";
 import { attestationCost } from "./attestation-cost.js";
+import { costLine, sequentialCost, type SequentialCost } from "./attested-pipeline-cost.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 30);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
@@ -260,6 +263,25 @@ async function setGateWebhook(stack: LocalStack, status: "enabled" | "disabled")
   if (response.status !== 204) throw new Error(`webhook ${status} → ${response.status}`);
 }
 
+/** BENCH_ATTESTED_CHILD: this process runs only the attested stack's sequential run and prints its cost. */
+const ATTESTED_CHILD = process.env.BENCH_ATTESTED_CHILD === "1";
+const COST_MARK = "ATTESTED-COST ";
+/** The environment before any stack ran: a devhost writes its app settings into process.env while it runs. */
+const STARTING_ENV = { ...process.env };
+
+async function attestedInAnotherProcess(): Promise<SequentialCost> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+    env: { ...STARTING_ENV, BENCH_ATTESTED_CHILD: "1" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const line = output.split("\n").find((l) => l.startsWith(COST_MARK));
+  if (code !== 0 || !line) throw new Error(`the attested run exited with ${code}: ${output.slice(-2000)}`);
+  return JSON.parse(line.slice(COST_MARK.length)) as SequentialCost;
+}
+
 async function main(): Promise<void> {
   const caDir = join(projectRoot(), ".local", "bench-tls");
   await ensureLocalCaTrusted(caDir);
@@ -269,6 +291,10 @@ async function main(): Promise<void> {
     caDir,
     identities: [APP_IDENTITY, DEVELOPER_IDENTITY],
     scannerPendingPolls: 0,
+    // The attested run: a signing key, as `azd up` sets one (ATTESTATION_KEY_VAULT_KEY_ID there).
+    ...(ATTESTED_CHILD
+      ? { settings: { ATTESTATION_SIGNING_KEY_FILE: join(work, "state", "attestation", "signing-key.pem") } }
+      : {}),
     logSinks: [
       (entry) => {
         if (entry.category !== "ScanWorker") return;
@@ -319,7 +345,19 @@ async function main(): Promise<void> {
     const pusher = new Pusher(stack, "bench/app");
     await pusher.setUp();
     // Warm-up: first token exchanges, first activity, first table writes.
-    await waitReleased(await pusher.push("warmup"), 30_000);
+    const warmup = await pusher.push("warmup");
+    await waitReleased(warmup, 30_000).catch(async (error: unknown) => {
+      const reference = `${stack.acr.loginServer}/${pusher.repository}@${warmup}`;
+      const status = await fetch(`${stack.devhost.url}/api/images/status?image=${encodeURIComponent(reference)}`, {
+        headers: { "x-functions-key": stack.devhost.keys.functionKey },
+      });
+      throw new Error(`${(error as Error).message}; its status: ${(await status.text()).slice(0, 3000)}`);
+    });
+    if (ATTESTED_CHILD) {
+      const cost = await sequentialCost(stack, pusher, ATTESTED, waitReleased, "attested");
+      console.log(`${COST_MARK}${JSON.stringify(cost)}`);
+      return;
+    }
     console.log(`bench:pipeline — local stack, instant scanner, auto-release`);
 
     if (SEQUENTIAL > 0) {
@@ -404,6 +442,10 @@ async function main(): Promise<void> {
           (status) => setGateWebhook(stack, status),
         ),
       );
+      // 7. the same, as the whole product pays it: a stack with attestations on (in a process of its own: one
+      //    devhost and one composition root per process) against this one, with the same pushes.
+      const plain = await sequentialCost(stack, pusher, ATTESTED, waitReleased, "plain");
+      console.log(costLine(plain, await attestedInAnotherProcess(), ATTESTED));
     }
     process.exitCode = failed ? 1 : 0;
   } finally {
