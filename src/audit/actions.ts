@@ -31,6 +31,24 @@ export const AUDIT_ACTION = {
   counted: "counted",
   /** An ApprovalDecision event no approval-ledger row backs (raised through the durable API): ignored. */
   forgedDecision: "forged-decision",
+  // Re-evaluation of released images (docs/reevaluation.md), actor `gate:reevaluation`:
+  /** A new violating finding on a released image: a remediation record with a deadline. */
+  remediationOpened: "remediation-opened",
+  /** A reminder before a remediation deadline. */
+  remediationReminder: "remediation-reminder",
+  /** An exception or VEX statement covers the finding now, or it no longer violates. */
+  remediationClosed: "remediation-closed",
+  /** A remediation deadline passed: blocked, warned, or an approval asked for (protected repository). */
+  remediationDue: "remediation-due",
+  /** A re-scan gave no usable judgement: nothing opened or closed. */
+  rescanUnusable: "rescan-unusable",
+  /**
+   * The gate locked a released image (readEnabled=false, quarantineState=Failed where accepted): a remediation
+   * deadline, or a break-glass override that expired while the image still fails.
+   */
+  reblocked: "reblocked",
+  /** The gate re-opened an image it had locked (a passing judgement, or a person's release). */
+  reopened: "reopened",
 } as const;
 
 export type AuditAction = (typeof AUDIT_ACTION)[keyof typeof AUDIT_ACTION];

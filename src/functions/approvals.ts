@@ -20,6 +20,8 @@ const validateDecision = new Ajv({ allErrors: true }).compile<DecisionRequest>({
     reason: { type: "string", minLength: 3, maxLength: 2000 },
     justification: { type: "string", maxLength: 4000 },
     verdictId: { type: "string", minLength: 1, maxLength: 100 },
+    // ISO 8601 duration, checked against the policy by the domain (400 ERR_BREAK_GLASS_EXPIRY_*).
+    expiresIn: { type: "string", minLength: 1, maxLength: 40 },
   },
 });
 
@@ -48,7 +50,13 @@ export async function approvals(request: HttpRequest, context: InvocationContext
       });
     }
     const root = compositionRoot();
-    const deps = { client, ledger: root.approvalLedger(), audit: root.audit(), now: root.clock() };
+    const deps = {
+      client,
+      ledger: root.approvalLedger(),
+      audit: root.audit(),
+      now: root.clock(),
+      policy: root.policy().policy,
+    };
     const choice = body.value.approve ? "approved" : "rejected";
     try {
       const result = await decide(deps, instanceId, approver, body.value);

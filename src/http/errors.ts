@@ -3,6 +3,8 @@ import { APPROVER_FORBIDDEN, APPROVER_UNAUTHENTICATED } from "../auth/errors.js"
 import { ConfigError } from "../config.js";
 import { isGateError } from "../errors/gate-error.js";
 import {
+  BreakGlassExpiryInvalidError,
+  BreakGlassExpiryTooLongError,
   CallbackTokenRejectedError,
   FindingsNotSavedError,
   JustificationRequiredError,
@@ -28,6 +30,8 @@ import { STORAGE_RETRY_AFTER_SECONDS, isStorageUnavailable } from "./storage-una
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [WebhookPayloadError.code]: 400,
   [UnknownRegistryError.code]: 400,
+  [BreakGlassExpiryInvalidError.code]: 400,
+  [BreakGlassExpiryTooLongError.code]: 400,
   [CallbackTokenRejectedError.code]: 401,
   [APPROVER_UNAUTHENTICATED]: 401,
   [APPROVER_FORBIDDEN]: 403,
@@ -81,6 +85,10 @@ export function problemFor(error: unknown, options: ErrorAnswerOptions = {}): Ht
   }
   if (error.code === WebhookPayloadError.code)
     return problem(status, error.message, { problems: (error as WebhookPayloadError).problems });
+  if (error.code === BreakGlassExpiryInvalidError.code || error.code === BreakGlassExpiryTooLongError.code) {
+    const maxExpiry = (error as BreakGlassExpiryInvalidError).maxExpiry;
+    return problem(status, error.message, { code: error.code, ...(maxExpiry ? { maxExpiry } : {}) });
+  }
   if (error.code === DurableBackendUnavailableError.code) return unavailable(error.message);
   if (error.code === DecisionNotCountedError.code) {
     const notCounted = error as DecisionNotCountedError;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { OrchestrationRuntimeStatus, type DurableClient, type DurableOrchestrationStatus } from "durable-functions";
 import { AUDIT_ACTION } from "../audit/actions.js";
 import { APPROVER_ROLE, OVERRIDE_ROLE, requireRole, type Approver } from "../auth/approver-token.js";
+import type { PolicyDocument } from "../policy/types.js";
 import { isBeforeDeadline, personName, type ApprovalLedger, type CurrentOutcome } from "./approval-ledger.js";
 import type { DecisionAudit } from "./approval-ledger-checks.js";
 import { requiredApprovalsOf } from "./approval-ledger-terms.js";
@@ -22,7 +23,8 @@ import {
   type PipelineStatus,
 } from "./contract/index.js";
 import type { ApprovalTally } from "./contract/payloads.js";
-import { JustificationRequiredError, PipelineNotFoundError } from "./errors.js";
+import { BreakGlassExpiryInvalidError, JustificationRequiredError, PipelineNotFoundError } from "./errors.js";
+import { breakGlassExpiry } from "./break-glass-expiry.js";
 import { findInstance } from "./instances.js";
 
 export interface PendingApproval {
@@ -63,6 +65,11 @@ export interface DecisionRequest {
    * now waits on another verdict, the decision does not count (409, `verdict-changed`).
    */
   verdictId?: string;
+  /**
+   * Break-glass only: how long the override lasts, an ISO 8601 duration (e.g. PT4H); at most the policy's
+   * remediation.breakGlassExpiryHours, which is also what an override without it lasts. 400 when longer or malformed.
+   */
+  expiresIn?: string;
 }
 
 /** What a person's decision needs: the durable client, the approval ledger, the audit trail and the time. */
@@ -72,6 +79,8 @@ export interface DecisionDeps {
   audit: DecisionAudit;
   /** When the decision is made: its ledger time, judged against the deadline. */
   now: Date;
+  /** The gate's policy: how long a break-glass release lasts (remediation.breakGlassExpiryHours). */
+  policy: PolicyDocument;
   /** Ids of decisions (random; tests pass their own). */
   newDecisionId?: () => string;
 }
@@ -81,7 +90,8 @@ export type DecisionResult =
   | { kind: "event-raised"; instanceId: string; decidedAt: string; approvals?: { required: number; given: number } }
   /** N-of-M: an approval counted towards the required approvals; more are needed. */
   | { kind: "recorded"; instanceId: string; decidedAt: string; approvals: { required: number; given: number } }
-  | { kind: "break-glass-started"; instanceId: string };
+  /** `expiresAt`: when the override ends (absent for a shadow-mode release, which writes nothing). */
+  | { kind: "break-glass-started"; instanceId: string; expiresAt?: string };
 
 /** Shortest justification accepted for a break-glass release. */
 const MIN_JUSTIFICATION = 10;
@@ -116,6 +126,9 @@ export async function decide(
 
   if (isRunning(status.runtimeStatus) && custom?.stage === "awaiting-approval" && custom.approvalDeadline) {
     if (request.approve && custom.verdict?.decision === "fail") requireOverride(approver, request, decision);
+    // Only a break-glass release expires; an approval in a round would not, so asking for it is refused, not ignored.
+    if (request.expiresIn !== undefined)
+      throw new BreakGlassExpiryInvalidError("expiresIn is only for a break-glass release of an image that failed");
     const round = { instanceId, deadline: custom.approvalDeadline };
     // N-of-M: the verdict says how many distinct approvals it needs, and each approval is bound to that verdict.
     const required = requiredApprovalsOf(custom.verdict);
@@ -171,10 +184,16 @@ export async function decide(
   }
   if (request.approve && isFailedByPolicy(status)) {
     requireOverride(approver, request, decision);
+    const pipeline = (await deps.client.getStatus(instanceId, { showInput: true })).input as PipelineInput;
+    // Checked before anything starts: a longer or malformed expiry is refused (400), never cut down in silence.
+    const expiry = breakGlassExpiry(deps.policy, pipeline.image.repository, decision.decidedAt, request.expiresIn);
     const input: BreakGlassInput = {
-      pipeline: (await deps.client.getStatus(instanceId, { showInput: true })).input as PipelineInput,
+      pipeline,
       verdict: custom?.verdict,
       decision: eventOf(decision),
+      // Break-glass reverts itself (docs/reevaluation.md): at expiresAt the image is judged again. Shadow mode writes
+      // nothing, so there is nothing to revert.
+      ...(pipeline.mode === "enforce" ? { expiresAt: expiry.expiresAt } : {}),
     };
     // One release per image and request (who, and the justification): the same request sent again names the same
     // instance, which startOrchestrationOnce leaves alone while it is live or done.
@@ -184,7 +203,16 @@ export async function decide(
       breakGlassInstanceId(instanceId, eventOf(decision)),
       input,
     );
-    return { kind: "break-glass-started", instanceId: started.instanceId };
+    // A repeated request names the release already started: its expiry is that release's, not this request's.
+    const expiresAt = started.started
+      ? input.expiresAt
+      : ((await deps.client.getStatus(started.instanceId, { showInput: true })).input as BreakGlassInput | undefined)
+          ?.expiresAt;
+    return {
+      kind: "break-glass-started",
+      instanceId: started.instanceId,
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    };
   }
   if (custom?.approvalDeadline) {
     // The pipeline waited for a person and has moved on: what its approval round's ledger says decided it.

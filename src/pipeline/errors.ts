@@ -59,6 +59,31 @@ export class JustificationRequiredError extends GateError {
   override readonly code = "ERR_JUSTIFICATION_REQUIRED";
 }
 
+/** A break-glass request's `expiresIn` is not a positive ISO 8601 duration (or is asked for on another decision). */
+export class BreakGlassExpiryInvalidError extends GateError {
+  static override readonly code = "ERR_BREAK_GLASS_EXPIRY_INVALID";
+  override readonly code = "ERR_BREAK_GLASS_EXPIRY_INVALID";
+  constructor(
+    message: string,
+    /** The longest expiry the policy allows (ISO 8601), for the answer. */
+    readonly maxExpiry?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A break-glass request asked for an expiry longer than the policy's remediation.breakGlassExpiryHours. */
+export class BreakGlassExpiryTooLongError extends GateError {
+  static override readonly code = "ERR_BREAK_GLASS_EXPIRY_TOO_LONG";
+  override readonly code = "ERR_BREAK_GLASS_EXPIRY_TOO_LONG";
+  constructor(
+    message: string,
+    readonly maxExpiry: string,
+  ) {
+    super(message);
+  }
+}
+
 // ---- external scanners' callbacks
 
 /** The scan id is not one the gate handed out. */

@@ -19,6 +19,10 @@ export interface OverrideView {
   at: string;
   /** The break-glass instance's runtime status, when it is still known to the host. */
   runtimeStatus?: string;
+  /** When the override ends (docs/reevaluation.md "Break-glass expiry"); absent for releases that do not expire. */
+  expiresAt?: string;
+  /** What the fresh judgement at the expiry did, once it ran. */
+  expiry?: PipelineStatus["breakGlassExpiry"];
 }
 
 export interface ImageStatusView {
@@ -96,6 +100,7 @@ export async function imageStatus(
   if (!last?.instanceId) return view;
   const release = await findInstance(client, last.instanceId);
   const released = release?.output as PipelineOutcome | undefined;
+  const releaseStatus = release?.customStatus as PipelineStatus | undefined;
   return {
     ...view,
     outcome: released?.override
@@ -108,13 +113,24 @@ export async function imageStatus(
       reason: last.reason,
       at: last.at,
       ...(release ? { runtimeStatus: String(release.runtimeStatus) } : {}),
+      ...(releaseStatus?.breakGlassExpiresAt ? { expiresAt: releaseStatus.breakGlassExpiresAt } : {}),
+      ...(releaseStatus?.breakGlassExpiry ? { expiry: releaseStatus.breakGlassExpiry } : {}),
     },
     ...(pipelineOutcome ? { pipelineOutcome } : {}),
   };
 }
 
-/** Records of a write to the registry: after one of them, an earlier override is no longer what the image shows. */
-const WRITES: ReadonlySet<string> = new Set([AUDIT_ACTION.released, AUDIT_ACTION.failed, AUDIT_ACTION.expired]);
+/**
+ * Records of a write to the registry: after one of them, an earlier override is no longer what the image shows (a
+ * `reblocked` is also how an expired override that still fails ends).
+ */
+const WRITES: ReadonlySet<string> = new Set([
+  AUDIT_ACTION.released,
+  AUDIT_ACTION.failed,
+  AUDIT_ACTION.expired,
+  AUDIT_ACTION.reblocked,
+  AUDIT_ACTION.reopened,
+]);
 
 /** The latest override, unless a later record wrote something else to the registry. */
 function currentOverride(timeline: readonly AuditRecord[]): AuditRecord | undefined {

@@ -5,6 +5,7 @@ import { PolicyError } from "./errors.js";
 import { instantOf, RFC3339_DATE_TIME } from "./instant.js";
 import { documentAjv, documentFrom } from "./json-input.js";
 import { parseOpenVex, VexError } from "./openvex.js";
+import { remediationProblems } from "./remediation.js";
 import { policySchema } from "./schema.js";
 import { VISIBLE_CHARACTER } from "./text.js";
 import type { PolicyDocument, RuleSettings, SeverityThreshold } from "./types.js";
@@ -108,8 +109,8 @@ function warningsOf(policy: PolicyDocument): string[] {
 }
 
 /**
- * Validates a policy document (a JSON string or an already parsed value), compiles its globs strictly (once: every
- * later evaluation reuses them), checks its embedded OpenVEX documents, and returns it with its warnings.
+ * Validates a policy document (a JSON string or an already parsed value), compiles its globs strictly (the rules' and
+ * remediation's; once: every later evaluation reuses them), checks its embedded OpenVEX documents, and returns it with its warnings.
  * Throws PolicyError listing every problem with its JSON pointer.
  */
 export function loadPolicy(input: string | unknown): LoadedPolicy {
@@ -121,7 +122,9 @@ export function loadPolicy(input: string | unknown): LoadedPolicy {
     const problems = [...new Set((validatePolicy.errors ?? []).map(describe))];
     throw new PolicyError("The policy document is invalid", problems);
   }
-  const problems = [...expiryProblems(document), ...vexProblems(document)];
+  // remediation.repositories' globs too, so a policy with bad remediation rules is refused where the rest is
+  // validated (POLICY_DOCUMENT at start-up, /api/health), not first when re-evaluation runs.
+  const problems = [...expiryProblems(document), ...vexProblems(document), ...remediationProblems(document)];
   const compiled = compilePolicy(document);
   if ("problems" in compiled) problems.push(...compiled.problems);
   if (problems.length > 0) throw new PolicyError("The policy document is invalid", problems);

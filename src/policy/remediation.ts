@@ -33,8 +33,8 @@ interface Compiled {
 
 const compiledByPolicy = new WeakMap<PolicyDocument, Compiled>();
 
-/** Compiles the globs of `remediation.repositories` strictly, once per policy. Throws PolicyError on a bad glob. */
-function compiled(policy: PolicyDocument): Compiled {
+/** Compiles the globs of `remediation.repositories` strictly, once per policy: the compiled index, or every problem. */
+function compile(policy: PolicyDocument): Compiled | { problems: string[] } {
   const known = compiledByPolicy.get(policy);
   if (known) return known;
   const problems: string[] = [];
@@ -48,10 +48,26 @@ function compiled(policy: PolicyDocument): Compiled {
       }
     });
   });
-  if (problems.length > 0) throw new PolicyError("The policy document is invalid", problems);
+  if (problems.length > 0) return { problems };
   const result = { index: new GlobIndex(globs) };
   compiledByPolicy.set(policy, result);
   return result;
+}
+
+/** The compiled remediation rules; throws PolicyError on a bad glob (loadPolicy has refused such a policy already). */
+function compiled(policy: PolicyDocument): Compiled {
+  const result = compile(policy);
+  if ("problems" in result) throw new PolicyError("The policy document is invalid", result.problems);
+  return result;
+}
+
+/**
+ * What the schema cannot check in `remediation` (the globs of its repositories), each with its JSON pointer; empty when
+ * it compiles. loadPolicy refuses a policy with any, with the rest of its problems.
+ */
+export function remediationProblems(policy: PolicyDocument): string[] {
+  const result = compile(policy);
+  return "problems" in result ? result.problems : [];
 }
 
 /** Checks what the schema cannot (the globs of remediation.repositories); throws PolicyError listing the problems. */

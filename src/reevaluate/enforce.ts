@@ -1,4 +1,3 @@
-import type { AuditAction } from "../audit/actions.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { AcrError } from "../acr/errors.js";
 import type { QuarantineDetails } from "../acr/quarantine-details.js";
@@ -99,7 +98,7 @@ export async function enforceRemediation(deps: EnforceDeps, request: EnforceRequ
   await deps.audit.record(
     {
       image: reference,
-      action: action as unknown as AuditAction,
+      action,
       actor: "gate:reevaluation",
       at: request.now,
       reason: request.reason,

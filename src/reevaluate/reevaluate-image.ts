@@ -1,4 +1,3 @@
-import type { AuditAction } from "../audit/actions.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { resolveRemediation } from "../policy/remediation.js";
 import type { PolicyDocument } from "../policy/types.js";
@@ -87,8 +86,7 @@ export async function reevaluateImage(deps: ReevaluateDeps, request: ReevaluateR
     await deps.audit.record(
       {
         image: reference,
-        // Not yet in AUDIT_ACTIONS (src/audit/actions.ts is owned elsewhere): see audit-actions.ts.
-        action: ACTION_OF[event.kind] as unknown as AuditAction,
+        action: ACTION_OF[event.kind],
         actor: "gate:reevaluation",
         at: request.now,
         reason,

@@ -53,7 +53,7 @@ const NO_RESCAN: Rescanner = {
 };
 
 export function buildReevaluationServices(parts: ReevaluationParts): ReevaluationServices {
-  // A glob of remediation.repositories that does not compile fails these functions now, with its pointer.
+  // loadPolicy has refused a policy whose remediation globs do not compile; this is for a policy built another way.
   checkRemediation(parts.policy);
   const notifier = parts.notifier ?? LOG_ONLY_NOTIFIER;
   const rescanner = parts.scanner

@@ -221,6 +221,17 @@ describe("logs carry ids, states and counts, never a secret or a report", () => 
     await waitFor(critical.reference, (b) =>
       (b.timeline as Array<{ reason: string }>).some((r) => r.reason.includes("break-glass")),
     );
+    // The release now waits for its expiry (docs/reevaluation.md "Break-glass expiry", the policy's 24 h).
+    const overrideId = String(((await override.json()) as { instanceId: string }).instanceId);
+    for (let waited = 0; ; waited += 200) {
+      const release = await fetch(`${stack.devhost.url}/runtime/webhooks/durabletask/instances/${overrideId}`, {
+        headers: { "x-functions-key": keys.system },
+      });
+      const body = (await release.json().catch(() => ({}))) as { customStatus?: { stage?: string } };
+      if (body.customStatus?.stage === "awaiting-expiry") break;
+      if (waited > 60_000) throw new Error(`break-glass release ${overrideId}: ${JSON.stringify(body).slice(0, 500)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
 
     // A consumer's registry credentials (an ACR refresh token) exist in this world too.
     secrets.set(
@@ -320,8 +331,9 @@ describe("logs carry ids, states and counts, never a secret or a report", () => 
     const failedPipeline = events().filter((e) => e.kind === "orchestration" && e.instanceId === criticalInstance);
     expect(failedPipeline.at(-1)).toMatchObject({ outcome: "completed", result: "Failed", image: critical.reference });
     const breakGlass = events().filter((e) => e.fn === "breakGlassRelease");
-    expect(breakGlass.filter((e) => e.outcome !== "stage").map((e) => e.outcome)).toEqual(["started", "completed"]);
-    expect(breakGlass.at(-1)).toMatchObject({ image: critical.reference, result: "Passed", stage: "break-glass" });
+    // Released, and waiting for its expiry (a durable timer): started, not yet completed.
+    expect(breakGlass.filter((e) => e.outcome !== "stage").map((e) => e.outcome)).toEqual(["started"]);
+    expect(breakGlass.at(-1)).toMatchObject({ image: critical.reference, outcome: "stage", stage: "awaiting-expiry" });
     expect(breakGlass.at(-1)!.instanceId).toMatch(/^bg-/);
 
     // The sweep and health answered through the wrapper too.

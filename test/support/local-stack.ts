@@ -48,7 +48,13 @@ export interface TestStack extends LocalStack {
 
 /** The whole local stack for an end-to-end test file, in this process (the devhost owns process.env while it runs). */
 export async function startTestStack(
-  options: { settings?: Record<string, string>; stateDir?: string; scanWorker?: boolean } = {},
+  options: {
+    settings?: Record<string, string>;
+    stateDir?: string;
+    scanWorker?: boolean;
+    /** The registry's principals and their roles (default: as infra grants them for these settings). */
+    principals?: Parameters<typeof startLocalStack>[0]["principals"];
+  } = {},
 ): Promise<TestStack> {
   const stateDir = options.stateDir ?? freshTempDir("stack");
   const stack = await startLocalStack({
@@ -60,6 +66,7 @@ export async function startTestStack(
     settings: { SWEEP_SCHEDULE: "0 0 0 1 1 *", ...options.settings },
     logSinks: [],
     ...(options.scanWorker === undefined ? {} : { scanWorker: options.scanWorker }),
+    ...(options.principals === undefined ? {} : { principals: options.principals }),
   });
   const self: TestStack = {
     ...stack,

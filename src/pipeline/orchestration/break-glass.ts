@@ -32,7 +32,8 @@ import { attestDecision } from "./attest-phase.js";
 export const breakGlassRelease: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<BreakGlassInput>();
   const by = approverName(input.decision);
-  const reason = `break-glass override: ${input.decision.reason}`;
+  // The expiry is part of what the audit, the registry's quarantine details and the status say about the override.
+  const reason = `break-glass override: ${input.decision.reason}${input.expiresAt !== undefined ? ` (expires ${input.expiresAt})` : ""}`;
   const overrides = pipelineInstanceId(input.pipeline.image);
   const auditKey = { scope: overrides, identity: `break-glass:${breakGlassRequestId(input.decision)}` };
   const publish = statusPublisher(context, input.pipeline);
@@ -51,6 +52,7 @@ export const breakGlassRelease: OrchestrationHandler = function* (context: Orche
     overrides,
     verdict: input.verdict,
     decision: { by, approve: true, reason, at: input.decision.decidedAt, override: true },
+    ...(input.expiresAt !== undefined ? { breakGlassExpiresAt: input.expiresAt } : {}),
   });
   yield* notify("breakglass.used", facts);
 

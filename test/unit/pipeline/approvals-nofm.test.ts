@@ -5,6 +5,7 @@ import { problemFor } from "../../../src/http/errors.js";
 import { ApprovalLedger } from "../../../src/pipeline/approval-ledger.js";
 import { DecisionNotCountedError } from "../../../src/pipeline/approval-ledger-errors.js";
 import { verdictIdentity } from "../../../src/pipeline/approval-ledger-verdict.js";
+import { parsePolicy } from "../../../src/policy/index.js";
 import { decide as decideWith, listPendingApprovals } from "../../../src/pipeline/approvals.js";
 import { imageStatus } from "../../../src/pipeline/image-status.js";
 import {
@@ -83,7 +84,13 @@ describe("N-of-M decisions through the approvals API", () => {
     at = "2024-02-01T10:00:00.000Z",
   ) =>
     decideWith(
-      { client: fake.asClient(), ledger, audit: { record: async (e) => void audited.push(e) }, now: new Date(at) },
+      {
+        client: fake.asClient(),
+        ledger,
+        audit: { record: async (e) => void audited.push(e) },
+        now: new Date(at),
+        policy: parsePolicy({ version: 1 }),
+      },
       instanceId,
       who,
       request,

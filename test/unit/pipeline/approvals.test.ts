@@ -3,6 +3,7 @@ import { ApproverAuthError, type Approver } from "../../../src/auth/approver-tok
 import { problemFor } from "../../../src/http/errors.js";
 import type { ApprovalLedger, CurrentOutcome, RecordResult } from "../../../src/pipeline/approval-ledger.js";
 import { DecisionNotCountedError } from "../../../src/pipeline/approval-ledger-errors.js";
+import { parsePolicy, type PolicyDocument } from "../../../src/policy/index.js";
 import { decide as decideWith, listPendingApprovals, type DecisionRequest } from "../../../src/pipeline/approvals.js";
 import {
   EVENT,
@@ -12,7 +13,12 @@ import {
   type LedgerDecision,
   type PipelineStatus,
 } from "../../../src/pipeline/contract/index.js";
-import { JustificationRequiredError, PipelineNotFoundError } from "../../../src/pipeline/errors.js";
+import {
+  BreakGlassExpiryInvalidError,
+  BreakGlassExpiryTooLongError,
+  JustificationRequiredError,
+  PipelineNotFoundError,
+} from "../../../src/pipeline/errors.js";
 import { FakeDurableClient } from "./support/fake-durable-client.js";
 import { IMAGE, pipelineInput, verdict } from "./support/fixtures.js";
 
@@ -62,6 +68,7 @@ class FakeLedger implements Pick<ApprovalLedger, "record" | "current"> {
 
 const audited: Array<{ action: string; actor: string; reason: string }> = [];
 let ledger = new FakeLedger();
+let policy: PolicyDocument = parsePolicy({ version: 1 });
 const decide = (
   client: ReturnType<FakeDurableClient["asClient"]>,
   instanceId: string,
@@ -75,6 +82,7 @@ const decide = (
       ledger,
       audit: { record: async (entry) => void audited.push(entry) },
       now,
+      policy,
       newDecisionId: () => `decision-${ledger.recorded.length + 1}`,
     },
     instanceId,
@@ -108,6 +116,7 @@ const failedByPolicy = () => ({
 describe("people's decisions", () => {
   beforeEach(() => {
     ledger = new FakeLedger();
+    policy = parsePolicy({ version: 1 });
     audited.length = 0;
   });
 
@@ -254,7 +263,11 @@ describe("people's decisions", () => {
     );
     const decision = (fake.started[0]!.input as { decision: { approver: Approver; reason: string } }).decision;
     // The id names the request (who, and the justification), not the time: the same request again is the same release.
-    expect(result).toEqual({ kind: "break-glass-started", instanceId: breakGlassInstanceId(id, decision) });
+    expect(result).toEqual({
+      kind: "break-glass-started",
+      instanceId: breakGlassInstanceId(id, decision),
+      expiresAt: "2024-02-02T10:00:00.000Z",
+    });
     expect(result.instanceId).toMatch(new RegExp(`^bg-${id.slice(3)}-[0-9a-f]{16}$`));
     const again = await decide(
       fake.asClient(),
@@ -275,6 +288,96 @@ describe("people's decisions", () => {
         }),
       },
     ]);
+  });
+
+  describe("break-glass expires", () => {
+    const overrideRequest = (change: Partial<DecisionRequest> = {}): DecisionRequest => ({
+      approve: true,
+      reason: "outage",
+      justification: "hotfix for the outage",
+      ...change,
+    });
+    const startedInput = (fake: FakeDurableClient) => fake.started[0]!.input as { expiresAt?: string };
+
+    it("at the policy's default, 24 hours after the decision, when the request names no expiry", async () => {
+      const fake = new FakeDurableClient().put(failedByPolicy());
+      const result = await decide(fake.asClient(), id, overrider, overrideRequest(), NOW);
+      expect(startedInput(fake).expiresAt).toBe("2024-02-02T10:00:00.000Z");
+      expect(result).toMatchObject({ kind: "break-glass-started", expiresAt: "2024-02-02T10:00:00.000Z" });
+    });
+
+    it("at the policy's remediation.breakGlassExpiryHours, or sooner when the request asks for less", async () => {
+      policy = parsePolicy({ version: 1, remediation: { breakGlassExpiryHours: 4 } });
+      const fake = new FakeDurableClient().put(failedByPolicy());
+      await decide(fake.asClient(), id, overrider, overrideRequest(), NOW);
+      expect(startedInput(fake).expiresAt).toBe("2024-02-01T14:00:00.000Z");
+      const shorter = new FakeDurableClient().put(failedByPolicy());
+      const result = await decide(shorter.asClient(), id, overrider, overrideRequest({ expiresIn: "PT90M" }), NOW);
+      expect(startedInput(shorter).expiresAt).toBe("2024-02-01T11:30:00.000Z");
+      expect(result).toMatchObject({ expiresAt: "2024-02-01T11:30:00.000Z" });
+      const exactly = new FakeDurableClient().put(failedByPolicy());
+      await decide(exactly.asClient(), id, overrider, overrideRequest({ expiresIn: "PT4H" }), NOW);
+      expect(startedInput(exactly).expiresAt).toBe("2024-02-01T14:00:00.000Z");
+    });
+
+    it("a request for longer than the policy allows is refused (400, typed), nothing starts", async () => {
+      policy = parsePolicy({ version: 1, remediation: { breakGlassExpiryHours: 4 } });
+      const fake = new FakeDurableClient().put(failedByPolicy());
+      const refused = decide(fake.asClient(), id, overrider, overrideRequest({ expiresIn: "PT4H1S" }), NOW);
+      await expect(refused).rejects.toBeInstanceOf(BreakGlassExpiryTooLongError);
+      const error = await refused.catch((e: unknown) => e);
+      expect(problemFor(error)).toMatchObject({
+        status: 400,
+        jsonBody: { code: "ERR_BREAK_GLASS_EXPIRY_TOO_LONG", maxExpiry: "PT4H" },
+      });
+      await expect(
+        decide(fake.asClient(), id, overrider, overrideRequest({ expiresIn: "P1D" }), NOW),
+      ).rejects.toBeInstanceOf(BreakGlassExpiryTooLongError);
+      expect(fake.started).toEqual([]);
+    });
+
+    it.each(["4h", "PT", "P1M", "P1Y", "PT0S", "-PT1H", "1 day"])(
+      "a malformed expiry %j is refused (400, typed), nothing starts",
+      async (expiresIn) => {
+        const fake = new FakeDurableClient().put(failedByPolicy());
+        const refused = decide(fake.asClient(), id, overrider, overrideRequest({ expiresIn }), NOW);
+        await expect(refused).rejects.toBeInstanceOf(BreakGlassExpiryInvalidError);
+        expect(problemFor(await refused.catch((e: unknown) => e))).toMatchObject({
+          status: 400,
+          jsonBody: { code: "ERR_BREAK_GLASS_EXPIRY_INVALID", maxExpiry: "PT24H" },
+        });
+        expect(fake.started).toEqual([]);
+      },
+    );
+
+    it("an expiry asked for on an approval in a round is refused before it is recorded (only break-glass expires)", async () => {
+      const fake = new FakeDurableClient().put(waiting());
+      await expect(
+        decide(fake.asClient(), id, approver, { approve: true, reason: "fine", expiresIn: "PT1H" }, NOW),
+      ).rejects.toBeInstanceOf(BreakGlassExpiryInvalidError);
+      expect(ledger.recorded).toEqual([]);
+      expect(fake.events).toEqual([]);
+    });
+
+    it("the same request again reports the expiry of the release it started, not a new one", async () => {
+      const fake = new FakeDurableClient().put(failedByPolicy());
+      const first = await decide(fake.asClient(), id, overrider, overrideRequest({ expiresIn: "PT1H" }), NOW);
+      fake.instances.get(first.instanceId)!.runtimeStatus = "Running";
+      const again = await decide(fake.asClient(), id, overrider, overrideRequest(), new Date(NOW.getTime() + 600_000));
+      expect(again).toEqual({
+        kind: "break-glass-started",
+        instanceId: first.instanceId,
+        expiresAt: "2024-02-01T11:00:00.000Z",
+      });
+      expect(fake.started).toHaveLength(1);
+    });
+
+    it("in shadow mode nothing is written, so nothing expires", async () => {
+      const fake = new FakeDurableClient().put({ ...failedByPolicy(), input: pipelineInput({ mode: "shadow" }) });
+      const result = await decide(fake.asClient(), id, overrider, overrideRequest(), NOW);
+      expect(startedInput(fake)).not.toHaveProperty("expiresAt");
+      expect(result).not.toHaveProperty("expiresAt");
+    });
   });
 
   it("break-glass too needs the override role and a justification", async () => {

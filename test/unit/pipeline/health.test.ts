@@ -51,6 +51,28 @@ describe("/api/health's answer", () => {
     expect(JSON.stringify(answer.jsonBody)).not.toContain("secret-team");
   });
 
+  it("degraded when the policy's remediation rules do not compile: refused at load, as the rest of the policy", async () => {
+    const answer = await healthAnswer(
+      probes(
+        async () => up,
+        async () => [],
+        () => {
+          const { version, warnings } = gatePolicy({
+            version: 1,
+            remediation: { repositories: [{ match: ["secret-team/**("] }] },
+          });
+          return { loaded: true, version, warnings: warnings.length };
+        },
+      ),
+      "1",
+    );
+    expect(answer.jsonBody).toMatchObject({
+      status: "degraded",
+      policy: { loaded: false, code: "policy-invalid", problems: 1 },
+    });
+    expect(JSON.stringify(answer.jsonBody)).not.toContain("secret-team");
+  });
+
   it("a policy with load warnings is still ok, and the answer counts them", async () => {
     const { version, warnings } = gatePolicy({
       version: 1,

@@ -101,4 +101,37 @@ describe("image status after a break-glass release", () => {
     );
     expect(view.releasedBy).toBe("override");
   });
+
+  it("shows when the override expires and, once it has, what the fresh judgement did", async () => {
+    const fake = client().put({
+      instanceId: bg,
+      name: ORCHESTRATION.breakGlassRelease,
+      runtimeStatus: "Running",
+      customStatus: { stage: "awaiting-expiry", breakGlassExpiresAt: "2024-01-02T00:10:00.000Z" },
+    });
+    const waiting = await imageStatus(fake.asClient(), audit([overrideRow]), IMAGE);
+    expect(waiting.override).toMatchObject({ runtimeStatus: "Running", expiresAt: "2024-01-02T00:10:00.000Z" });
+    expect(waiting.override).not.toHaveProperty("expiry");
+    fake.instances.get(bg)!.customStatus = {
+      stage: "expired",
+      breakGlassExpiresAt: "2024-01-02T00:10:00.000Z",
+      breakGlassExpiry: "still-released",
+    };
+    const kept = await imageStatus(fake.asClient(), audit([overrideRow]), IMAGE);
+    expect(kept.override).toMatchObject({ expiresAt: "2024-01-02T00:10:00.000Z", expiry: "still-released" });
+  });
+
+  it.each(["reblocked", "reopened"])(
+    "a later %s (re-evaluation wrote to the registry) replaces the override",
+    async (action) => {
+      const view = await imageStatus(
+        client().asClient(),
+        audit([overrideRow, row(action, "2024-01-02T00:10:00.000Z", { actor: "gate:reevaluation" })]),
+        IMAGE,
+      );
+      expect(view.releasedBy).toBeUndefined();
+      expect(view.override).toBeUndefined();
+      expect(view.timeline.map((r) => r.action)).toEqual(["overridden", action]);
+    },
+  );
 });

@@ -7,6 +7,8 @@ import {
   parsePolicy,
   resolveRemediation,
 } from "../../../src/policy/index.js";
+import { checkRemediation } from "../../../src/policy/remediation.js";
+import { gatePolicy } from "../../../src/pipeline/gate-policy.js";
 
 describe("remediation policy", () => {
   it("defaults: Critical 7 d, High 30 d, a 30-day window, block at the deadline, break-glass 24 h", () => {
@@ -83,9 +85,32 @@ describe("remediation policy", () => {
     expect((thrown as PolicyError).message).toMatch(message);
   });
 
-  it("a glob that does not compile is refused when the settings are resolved, with its pointer", () => {
-    const broken = parsePolicy({ version: 1, remediation: { repositories: [{ match: ["prod/**("] }] } });
-    expect(() => resolveRemediation(broken, "prod/api")).toThrow(PolicyError);
-    expect(() => resolveRemediation(broken, "prod/api")).toThrow(/\/remediation\/repositories\/0\/match\/0/);
+  it("a glob that does not compile is refused at load, with its pointer and the document's other problems", () => {
+    const broken = {
+      version: 1,
+      exceptions: [],
+      remediation: { repositories: [{ match: ["team/*"] }, { match: ["prod/**(", "ok/*", "[z-a]"] }] },
+    };
+    let thrown: unknown;
+    try {
+      loadPolicy(broken);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(PolicyError);
+    expect((thrown as PolicyError).code).toBe("policy-invalid");
+    const problems = (thrown as PolicyError).problems;
+    expect(problems.filter((p) => p.startsWith("/remediation/repositories/1/match/0: "))).toHaveLength(1);
+    expect(problems.filter((p) => p.startsWith("/remediation/repositories/1/match/2: "))).toHaveLength(1);
+    expect(problems.some((p) => p.startsWith("/remediation/repositories/0/") || p.includes("/match/1"))).toBe(false);
+    // Where the gate loads POLICY_DOCUMENT (the pipeline's policy, /api/health): refused there too.
+    expect(() => gatePolicy(broken)).toThrow(PolicyError);
+    expect(() => parsePolicy(JSON.stringify(broken))).toThrow(/\/remediation\/repositories\/1\/match\/0/);
+  });
+
+  it("a policy that loaded resolves its remediation rules without a second check failing", () => {
+    const policy = parsePolicy({ version: 1, remediation: { repositories: [{ match: ["prod/**"], onDue: "warn" }] } });
+    expect(() => checkRemediation(policy)).not.toThrow();
+    expect(resolveRemediation(policy, "prod/api").onDue).toBe("warn");
   });
 });

@@ -222,3 +222,20 @@ describe("a person's remediation decision", () => {
     ).rejects.toMatchObject({ code: "remediation-not-awaiting-approval" });
   });
 });
+
+describe("re-evaluation's audit actions", () => {
+  it("are words of the one audit vocabulary, with the values the records have always carried", async () => {
+    const { AUDIT_ACTIONS } = await import("../../../src/audit/actions.js");
+    const { REMEDIATION_AUDIT_ACTION } = await import("../../../src/reevaluate/audit-actions.js");
+    expect(Object.values(REMEDIATION_AUDIT_ACTION).sort()).toEqual([
+      "reblocked",
+      "remediation-closed",
+      "remediation-due",
+      "remediation-opened",
+      "remediation-reminder",
+      "reopened",
+      "rescan-unusable",
+    ]);
+    for (const action of Object.values(REMEDIATION_AUDIT_ACTION)) expect(AUDIT_ACTIONS).toContain(action);
+  });
+});

@@ -57,6 +57,15 @@ describe("break-glass reverts itself at its expiry", () => {
     expect(run.customStatus).toMatchObject({ stage: "expired", breakGlassExpiry: "reblocked" });
   });
 
+  it("the override's audit record, registry write and status say when it expires", async () => {
+    const run = await breakGlass("fail", EXPIRES).settle();
+    const [write] = inputsOf<RegistryDecisionRequest>(run, "writeRegistryDecision");
+    expect(write!.reason).toBe(`break-glass override: outage — justification: hotfix (expires ${EXPIRES})`);
+    const [record] = inputsOf<{ outcome: { reason: string; override?: boolean } }>(run, "recordDecision");
+    expect(record!.outcome).toMatchObject({ override: true, reason: write!.reason });
+    expect(run.customStatus).toMatchObject({ breakGlassExpiresAt: EXPIRES, decision: { reason: write!.reason } });
+  });
+
   it("now passing → stays released, nothing written", async () => {
     const run = await (await breakGlass("pass", EXPIRES).settle()).fireTimers();
     expect(inputsOf(run, "enforceRemediation")).toEqual([]);

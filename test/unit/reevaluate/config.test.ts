@@ -40,20 +40,3 @@ describe("re-evaluation settings", () => {
     expect(() => reevaluationConfig(env)).toThrow(message);
   });
 });
-
-describe("break-glass expiry", () => {
-  it("the policy's hours, or fewer when asked; never more; a bad request is a typed error", async () => {
-    const { breakGlassExpiresAt } = await import("../../../src/reevaluate/break-glass-expiry.js");
-    const { parsePolicy } = await import("../../../src/policy/index.js");
-    const policy = parsePolicy({ version: 1, remediation: { breakGlassExpiryHours: 12 } });
-    const at = "2026-03-01T00:00:00.000Z";
-    expect(breakGlassExpiresAt(parsePolicy({ version: 1 }), "a/b", at)).toBe("2026-03-02T00:00:00.000Z");
-    expect(breakGlassExpiresAt(policy, "a/b", at)).toBe("2026-03-01T12:00:00.000Z");
-    expect(breakGlassExpiresAt(policy, "a/b", at, 2)).toBe("2026-03-01T02:00:00.000Z");
-    expect(breakGlassExpiresAt(policy, "a/b", at, 48)).toBe("2026-03-01T12:00:00.000Z");
-    expect(() => breakGlassExpiresAt(policy, "a/b", at, 0)).toThrow(
-      expect.objectContaining({ code: "reevaluation-input-invalid" }),
-    );
-    expect(() => breakGlassExpiresAt(policy, "a/b", "soon")).toThrow(/not a date/);
-  });
-});
