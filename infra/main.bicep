@@ -367,7 +367,6 @@ module registryAccess 'modules/registry-access.bicep' = {
     webhookScope: webhookScope
     webhookServiceUri: 'https://${functionApp.outputs.defaultHostName}/${webhookRoute}'
     webhookKey: webhookKey
-    grantAttestationPush: enableAttestations
     roleAssignmentMode: registryRoleAssignmentMode
   }
   // Runs after functionApp, which itself waits for keyVault: the key is in the vault before ACR starts sending it.

@@ -30,9 +30,6 @@ param webhookServiceUri string
 @description('Function key sent in the x-functions-key header. ACR keeps custom headers write-only.')
 param webhookKey string
 
-@description('Whether the app pushes attestations (OCI referrers of the gated images): grants it the registry push role below. False when attestations are off (main.bicep enableAttestations).')
-param grantAttestationPush bool
-
 @allowed([
   'LegacyRegistryPermissions'
   'AbacRepositoryPermissions'
@@ -44,7 +41,7 @@ resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' existing =
   name: registryName
 }
 
-// Three roles at registry scope, and a fourth while attestations are on; docs/deploy.md explains each, test/infra
+// Four roles at registry scope; docs/deploy.md explains each, test/infra
 // checks that there are no others.
 resource quarantineReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(registry.id, appIdentityName, acrQuarantineReader)
@@ -84,19 +81,22 @@ resource readerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 // AcrDelete are not honored" (learn.microsoft.com/azure/container-registry/container-registry-rbac-abac-repository-permissions),
 // Container Registry Repository Writer, assigned without a condition, which "grants registry-wide permissions, similar
 // to legacy roles" (same page). Both are data-plane push and pull only; neither deletes, nor touches the registry
-// resource. Not granted when attestations are off.
+// resource. Granted whether attestations are on or off: re-evaluation's manifest lock (readEnabled=false at a
+// remediation deadline or a break-glass expiry, docs/reevaluation.md) is a metadata write, which the quarantine roles do
+// not give (the local emulator refuses it with "requires metadata write (AcrPush)"; unconfirmed on Azure, see
+// docs/local-stack.md). Without it an expired override would stay released.
 var attestationPushRole = roleAssignmentMode == 'AbacRepositoryPermissions'
   ? containerRegistryRepositoryWriter
   : acrPush
 
-resource attestationPushRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantAttestationPush) {
+resource attestationPushRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(registry.id, appIdentityName, attestationPushRole)
   scope: registry
   properties: {
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', attestationPushRole)
-    description: 'ACR Quarantine Gate: push its scan reports and signed decisions as OCI referrers of the gated images'
+    description: 'ACR Quarantine Gate: push its referrers (scan reports, signed decisions); lock manifests at a remediation deadline'
   }
 }
 

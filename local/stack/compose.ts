@@ -10,7 +10,7 @@ import { reportsFromDirectory } from "../scanner-emulator/reports.js";
 import { startDevHost, type DevHost, type LogSink } from "../devhost/index.js";
 import type { ApiRegistration, LocalIdentity, LocalUser } from "../identity/config.js";
 import type { Principal } from "../acr-emulator/model.js";
-import { APP_IDENTITY, APPROVER_API, stackPrincipals } from "./defaults.js";
+import { APP_IDENTITY, APPROVER_API, STACK_PRINCIPALS } from "./defaults.js";
 import { STACK_POLICY, reportFor } from "./advisories.js";
 import { startLocalScanWorker, type LocalScanWorker } from "../trivy-standin/local-scan-worker.js";
 import { ensurePrivateDir, makeTreePrivate, withPrivateUmask } from "../fs/private-files.js";
@@ -100,14 +100,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       identity: { jwksUri: identity.jwksUri, issuer: identity.issuer },
       port: ports.acr ?? 0,
       adminPort: ports.acrAdmin ?? 0,
-      // Attestations on (a signing key set): the app may push its referrers, as the infra grants it.
-      principals:
-        options.principals ??
-        stackPrincipals({
-          attestations: Boolean(
-            options.settings?.ATTESTATION_SIGNING_KEY_FILE || options.settings?.ATTESTATION_KEY_VAULT_KEY_ID,
-          ),
-        }),
+      // As the infra grants them (the app's AcrPush: its referrers and re-evaluation's lock).
+      principals: options.principals ?? STACK_PRINCIPALS,
       settings: { quarantinePolicy: "enabled" },
     });
     stoppers.push(() => acr.stop());

@@ -33,22 +33,13 @@ export const CONSUMER_IDENTITY: LocalIdentity = {
 /** A registry token (username/password), like ACR's repository-scoped tokens, so people can use skopeo by hand. */
 export const DEMO_CREDENTIALS = { username: "demo", password: "demo-password" } as const;
 
-/**
- * The stack's principals with attestations on or off, as infra/modules/registry-access.bicep grants them: while the
- * gate attaches its referrers (a signing key is configured), its identity also holds AcrPush, the push of its
- * referrers into the gated repositories (docs/attestations.md "Permissions").
- */
-export function stackPrincipals(options: { attestations: boolean }): Principal[] {
-  if (!options.attestations) return STACK_PRINCIPALS;
-  return STACK_PRINCIPALS.map((p) => (p.id === APP_IDENTITY.objectId ? { ...p, roles: [...p.roles, "AcrPush"] } : p));
-}
-
 export const STACK_PRINCIPALS: Principal[] = [
-  // As infra grants it: quarantine read and write, and Reader on the registry for the sweep's management checks.
+  // As infra grants it: quarantine read and write, Reader on the registry for the sweep's management checks, and
+  // AcrPush for the gate's referrers and re-evaluation's manifest lock (infra/modules/registry-access.bicep).
   {
     id: APP_IDENTITY.objectId,
     displayName: APP_IDENTITY.displayName,
-    roles: ["AcrQuarantineReader", "AcrQuarantineWriter", "Reader"],
+    roles: ["AcrQuarantineReader", "AcrQuarantineWriter", "Reader", "AcrPush"],
   },
   { id: DEVELOPER_IDENTITY.objectId, displayName: DEVELOPER_IDENTITY.displayName, roles: ["AcrPush"] },
   { id: CONSUMER_IDENTITY.objectId, displayName: CONSUMER_IDENTITY.displayName, roles: ["AcrPull"] },

@@ -24,8 +24,8 @@ describe("signed gate decisions as OCI referrers, end to end", () => {
   beforeAll(async () => {
     const stateDir = freshTempDir("stack");
     keyFile = join(stateDir, "attestation", "signing-key.pem");
-    // With a signing key set, the stack gives the gate's identity AcrPush besides its quarantine roles, as the infra
-    // does while attestations are on (docs/attestations.md "Permissions").
+    // The stack gives the gate's identity AcrPush besides its quarantine roles, as the infra does
+    // (docs/attestations.md "Permissions"); the signing key turns attestations on.
     stack = await startTestStack({ stateDir, settings: { ATTESTATION_SIGNING_KEY_FILE: keyFile } });
   });
   afterAll(async () => stack?.stop());

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stackPrincipals } from "../../local/stack/defaults.js";
 import { startTestStack, type TestStack } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { inspectRaw, push } from "../support/skopeo.js";
@@ -15,12 +14,9 @@ describe("break-glass expiry end to end", () => {
   let stack: TestStack;
   beforeAll(async () => {
     // The Harbor adapter (the scanner emulator) re-scans synchronously, so the expiry gets a fresh verdict. The lock
-    // (readEnabled=false) needs metadata write, which the gate's identity holds only with AcrPush: infra grants it
-    // while attestations are on (docs/reevaluation.md "Not done yet"), so the registry grants it here as there.
-    stack = await startTestStack({
-      settings: { SCANNER_KIND: "harbor" },
-      principals: stackPrincipals({ attestations: true }),
-    });
+    // (readEnabled=false) needs metadata write, which the gate's identity holds with AcrPush, granted by infra and by
+    // the local stack alike (docs/reevaluation.md).
+    stack = await startTestStack({ settings: { SCANNER_KIND: "harbor" } });
   });
   afterAll(async () => stack?.stop());
 

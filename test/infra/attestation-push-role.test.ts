@@ -50,7 +50,7 @@ function pushAssignments(environment: Record<string, string>): Located[] {
   return assignments(environment).filter((l) => pushRoles().includes(roleIdOf(l)));
 }
 
-describe("compiled infra: the gate may push its attestations, and no more", () => {
+describe("compiled infra: the gate may push its attestations and lock manifests, and no more", () => {
   it("the role IDs are the independent lists' (AcrPush from the shared reference, Repository Writer from Learn)", () => {
     expect(acrPush).toBe("8311e382-0749-4cb8-b61a-304f252e45ec");
     expect(repositoryWriter).toBe("2a1e307c-b015-4ebd-883e-5b7698a07328");
@@ -125,9 +125,14 @@ describe("compiled infra: the gate may push its attestations, and no more", () =
   });
 
   for (const mode of ["LegacyRegistryPermissions", "AbacRepositoryPermissions"]) {
-    it(`ENABLE_ATTESTATIONS=false (${mode}): no push role, no signing key, no Crypto User, the key setting empty`, () => {
+    it(`ENABLE_ATTESTATIONS=false (${mode}): the push role stays (re-evaluation's lock), no signing key, no Crypto User, the key setting empty`, () => {
       const environment = { ENABLE_ATTESTATIONS: "false", ACR_ROLE_ASSIGNMENT_MODE: mode };
-      expect(pushAssignments(environment)).toEqual([]);
+      // The manifest lock at a remediation deadline or a break-glass expiry is a metadata write: without the push
+      // role an expired override would stay released (docs/reevaluation.md).
+      expect(pushAssignments(environment).map(roleIdOf)).toEqual(
+        pushAssignments({ ACR_ROLE_ASSIGNMENT_MODE: mode }).map(roleIdOf),
+      );
+      expect(pushAssignments(environment)).toHaveLength(1);
       const deployed = deployedWith(environment);
       expect(deployed.filter((l) => l.resource.type === "Microsoft.KeyVault/vaults/keys")).toEqual([]);
       expect(assignments(environment).map(roleIdOf)).not.toContain(reference.get("Key Vault Crypto User"));

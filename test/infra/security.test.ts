@@ -186,7 +186,7 @@ describe("compiled infra: roles", () => {
       String(l.resource.scope).includes("Microsoft.ContainerRegistry/registries"),
     );
 
-  it("grants exactly AcrQuarantineReader, AcrQuarantineWriter, Reader and (attestations) AcrPush at registry scope", () => {
+  it("grants exactly AcrQuarantineReader, AcrQuarantineWriter, Reader and AcrPush (referrers, the lock) at registry scope", () => {
     const roles = registryScoped().map(roleIdOf).sort();
     expect(roles).toEqual([ROLE.AcrQuarantineReader, ROLE.AcrQuarantineWriter, ROLE.Reader, ROLE.AcrPush].sort());
   });
