@@ -231,13 +231,18 @@ export function appSettings(parts: {
 }
 
 /** Configures the registry's webhook like the deployment does: quarantine, push and delete, with the function key. */
-export async function pointWebhookAt(acr: AcrEmulator, appUrl: string, functionKey: string): Promise<void> {
+export async function pointWebhookAt(
+  acr: AcrEmulator,
+  appUrl: string,
+  functionKey: string,
+  status: "enabled" | "disabled" = "enabled",
+): Promise<void> {
   await callEmulatorAdmin(acr.adminUrl, "PUT", "/webhooks/gate", {
     serviceUri: `${appUrl}/api/acr/events`,
     customHeaders: { "x-functions-key": functionKey },
     actions: ["quarantine", "push", "delete"],
     scope: "",
-    status: "enabled",
+    status,
   });
 }
 

@@ -58,13 +58,7 @@ describe("compliance sweep end to end (ACR emulator with ARM surface → devhost
   });
 
   it("starts the pipeline the webhook never delivered, and the image is released", async () => {
-    await admin(stack, "PUT", "/webhooks/gate", {
-      serviceUri: `${stack.devhost.url}/api/acr/events`,
-      customHeaders: { "x-functions-key": stack.devhost.keys.functionKey },
-      actions: ["quarantine", "push", "delete"],
-      scope: "",
-      status: "disabled",
-    });
+    await pointWebhookAt(stack.acr, stack.devhost.url, stack.devhost.keys.functionKey, "disabled");
     const { reference, digest } = await pushImage("team/missed-app");
     await sleep(1_000);
     expect((await stack.status(reference)).status).toBe(404);
