@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TableWebhookInbox } from "../../src/pipeline/webhook/inbox.js";
+import { BlobWebhookInbox } from "../../src/pipeline/webhook/inbox.js";
 import { startTestStack, type TestStack } from "../support/local-stack.js";
 import { buildOciImage } from "../support/oci-image.js";
 import { push } from "../support/skopeo.js";
 import { freshTempDir } from "../support/paths.js";
-import { inboxDrained, inboxRows, webhookInboxTable } from "../support/webhook-inbox.js";
-import { admin, sleep } from "../integration/sweep/support.js";
+import { inboxBatches, inboxDrained, webhookInboxContainer } from "../support/webhook-inbox.js";
+import { sleep } from "../integration/sweep/support.js";
+import { pointWebhookAt } from "../../local/stack/compose.js";
 
 const finished = (body: Record<string, unknown>) =>
   ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
@@ -23,14 +24,8 @@ describe("the webhook inbox across a host that died after answering", () => {
   afterAll(async () => stack?.stop());
 
   it("an entry left in the inbox is started by the inboxDrain timer, and the image is released", async () => {
-    // The registry does not call the gate for this push: the only trace of the delivery is the inbox row.
-    await admin(stack, "PUT", "/webhooks/gate", {
-      serviceUri: `${stack.devhost.url}/api/acr/events`,
-      customHeaders: { "x-functions-key": stack.devhost.keys.functionKey },
-      actions: ["quarantine", "push", "delete"],
-      scope: "",
-      status: "disabled",
-    });
+    // The registry does not call the gate for this push: the only trace of the delivery is the inbox batch.
+    await pointWebhookAt(stack.acr, stack.devhost.url, stack.devhost.keys.functionKey, "disabled");
     const image = await buildOciImage(freshTempDir("img"));
     const pushed = await push(image.layoutRef, `${stack.acr.loginServer}/team/inbox-app:v1`, {
       certDir: stack.acr.certDir,
@@ -39,7 +34,7 @@ describe("the webhook inbox across a host that died after answering", () => {
     expect(pushed.code, pushed.stderr).toBe(0);
     const reference = `${stack.acr.loginServer}/team/inbox-app@${image.manifestDigest}`;
     // What the host that answered the delivery had committed before it died.
-    await new TableWebhookInbox(webhookInboxTable(stack)).accept({
+    await new BlobWebhookInbox(webhookInboxContainer(stack)).accept({
       image: { loginServer: stack.acr.loginServer, repository: "team/inbox-app", digest: image.manifestDigest },
       source: "webhook",
       tag: "v1",
@@ -47,7 +42,7 @@ describe("the webhook inbox across a host that died after answering", () => {
     });
     await sleep(500);
     expect((await stack.status(reference)).status).toBe(404);
-    expect(await inboxRows(stack)).toHaveLength(1);
+    expect(await inboxBatches(stack)).toHaveLength(1);
 
     const run = await fetch(`${stack.devhost.url}/admin/functions/inboxDrain`, {
       method: "POST",

@@ -1,23 +1,19 @@
-import { TableClient } from "@azure/data-tables";
-import { isRestError } from "@azure/core-rest-pipeline";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 
-/** The webhook inbox's table on a local stack (`<task hub>WebhookInbox`; the stack's task hub is QuarantineGate). */
-export function webhookInboxTable(stack: { azurite: { connectionString: string } }): TableClient {
-  return TableClient.fromConnectionString(stack.azurite.connectionString, "QuarantineGateWebhookInbox", {
-    allowInsecureConnection: true,
-  });
+/** The webhook inbox's container on a local stack (`<task hub, lower case>-webhook-inbox`; the hub is QuarantineGate). */
+export function webhookInboxContainer(stack: { azurite: { connectionString: string } }): ContainerClient {
+  return BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(
+    "quarantinegate-webhook-inbox",
+  );
 }
 
-/** The instance ids (row keys) waiting in the inbox now. */
-export async function inboxRows(stack: { azurite: { connectionString: string } }): Promise<string[]> {
-  const rows: string[] = [];
-  try {
-    for await (const entity of webhookInboxTable(stack).listEntities()) rows.push(String(entity.rowKey));
-  } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return [];
-    throw error;
-  }
-  return rows;
+/** The batches (blob names) waiting in the inbox now. */
+export async function inboxBatches(stack: { azurite: { connectionString: string } }): Promise<string[]> {
+  const container = webhookInboxContainer(stack);
+  if (!(await container.exists())) return [];
+  const names: string[] = [];
+  for await (const blob of container.listBlobsFlat()) names.push(blob.name);
+  return names;
 }
 
 /** Waits until the webhook inbox is empty: every delivery so far has been drained into a pipeline start. */
@@ -28,9 +24,9 @@ export async function inboxDrained(
   const deadline = Date.now() + timeoutMs;
   let left: string[] = [];
   while (Date.now() < deadline) {
-    left = await inboxRows(stack);
+    left = await inboxBatches(stack);
     if (left.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`the webhook inbox still holds ${left.length} deliveries: ${left.slice(0, 5).join(", ")}`);
+  throw new Error(`the webhook inbox still holds ${left.length} batches: ${left.slice(0, 5).join(", ")}`);
 }

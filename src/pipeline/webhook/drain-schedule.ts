@@ -16,7 +16,7 @@ export class DrainSchedule {
 
   constructor(
     private readonly quietMs = 50,
-    private readonly maxDelayMs = 1000,
+    private readonly maxDelayMs = 5000,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
