@@ -57,8 +57,8 @@ interface StoredBatch {
  * of its own. A blob, not table rows: one Put Blob is one request for the whole batch, where Table Storage's entity
  * group transaction does the same work once per entity (Azurite: 900 deliveries in 9 blobs ≈ 20–35 ms, in 9
  * transactions ≈ 130–240 ms), and a batch is written once, read by the drain, and deleted.
- * A blob is created with If-None-Match: * (Put Blob, https://learn.microsoft.com/rest/api/storageservices/put-blob),
- * so a commit never replaces another. Repeated deliveries of a digest may sit in several batches: starting is
+ * A blob is created with If-None-Match: * ("perform the operation only if the resource doesn't exist": Microsoft
+ * Learn, "Specifying conditional headers for Blob service operations"), so a commit never replaces another. Repeated deliveries of a digest may sit in several batches: starting is
  * idempotent (the start claims), so the drain starts each pipeline once whatever the number of entries.
  */
 export class BlobWebhookInbox implements WebhookInbox {
