@@ -5,9 +5,9 @@ import type { Browser, Page } from "playwright-core";
 import { STACK_POLICY } from "../../local/stack/advisories.js";
 import { APPROVER_API } from "../../local/stack/defaults.js";
 import { PEOPLE, startTestStack, type TestStack } from "../support/local-stack.js";
-import { buildOciImage } from "../support/oci-image.js";
+import { pushTestImage } from "../support/push-image.js";
 import { freshTempDir, projectRoot } from "../support/paths.js";
-import { inspectRaw, push } from "../support/skopeo.js";
+import { inspectRaw } from "../support/skopeo.js";
 import {
   launchChromium,
   newContext,
@@ -83,15 +83,7 @@ describe("the approval page in a real browser (chromium + MSAL against the local
     else process.env.TRIVY_STANDIN_REPORTS = previousReports;
   });
 
-  async function pushImage(repository: string): Promise<string> {
-    const image = await buildOciImage(freshTempDir("img"));
-    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
-      certDir: stack.acr.certDir,
-      creds: stack.pushCreds,
-    });
-    expect(result.code, result.stderr).toBe(0);
-    return `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
-  }
+  const pushImage = (repository: string): Promise<string> => pushTestImage(stack, repository);
 
   /** The image view API as the page reads it (a reader's token): the findings rows the scan step stored. */
   async function viewedFindings(reference: string): Promise<Array<Record<string, unknown>> | null> {

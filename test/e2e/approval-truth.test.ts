@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { personToken } from "../../local/stack/credentials.js";
 import type { LocalUser } from "../../local/identity/config.js";
 import { PEOPLE, startTestStack, type TestStack } from "../support/local-stack.js";
-import { buildOciImage } from "../support/oci-image.js";
-import { push } from "../support/skopeo.js";
-import { freshTempDir } from "../support/paths.js";
+import { pushTestImage } from "../support/push-image.js";
 
 interface Timeline {
   action: string;
@@ -34,15 +32,7 @@ describe("truthful approvals end to end", () => {
   });
   afterAll(async () => stack?.stop());
 
-  async function pushRisky(repository: string): Promise<string> {
-    const image = await buildOciImage(freshTempDir("img"));
-    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
-      certDir: stack.acr.certDir,
-      creds: stack.pushCreds,
-    });
-    expect(result.code, result.stderr).toBe(0);
-    return `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
-  }
+  const pushRisky = (repository: string): Promise<string> => pushTestImage(stack, repository);
 
   const awaiting = (body: Record<string, unknown>) => body.stage === "awaiting-approval";
   const finished = (body: Record<string, unknown>) =>

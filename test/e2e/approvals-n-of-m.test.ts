@@ -3,9 +3,8 @@ import { personToken } from "../../local/stack/credentials.js";
 import type { LocalUser } from "../../local/identity/config.js";
 import { STACK_POLICY } from "../../local/stack/advisories.js";
 import { PEOPLE, startTestStack, type TestStack } from "../support/local-stack.js";
-import { buildOciImage } from "../support/oci-image.js";
-import { inspectRaw, push } from "../support/skopeo.js";
-import { freshTempDir } from "../support/paths.js";
+import { pushTestImage } from "../support/push-image.js";
+import { inspectRaw } from "../support/skopeo.js";
 
 interface Timeline {
   action: string;
@@ -45,15 +44,7 @@ describe("N-of-M approvals end to end", () => {
   });
   afterAll(async () => stack?.stop());
 
-  async function pushImage(repository: string): Promise<string> {
-    const image = await buildOciImage(freshTempDir("img"));
-    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
-      certDir: stack.acr.certDir,
-      creds: stack.pushCreds,
-    });
-    expect(result.code, result.stderr).toBe(0);
-    return `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
-  }
+  const pushImage = (repository: string): Promise<string> => pushTestImage(stack, repository);
 
   const awaiting = (body: Record<string, unknown>) => body.stage === "awaiting-approval";
   const finished = (body: Record<string, unknown>) =>

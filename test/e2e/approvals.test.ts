@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
 import { APPROVER_API } from "../../local/stack/defaults.js";
 import { PEOPLE, startTestStack, type TestStack } from "../support/local-stack.js";
-import { buildOciImage } from "../support/oci-image.js";
-import { inspectRaw, push } from "../support/skopeo.js";
-import { freshTempDir } from "../support/paths.js";
+import { pushTestImage } from "../support/push-image.js";
+import { inspectRaw } from "../support/skopeo.js";
 
 describe("approvals end to end", () => {
   let stack: TestStack;
@@ -13,15 +12,7 @@ describe("approvals end to end", () => {
   });
   afterAll(async () => stack?.stop());
 
-  async function pushImage(repository: string): Promise<string> {
-    const image = await buildOciImage(freshTempDir("img"));
-    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
-      certDir: stack.acr.certDir,
-      creds: stack.pushCreds,
-    });
-    expect(result.code, result.stderr).toBe(0);
-    return `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
-  }
+  const pushImage = (repository: string): Promise<string> => pushTestImage(stack, repository);
 
   const awaiting = (body: Record<string, unknown>) => body.stage === "awaiting-approval";
   const finished = (body: Record<string, unknown>) =>

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/local-stack.js";
-import { buildOciImage } from "../support/oci-image.js";
-import { push } from "../support/skopeo.js";
-import { freshTempDir } from "../support/paths.js";
+import { pushTestImage } from "../support/push-image.js";
 
 /**
  * The Harbor adapter path (SCANNER_KIND=harbor, the scanner emulator): the poll activity judges the report and stores
@@ -16,15 +14,7 @@ describe("findings rows on the Harbor path", () => {
   });
   afterAll(async () => stack?.stop());
 
-  async function pushImage(repository: string): Promise<string> {
-    const image = await buildOciImage(freshTempDir("img"));
-    const result = await push(image.layoutRef, `${stack.acr.loginServer}/${repository}:v1`, {
-      certDir: stack.acr.certDir,
-      creds: stack.pushCreds,
-    });
-    expect(result.code, result.stderr).toBe(0);
-    return `${stack.acr.loginServer}/${repository}@${image.manifestDigest}`;
-  }
+  const pushImage = (repository: string): Promise<string> => pushTestImage(stack, repository);
 
   async function imageView(reference: string): Promise<Record<string, unknown>> {
     const answer = await fetch(`${stack.devhost.url}/api/views/image?image=${encodeURIComponent(reference)}`, {
