@@ -10,6 +10,9 @@ const execFileAsync = promisify(execFile);
 /** openssl under umask 077: the private keys it writes are 0600 from their first byte. */
 const run = (command: string, args: string[]) => withPrivateUmask(() => execFileAsync(command, args));
 
+/** A new P-256 key with no passphrase: what `openssl req` makes for the CA and for each server certificate. */
+const NEW_P256_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
 export interface LocalCa {
   dir: string;
   certPath: string;
@@ -44,11 +47,7 @@ export async function ensureLocalCa(dir: string): Promise<LocalCa> {
     await run("openssl", [
       "req",
       "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
+      ...NEW_P256_KEY,
       "-keyout",
       keyPath,
       "-out",
@@ -104,21 +103,7 @@ async function issueServerCertificate(ca: LocalCa, dir: string, names: string[])
   const csrPath = join(dir, "server.csr");
   const extPath = join(dir, "server.ext");
   const san = names.map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) || n.includes(":") ? `IP:${n}` : `DNS:${n}`)).join(",");
-  await run("openssl", [
-    "req",
-    "-new",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    keyPath,
-    "-out",
-    csrPath,
-    "-subj",
-    "/CN=localhost",
-  ]);
+  await run("openssl", ["req", "-new", ...NEW_P256_KEY, "-keyout", keyPath, "-out", csrPath, "-subj", "/CN=localhost"]);
   await writeFile(
     extPath,
     `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`,

@@ -5,7 +5,8 @@ import { TableStartClaims, type StartClaims } from "../pipeline/webhook/start-cl
 import { BlobWebhookInbox, type WebhookInbox } from "../pipeline/webhook/inbox.js";
 import { DrainSchedule } from "../pipeline/webhook/drain-schedule.js";
 import { drainInbox, type DrainReport } from "../pipeline/webhook/inbox-drain.js";
-import { inboxDrainDeps } from "../pipeline/webhook/inbox-starts.js";
+import { pipelineInput } from "../pipeline/input.js";
+import { startPipeline } from "../pipeline/instances.js";
 import type { DurableClient } from "durable-functions";
 import type { HealthProbes } from "../http/health.js";
 import { healthProbes } from "./health-probes.js";
@@ -122,16 +123,17 @@ export class CompositionRoot {
     client: DurableClient,
     out: { log(line: string): void; warn(line: string): void },
   ): Promise<DrainReport> {
-    return drainInbox(
-      inboxDrainDeps(client, {
-        inbox: this.webhookInbox(),
-        settings: this.pipelineSettings(),
-        claims: this.startClaims(),
-        now: () => this.clock(),
-        log: (line) => out.log(line),
-        warn: (line) => out.warn(line),
-      }),
-    );
+    return drainInbox({
+      inbox: this.webhookInbox(),
+      // With the settings in force at the start, as before the inbox: the pipeline runs with today's deadlines.
+      start: (entry) =>
+        startPipeline(client, pipelineInput(this.pipelineSettings(), entry.image, entry.source, entry.tag), {
+          claims: this.startClaims(),
+          now: this.clock(),
+        }),
+      log: (line) => out.log(line),
+      warn: (line) => out.warn(line),
+    });
   }
 
   /**

@@ -14,8 +14,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 /**
  * ACR's webhook. The Functions host authenticates it by the function key ACR sends as the `x-functions-key` custom
  * header; this handler parses the payload, lets the pipeline decide what the event means, and answers 202 as soon as
- * the delivery is committed to the webhook inbox (group commit: a burst shares table transactions of up to 100
- * entries). The pipelines are started from the inbox afterwards (drainInbox, then the inboxDrain timer for anything
+ * the delivery is committed to the webhook inbox (group commit: a burst shares blobs of up to 100 deliveries). The pipelines are started from the inbox afterwards (drainInbox, then the inboxDrain timer for anything
  * left), so the answer never waits on the Durable host. Storage out of reach answers 503 with Retry-After, so the
  * registry delivers again later.
  */

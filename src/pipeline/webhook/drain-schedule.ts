@@ -35,14 +35,6 @@ export class DrainSchedule {
     this.timer.unref();
   }
 
-  /** Resolves when no drain is running or due (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.running || this.timer) {
-      if (this.running) await this.running;
-      else await new Promise((resolve) => setTimeout(resolve, this.quietMs));
-    }
-  }
-
   private run(): void {
     this.timer = undefined;
     this.firstKickAt = undefined;

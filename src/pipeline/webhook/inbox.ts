@@ -90,19 +90,19 @@ export class BlobWebhookInbox implements WebhookInbox {
         unreadable(blob.name);
         continue;
       }
+      // The listing carries the ETag: the download is of that version, and the delete later names it too.
+      const etag = blob.properties.etag ?? "";
       let body: Buffer;
-      let etag: string | undefined;
       try {
-        const client = this.container.getBlobClient(blob.name);
-        const properties = await client.getProperties();
-        etag = properties.etag;
-        body = await client.downloadToBuffer(0, undefined, { conditions: { ifMatch: etag } });
+        body = await this.container
+          .getBlobClient(blob.name)
+          .downloadToBuffer(0, undefined, { conditions: { ifMatch: etag } });
       } catch (error) {
         // Removed by another drain meanwhile (404), or replaced under us (412): nothing of ours to do with it now.
         if (isRestError(error) && (error.statusCode === 404 || error.statusCode === 412)) continue;
         throw error;
       }
-      const batch = batchOf(blob.name, etag ?? "", body);
+      const batch = batchOf(blob.name, etag, body);
       if (batch) yield batch;
       else unreadable(blob.name);
     }
