@@ -15,7 +15,7 @@ export interface ReevaluationConfig {
   maxConcurrency: number;
   /** REEVALUATE_READS_PER_IMAGE: registry reads one re-scan costs, for the budget (1–1000, default 4). */
   readsPerImage: number;
-  /** REEVALUATE_RESCAN_DEADLINE_SECONDS: how long one re-scan may take (10–3600, default 300). */
+  /** REEVALUATE_RESCAN_DEADLINE_SECONDS: how long one re-scan may take (10–540, default 300). */
   rescanDeadlineMs: number;
   /** REEVALUATE_TABLE: the remediation records' table (default `<DURABLE_TASK_HUB>Remediation` via the root). */
   table: string | undefined;
@@ -98,7 +98,10 @@ export function reevaluationConfig(env: Env = process.env): ReevaluationConfig {
         "REEVALUATE_RESCAN_DEADLINE_SECONDS",
         REEVALUATION_DEFAULTS.REEVALUATE_RESCAN_DEADLINE_SECONDS,
         10,
-        3600,
+        // The re-scan waits inside one activity, which host.json's functionTimeout (00:10:00) stops: Microsoft Learn,
+        // "Function app timeout duration" (functionTimeout "applies specifically to function executions"). 540 s
+        // leaves the activity time to judge and store what it got.
+        540,
         problems,
       ) * 1000,
     table: env.REEVALUATE_TABLE?.trim() || undefined,

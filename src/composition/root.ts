@@ -20,6 +20,7 @@ import { buildSweepEnvironment, type SweepEnvironment } from "../sweep/services.
 import { systemClock, type Clock } from "./clock.js";
 import { reevaluationConfig } from "../config-reevaluation.js";
 import { buildReevaluationServices, type ReevaluationServices } from "../reevaluate/services.js";
+import { RescanInbox } from "../reevaluate/rescan-inbox.js";
 import { TableRemediationStore } from "../reevaluate/store.js";
 import { readBudgetPerMinute } from "../sweep/services.js";
 import { AppSettings } from "./settings.js";
@@ -286,6 +287,14 @@ export class CompositionRoot {
         policy: gate.policy,
         policyVersion: gate.policyVersion,
         scanner: gate.scanner,
+        queue: gate.queue
+          ? {
+              dispatcher: gate.queue,
+              inbox: new RescanInbox(
+                blobContainerClient(this.storage(), `${this.settings.get("gate").taskHub.toLowerCase()}-rescans`),
+              ),
+            }
+          : undefined,
         pullTokens: gate.pullTokens,
         vex: gate.vex,
         audit: this.audit(),

@@ -3,6 +3,8 @@ import * as df from "durable-functions";
 import { compositionRoot } from "../composition/root.js";
 import { answeringErrors } from "../http/errors.js";
 import { problem } from "../http/json.js";
+import { isRescanId } from "../pipeline/contract/index.js";
+import { UnknownScanError } from "../pipeline/errors.js";
 import { acceptScanReport } from "../pipeline/scan-reports.js";
 import { DEFAULT_MAX_REPORT_BYTES } from "../scanning/normalise/detect.js";
 import { observeHttp } from "../observability/triggers.js";
@@ -19,10 +21,24 @@ export async function scanReports(request: HttpRequest, context: InvocationConte
   const body = new Uint8Array(await request.arrayBuffer());
   return answeringErrors(async () => {
     const root = compositionRoot();
+    const scanId = request.params.scanId ?? "";
+    if (isRescanId(scanId)) {
+      // A re-evaluation's re-scan: no orchestration waits for it; the activity that asked reads the inbox.
+      const inbox = root.reevaluationServices().rescanInbox;
+      if (!inbox) throw new UnknownScanError(`no re-scan ${scanId}: re-scans through the queue are off`);
+      const { failed } = await inbox.accept(
+        scanId,
+        request.headers.get("authorization"),
+        body,
+        request.headers.get("content-type"),
+      );
+      context.log(`re-scan report ${scanId}: ${failed ? "failed" : "received"}`);
+      return { status: 202, jsonBody: { scanId, accepted: true, ...(failed ? { failed: true } : {}) } };
+    }
     const event = await acceptScanReport(
       df.getClient(context),
       root.gateServices(),
-      request.params.scanId ?? "",
+      scanId,
       request.headers.get("authorization"),
       body,
       root.clock(),

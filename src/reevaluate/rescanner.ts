@@ -19,6 +19,36 @@ export interface Rescanner {
 /** Every reason is kept (none omitted): a record may close only when the judgement shows all of them. */
 const ALL_REASONS = 100_000;
 
+/**
+ * Judges a fresh report under today's policy, advisories and VEX, with every reason kept: the report as the adapter
+ * or the scanner gave it (a normalised outcome, or the raw body, normalised here). A report that is not usable is an
+ * unusable judgement, never a pass.
+ */
+export async function judgeFresh(
+  report: Parameters<typeof judgeScanReport>[0]["report"],
+  image: ImageToScan,
+  context: { policy: PolicyDocument; vex: ImageVexSource | undefined; now: Date },
+): Promise<FreshJudgement> {
+  const target = { repository: image.repository, digest: image.digest };
+  const selection = context.vex ? await context.vex.forImage({ ...target, loginServer: image.loginServer }) : undefined;
+  const judgement = judgeScanReport({
+    report,
+    image: target,
+    policy: context.policy,
+    vex: selection,
+    now: context.now,
+    maxReasons: ALL_REASONS,
+  });
+  if (!judgement.report.ok)
+    return { usable: false, code: judgement.report.code ?? "report-unusable", message: "the report is unusable" };
+  return {
+    usable: true,
+    decision: judgement.decision,
+    reasons: judgement.reasons,
+    omittedReasons: judgement.omittedReasons,
+  };
+}
+
 export interface HarborRescannerOptions {
   scanner: HarborScannerClient;
   pullTokens: PullTokenSource;
@@ -50,30 +80,7 @@ export class HarborRescanner implements Rescanner {
       for (;;) {
         const poll = await scanner.fetchReport(scanId);
         if (poll.state === "failed") return { usable: false, code: poll.error.code, message: poll.error.message };
-        if (poll.state === "done") {
-          const target = { repository: image.repository, digest: image.digest };
-          const selection = vex ? await vex.forImage({ ...target, loginServer: image.loginServer }) : undefined;
-          const judgement = judgeScanReport({
-            report: poll.outcome,
-            image: target,
-            policy,
-            vex: selection,
-            now,
-            maxReasons: ALL_REASONS,
-          });
-          if (!judgement.report.ok)
-            return {
-              usable: false,
-              code: judgement.report.code ?? "report-unusable",
-              message: "the report is unusable",
-            };
-          return {
-            usable: true,
-            decision: judgement.decision,
-            reasons: judgement.reasons,
-            omittedReasons: judgement.omittedReasons,
-          };
-        }
+        if (poll.state === "done") return await judgeFresh(poll.outcome, image, { policy, vex, now });
         const next = Math.max(500, poll.refreshAfterSeconds * 1000);
         if (waited + next > deadlineMs)
           return { usable: false, code: "rescan-deadline", message: `no report within ${deadlineMs} ms` };

@@ -3,6 +3,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { checkRemediation } from "../policy/remediation.js";
 import type { PolicyDocument } from "../policy/types.js";
 import type { HarborScannerClient } from "../scanning/harbor/client.js";
+import type { QueueScanDispatcher } from "../scanning/queue/index.js";
 import type { PullTokenSource } from "../scanning/pull-token.js";
 import type { ImageVexSource } from "../scanning/vex/combined-source.js";
 import type { ReevaluationConfig } from "../config-reevaluation.js";
@@ -12,6 +13,8 @@ import { LOG_ONLY_NOTIFIER, type RemediationNotifier } from "./notifier.js";
 import type { ReevaluateDeps } from "./reevaluate-image.js";
 import { lockedImageScanner } from "./locked-scan.js";
 import { reevaluationLine } from "./log-line.js";
+import { QueueRescanner } from "./queue-rescanner.js";
+import type { RescanInbox } from "./rescan-inbox.js";
 import { HarborRescanner, type Rescanner } from "./rescanner.js";
 import type { RemediationStore } from "./store.js";
 
@@ -21,6 +24,8 @@ export interface ReevaluationServices {
   reevaluate: Omit<ReevaluateDeps, "log">;
   enforce: Omit<EnforceDeps, "log">;
   store: RemediationStore;
+  /** Where queue re-scans' reports wait (the scanReports callback routes `rs-` scan ids here); undefined without a queue. */
+  rescanInbox: RescanInbox | undefined;
 }
 
 export interface ReevaluationParts {
@@ -32,6 +37,8 @@ export interface ReevaluationParts {
   policy: PolicyDocument;
   policyVersion: string;
   scanner: HarborScannerClient | undefined;
+  /** The external scanners' queue (SCANNER_KIND=queue) and the inbox its re-scan reports come back to. */
+  queue?: { dispatcher: QueueScanDispatcher; inbox: RescanInbox } | undefined;
   pullTokens: PullTokenSource;
   vex: ImageVexSource | undefined;
   audit: AuditLog;
@@ -40,15 +47,12 @@ export interface ReevaluationParts {
   wait?: (ms: number) => Promise<void>;
 }
 
-/**
- * Without a Harbor adapter (SCANNER_KIND=queue) there is no synchronous re-scan yet: every re-scan is unusable, so
- * re-evaluation opens and closes nothing, but the deadlines already on file still pass (docs/reevaluation.md).
- */
+/** Neither a Harbor adapter nor a queue: every re-scan is unusable, so nothing opens or closes (fail closed). */
 const NO_RESCAN: Rescanner = {
   rescan: async () => ({
     usable: false,
     code: "rescan-not-configured",
-    message: "re-scans need a Harbor scanner adapter (SCANNER_KIND=harbor)",
+    message: "re-scans need a scanner (SCANNER_KIND=harbor or queue)",
   }),
 };
 
@@ -56,16 +60,26 @@ export function buildReevaluationServices(parts: ReevaluationParts): Reevaluatio
   // loadPolicy has refused a policy whose remediation globs do not compile; this is for a policy built another way.
   checkRemediation(parts.policy);
   const notifier = parts.notifier ?? LOG_ONLY_NOTIFIER;
-  const rescanner = parts.scanner
+  const wait = parts.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const rescanner: Rescanner = parts.scanner
     ? new HarborRescanner({
         scanner: parts.scanner,
         pullTokens: parts.pullTokens,
         policy: parts.policy,
         vex: parts.vex,
         deadlineMs: parts.config.rescanDeadlineMs,
-        wait: parts.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        wait,
       })
-    : NO_RESCAN;
+    : parts.queue
+      ? new QueueRescanner({
+          queue: parts.queue.dispatcher,
+          inbox: parts.queue.inbox,
+          policy: parts.policy,
+          vex: parts.vex,
+          deadlineMs: parts.config.rescanDeadlineMs,
+          wait,
+        })
+      : NO_RESCAN;
   // The listing walks each registry under the same read budget the sweep keeps to (its own limiter).
   const registries = parts.allowedRegistries.map((loginServer) => ({
     loginServer,
@@ -73,6 +87,7 @@ export function buildReevaluationServices(parts: ReevaluationParts): Reevaluatio
   }));
   return {
     store: parts.store,
+    rescanInbox: parts.queue?.inbox,
     list: {
       policy: parts.policy,
       registries,

@@ -69,6 +69,20 @@ export function scanId(instanceId: string, index: number, guid: string): string 
   return `${instanceId}.${index}.${guid.slice(0, 8)}`;
 }
 
+/**
+ * `rs-<image hash>.<16 hex>`: a re-evaluation's re-scan through the queue (src/reevaluate/queue-rescanner.ts). It
+ * belongs to no orchestration: the activity that asked waits for the report in the re-scan inbox, so the callback is
+ * routed there by the id's form. `nonce` is 16 hex chosen by the activity (a repeat is another re-scan).
+ */
+export function rescanId(image: ImageKey, nonce: string): string {
+  if (!/^[0-9a-f]{16}$/.test(nonce)) throw new RangeError("a re-scan nonce is 16 lowercase hex digits");
+  return `rs-${imageHash(image)}.${nonce}`;
+}
+
+export function isRescanId(value: string): boolean {
+  return /^rs-[0-9a-f]{40}\.[0-9a-f]{16}$/.test(value);
+}
+
 /** The pipeline a scan id belongs to; undefined unless it is a pipeline's scan id. */
 export function pipelineOfScan(scanIdText: string): string | undefined {
   return SCAN_ID.exec(scanIdText)?.[1];

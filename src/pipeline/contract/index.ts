@@ -47,9 +47,11 @@ export {
   breakGlassRequestId,
   type BreakGlassRequest,
   isPipelineInstanceId,
+  isRescanId,
   notifyDeliveryInstanceId,
   pipelineInstanceId,
   pipelineOfScan,
+  rescanId,
   scanId,
 } from "./ids.js";
 export {

@@ -42,8 +42,17 @@ export class QueueScanDispatcher {
     this.callbackBase = base;
   }
 
-  /** `scanId` comes from the orchestration (deterministic); `now` is the orchestrator's time, passed in. */
-  async dispatch(image: ImageToScan, scanId: string, now: Date): Promise<DispatchedScan> {
+  /**
+   * `scanId` comes from the orchestration (deterministic); `now` is the orchestrator's time, passed in. `beforeSend`
+   * runs once the token exists and before the message is on the queue: a caller that must be ready for the callback
+   * (the re-scan inbox stores the token's hash) does that there, since a fast scanner may answer at once.
+   */
+  async dispatch(
+    image: ImageToScan,
+    scanId: string,
+    now: Date,
+    beforeSend?: (scan: DispatchedScan) => Promise<void>,
+  ): Promise<DispatchedScan> {
     if (!/^[A-Za-z0-9._~-]{1,128}$/.test(scanId))
       throw new RangeError(`scan id ${JSON.stringify(scanId)} is not a safe path segment`);
     const callbackToken = issueCallbackToken();
@@ -61,7 +70,9 @@ export class QueueScanDispatcher {
       const token = await this.options.pullTokens.pullToken(image.loginServer, image.repository);
       message.registry = { url: `https://${image.loginServer}`, authorization: `Bearer ${token}` };
     }
+    const dispatched = { scanId, callbackTokenHash: callbackToken.hash };
+    await beforeSend?.(dispatched);
     await this.options.queue.sendMessage(encodeQueueMessage(message));
-    return { scanId, callbackTokenHash: callbackToken.hash };
+    return dispatched;
   }
 }

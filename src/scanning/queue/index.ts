@@ -1,4 +1,5 @@
 export { acceptCallbackReport, type CallbackResult } from "./callback.js";
+export { describeScanFailure } from "./describe-failure.js";
 export { callbackTokenMatches, issueCallbackToken, type CallbackToken } from "./callback-token.js";
 export {
   QueueScanDispatcher,
