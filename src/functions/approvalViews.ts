@@ -26,8 +26,9 @@ const OUTCOMES = new Set([
 /**
  * What the approval page reads, for every gate role (Quarantine.Reader, Approver, Override) with the same Entra ID
  * bearer-token check as the approvals API (src/auth): `views/pending` (what waits, with tag, push time, deadline,
- * verdict and approvals), `views/image?image=<ref>` (status, timeline, quarantineDetails), `views/decisions?repository=
- * &outcome=` (recent decisions). Reading only: deciding stays with POST approvals/{instanceId}.
+ * verdict and approvals), `views/image?image=<ref>` (status, timeline, quarantineDetails, the longest break-glass
+ * expiry the policy allows), `views/decisions?repository=&outcome=` (recent decisions). Reading only: deciding stays
+ * with POST approvals/{instanceId}.
  */
 export async function approvalViews(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return answeringErrors(async () => {
@@ -44,7 +45,8 @@ export async function approvalViews(request: HttpRequest, context: InvocationCon
         const image = reference ? parseImageReference(reference) : undefined;
         if (!image) return problem(400, "give ?image=<loginServer>/<repository>@sha256:<digest>");
         const findings = new FindingsStore(blobContainerClient(root.storage(), FINDINGS_CONTAINER));
-        const view = await imageView(client, root.audit(), image, findings);
+        // The policy tells the page how long a break-glass release may last (its "Expires after" choices).
+        const view = await imageView(client, root.audit(), image, findings, root.policy().policy);
         return { status: view.known ? 200 : 404, headers, jsonBody: view };
       }
       case "decisions": {

@@ -48,6 +48,8 @@ function reportFindings(file: string): Array<{ id: string; package: string; inst
 const APPROVAL_SECONDS = 45;
 /** Repositories whose rule asks for two distinct approvers (N-of-M), on top of the stack's own policy. */
 const TWO_APPROVERS = "team/risky-two-*";
+/** A break-glass release lasts at most this long here: not the policy default (24), so the page must read it. */
+const BREAK_GLASS_HOURS = 12;
 
 describe("the approval page in a real browser (chromium + MSAL against the local stack)", () => {
   let stack: TestStack;
@@ -58,7 +60,11 @@ describe("the approval page in a real browser (chromium + MSAL against the local
   beforeAll(async () => {
     // The local scan worker inherits the environment: one repository gets the hostile report, others the built-ins.
     process.env.TRIVY_STANDIN_REPORTS = hostileReports();
-    const policy = { ...STACK_POLICY, repositories: [{ match: [TWO_APPROVERS], rule: { approvals: 2 } }] };
+    const policy = {
+      ...STACK_POLICY,
+      repositories: [{ match: [TWO_APPROVERS], rule: { approvals: 2 } }],
+      remediation: { breakGlassExpiryHours: BREAK_GLASS_HOURS },
+    };
     stack = await startTestStack({
       settings: { APPROVAL_DEADLINE: `PT${APPROVAL_SECONDS}S`, POLICY_DOCUMENT: JSON.stringify(policy) },
     });
@@ -98,6 +104,16 @@ describe("the approval page in a real browser (chromium + MSAL against the local
   const finished = (body: Record<string, unknown>) =>
     ["Completed", "Failed", "Terminated"].includes(String(body.runtimeStatus));
   const outcomeOf = (body: Record<string, unknown>) => (body.outcome as { result?: string } | undefined)?.result;
+
+  /** The page's POST to the approvals API (a decision or a break-glass release). */
+  const isDecision = (r: { method(): string; url(): string }) =>
+    r.method() === "POST" && new URL(r.url()).pathname.startsWith("/api/approvals/");
+  /** How the page writes a time (web/src/time.ts `when`), spelled out here: "2025-03-01 14:00:00 UTC". */
+  const utc = (iso: string) =>
+    new Date(iso)
+      .toISOString()
+      .replace("T", " ")
+      .replace(/\.\d+Z$/, " UTC");
 
   async function signedIn(person: string): Promise<Page> {
     const page = await (await newContext(browser)).newPage();
@@ -292,15 +308,93 @@ describe("the approval page in a real browser (chromium + MSAL against the local
     await bo.getByRole("button", { name: "Release by override" }).click();
     await expect.poll(() => bo.locator("#break-glass [role=alert]").textContent()).toContain("at least 10");
     await bo.fill("#o-justification", "INC-7: outage, the Critical is not reachable in this service");
+    // Left at the policy's default: the request carries no expiresIn, and the override lasts the policy's longest.
+    const sent = bo.waitForRequest(isDecision);
     await bo.getByRole("button", { name: "Release by override" }).click();
     await expect.poll(() => bo.locator("#break-glass [role=status]").last().textContent()).toContain("Break-glass");
+    const body = JSON.parse((await sent).postData() ?? "{}") as Record<string, unknown>;
+    expect(body).toMatchObject({ approve: true, reason: "production outage" });
+    expect(body).not.toHaveProperty("expiresIn");
     const released = await stack.waitForStatus(reference, (b) => b.releasedBy === "override");
     expect(outcomeOf(released)).toBe("Passed");
+    const override = released.override as { at: string; expiresAt: string };
+    // The override record is written just after the decision whose time the expiry counts from.
+    const lasts = Date.parse(override.expiresAt) - Date.parse(override.at);
+    expect(Math.abs(lasts - BREAK_GLASS_HOURS * 3_600_000)).toBeLessThan(60_000);
     const pulled = await inspectRaw(`${stack.acr.loginServer}/team/vulnerable-app:v1`, {
       certDir: stack.acr.certDir,
       creds: await stack.pullCreds(),
     });
     expect(pulled.code, pulled.stderr).toBe(0);
+    await bo.context().close();
+  }, 120_000);
+
+  it("break-glass with a shorter expiry: the form offers the policy's choices, sends expiresIn, shows the expiresAt answered; a refused expiry is an error", async () => {
+    const reference = await pushImage("team/vulnerable-expiry");
+    const failed = await stack.waitForStatus(reference, finished);
+    expect(outcomeOf(failed)).toBe("Failed");
+    const bo = await signedIn(PEOPLE.breakGlass.displayName);
+    await openView(bo, app, `view=image&image=${encodeURIComponent(reference)}`);
+    await bo.locator("#break-glass").waitFor();
+
+    // The choices follow the policy's longest (the image view's breakGlass): it is the default, none is longer.
+    expect(await bo.locator("label[for=o-expires]").textContent()).toBe(
+      `Expires after (default ${BREAK_GLASS_HOURS} h, at most ${BREAK_GLASS_HOURS} h)`,
+    );
+    const options = await bo.locator("#o-expires option").all();
+    expect(await Promise.all(options.map((o) => o.getAttribute("value")))).toEqual(["", "PT8H", "PT4H", "PT1H"]);
+    expect(await bo.locator("#o-expires").inputValue()).toBe("");
+    expect(await seriousViolations(bo)).toEqual([]);
+
+    await bo.fill("#o-reason", "production outage");
+    await bo.fill("#o-justification", "INC-9: hotfix ships for a few hours, the Critical is not reachable");
+    await bo.selectOption("#o-expires", "PT4H");
+
+    // The API's 400 is an error notice with its reason and the policy's longest, never a success. The page offers
+    // nothing the API refuses, so the request is made longer on its way (as if the policy had shrunk meanwhile).
+    await bo.route(
+      (url) => url.pathname.startsWith("/api/approvals/"),
+      async (route) => {
+        const sent = JSON.parse(route.request().postData() ?? "{}") as Record<string, unknown>;
+        await route.continue({ postData: JSON.stringify({ ...sent, expiresIn: `PT${BREAK_GLASS_HOURS + 1}H` }) });
+      },
+    );
+    await bo.getByRole("button", { name: "Release by override" }).click();
+    const alert = bo.locator("#break-glass [role=alert]");
+    await expect.poll(() => alert.textContent()).toContain("Refused (400 ERR_BREAK_GLASS_EXPIRY_TOO_LONG)");
+    expect(await alert.textContent()).toContain(
+      `The policy allows at most ${BREAK_GLASS_HOURS} h (PT${BREAK_GLASS_HOURS}H).`,
+    );
+    expect(await bo.locator("main .notice-ok").count()).toBe(0);
+    await screenshot(bo, "break-glass-expiry-refused");
+    await bo.unrouteAll();
+    expect((await stack.status(reference)).body.releasedBy).toBeUndefined();
+
+    // As chosen: expiresIn PT4H is sent, and the notice shows the expiresAt the 202 answered.
+    const sent = bo.waitForRequest(isDecision);
+    const answered = bo.waitForResponse((r) => isDecision(r.request()));
+    const clicked = Date.now();
+    await bo.getByRole("button", { name: "Release by override" }).click();
+    expect(JSON.parse((await sent).postData() ?? "{}")).toMatchObject({ approve: true, expiresIn: "PT4H" });
+    const answer = await answered;
+    expect(answer.status()).toBe(202);
+    const { expiresAt } = (await answer.json()) as { expiresAt: string };
+    expect(Math.abs(Date.parse(expiresAt) - (clicked + 4 * 3_600_000))).toBeLessThan(60_000);
+    await expect
+      .poll(() => bo.locator("main .notice-ok").first().textContent())
+      .toMatch(new RegExp(`^Break-glass release started; the override expires ${utc(expiresAt)} \\(in 3 h `));
+    expect(await alert.count()).toBe(0);
+
+    // Released by override until then: the image status and the page's Override row say so.
+    const released = await stack.waitForStatus(reference, (b) => b.releasedBy === "override");
+    expect(released.override).toMatchObject({ expiresAt });
+    await expect
+      .poll(async () => (await bo.reload(), bo.locator("#override").textContent()), { timeout: 15_000 })
+      .toContain(`; expires ${utc(expiresAt)} (in 3 h `);
+    expect(await bo.locator("#override").textContent()).toMatch(new RegExp(`^by ${PEOPLE.breakGlass.displayName} \\(`));
+    expect(await bo.locator("#break-glass").count()).toBe(0);
+    await screenshot(bo, "break-glass-expiry");
+    expect(await seriousViolations(bo)).toEqual([]);
     await bo.context().close();
   }, 120_000);
 

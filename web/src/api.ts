@@ -75,6 +75,16 @@ export interface ImageView {
   findingsJudgedAt?: string;
   timeline: AuditRecord[];
   error?: string;
+  /** The break-glass release in effect (src/pipeline/image-status.ts OverrideView). */
+  override?: {
+    by: string;
+    reason: string;
+    at: string;
+    expiresAt?: string;
+    expiry?: "still-released" | "reblocked" | "reblock-failed";
+  };
+  /** How long a break-glass release may last (src/pipeline/views/break-glass-limit.ts). */
+  breakGlass?: { maxExpiryHours: number; maxExpiry: string };
 }
 
 export interface Decision {
@@ -122,6 +132,8 @@ export interface DecisionBody {
   approve: boolean;
   reason: string;
   justification?: string;
+  /** Break-glass only: an ISO 8601 duration (PT4H), at most the policy's; absent → the policy's default. */
+  expiresIn?: string;
 }
 
 export const decide = (s: Session, instanceId: string, body: DecisionBody) =>

@@ -1,9 +1,11 @@
 import type { DurableClient } from "durable-functions";
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { QuarantineDetails } from "../../acr/index.js";
+import type { PolicyDocument } from "../../policy/types.js";
 import { imageReference, pipelineInstanceId, type ImageKey, type PipelineInput } from "../contract/index.js";
 import { imageStatus, type ImageStatusView } from "../image-status.js";
 import { decisionDetails } from "../steps/write-registry-decision.js";
+import { breakGlassLimit, type BreakGlassLimit } from "./break-glass-limit.js";
 import type { FindingRow } from "./findings.js";
 import type { FindingsStore } from "./findings-store.js";
 import { approvalCountOf, type ApprovalCount } from "./pending.js";
@@ -26,6 +28,11 @@ export interface ImageView extends Omit<ImageStatusView, "approvals"> {
    */
   findings: FindingRow[] | null;
   findingsJudgedAt?: string;
+  /**
+   * How long a break-glass release of this image may last (the policy's, for its repository), when the view was given
+   * the policy: the page offers shorter `expiresIn` choices up to it. The override in effect, if any, is `override`.
+   */
+  breakGlass?: BreakGlassLimit;
 }
 
 export async function imageView(
@@ -33,6 +40,7 @@ export async function imageView(
   audit: Pick<AuditLog, "history">,
   image: ImageKey,
   findings?: Pick<FindingsStore, "load">,
+  policy?: PolicyDocument,
 ): Promise<ImageView> {
   const [status, stored] = await Promise.all([imageStatus(client, audit, image), findings?.load(image)]);
   let input: PipelineInput | undefined;
@@ -64,6 +72,7 @@ export async function imageView(
       : {}),
     findings: stored?.rows ?? null,
     ...(stored ? { findingsJudgedAt: stored.judgedAt } : {}),
+    ...(policy ? { breakGlass: breakGlassLimit(policy, image.repository) } : {}),
     image: imageReference(image),
   };
 }

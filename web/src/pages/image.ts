@@ -1,6 +1,7 @@
 import { ApiError, decide, image, type DecisionBody, type ImageView } from "../api.js";
 import type { Session } from "../auth.js";
 import { definitions, el, replaceMain, table } from "../dom.js";
+import { expiryChoices, expiryLabel, expiryRefusal, overrideText, startedText } from "../expiry.js";
 import { age, when } from "../time.js";
 import { approvalsText, countdown, notice, reasonsList, shortDigest, verdictBadge } from "./common.js";
 
@@ -122,7 +123,7 @@ function reasonWithTicket(reason: string, ticket: string): string | { error: str
   }
 }
 
-function decideForm(session: Session, v: ImageView, reload: () => void): HTMLElement {
+function decideForm(session: Session, v: ImageView, reload: Reload): HTMLElement {
   const message = el("div", { class: "result", "aria-live": "polite" });
   const reason = el("textarea", {
     id: "d-reason",
@@ -154,7 +155,10 @@ function decideForm(session: Session, v: ImageView, reload: () => void): HTMLEle
   );
 }
 
-function breakGlassForm(session: Session, v: ImageView, reload: () => void): HTMLElement {
+/** Reloads the page, keeping the last action's notice at the top (the forms it was shown in may be gone). */
+type Reload = (kept?: Node) => void;
+
+function breakGlassForm(session: Session, v: ImageView, reload: Reload): HTMLElement {
   const message = el("div", { class: "result", "aria-live": "polite" });
   const reason = el("textarea", { id: "o-reason", name: "reason", required: "", rows: "2" });
   const justification = el("textarea", {
@@ -164,6 +168,15 @@ function breakGlassForm(session: Session, v: ImageView, reload: () => void): HTM
     minlength: String(MIN_JUSTIFICATION),
     rows: "3",
   });
+  // The policy's longest expiry is its default: choosing it sends no expiresIn, a shorter choice sends its duration.
+  const maxHours = v.breakGlass?.maxExpiryHours;
+  const expires = el(
+    "select",
+    { id: "o-expires", name: "expiresIn", "aria-describedby": "o-expires-hint" },
+    ...expiryChoices(maxHours).map((c, i) =>
+      el("option", { value: c.expiresIn ?? "", ...(i === 0 ? { selected: "" } : {}) }, c.label),
+    ),
+  );
   const release = el("button", { type: "button", class: "override" }, "Release by override");
   release.addEventListener("click", () => {
     if (justification.value.trim().length < MIN_JUSTIFICATION)
@@ -175,7 +188,12 @@ function breakGlassForm(session: Session, v: ImageView, reload: () => void): HTM
     void submit(
       session,
       v,
-      { approve: true, reason: text, justification: justification.value.trim() },
+      {
+        approve: true,
+        reason: text,
+        justification: justification.value.trim(),
+        ...(expires.value ? { expiresIn: expires.value } : {}),
+      },
       message,
       reload,
     );
@@ -193,6 +211,13 @@ function breakGlassForm(session: Session, v: ImageView, reload: () => void): HTM
     reason,
     el("label", { for: "o-justification" }, "Justification (required)"),
     justification,
+    el("label", { for: "o-expires" }, expiryLabel(maxHours)),
+    expires,
+    el(
+      "p",
+      { id: "o-expires-hint", class: "hint" },
+      "When the override ends the image is judged again; if it still fails, it is blocked again.",
+    ),
     el("div", { class: "actions" }, release),
     message,
   );
@@ -203,7 +228,7 @@ async function submit(
   v: ImageView,
   body: DecisionBody,
   message: HTMLElement,
-  reload: () => void,
+  reload: Reload,
 ): Promise<void> {
   message.replaceChildren(notice("info", "Sending…"));
   try {
@@ -215,26 +240,33 @@ async function submit(
       kind === "recorded"
         ? `Approval recorded: ${String(tally.given)} of ${String(tally.required)}; waiting for more approvers.`
         : kind === "break-glass-started"
-          ? "Break-glass release started."
+          ? startedText(result.expiresAt)
           : body.approve
             ? "Approved: the image is being released."
             : "Rejected: the image is being failed.";
-    message.replaceChildren(notice("ok", text));
-    setTimeout(reload, 1000);
+    const done = notice("ok", text);
+    message.replaceChildren(done);
+    setTimeout(() => reload(done.cloneNode(true)), 1000);
   } catch (error) {
-    const detail =
-      error instanceof ApiError && error.status === 409
-        ? `Not counted (${String((error.body as { reason?: string }).reason ?? "")}): ${error.message}`
-        : error instanceof ApiError && error.status === 403
-          ? `Refused (403): ${error.message}`
-          : (error as Error).message;
+    // A refused expiry names the policy's longest (maxExpiry); a refused body lists its problems.
+    const refusedExpiry = error instanceof ApiError ? expiryRefusal(error.status, error.body) : undefined;
+    const problems = error instanceof ApiError ? (error.body as { problems?: unknown }).problems : undefined;
+    const detail = refusedExpiry
+      ? refusedExpiry
+      : error instanceof ApiError && error.status === 400 && Array.isArray(problems)
+        ? `Refused (400): ${error.message}: ${problems.map(String).join("; ")}`
+        : error instanceof ApiError && error.status === 409
+          ? `Not counted (${String((error.body as { reason?: string }).reason ?? "")}): ${error.message}`
+          : error instanceof ApiError && error.status === 403
+            ? `Refused (403): ${error.message}`
+            : (error as Error).message;
     message.replaceChildren(notice("error", detail));
   }
 }
 
-export async function renderImage(session: Session, reference: string): Promise<void> {
+export async function renderImage(session: Session, reference: string, kept?: Node): Promise<void> {
   const v = await image(session, reference);
-  const reload = () => void renderImage(session, reference);
+  const reload: Reload = (last) => void renderImage(session, reference, last);
   const waiting = v.stage === "awaiting-approval" && !finished(v);
   const canDecide = session.roles.includes(APPROVER);
   const canOverride = canDecide && session.roles.includes(OVERRIDE);
@@ -252,6 +284,7 @@ export async function renderImage(session: Session, reference: string): Promise<
   const key = v.image.split("@");
   replaceMain(
     el("h1", {}, `Image ${key[0]?.split("/").slice(1).join("/") ?? v.image}`),
+    kept ? el("div", { id: "last-action" }, kept) : undefined,
     definitions([
       ["Image", el("code", {}, v.image)],
       ["Tag", v.tag ?? "—"],
@@ -270,6 +303,8 @@ export async function renderImage(session: Session, reference: string): Promise<
       ["Verdict", verdictBadge(v.verdict)],
       ["Approvals", approvalsText(v.approvals)],
       ["Outcome", outcome],
+      // The break-glass release in effect: who, when, and when it ends (then the image is judged again).
+      ...(v.override ? [["Override", el("span", { id: "override" }, overrideText(v.override))] as [string, Node]] : []),
     ]),
     el("section", { "aria-labelledby": "h-reasons" }, el("h2", { id: "h-reasons" }, "Reasons"), reasonsList(v.verdict)),
     findingsSection(v),
