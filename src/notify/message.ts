@@ -23,6 +23,12 @@ const TITLES: Record<string, string> = {
   "image.left-quarantined": "Image left in quarantine",
   "breakglass.used": "Break-glass override used",
   "sweep.completed": "Compliance sweep completed",
+  "remediation.opened": "Remediation deadline set",
+  "remediation.reminder": "Remediation reminder",
+  "remediation.closed": "Remediation closed",
+  "remediation.due": "Remediation deadline passed",
+  "image.reblocked": "Image blocked again",
+  "image.reopened": "Image released again",
 };
 
 export function chatSummary(event: NotificationEvent): ChatSummary {
@@ -42,6 +48,10 @@ export function chatSummary(event: NotificationEvent): ChatSummary {
   if (data.actor) facts.push({ name: "By", value: data.actor });
   if (data.deadline) facts.push({ name: "Deadline", value: data.deadline });
   if (data.percent !== undefined) facts.push({ name: "Time gone", value: `${data.percent} %` });
+  if (data.findingId)
+    facts.push({ name: "Finding", value: `${data.findingId} (${data.severity ?? "?"}) in ${data.package ?? "?"}` });
+  if (data.dueBy) facts.push({ name: "Due by", value: data.dueBy });
+  if (data.action) facts.push({ name: "Outcome", value: data.action });
   if (data.counts) for (const [name, n] of Object.entries(data.counts)) facts.push({ name, value: String(n) });
   const url = data.links.approval ?? data.links.status;
   return {

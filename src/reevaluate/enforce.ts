@@ -109,13 +109,16 @@ export async function enforceRemediation(deps: EnforceDeps, request: EnforceRequ
   );
   deps.log({ event: action, image: reference, runId: request.runId, ...outcome });
   try {
-    await deps.notifier.notify({
-      kind: action === "reblocked" ? "reblocked" : "reopened",
-      image: reference,
-      reason: request.reason,
-      readEnabled: outcome.readEnabled,
-      quarantineState: outcome.quarantineState,
-    });
+    await deps.notifier.notify(
+      {
+        kind: action === "reblocked" ? "reblocked" : "reopened",
+        image: reference,
+        reason: request.reason,
+        readEnabled: outcome.readEnabled,
+        quarantineState: outcome.quarantineState,
+      },
+      { runId: request.runId, image, at: request.now },
+    );
   } catch (error) {
     deps.log({ event: "notify-failed", image: reference, error: (error as Error).message });
   }

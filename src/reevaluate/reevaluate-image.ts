@@ -3,6 +3,7 @@ import { resolveRemediation } from "../policy/remediation.js";
 import type { PolicyDocument } from "../policy/types.js";
 import { REMEDIATION_AUDIT_ACTION, type RemediationAuditAction } from "./audit-actions.js";
 import type { RemediationNotifier } from "./notifier.js";
+import { describeEvent } from "./describe-event.js";
 import { reconcile, type RemediationEvent } from "./reconcile.js";
 import type { Rescanner } from "./rescanner.js";
 import type { RemediationStore } from "./store.js";
@@ -44,22 +45,6 @@ const ACTION_OF: Record<RemediationEvent["kind"], RemediationAuditAction> = {
   due: REMEDIATION_AUDIT_ACTION.due,
   "rescan-unusable": REMEDIATION_AUDIT_ACTION.rescanUnusable,
 };
-
-/** One line for people about one event: the audit's reason and the notice. */
-export function describeEvent(event: RemediationEvent): string {
-  switch (event.kind) {
-    case "opened":
-      return `${event.record.findingId} (${event.record.severity}) in ${event.record.package}: fix by ${event.record.dueBy}`;
-    case "reminder":
-      return `${event.record.findingId} in ${event.record.package} is due by ${event.record.dueBy} (${event.daysBefore} d)`;
-    case "closed":
-      return `${event.record.findingId} in ${event.record.package} closed: ${event.record.closedReason ?? "closed"}`;
-    case "due":
-      return `${event.record.findingId} in ${event.record.package} was due by ${event.record.dueBy}: ${event.action}`;
-    case "rescan-unusable":
-      return `re-scan unusable (${event.code}): ${event.message}; nothing opened or closed`;
-  }
-}
 
 /**
  * Re-judges one released image: re-scan, reconcile its records with the fresh judgement and the time, store them,
@@ -104,7 +89,7 @@ export async function reevaluateImage(deps: ReevaluateDeps, request: ReevaluateR
       reason,
     });
     try {
-      await deps.notifier.notify(event);
+      await deps.notifier.notify(event, { runId: request.runId, image, at: request.now });
     } catch (error) {
       deps.log({ event: "notify-failed", image: reference, error: (error as Error).message });
     }

@@ -25,6 +25,13 @@ export const NOTIFICATION_TYPES = [
   "image.left-quarantined",
   "breakglass.used",
   "sweep.completed",
+  // Re-evaluation of released images (docs/reevaluation.md): a finding's remediation record and what the gate did.
+  "remediation.opened",
+  "remediation.reminder",
+  "remediation.closed",
+  "remediation.due",
+  "image.reblocked",
+  "image.reopened",
 ] as const;
 
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
@@ -50,6 +57,17 @@ export interface NotificationFacts {
   /** sweep.completed: the sweep's counts per registry. */
   counts?: Record<string, number>;
   trigger?: string;
+  /** remediation.*: the finding the record tracks, its deadline, and for a reminder how many days before it. */
+  findingId?: string;
+  package?: string;
+  severity?: string;
+  dueBy?: string;
+  daysBefore?: number;
+  /** remediation.due: what the deadline did (block, warn, ask-approval); remediation.closed: why it closed. */
+  action?: string;
+  /** image.reblocked / image.reopened: what the registry showed after the write (read back). */
+  readEnabled?: boolean;
+  quarantineState?: string;
 }
 
 /** The notify activity's input: one occurrence of one event type. */

@@ -1,3 +1,4 @@
+import type { InvocationContext } from "@azure/functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { ImageKey } from "./image.js";
 import { ACTIVITY_RETRY } from "./retry.js";
@@ -131,8 +132,12 @@ export function callReevaluationActivity<N extends ReevaluationActivityName>(
  */
 export function reevaluationActivityHandler<N extends ReevaluationActivityName>(
   name: N,
-  handler: (input: ReevaluationActivityPayloads[N]["input"]) => Promise<ReevaluationActivityPayloads[N]["output"]>,
-): (input: unknown) => Promise<ReevaluationActivityPayloads[N]["output"]> {
+  handler: (
+    input: ReevaluationActivityPayloads[N]["input"],
+    context: InvocationContext,
+  ) => Promise<ReevaluationActivityPayloads[N]["output"]>,
+): (input: unknown, context: InvocationContext) => Promise<ReevaluationActivityPayloads[N]["output"]> {
   if (!Object.values(REEVALUATION_ACTIVITY).includes(name)) throw new Error(`not a re-evaluation activity: ${name}`);
-  return (input: unknown) => handler(input as ReevaluationActivityPayloads[N]["input"]);
+  return (input: unknown, context: InvocationContext) =>
+    handler(input as ReevaluationActivityPayloads[N]["input"], context);
 }
