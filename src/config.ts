@@ -85,6 +85,11 @@ export interface PolicyConfig {
    * (docs/policy.md, "VEX from a blob container"); unset = only the policy document's own `vex`.
    */
   vexContainer: string | undefined;
+  /**
+   * VEX_REFRESH (ISO 8601, default PT1M, at most PT1H): how long the container's listing is reused before it is read
+   * again, so how soon a document added or changed applies.
+   */
+  vexRefreshMs: number;
 }
 
 export interface SweepConfig {
@@ -373,7 +378,9 @@ export function policyConfig(env: Env = process.env): PolicyConfig {
     r.problems.push(
       `VEX_CONTAINER must be a blob container name (3-63 lowercase letters, digits, single hyphens), got ${JSON.stringify(vexContainer)}`,
     );
-  return r.done({ document, vexContainer });
+  const vexRefresh = r.duration("VEX_REFRESH", "PT1M");
+  if (vexRefresh.ms > 3_600_000) r.problems.push(`VEX_REFRESH must be at most PT1H, got ${vexRefresh.iso}`);
+  return r.done({ document, vexContainer, vexRefreshMs: vexRefresh.ms });
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {

@@ -83,7 +83,9 @@ export function buildGateServices(
     audit,
     scanLedger: new ScanCallbackLedger(tableClient(connection, `${config.gate.taskHub}ScanCallbacks`)),
     vex: config.policy.vexContainer
-      ? new VexContainerSource(blobContainerClient(connection, config.policy.vexContainer))
+      ? new VexContainerSource(blobContainerClient(connection, config.policy.vexContainer), {
+          refreshAfterMs: config.policy.vexRefreshMs,
+        })
       : undefined,
     findings: new FindingsStore(blobContainerClient(connection, FINDINGS_CONTAINER)),
   };

@@ -40,6 +40,7 @@ const READ_BUT_NOT_SET: Record<string, string> = {
   REEVALUATE_READS_PER_IMAGE: "optional tuning with a default (4)",
   REEVALUATE_RESCAN_DEADLINE_SECONDS: "optional tuning with a default (300)",
   REEVALUATE_TABLE: "optional; default <DURABLE_TASK_HUB>Remediation",
+  VEX_REFRESH: "optional tuning with a default (PT1M): how soon a new VEX document applies",
 };
 
 /** Settings the template sets that src does not read: the Functions host, its extensions or the platform read them. */

@@ -194,6 +194,13 @@ describe("app settings", () => {
     expect(() => approvalConfig({ APPROVER_APP_ID_URI: "api://a b" })).toThrow(/APPROVER_APP_ID_URI/);
     expect(() => policyConfig({ POLICY_DOCUMENT: "{not json" })).toThrow(ConfigError);
   });
+
+  it("VEX_REFRESH: a minute by default, any positive duration up to an hour, anything else refused", () => {
+    expect(policyConfig({ POLICY_DOCUMENT: "{}" }).vexRefreshMs).toBe(60_000);
+    expect(policyConfig({ POLICY_DOCUMENT: "{}", VEX_REFRESH: "PT5S" }).vexRefreshMs).toBe(5_000);
+    for (const bad of ["PT2H", "PT0S", "soon"])
+      expect(() => policyConfig({ POLICY_DOCUMENT: "{}", VEX_REFRESH: bad })).toThrow(/VEX_REFRESH/);
+  });
 });
 
 describe("compliance sweep settings", () => {
