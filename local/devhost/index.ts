@@ -18,6 +18,7 @@ import { Invoker } from "./invoke/invoker.js";
 import { consoleSink, HostLogger, parseLogLevel, type LogSink } from "./invoke/logger.js";
 import { ScheduleStatusStore } from "./timers/schedule-status-store.js";
 import { TimerScheduler } from "./timers/timer-scheduler.js";
+import { adjustableClockFromEnv, HostClock } from "./util/host-clock.js";
 import { Semaphore } from "./util/semaphore.js";
 
 export type { LogEntry, LogSink } from "./invoke/logger.js";
@@ -38,6 +39,11 @@ export interface DevHostOptions {
   hostJsonPath?: string;
   /** Where log lines go; defaults to the console. */
   logSinks?: LogSink[];
+  /**
+   * Test use only: a host clock that `POST /admin/host/clock` can move forward (durable timers, orchestration time,
+   * timer triggers). Defaults to the process environment's DEVHOST_ADJUSTABLE_CLOCK (off when unset).
+   */
+  adjustableClock?: boolean;
 }
 
 export interface DevHost {
@@ -46,6 +52,8 @@ export interface DevHost {
   keys: HostKeys;
   taskHub: string;
   functions: { name: string; kind: string }[];
+  /** Whether the host clock can be moved forward (`POST /admin/host/clock`). */
+  adjustableClock: boolean;
   close(): Promise<void>;
 }
 
@@ -56,10 +64,14 @@ export interface DevHost {
  */
 export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   const appRoot = resolve(options.appRoot);
+  // Read before the app's settings go into process.env: a setting of the app must not be able to turn it on.
+  const clock = new HostClock({ adjustable: options.adjustableClock ?? adjustableClockFromEnv(process.env) });
   applySettings(appRoot, { AzureWebJobsStorage: options.storageConnectionString, ...options.settings });
   process.env.FUNCTIONS_WORKER_RUNTIME ??= "node";
   const config: HostConfig = readHostConfig(options.hostJsonPath ?? join(appRoot, "host.json"));
   const logger = new HostLogger(parseLogLevel(config.logLevel), options.logSinks ?? [consoleSink]);
+  if (clock.adjustable)
+    logger.warn("Host", "The host clock is adjustable (POST /admin/host/clock): for tests only, never for real work.");
   const keys = resolveKeys();
   const hostId =
     process.env.AzureFunctionsWebHost__hostid ||
@@ -93,12 +105,14 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     logger,
     maxConcurrentActivityFunctions: config.maxConcurrentActivityFunctions,
     maxConcurrentOrchestratorFunctions: config.maxConcurrentOrchestratorFunctions,
+    clock,
   });
   const timers = new TimerScheduler(
     registry.ofKind("timer"),
     invoker,
     new ScheduleStatusStore(options.storageConnectionString, hostId),
     logger,
+    clock,
   );
   const functionsArea = new HttpFunctionDispatcher({
     routes,
@@ -108,7 +122,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     logger,
     concurrency: new Semaphore(config.maxConcurrentRequests),
   });
-  const admin = new AdminApi({ registry, invoker, timers, keys, logger, hostId });
+  const admin = new AdminApi({ registry, invoker, timers, keys, logger, hostId, clock });
   let origin = "";
   const durableApi = new DurableHttpApi({
     service: durable,
@@ -178,6 +192,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     keys,
     taskHub: config.hubName,
     functions: registry.all().map((f) => ({ name: f.name, kind: f.kind })),
+    adjustableClock: clock.adjustable,
     close: () =>
       (closing ??= (async () => {
         await timers.stop();

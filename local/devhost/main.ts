@@ -5,7 +5,8 @@ import { startDevHost } from "./index.js";
 /**
  * Command line entry: `node dist/local/devhost/main.js --app-root . --storage "<connection string>" [--port 7071]
  * [--host 127.0.0.1] [--host-json file] [--setting KEY=VALUE …]`. Prints one line `DEVHOST_READY {json}` (url, port,
- * keys, task hub) once it serves, and shuts down cleanly on SIGINT/SIGTERM.
+ * keys, task hub) once it serves, and shuts down cleanly on SIGINT/SIGTERM. DEVHOST_ADJUSTABLE_CLOCK=1 in the
+ * environment gives it a clock that tests can move forward (`POST /admin/host/clock`; see docs/local-stack.md).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -51,6 +51,12 @@ export interface StackOptions {
    * search logs and outputs for them.
    */
   notify?: { webhookSecret?: string; urlCredential?: string };
+  /**
+   * Tests only: the devhost's clock can be moved forward through `POST /admin/host/clock` (durable timers,
+   * orchestration time and timer triggers; every other part keeps the real time). Unset: the process environment's
+   * DEVHOST_ADJUSTABLE_CLOCK decides (off when unset), so `DEVHOST_ADJUSTABLE_CLOCK=1 npm start` turns it on too.
+   */
+  adjustableClock?: boolean;
 }
 
 export interface LocalStack {
@@ -149,6 +155,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       port: ports.devhost ?? 0,
       storageConnectionString: azurite.connectionString,
       logSinks: options.logSinks,
+      adjustableClock: options.adjustableClock,
       settings: {
         ...appSettings({ identity, acr, scanner }),
         VEX_CONTAINER: LOCAL_VEX_CONTAINER,

@@ -54,6 +54,8 @@ export async function startTestStack(
     scanWorker?: boolean;
     /** The registry's principals and their roles (default: as infra grants them for these settings). */
     principals?: Parameters<typeof startLocalStack>[0]["principals"];
+    /** The devhost's clock can be moved forward with advanceHostClock (test/support/host-clock.ts). */
+    adjustableClock?: boolean;
   } = {},
 ): Promise<TestStack> {
   const stateDir = options.stateDir ?? freshTempDir("stack");
@@ -67,6 +69,8 @@ export async function startTestStack(
     logSinks: [],
     ...(options.scanWorker === undefined ? {} : { scanWorker: options.scanWorker }),
     ...(options.principals === undefined ? {} : { principals: options.principals }),
+    // Off unless asked for, whatever the environment of the test run says.
+    adjustableClock: options.adjustableClock ?? false,
   });
   const self: TestStack = {
     ...stack,

@@ -6,6 +6,7 @@ import type { FunctionRegistry, RegisteredFunction } from "../app/registry.js";
 import type { InvocationOutcome, Invoker } from "../invoke/invoker.js";
 import type { HostLogger } from "../invoke/logger.js";
 import type { TimerScheduler } from "../timers/timer-scheduler.js";
+import { HostClockError, type HostClock } from "../util/host-clock.js";
 import { keyMatches, presentedKey, type HostKeys } from "./auth-keys.js";
 
 export interface AdminApiOptions {
@@ -15,14 +16,20 @@ export interface AdminApiOptions {
   keys: HostKeys;
   logger: HostLogger;
   hostId: string;
+  clock: HostClock;
 }
 
 const INVOKE = /^\/admin\/functions\/([^/]+)\/?$/i;
+const CLOCK = /^\/admin\/host\/clock\/?$/i;
 
 /**
  * The host's admin surface that local work needs: `POST /admin/functions/{name}` runs any non-HTTP function now (body
  * `{"input": "..."}`, answered 202 before the function finishes, like the real host), `GET /admin/functions` lists the
  * registrations, `GET /admin/host/status` reports the host. All of them require the master key.
+ *
+ * Only when the host runs with the adjustable clock (DEVHOST_ADJUSTABLE_CLOCK=1, tests): `GET /admin/host/clock` reads
+ * it and `POST /admin/host/clock` with `{"advanceMs": n}` moves it forward. Otherwise that route does not exist (404),
+ * so a host started the ordinary way has no way to change its time. A devhost route, not one of the real host's.
  */
 export class AdminApi {
   readonly #options: AdminApiOptions;
@@ -46,6 +53,7 @@ export class AdminApi {
     const path = url.pathname;
     const invoke = INVOKE.exec(path);
     if (invoke && method === "POST") return this.#invoke(req, res, decodeURIComponent(invoke[1]!));
+    if (CLOCK.test(path) && this.#options.clock.adjustable) return this.#clock(req, res, method);
     req.resume();
     if (invoke && method === "GET") return this.#describe(res, decodeURIComponent(invoke[1]!));
     if (/^\/admin\/functions\/?$/i.test(path) && method === "GET") {
@@ -67,6 +75,42 @@ export class AdminApi {
   /** Waits for admin-started invocations that are still running (used on shutdown). */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.#running]);
+  }
+
+  async #clock(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    const { clock, logger } = this.#options;
+    const reading = (): Record<string, unknown> => ({
+      now: clock.now().toISOString(),
+      offsetMs: clock.offsetMs,
+      adjustable: clock.adjustable,
+    });
+    if (method === "GET") {
+      req.resume();
+      sendJson(res, 200, reading());
+      return;
+    }
+    if (method !== "POST") {
+      req.resume();
+      sendEmpty(res, 405, { Allow: "GET, POST" });
+      return;
+    }
+    try {
+      const advanceMs = parseAdvanceBody(await readJson(req));
+      clock.advance(advanceMs);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        sendJson(res, error.status, { error: error.message, code: error.code });
+        return;
+      }
+      if (error instanceof HostClockError) {
+        sendJson(res, 400, { error: error.message, code: error.code });
+        return;
+      }
+      throw error;
+    }
+    logger.info("Host.Clock", `Host clock advanced: now ${clock.now().toISOString()} (${clock.offsetMs} ms ahead).`);
+    const { now, offsetMs } = reading();
+    sendJson(res, 200, { now, offsetMs });
   }
 
   #describe(res: ServerResponse, name: string): void {
@@ -120,6 +164,27 @@ function parseInvokeBody(body: unknown): string | undefined {
     throw new HttpError(400, "BODY_INVALID", '"input" must be a string');
   }
   return input ?? undefined;
+}
+
+/** `{"advanceMs": <positive integer>}` and nothing else: a misspelt or extra field is refused, not ignored. */
+function parseAdvanceBody(body: unknown): number {
+  const shape = '{"advanceMs": <positive integer of milliseconds>}';
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new HttpError(400, "BODY_INVALID", `expected a JSON object like ${shape}`);
+  }
+  const extra = Object.keys(body).filter((key) => key !== "advanceMs");
+  if (extra.length > 0) {
+    throw new HttpError(400, "BODY_INVALID", `unknown field(s) ${extra.join(", ")}; expected ${shape}`);
+  }
+  const advanceMs = (body as { advanceMs?: unknown }).advanceMs;
+  if (typeof advanceMs !== "number" || !Number.isSafeInteger(advanceMs) || advanceMs <= 0) {
+    throw new HttpError(
+      400,
+      "CLOCK_ADVANCE_INVALID",
+      `"advanceMs" must be a positive integer number of milliseconds (the clock never goes backward); expected ${shape}`,
+    );
+  }
+  return advanceMs;
 }
 
 function refusalFor(fn: RegisteredFunction): string | undefined {

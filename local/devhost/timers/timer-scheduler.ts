@@ -2,6 +2,7 @@ import type { RegisteredFunction } from "../app/registry.js";
 import { resolveSettingReferences } from "../config/settings.js";
 import type { InvocationOutcome, Invoker } from "../invoke/invoker.js";
 import type { HostLogger } from "../invoke/logger.js";
+import type { HostClock } from "../util/host-clock.js";
 import { parseSchedule, type TimerSchedule } from "./schedule.js";
 import type { ScheduleStatus, ScheduleStatusStore } from "./schedule-status-store.js";
 import { timerTriggerData } from "./timer-info.js";
@@ -14,22 +15,35 @@ interface TimerEntry {
   schedule: TimerSchedule;
   runOnStartup: boolean;
   handle?: NodeJS.Timeout;
+  /** Set while the entry waits for its next occurrence: waits again for what is left (after the clock moved). */
+  rewait?: () => void;
   running?: Promise<unknown>;
 }
 
 /**
  * Runs timer-triggered functions on their schedules. Like the host's timer listener it invokes a function that missed
  * an occurrence while the host was down once at start with isPastDue = true, honours runOnStartup, never overlaps two
- * runs of one function, and records Last/Next in the schedule status store before each run.
+ * runs of one function, and records Last/Next in the schedule status store before each run. Schedules follow the host
+ * clock: when an adjustable clock moves forward, a timer whose next occurrence is now due runs once at once (like a
+ * host that was suspended over several occurrences), then waits for the occurrence after the new time.
  */
 export class TimerScheduler {
   readonly #entries: TimerEntry[];
   readonly #invoker: Invoker;
   readonly #store: ScheduleStatusStore;
   readonly #logger: HostLogger;
+  readonly #clock: HostClock;
+  #unsubscribe: (() => void) | undefined;
   #stopped = false;
 
-  constructor(functions: RegisteredFunction[], invoker: Invoker, store: ScheduleStatusStore, logger: HostLogger) {
+  constructor(
+    functions: RegisteredFunction[],
+    invoker: Invoker,
+    store: ScheduleStatusStore,
+    logger: HostLogger,
+    clock: HostClock,
+  ) {
+    this.#clock = clock;
     this.#invoker = invoker;
     this.#store = store;
     this.#logger = logger;
@@ -48,9 +62,10 @@ export class TimerScheduler {
   }
 
   async start(): Promise<void> {
+    this.#unsubscribe = this.#clock.onAdvance(() => this.#rewaitAll());
     for (const entry of this.#entries) {
       const status = await this.#store.read(entry.fn.name);
-      const now = new Date();
+      const now = this.#clock.now();
       const missed = status !== undefined && Date.parse(status.Next) < now.getTime();
       this.#logger.info(
         "Host.Timers",
@@ -80,17 +95,21 @@ export class TimerScheduler {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#unsubscribe?.();
     for (const entry of this.#entries) clearTimeout(entry.handle);
     await Promise.allSettled(this.#entries.map((e) => e.running));
   }
 
   #arm(entry: TimerEntry): void {
     if (this.#stopped) return;
-    const due = entry.schedule.next(new Date());
+    const due = entry.schedule.next(this.#clock.now());
     const wait = (): void => {
-      const remaining = due.getTime() - Date.now();
+      entry.rewait = undefined;
+      if (this.#stopped) return;
+      const remaining = due.getTime() - this.#clock.nowMs();
       if (remaining > 0) {
         entry.handle = setTimeout(wait, Math.min(remaining, MAX_TIMEOUT_MS));
+        entry.rewait = wait;
         return;
       }
       entry.running = this.#runScheduled(entry, false, "Timer fired");
@@ -99,9 +118,19 @@ export class TimerScheduler {
     wait();
   }
 
+  /** The clock moved forward: every waiting timer waits only for what is left (a due one runs now). */
+  #rewaitAll(): void {
+    for (const entry of this.#entries) {
+      const rewait = entry.rewait;
+      if (!rewait) continue;
+      clearTimeout(entry.handle);
+      rewait();
+    }
+  }
+
   async #runScheduled(entry: TimerEntry, isPastDue: boolean, reason: string): Promise<void> {
     if (this.#stopped) return;
-    const now = new Date();
+    const now = this.#clock.now();
     const status: ScheduleStatus = {
       Last: now.toISOString(),
       Next: entry.schedule.next(now).toISOString(),

@@ -111,10 +111,11 @@ export class ExecutionState {
         this.#schedule(
           { kind: "activity", id: event.EventId, name: String(event.Name), input: event.Input as string | undefined },
           meta,
+          event.Timestamp,
         );
         break;
       case EventType.TimerCreated:
-        this.#schedule({ kind: "timer", id: event.EventId, fireAt: String(event.FireAt) }, meta);
+        this.#schedule({ kind: "timer", id: event.EventId, fireAt: String(event.FireAt) }, meta, event.Timestamp);
         break;
       case EventType.SubOrchestrationInstanceCreated:
         this.#schedule(
@@ -126,6 +127,7 @@ export class ExecutionState {
             input: event.Input as string | undefined,
           },
           meta,
+          event.Timestamp,
         );
         break;
       case EventType.TaskCompleted:
@@ -162,7 +164,7 @@ export class ExecutionState {
     );
   }
 
-  #schedule(work: ScheduledWork, meta: RowMeta): void {
+  #schedule(work: ScheduledWork, meta: RowMeta, scheduledAt: string): void {
     this.nextSequenceId = Math.max(this.nextSequenceId, work.id + 1);
     if (meta.origin === "action" && meta.actionIndex !== undefined) this.actionIds[meta.actionIndex] = work.id;
     if (meta.retryOf !== undefined) {
@@ -177,7 +179,9 @@ export class ExecutionState {
         input: work.input,
         instanceId: meta.fixedInstanceId,
         options: meta.retryOptions,
-        firstAttemptAt: new Date(meta.firstAttemptAt ?? Date.now()),
+        // Rows always carry firstAttemptAt; without it, the scheduling row's own time is the first attempt's (the
+        // episode's, on the host clock), which replays the same every time, unlike the time of loading.
+        firstAttemptAt: new Date(meta.firstAttemptAt ?? scheduledAt),
         stopped: false,
       });
     }

@@ -1,6 +1,7 @@
 import type { FunctionRegistry } from "../../app/registry.js";
 import type { Invoker } from "../../invoke/invoker.js";
 import type { HostLogger } from "../../invoke/logger.js";
+import type { HostClock } from "../../util/host-clock.js";
 import type { Semaphore } from "../../util/semaphore.js";
 import { takeBatch } from "../replay/batching.js";
 import {
@@ -23,6 +24,8 @@ export interface ActorContext {
   invoker: Invoker;
   registry: FunctionRegistry;
   logger: HostLogger;
+  /** Each episode's time (the orchestration's currentUtcDateTime) and the instance row's times. */
+  clock: HostClock;
   orchestratorSlots: Semaphore;
   /** Bounds concurrent checkpoints (storage round trips). */
   storageSlots: Semaphore;
@@ -150,6 +153,7 @@ export class InstanceActor implements WorkOwner {
           `Checkpoint of ${this.instanceId} failed, retrying: ${(error as Error).message}`,
         );
         this.#pending.unshift(...batch);
+        // A pause for storage to recover: real time, whatever the host clock says.
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
         if (!(await this.#reload())) return;
       }
@@ -161,7 +165,7 @@ export class InstanceActor implements WorkOwner {
     // maxConcurrentOrchestratorFunctions bounds the orchestrator invocations; the checkpoint that follows is bounded
     // separately (storageSlots), so slow storage round trips do not hold orchestrator slots.
     const { prepared, concluded } = await this.#ctx.orchestratorSlots.run(async () => {
-      const prepared = prepareEpisode(state, batch, new Date());
+      const prepared = prepareEpisode(state, batch, this.#ctx.clock.now());
       let result: EpisodeResult | undefined;
       if (!prepared.terminate) {
         const fn = this.#ctx.registry.get(state.name);
@@ -247,7 +251,7 @@ export class InstanceActor implements WorkOwner {
       input,
       output: undefined,
       runtimeStatus: "Running",
-      lastUpdatedTime: new Date(),
+      lastUpdatedTime: this.#ctx.clock.now(),
     };
     next.etag = await this.#ctx.store.putInstance(next, { etag: this.#record.etag ?? "*" });
     this.#record = next;
@@ -355,7 +359,7 @@ export class InstanceActor implements WorkOwner {
         : outcome.status === OrchestrationStatusCode.Terminated
           ? "Terminated"
           : "Failed";
-    const now = new Date();
+    const now = this.#ctx.clock.now();
     await this.#checkpointRecord(
       { rows: [], runtimeStatus: status, output: outcome.result, customStatus: this.#state.customStatus },
       now,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { FunctionRegistry } from "../../app/registry.js";
 import type { Invoker } from "../../invoke/invoker.js";
 import type { HostLogger } from "../../invoke/logger.js";
+import type { HostClock } from "../../util/host-clock.js";
 import { Semaphore } from "../../util/semaphore.js";
 import type { ExecutionState, ScheduledWork, StoredEvent } from "../replay/execution-state.js";
 import { isTerminal, type ParentInstance, type RuntimeStatus } from "../replay/history.js";
@@ -19,6 +20,8 @@ export interface OrchestrationServiceOptions {
   logger: HostLogger;
   maxConcurrentActivityFunctions: number;
   maxConcurrentOrchestratorFunctions: number;
+  /** The host clock: episodes, durable timers and instance times read it. */
+  clock: HostClock;
 }
 
 /** A client request that cannot be served, with the HTTP status the extension would answer. */
@@ -43,7 +46,7 @@ const STORAGE_CONCURRENCY = 32;
 export class OrchestrationService {
   readonly #options: OrchestrationServiceOptions;
   readonly #actors = new Map<string, Promise<InstanceActor | undefined>>();
-  readonly #timers = new WallClockTimers();
+  readonly #timers: WallClockTimers;
   readonly #work: WorkDispatcher;
   readonly #orchestratorSlots: Semaphore;
   readonly #storageSlots = new Semaphore(STORAGE_CONCURRENCY);
@@ -52,6 +55,7 @@ export class OrchestrationService {
   constructor(options: OrchestrationServiceOptions) {
     this.#options = options;
     this.#orchestratorSlots = new Semaphore(options.maxConcurrentOrchestratorFunctions);
+    this.#timers = new WallClockTimers(options.clock);
     this.#work = new WorkDispatcher({
       invoker: options.invoker,
       registry: options.registry,
@@ -179,7 +183,7 @@ export class OrchestrationService {
     parent?: ParentInstance;
   }): Promise<InstanceRecord> {
     const { store } = this.#options;
-    const now = new Date();
+    const now = this.#options.clock.now();
     const record: InstanceRecord = {
       instanceId: init.instanceId,
       name: init.name,
@@ -229,6 +233,7 @@ export class OrchestrationService {
         invoker: this.#options.invoker,
         registry: this.#options.registry,
         logger: this.#options.logger,
+        clock: this.#options.clock,
         orchestratorSlots: this.#orchestratorSlots,
         storageSlots: this.#storageSlots,
         work: this.#work,
@@ -338,7 +343,11 @@ export class OrchestrationService {
 
 let inboxSequence = 0;
 
-/** Inbox row keys sort by arrival (time, then a per-process counter), so messages apply in the order they were accepted. */
+/**
+ * Inbox row keys sort by arrival (time, then a per-process counter), so messages apply in the order they were accepted.
+ * The real time, not the host clock: the key only orders messages, and messages left from a run with an advanced clock
+ * must not sort after those of a later run without it.
+ */
 function inboxMessageId(): string {
   inboxSequence = (inboxSequence + 1) % 1e9;
   return `${Date.now().toString().padStart(15, "0")}.${inboxSequence.toString().padStart(9, "0")}.${randomUUID()}`;
