@@ -57,6 +57,8 @@ export interface StackOptions {
    * DEVHOST_ADJUSTABLE_CLOCK decides (off when unset), so `DEVHOST_ADJUSTABLE_CLOCK=1 npm start` turns it on too.
    */
   adjustableClock?: boolean;
+  /** Extra environment for the queue scan worker (and the Trivy it runs), e.g. TRIVY_STANDIN_REPORTS in tests. */
+  scanWorkerEnv?: Record<string, string>;
 }
 
 export interface LocalStack {
@@ -173,7 +175,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         scanQueueName: settings.SCAN_QUEUE_NAME ?? "scan-requests",
         mode: "loop",
         // The stand-in reads its recordings from test/fixtures/trivy; GATE_LOCAL_ADVISORIES has no say here.
-        env: { SCAN_TIMEOUT_SECONDS: "120" },
+        env: { SCAN_TIMEOUT_SECONDS: "120", ...options.scanWorkerEnv },
         onLine: (line) => {
           for (const sink of options.logSinks ?? [])
             sink({ time: new Date(), level: "information", category: "ScanWorker", message: line });

@@ -5,10 +5,12 @@ import { reevaluationTimerSchedule } from "../config-reevaluation.js";
 import { observeTimer } from "../observability/triggers.js";
 import { isRestartable } from "../pipeline/contract/runtime-status.js";
 import { REEVALUATION_ORCHESTRATION, reevaluationInstanceId } from "../pipeline/contract/reevaluation.js";
+import { liveReevaluationRun } from "../pipeline/reevaluation-runs.js";
 
 /**
  * The scheduled re-evaluation of released images (docs/reevaluation.md): starts one reevaluationRun per tick, its id
- * from the tick's scheduled time, so a tick delivered twice starts one run; a run still going is left alone.
+ * from the tick's scheduled time, so a tick delivered twice starts one run; while any run is still going (this tick's,
+ * an earlier one's or one started by `POST api/reevaluation/run`), no other starts.
  */
 export async function reevaluationTimer(timer: Timer, context: InvocationContext): Promise<void> {
   const root = compositionRoot();
@@ -26,6 +28,8 @@ export async function reevaluationTimer(timer: Timer, context: InvocationContext
   }
   if (existing !== undefined && !isRestartable(existing))
     return void context.log(`re-evaluation ${instanceId}: ${existing}`);
+  const running = await liveReevaluationRun(client);
+  if (running) return void context.log(`re-evaluation ${running} is still going; tick ${runId} left out`);
   await client.startNew(REEVALUATION_ORCHESTRATION.reevaluationRun, { instanceId, input: { runId } });
   context.log(`re-evaluation ${instanceId} started`);
 }

@@ -56,8 +56,12 @@ export async function enforceRemediation(deps: EnforceDeps, request: EnforceRequ
   const reference = `${image.loginServer}/${image.repository}@${image.digest}`;
   const registry = deps.registry(image.loginServer);
   let outcome: EnforceOutcome;
+  // Whether this call changed the registry: a run that finds the image already locked (the gate's lock record keeps
+  // it blocked on every run) audits the block again but notifies nobody again.
+  let wrote = false;
   if (request.action === "block") {
     const locked = await registry.ensureReadEnabled(image.repository, image.digest, false);
+    wrote = locked.written;
     let quarantineState = locked.attributes.quarantine.state;
     let quarantineStateWritten = false;
     try {
@@ -67,6 +71,7 @@ export async function enforceRemediation(deps: EnforceDeps, request: EnforceRequ
       });
       quarantineState = failed.attributes.quarantine.state;
       quarantineStateWritten = true;
+      wrote ||= failed.written;
     } catch (error) {
       // A refusal (4xx) of Passed → Failed is an answer; anything else (5xx, network) is retried by the activity.
       if (!(error instanceof AcrError) || error.status === undefined || error.status < 400 || error.status >= 500)
@@ -88,6 +93,7 @@ export async function enforceRemediation(deps: EnforceDeps, request: EnforceRequ
       details: details("Scan Passed", request.reason, deps.statusLink),
     });
     const opened = await registry.ensureReadEnabled(image.repository, image.digest, true);
+    wrote = passed.written || opened.written;
     outcome = {
       readEnabled: opened.attributes.changeableAttributes.readEnabled !== false,
       quarantineState: passed.attributes.quarantine.state,
@@ -108,6 +114,7 @@ export async function enforceRemediation(deps: EnforceDeps, request: EnforceRequ
     { scope: `reevaluation:${request.runId}`, identity: `${reference}|${request.action}` },
   );
   deps.log({ event: action, image: reference, runId: request.runId, ...outcome });
+  if (!wrote) return outcome;
   try {
     await deps.notifier.notify(
       {

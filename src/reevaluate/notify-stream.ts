@@ -32,7 +32,12 @@ function isEnforcement(event: RemediationEvent | EnforcementNotice): event is En
 }
 
 function toRequest(event: RemediationEvent | EnforcementNotice, at: NoticeOccurrence): NotifyRequest | undefined {
-  const base = { image: at.image, instanceId: `reevaluation:${at.runId}`, at: at.at };
+  // The run and the image name the occurrence with the event: the same finding in two images is two events.
+  const base = {
+    image: at.image,
+    instanceId: `reevaluation:${at.runId}:${at.image.loginServer}/${at.image.repository}@${at.image.digest}`,
+    at: at.at,
+  };
   if (isEnforcement(event)) {
     return {
       ...base,

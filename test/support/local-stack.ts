@@ -56,6 +56,8 @@ export async function startTestStack(
     principals?: Parameters<typeof startLocalStack>[0]["principals"];
     /** The devhost's clock can be moved forward with advanceHostClock (test/support/host-clock.ts). */
     adjustableClock?: boolean;
+    /** Extra environment for the scan worker and its Trivy stand-in (e.g. TRIVY_STANDIN_REPORTS). */
+    scanWorkerEnv?: Record<string, string>;
   } = {},
 ): Promise<TestStack> {
   const stateDir = options.stateDir ?? freshTempDir("stack");
@@ -71,6 +73,7 @@ export async function startTestStack(
     ...(options.principals === undefined ? {} : { principals: options.principals }),
     // Off unless asked for, whatever the environment of the test run says.
     adjustableClock: options.adjustableClock ?? false,
+    ...(options.scanWorkerEnv === undefined ? {} : { scanWorkerEnv: options.scanWorkerEnv }),
   });
   const self: TestStack = {
     ...stack,

@@ -162,6 +162,22 @@ describe("enforceRemediation activity", () => {
     expect(audit).toEqual([]);
   });
 
+  it("block: notifies when it locked the image, not when a later run finds it locked already (audited both times)", async () => {
+    const notices: string[] = [];
+    let written = true;
+    const client = {
+      ensureReadEnabled: async () => ({ ...manifest(false, "Failed"), written }),
+      ensureQuarantineState: async () => ({ ...manifest(false, "Failed"), written }),
+    } as unknown as ReturnType<EnforceDeps["registry"]>;
+    const { d, audit } = enforceDeps(client);
+    d.notifier = { notify: async (notice) => void notices.push(notice.kind) };
+    await enforceRemediation(d, blockRequest);
+    written = false;
+    await enforceRemediation(d, { ...blockRequest, runId: "r2" });
+    expect(audit).toEqual(["reblocked:Failed", "reblocked:Failed"]);
+    expect(notices).toEqual(["reblocked"]);
+  });
+
   it("release: Passed first, then the lock lifted", async () => {
     const { calls, client } = registry("ok");
     const { d, audit } = enforceDeps(client);

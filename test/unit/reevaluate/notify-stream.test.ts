@@ -106,6 +106,14 @@ describe("re-evaluation's notices on the notifications stream", () => {
     expect(new Set(ids).size).toBe(3);
   });
 
+  it("the same finding in two images is two events", async () => {
+    const { notifier, requests } = capture();
+    const other = { ...image, repository: "team/web" };
+    await notifier.notify({ kind: "opened", record }, occurrence());
+    await notifier.notify({ kind: "opened", record: { ...record, ...other } }, { ...occurrence(), image: other });
+    expect(new Set(requests.map(notificationEventId)).size).toBe(2);
+  });
+
   it("a hand-off that failed is an error for the caller to log (the audit already holds the event)", async () => {
     const { notifier } = capture("ERR_NOTIFY_SETTINGS");
     await expect(notifier.notify({ kind: "opened", record }, occurrence())).rejects.toThrow(/ERR_NOTIFY_SETTINGS/);
