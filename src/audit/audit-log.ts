@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { AuditAction } from "./actions.js";
+import { conflict, createOnce } from "../storage/create-once.js";
 
 /**
  * One decision, with who made it and why. Stored append-only (insert-if-absent, one row per event), one partition per
@@ -77,9 +78,11 @@ function partitionOf(image: string): string {
 
 /** The audit trail in Azure Table Storage (Azurite locally): every decision with actor, time, reason, verdict, policy. */
 export class AuditLog {
-  private created: Promise<void> | undefined;
+  private readonly ensureTable: () => Promise<void>;
 
-  constructor(private readonly table: TableClient) {}
+  constructor(private readonly table: TableClient) {
+    this.ensureTable = createOnce(() => table.createTable(), { alreadyThere: conflict });
+  }
 
   /**
    * Writes one record, once: the row key comes from the event's key (see AuditKey), and the row is inserted only if
@@ -147,14 +150,5 @@ export class AuditLog {
       .sort((a, b) => a.record.at.localeCompare(b.record.at) || a.rowKey.localeCompare(b.rowKey))
       .slice(0, limit)
       .map((row) => row.record);
-  }
-
-  private ensureTable(): Promise<void> {
-    this.created ??= this.table.createTable().catch((error: unknown) => {
-      if (isRestError(error) && error.statusCode === 409) return;
-      this.created = undefined;
-      throw error;
-    });
-    return this.created;
   }
 }

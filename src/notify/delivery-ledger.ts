@@ -1,5 +1,6 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { TableClient } from "@azure/data-tables";
+import { conflict, createOnce } from "../storage/create-once.js";
 
 /**
  * The delivery ledger (table `<task hub>Notifications`): one row per (event id, sink), claimed with an insert that
@@ -41,7 +42,7 @@ export interface DeadLetter {
 type Table = Pick<TableClient, "createTable" | "createEntity" | "getEntity" | "updateEntity" | "listEntities">;
 
 export class DeliveryLedger {
-  private readonly created = new Map<Table, Promise<void>>();
+  private readonly created = new Map<Table, () => Promise<void>>();
 
   constructor(
     private readonly deliveries: Table,
@@ -146,16 +147,12 @@ export class DeliveryLedger {
   }
 
   private ensure(table: Table): Promise<void> {
-    let created = this.created.get(table);
-    if (!created) {
-      created = table.createTable().catch((error: unknown) => {
-        if (isRestError(error) && error.statusCode === 409) return;
-        this.created.delete(table);
-        throw error;
-      });
-      this.created.set(table, created);
+    let ensure = this.created.get(table);
+    if (!ensure) {
+      ensure = createOnce(() => table.createTable(), { alreadyThere: conflict });
+      this.created.set(table, ensure);
     }
-    return created;
+    return ensure();
   }
 }
 

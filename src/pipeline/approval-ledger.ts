@@ -2,6 +2,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import { odata, type TableClient } from "@azure/data-tables";
 import type { ApprovalRound, ApprovalSettlement, LedgerDecision } from "./contract/index.js";
 import type { NotCountedReason } from "./approval-ledger-errors.js";
+import { createOnce } from "../storage/create-once.js";
 
 /**
  * The approval ledger: where a person's decision is recorded before anything else happens to it, and where exactly one
@@ -105,9 +106,11 @@ function statusOf(error: unknown): number | undefined {
 }
 
 export class ApprovalLedger {
-  private created: Promise<void> | undefined;
+  private readonly ensureTable: () => Promise<void>;
 
-  constructor(private readonly table: LedgerTable) {}
+  constructor(private readonly table: LedgerTable) {
+    this.ensureTable = createOnce(() => table.createTable(), { alreadyThere: (error) => statusOf(error) === 409 });
+  }
 
   /**
    * Records a person's decision in the round and, when it completes the outcome (a reject, or the k-th distinct
@@ -317,15 +320,6 @@ export class ApprovalLedger {
       found.push(JSON.parse(row.decision) as LedgerDecision);
     }
     return found.sort((a, b) => a.decidedAt.localeCompare(b.decidedAt));
-  }
-
-  private ensureTable(): Promise<void> {
-    this.created ??= this.table.createTable().catch((error: unknown) => {
-      if (statusOf(error) === 409) return;
-      this.created = undefined;
-      throw error;
-    });
-    return this.created;
   }
 }
 

@@ -2,6 +2,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import { callbackTokenMatches, describeScanFailure, isScanFailureMediaType } from "../scanning/queue/index.js";
 import type { ImageToScan } from "../scanning/pull-token.js";
+import { createOnce } from "../storage/create-once.js";
 import {
   CallbackTokenRejectedError,
   ScanAlreadyReportedError,
@@ -34,9 +35,11 @@ const REPORT = "report";
  * deadline) is removed, and a late post gets 409 `ERR_SCAN_NOT_AWAITING_REPORT`.
  */
 export class RescanInbox {
-  private created: Promise<void> | undefined;
+  private readonly ensureContainer: () => Promise<void>;
 
-  constructor(private readonly container: ContainerClient) {}
+  constructor(private readonly container: ContainerClient) {
+    this.ensureContainer = createOnce(() => container.createIfNotExists());
+  }
 
   /** Before the request is on the queue: from now on the scanner's callback is accepted. */
   async open(scanId: string, callbackTokenHash: string, image: ImageToScan, at: Date): Promise<void> {
@@ -130,16 +133,5 @@ export class RescanInbox {
       if (error instanceof SyntaxError) return undefined;
       throw error;
     }
-  }
-
-  private ensureContainer(): Promise<void> {
-    this.created ??= this.container.createIfNotExists().then(
-      () => undefined,
-      (error: unknown) => {
-        this.created = undefined;
-        throw error;
-      },
-    );
-    return this.created;
   }
 }

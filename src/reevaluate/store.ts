@@ -3,6 +3,7 @@ import type { TableClient } from "@azure/data-tables";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { ReevaluationError } from "./errors.js";
 import { recordKey, type RecordState, type RemediationRecord } from "./records.js";
+import { createOnce } from "../storage/create-once.js";
 
 /** Where remediation records live: one row per image, finding and package. */
 export interface RemediationStore {
@@ -21,9 +22,13 @@ type Row = Omit<RemediationRecord, "remindersSent"> & { partitionKey: string; ro
 
 /** The records in Azure Table Storage (Azurite locally): partition per image, row per finding and package. */
 export class TableRemediationStore implements RemediationStore {
-  private created: Promise<void> | undefined;
+  private readonly ensureTable: () => Promise<void>;
 
-  constructor(private readonly table: TableClient) {}
+  constructor(private readonly table: TableClient) {
+    this.ensureTable = createOnce(() => table.createTable(), {
+      describe: (error) => failed("create the table of", error),
+    });
+  }
 
   async recordsOf(image: { loginServer: string; repository: string; digest: string }): Promise<RemediationRecord[]> {
     await this.ensureTable();
@@ -66,14 +71,6 @@ export class TableRemediationStore implements RemediationStore {
     } catch (error) {
       throw failed("list", error);
     }
-  }
-
-  private ensureTable(): Promise<void> {
-    this.created ??= this.table.createTable().catch((error: unknown) => {
-      this.created = undefined;
-      throw failed("create the table of", error);
-    });
-    return this.created;
   }
 }
 
