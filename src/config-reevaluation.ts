@@ -11,7 +11,11 @@ export interface ReevaluationConfig {
   schedule: string;
   /** REEVALUATE_IN_USE_IMAGES: `loginServer/repository@digest`, comma or white space separated; always re-judged. */
   inUse: ImageKey[];
-  /** REEVALUATE_MAX_CONCURRENCY: at most this many images at once, whatever the read budget allows (1–64, default 8). */
+  /**
+   * REEVALUATE_MAX_CONCURRENCY: at most this many images at once, whatever the read budget allows (1–64, default 4).
+   * Each re-scan waits inside its activity, holding one of host.json's maxConcurrentActivityFunctions (10) slots per
+   * instance: the default leaves the pipeline more than half of them.
+   */
   maxConcurrency: number;
   /** REEVALUATE_READS_PER_IMAGE: registry reads one re-scan costs, for the budget (1–1000, default 4). */
   readsPerImage: number;
@@ -23,7 +27,7 @@ export interface ReevaluationConfig {
 
 export const REEVALUATION_DEFAULTS = {
   REEVALUATE_SCHEDULE: "0 0 */6 * * *",
-  REEVALUATE_MAX_CONCURRENCY: 8,
+  REEVALUATE_MAX_CONCURRENCY: 4,
   REEVALUATE_READS_PER_IMAGE: 4,
   REEVALUATE_RESCAN_DEADLINE_SECONDS: 300,
 } as const;

@@ -36,7 +36,7 @@ const READ_BUT_NOT_SET: Record<string, string> = {
   REGISTRY_PASSWORD: "read by the verify CLI (src/cli) on the user's machine, not by the app",
   REEVALUATE_SCHEDULE: "optional; default schedule in src/config-reevaluation.ts (REEVALUATION_DEFAULTS)",
   REEVALUATE_IN_USE_IMAGES: "optional; no digests listed as in use unless set",
-  REEVALUATE_MAX_CONCURRENCY: "optional tuning with a default (8)",
+  REEVALUATE_MAX_CONCURRENCY: "optional tuning with a default (4)",
   REEVALUATE_READS_PER_IMAGE: "optional tuning with a default (4)",
   REEVALUATE_RESCAN_DEADLINE_SECONDS: "optional tuning with a default (300)",
   REEVALUATE_TABLE: "optional; default <DURABLE_TASK_HUB>Remediation",

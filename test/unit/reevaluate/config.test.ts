@@ -7,11 +7,11 @@ import { reevaluationConfig, reevaluationTimerSchedule } from "../../../src/conf
 const DIGEST = "sha256:" + "c".repeat(64);
 
 describe("re-evaluation settings", () => {
-  it("defaults: every 6 hours, nothing listed as in use, 8 at once, 4 reads an image", () => {
+  it("defaults: every 6 hours, nothing listed as in use, 4 at once, 4 reads an image", () => {
     expect(reevaluationConfig({})).toEqual({
       schedule: "0 0 */6 * * *",
       inUse: [],
-      maxConcurrency: 8,
+      maxConcurrency: 4,
       readsPerImage: 4,
       rescanDeadlineMs: 300_000,
       table: undefined,
@@ -28,6 +28,14 @@ describe("re-evaluation settings", () => {
     const timeoutMs = ((h * 60 + m) * 60 + sec) * 1000;
     const longest = reevaluationConfig({ REEVALUATE_RESCAN_DEADLINE_SECONDS: "540" }).rescanDeadlineMs;
     expect(longest + 60_000).toBeLessThanOrEqual(timeoutMs);
+  });
+
+  it("by default, waiting re-scans hold less than half of host.json's activity slots", () => {
+    const host = JSON.parse(readFileSync(join(import.meta.dirname, "../../../host.json"), "utf8")) as {
+      extensions: { durableTask: { maxConcurrentActivityFunctions: number } };
+    };
+    const slots = host.extensions.durableTask.maxConcurrentActivityFunctions;
+    expect(reevaluationConfig({}).maxConcurrency).toBeLessThan(slots / 2);
   });
 
   it("reads the in-use list", () => {
