@@ -11,6 +11,15 @@ export interface BreakGlassExpiry {
   maxExpiry: string;
 }
 
+/** The longest break-glass release the policy allows in a repository: whole hours, and as ISO 8601 (e.g. PT24H). */
+export function breakGlassLimit(
+  policy: PolicyDocument,
+  repository: string,
+): { maxExpiryHours: number; maxExpiry: string } {
+  const hours = resolveRemediation(policy, repository).breakGlassExpiryHours;
+  return { maxExpiryHours: hours, maxExpiry: `PT${hours}H` };
+}
+
 /**
  * When a break-glass release ends (docs/reevaluation.md "Break-glass expiry"): the policy's
  * `remediation.breakGlassExpiryHours` (default 24) after the decision, or sooner when the request asks for less
@@ -26,8 +35,7 @@ export function breakGlassExpiry(
 ): BreakGlassExpiry {
   const decided = Date.parse(decidedAt);
   if (Number.isNaN(decided)) throw new TypeError(`decidedAt is not a date: ${decidedAt}`);
-  const maxHours = resolveRemediation(policy, repository).breakGlassExpiryHours;
-  const maxExpiry = `PT${maxHours}H`;
+  const { maxExpiryHours: maxHours, maxExpiry } = breakGlassLimit(policy, repository);
   const maxMs = maxHours * HOUR_MS;
   if (expiresIn === undefined) return { expiresAt: new Date(decided + maxMs).toISOString(), maxExpiry };
   const parsed = Duration.fromISO(expiresIn);

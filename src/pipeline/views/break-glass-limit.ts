@@ -1,4 +1,4 @@
-import { resolveRemediation } from "../../policy/remediation.js";
+import { breakGlassLimit as limitOf } from "../break-glass-expiry.js";
 import type { PolicyDocument } from "../../policy/types.js";
 
 /**
@@ -14,6 +14,5 @@ export interface BreakGlassLimit {
 }
 
 export function breakGlassLimit(policy: PolicyDocument, repository: string): BreakGlassLimit {
-  const hours = resolveRemediation(policy, repository).breakGlassExpiryHours;
-  return { maxExpiryHours: hours, maxExpiry: `PT${hours}H` };
+  return limitOf(policy, repository);
 }
