@@ -75,13 +75,21 @@ describe("released is not forever: the remediation story end to end", () => {
   }
 
   /** Starts a re-evaluation run now (POST api/reevaluation/run, admin key) and waits until it has completed. */
-  async function reevaluate(): Promise<Record<string, number>> {
-    const started = await fetch(`${stack.devhost.url}/api/reevaluation/run`, {
+  const startRun = () =>
+    fetch(`${stack.devhost.url}/api/reevaluation/run`, {
       method: "POST",
       headers: { "x-functions-key": stack.devhost.keys.masterKey },
     });
+  async function reevaluate(options: { tryASecond?: boolean } = {}): Promise<Record<string, number>> {
+    const started = await startRun();
     expect(started.status).toBe(202);
     const { instanceId } = (await started.json()) as { instanceId: string };
+    if (options.tryASecond) {
+      // While a run is going no other starts: the answer names the live one.
+      const second = await startRun();
+      expect(second.status).toBe(409);
+      expect(await second.json()).toMatchObject({ code: "ERR_REEVALUATION_RUNNING", instanceId });
+    }
     const deadline = Date.now() + 150_000;
     let last = "";
     while (Date.now() < deadline) {
@@ -150,7 +158,7 @@ describe("released is not forever: the remediation story end to end", () => {
     const excused = await released("story/vex-app");
 
     // Clean at first: a run judges them (and the image the break-glass test left blocked) and opens nothing.
-    expect((await reevaluate()).images).toBeGreaterThanOrEqual(3);
+    expect((await reevaluate({ tryASecond: true })).images).toBeGreaterThanOrEqual(3);
     for (const reference of [app, warned, excused]) expect(await audited(reference, "remediation-opened")).toEqual([]);
 
     // The advisory data changes: a Critical for all three.
