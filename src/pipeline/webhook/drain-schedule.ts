@@ -10,6 +10,7 @@
 export class DrainSchedule {
   private timer: NodeJS.Timeout | undefined;
   private firstKickAt: number | undefined;
+  private lastKickAt = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private drain: (() => Promise<unknown>) | undefined;
@@ -29,14 +30,34 @@ export class DrainSchedule {
     }
     const now = Date.now();
     this.firstKickAt ??= now;
-    const wait = Math.max(0, Math.min(this.quietMs, this.firstKickAt + this.maxDelayMs - now));
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.run(), wait);
-    this.timer.unref();
+    this.lastKickAt = now;
+    // One timer for a whole burst: a kick only moves the deadline, and the timer, when it fires early, waits for the
+    // rest (a timer set and cleared per delivery was a visible part of the webhook's CPU under a burst).
+    this.timer ??= this.arm(now);
+  }
+
+  /** When to drain: `quietMs` after the last kick, but no later than `maxDelayMs` after the first. */
+  private due(): number {
+    return Math.min(this.lastKickAt + this.quietMs, (this.firstKickAt ?? this.lastKickAt) + this.maxDelayMs);
+  }
+
+  private arm(now: number): NodeJS.Timeout {
+    const timer = setTimeout(() => this.fire(), Math.max(0, this.due() - now));
+    timer.unref();
+    return timer;
+  }
+
+  private fire(): void {
+    const now = Date.now();
+    if (now < this.due()) {
+      this.timer = this.arm(now);
+      return;
+    }
+    this.timer = undefined;
+    this.run();
   }
 
   private run(): void {
-    this.timer = undefined;
     this.firstKickAt = undefined;
     const drain = this.drain;
     if (!drain) return;

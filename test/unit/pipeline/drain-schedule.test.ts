@@ -17,6 +17,17 @@ describe("when a process drains the webhook inbox", () => {
     expect(drain).toHaveBeenCalledTimes(1);
   });
 
+  it("a burst of deliveries arms one timer, not one per delivery", async () => {
+    const schedule = new DrainSchedule(50, 1000);
+    const drain = vi.fn(async () => undefined);
+    const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
+    for (let i = 0; i < 100; i++) schedule.kick(drain);
+    expect(setTimeoutSpy).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(drain).toHaveBeenCalledTimes(1);
+    setTimeoutSpy.mockRestore();
+  });
+
   it("a steady stream still drains, at most maxDelay after the first delivery not drained", async () => {
     const schedule = new DrainSchedule(50, 300);
     const drain = vi.fn(async () => undefined);
