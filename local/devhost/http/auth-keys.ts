@@ -30,14 +30,19 @@ export function resolveKeys(env: NodeJS.ProcessEnv = process.env): HostKeys {
   };
 }
 
-/** The key a request presents: header `x-functions-key` first, then the `code` query parameter, as the host reads them. */
+/**
+ * The key a request presents: header `x-functions-key` first, then the `code` query parameter, as the host reads them.
+ * Given the URL, its query is parsed only when there is no header (building `url.searchParams` was a visible part of
+ * each webhook delivery, which always sends the header).
+ */
 export function presentedKey(
   headers: Record<string, string | string[] | undefined>,
-  query: URLSearchParams,
+  query: URLSearchParams | URL,
 ): string | undefined {
   const header = headers["x-functions-key"];
   const fromHeader = Array.isArray(header) ? header[0] : header;
-  return fromHeader ?? query.get("code") ?? undefined;
+  if (fromHeader !== undefined) return fromHeader;
+  return (query instanceof URL ? query.searchParams : query).get("code") ?? undefined;
 }
 
 export function keyMatches(presented: string | undefined, expected: string): boolean {

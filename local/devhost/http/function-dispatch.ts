@@ -59,7 +59,7 @@ export class HttpFunctionDispatcher {
       return;
     }
     const { route, params } = lookup;
-    if (!this.#keys.authorizes(route.authLevel, presentedKey(req.headers, url.searchParams))) {
+    if (!this.#keys.authorizes(route.authLevel, presentedKey(req.headers, url))) {
       req.resume();
       sendEmpty(res, 401);
       return;
