@@ -16,8 +16,8 @@
  *  7. the whole pipeline with attestations on against off (bench/attested-pipeline-cost.ts): registry writes and
  *     reads per image, the referrers' own quarantine pipelines included, and push → released.
  * npm run bench:pipeline starts Node with --max-semi-space-size=64, as infra/modules/function-app.bicep starts the
- * deployed worker (languageWorkers__node__arguments): the devhost runs in this process, and under a burst of webhooks
- * the young generation's size is a quarter of its CPU (0.95 → 0.73 ms per delivery on the 2-core machine).
+ * deployed worker (languageWorkers__node__arguments): the devhost runs in this process, and with the default young
+ * generation the webhook burst's GC pauses were about 130 ms of its roughly 1 s of CPU (with the flag about 80 ms).
  * BENCH_SECTIONS (comma-separated; default all) picks the parts: `sequential` (1), `burst` (2–4), `webhook` (5's
  * floor and answers), `decided` (5's wait until every image of the webhook burst is decided: minutes), `attested`
  * (6, 7). `BENCH_SECTIONS=webhook` measures the webhook's answers alone in about a minute; BENCH_CPU_PROFILE=<file>
@@ -161,10 +161,11 @@ interface Delivery {
   error?: string;
 }
 
-/** A burst's answers, and this process's CPU milliseconds from the first send until the last answer. */
+/** A burst's answers, and this process's CPU (and GC pause) milliseconds from the first send until the last answer. */
 interface BurstAnswers {
   deliveries: Delivery[];
   cpuMs: number;
+  gcMs: number;
 }
 
 /**
@@ -272,7 +273,7 @@ async function sendFromAnotherProcess(burst: Burst): Promise<BurstAnswers> {
   });
   // Until the last answer: what follows it (the drain starting the pipelines) is not the answers' cost.
   const lastAnswer = Math.max(...trace.result.map((d) => d.answeredAt));
-  return { deliveries: trace.result, cpuMs: trace.cpuUntil(lastAnswer) };
+  return { deliveries: trace.result, cpuMs: trace.cpuUntil(lastAnswer), gcMs: trace.gcUntil(lastAnswer) };
 }
 
 /** The sender: every delivery at once, each on its own connection, with the function key as ACR sends it. */
@@ -336,7 +337,7 @@ async function setGateWebhook(stack: LocalStack, status: "enabled" | "disabled")
 }
 
 function cpuLine(answers: BurstAnswers, count: number): string {
-  return `${answers.cpuMs.toFixed(0)} ms (${(answers.cpuMs / count).toFixed(2)} ms per delivery)`;
+  return `${answers.cpuMs.toFixed(0)} ms (${(answers.cpuMs / count).toFixed(2)} ms per delivery; GC pauses ${answers.gcMs.toFixed(0)} ms)`;
 }
 
 /** BENCH_ATTESTED_CHILD: this process runs only the attested stack's sequential run and prints its cost. */

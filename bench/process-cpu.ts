@@ -5,6 +5,8 @@
  * (performance.timeOrigin + performance.now()), so another process's timestamps (the sender's) can be used.
  */
 
+import { PerformanceObserver } from "node:perf_hooks";
+
 /** Every 10 ms: fine enough for a burst of about a second, cheap enough not to be part of it. */
 const SAMPLE_EVERY_MS = 10;
 
@@ -12,6 +14,8 @@ export interface CpuTrace<T> {
   result: T;
   /** CPU milliseconds from the start until `epochMs` (interpolated between samples; capped at the end). */
   cpuUntil(epochMs: number): number;
+  /** Milliseconds of garbage-collection pauses that began before `epochMs` (the `gc` performance entries). */
+  gcUntil(epochMs: number): number;
 }
 
 export function epochNow(): number {
@@ -26,12 +30,19 @@ export async function traceCpu<T>(work: () => Promise<T>): Promise<CpuTrace<T>> 
     samples.push({ at: epochNow(), cpuMs: (used.user + used.system) / 1000 });
   };
   const timer = setInterval(sample, SAMPLE_EVERY_MS);
+  const pauses: Array<{ at: number; ms: number }> = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      pauses.push({ at: performance.timeOrigin + entry.startTime, ms: entry.duration });
+  });
+  gc.observe({ entryTypes: ["gc"] });
   let result: T;
   try {
     result = await work();
   } finally {
     clearInterval(timer);
     sample();
+    gc.disconnect();
   }
   return {
     result,
@@ -42,6 +53,9 @@ export async function traceCpu<T>(work: () => Promise<T>): Promise<CpuTrace<T>> 
       const a = samples[after - 1]!;
       const b = samples[after]!;
       return a.cpuMs + ((b.cpuMs - a.cpuMs) * (epochMs - a.at)) / Math.max(b.at - a.at, 1e-9);
+    },
+    gcUntil(epochMs) {
+      return pauses.filter((p) => p.at < epochMs).reduce((sum, p) => sum + p.ms, 0);
     },
   };
 }
