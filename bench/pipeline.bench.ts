@@ -10,14 +10,23 @@
  *     does between taking a request and the gate accepting its report (checks, the callback post, the delete).
  *  5. a webhook burst: 900 `quarantine` deliveries at once, as a registry sends them after a burst of pushes → the
  *     webhook's answer time (p50, p99; target p99 < 1 s, shorter than a sender's timeout) and the time until every
- *     image is decided; first the same burst against a bare Node server, the machine's floor.
+ *     image is decided; first the same burst against a bare Node server, the machine's floor. For both, this
+ *     process's CPU until the last answer (bench/process-cpu.ts): the devhost runs here, the sender does not.
  *  6. what attesting a decision adds per image (bench/attestation-cost.ts): registry requests and ms;
  *  7. the whole pipeline with attestations on against off (bench/attested-pipeline-cost.ts): registry writes and
  *     reads per image, the referrers' own quarantine pipelines included, and push → released.
+ * npm run bench:pipeline starts Node with --max-semi-space-size=64, as infra/modules/function-app.bicep starts the
+ * deployed worker (languageWorkers__node__arguments): the devhost runs in this process, and with the default young
+ * generation the webhook burst's GC pauses were about 130 ms of its roughly 1 s of CPU (with the flag about 80 ms).
+ * BENCH_SECTIONS (comma-separated; default all) picks the parts: `sequential` (1), `burst` (2–4), `webhook` (5's
+ * floor and answers), `decided` (5's wait until every image of the webhook burst is decided: minutes), `attested`
+ * (6, 7). `BENCH_SECTIONS=webhook` measures the webhook's answers alone in about a minute; BENCH_CPU_PROFILE=<file>
+ * writes a CPU profile of the burst's answers.
  */
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,11 +38,25 @@ import { listen } from "../local/http/server.js";
 import { readBody } from "../local/http/body.js";
 import { attestationCost } from "./attestation-cost.js";
 import { costLine, sequentialCost, type SequentialCost } from "./attested-pipeline-cost.js";
+import { epochNow, traceCpu } from "./process-cpu.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 30);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
 const WEBHOOK_BURST = Number(process.env.BENCH_WEBHOOK_BURST ?? 900);
 const ATTESTED = Number(process.env.BENCH_ATTESTED ?? 30);
+const SECTION_NAMES = ["sequential", "burst", "webhook", "decided", "attested"] as const;
+type Section = (typeof SECTION_NAMES)[number];
+
+/** BENCH_SECTIONS as a set; an unknown name stops the bench rather than silently measuring something else. */
+function sections(value: string | undefined): ReadonlySet<Section> {
+  if (value === undefined || value.trim() === "") return new Set(SECTION_NAMES);
+  const names = value.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !(SECTION_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0)
+    throw new Error(`BENCH_SECTIONS: unknown ${unknown.join(", ")} (known: ${SECTION_NAMES.join(", ")})`);
+  return new Set(names as Section[]);
+}
+const SECTIONS = sections(process.env.BENCH_SECTIONS);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -133,7 +156,16 @@ interface Delivery {
   /** 0: no answer (error says why). */
   status: number;
   ms: number;
+  /** When the answer (or the failure) came, in epoch milliseconds (process-cpu.ts). */
+  answeredAt: number;
   error?: string;
+}
+
+/** A burst's answers, and this process's CPU (and GC pause) milliseconds from the first send until the last answer. */
+interface BurstAnswers {
+  deliveries: Delivery[];
+  cpuMs: number;
+  gcMs: number;
 }
 
 /**
@@ -145,8 +177,9 @@ async function webhookBurst(
   stack: LocalStack,
   pusher: Pusher,
   count: number,
-  waitReleased: (digest: string, timeoutMs: number) => Promise<void>,
-): Promise<{ deliveries: Delivery[]; decidedSeconds: number; undecided: number }> {
+  /** Undefined: the answers alone are measured, not the time until every image is decided. */
+  waitReleased: ((digest: string, timeoutMs: number) => Promise<void>) | undefined,
+): Promise<BurstAnswers & { decided?: { seconds: number; undecided: number } }> {
   // Until every image is decided the registry does not call the gate itself: each delivery of the burst is ours.
   await setGateWebhook(stack, "disabled");
   try {
@@ -158,19 +191,49 @@ async function webhookBurst(
       );
     const bodies = digests.map((digest, i) => deliveryBody(stack, pusher.repository, digest, i));
     const started = performance.now();
-    const deliveries = await sendFromAnotherProcess({
-      url: `${stack.devhost.url}/api/acr/events`,
-      functionKey: stack.devhost.keys.functionKey,
-      bodies,
-    });
+    const answers = await profiled(process.env.BENCH_CPU_PROFILE, () =>
+      sendFromAnotherProcess({
+        url: `${stack.devhost.url}/api/acr/events`,
+        functionKey: stack.devhost.keys.functionKey,
+        bodies,
+      }),
+    );
+    if (!waitReleased) return answers;
     const results = await Promise.allSettled(digests.map((d) => waitReleased(d, 600_000)));
     return {
-      deliveries,
-      decidedSeconds: (performance.now() - started) / 1000,
-      undecided: results.filter((r) => r.status === "rejected").length,
+      ...answers,
+      decided: {
+        seconds: (performance.now() - started) / 1000,
+        undecided: results.filter((r) => r.status === "rejected").length,
+      },
     };
   } finally {
     await setGateWebhook(stack, "enabled");
+  }
+}
+
+/**
+ * BENCH_CPU_PROFILE=<file>: a CPU profile of this process (the devhost and everything else the stack runs in it)
+ * while the burst is answered, for Chrome DevTools or `node --cpu-prof`'s readers. The profiler's sampling costs a
+ * little: profiled figures are for finding where the time goes, not for the table.
+ */
+async function profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!file) return work();
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: 100 });
+  await post("Profiler.start");
+  try {
+    return await work();
+  } finally {
+    const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
   }
 }
 
@@ -195,17 +258,22 @@ interface Burst {
  * The deliveries come from a process of their own, as a registry's come from another machine: the sender's work
  * (900 connections and requests) is not done on the event loop of the host it measures.
  */
-async function sendFromAnotherProcess(burst: Burst): Promise<Delivery[]> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
-    env: { ...process.env, BENCH_WEBHOOK_SENDER: "1" },
-    stdio: ["pipe", "pipe", "inherit"],
+async function sendFromAnotherProcess(burst: Burst): Promise<BurstAnswers> {
+  const trace = await traceCpu(async () => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+      env: { ...process.env, BENCH_WEBHOOK_SENDER: "1" },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    child.stdin.end(JSON.stringify(burst));
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    if (code !== 0) throw new Error(`the webhook sender exited with ${code}`);
+    return JSON.parse(output) as Delivery[];
   });
-  child.stdin.end(JSON.stringify(burst));
-  let output = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  if (code !== 0) throw new Error(`the webhook sender exited with ${code}`);
-  return JSON.parse(output) as Delivery[];
+  // Until the last answer: what follows it (the drain starting the pipelines) is not the answers' cost.
+  const lastAnswer = Math.max(...trace.result.map((d) => d.answeredAt));
+  return { deliveries: trace.result, cpuMs: trace.cpuUntil(lastAnswer), gcMs: trace.gcUntil(lastAnswer) };
 }
 
 /** The sender: every delivery at once, each on its own connection, with the function key as ACR sends it. */
@@ -220,18 +288,23 @@ async function sendBurst(burst: Burst): Promise<Delivery[]> {
           body,
         });
         await response.arrayBuffer();
-        return { status: response.status, ms: performance.now() - sent };
+        return { status: response.status, ms: performance.now() - sent, answeredAt: epochNow() };
       } catch (error) {
         // A delivery that got no answer at all (connection refused or reset): counted, with its cause.
         const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-        return { status: 0, ms: performance.now() - sent, error: cause?.code ?? cause?.message ?? String(error) };
+        return {
+          status: 0,
+          ms: performance.now() - sent,
+          answeredAt: epochNow(),
+          error: cause?.code ?? cause?.message ?? String(error),
+        };
       }
     }),
   );
 }
 
 /** The same burst against a server that does nothing but answer 202: what the machine itself costs. */
-async function floorBurst(count: number): Promise<Delivery[]> {
+async function floorBurst(count: number): Promise<BurstAnswers> {
   const server = await listen((req, res) => {
     req.resume();
     req.on("end", () => res.writeHead(202, { "Content-Type": "application/json" }).end('{"accepted":true}'));
@@ -263,6 +336,10 @@ async function setGateWebhook(stack: LocalStack, status: "enabled" | "disabled")
   if (response.status !== 204) throw new Error(`webhook ${status} → ${response.status}`);
 }
 
+function cpuLine(answers: BurstAnswers, count: number): string {
+  return `${answers.cpuMs.toFixed(0)} ms (${(answers.cpuMs / count).toFixed(2)} ms per delivery; GC pauses ${answers.gcMs.toFixed(0)} ms)`;
+}
+
 /** BENCH_ATTESTED_CHILD: this process runs only the attested stack's sequential run and prints its cost. */
 const ATTESTED_CHILD = process.env.BENCH_ATTESTED_CHILD === "1";
 const COST_MARK = "ATTESTED-COST ";
@@ -270,7 +347,8 @@ const COST_MARK = "ATTESTED-COST ";
 const STARTING_ENV = { ...process.env };
 
 async function attestedInAnotherProcess(): Promise<SequentialCost> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+  // With this process's Node flags: its devhost is compared with the one here.
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
     env: { ...STARTING_ENV, BENCH_ATTESTED_CHILD: "1" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -358,9 +436,12 @@ async function main(): Promise<void> {
       console.log(`${COST_MARK}${JSON.stringify(cost)}`);
       return;
     }
-    console.log(`bench:pipeline — local stack, instant scanner, auto-release`);
+    // The devhost runs in this process: its Node flags are the app's (npm run bench:pipeline gives the deployed
+    // worker's, languageWorkers__node__arguments in infra/modules/function-app.bicep).
+    const flags = process.execArgv.length > 0 ? process.execArgv.join(" ") : "none";
+    console.log(`bench:pipeline — local stack, instant scanner, auto-release (Node flags: ${flags})`);
 
-    if (SEQUENTIAL > 0) {
+    if (SECTIONS.has("sequential") && SEQUENTIAL > 0) {
       const overheads: number[] = [];
       for (let i = 0; i < SEQUENTIAL; i++) {
         const digest = await pusher.push(`seq-${i}`);
@@ -376,7 +457,7 @@ async function main(): Promise<void> {
       );
     }
 
-    if (BURST > 0) {
+    if (SECTIONS.has("burst") && BURST > 0) {
       await fetch(`${stack.acr.adminUrl}/stats`, { method: "DELETE" });
       const burstStarted = performance.now();
       const digests = await Promise.all(Array.from({ length: BURST }, (_, i) => pusher.push(`burst-${i}`)));
@@ -401,18 +482,26 @@ async function main(): Promise<void> {
     }
 
     const worker = workerCosts(workerLines);
-    if (worker.trivy.length > 0)
+    if (!SECTIONS.has("sequential") && !SECTIONS.has("burst")) {
+      // no scans were asked for: nothing to report about the worker
+    } else if (worker.trivy.length > 0)
       console.log(
         `  scan worker per scan (n=${worker.trivy.length}): stand-in trivy p50 ${percentile(worker.trivy, 50).toFixed(0)} ms p95 ${percentile(worker.trivy, 95).toFixed(0)} ms; the worker's own time around it (checks, callback post until accepted, delete) p50 ${percentile(worker.overhead, 50).toFixed(0)} ms p95 ${percentile(worker.overhead, 95).toFixed(0)} ms`,
       );
     else console.log("  scan worker: no scans seen in its log (SCANNER_KIND is not queue?)");
-    if (WEBHOOK_BURST > 0) {
+    if ((SECTIONS.has("webhook") || SECTIONS.has("decided")) && WEBHOOK_BURST > 0) {
       // The machine's floor: the same burst, from the same sender, answered at once by a bare Node server.
-      const floor = (await floorBurst(WEBHOOK_BURST)).map((d) => d.ms);
+      const floorAnswers = await floorBurst(WEBHOOK_BURST);
+      const floor = floorAnswers.deliveries.map((d) => d.ms);
       console.log(
-        `  floor: a bare Node HTTP server answering ${WEBHOOK_BURST} deliveries at once: p50 ${percentile(floor, 50).toFixed(0)} ms, p99 ${percentile(floor, 99).toFixed(0)} ms (this machine, now)`,
+        `  floor: a bare Node HTTP server answering ${WEBHOOK_BURST} deliveries at once: p50 ${percentile(floor, 50).toFixed(0)} ms, p99 ${percentile(floor, 99).toFixed(0)} ms (this machine, now); its process's CPU until the last answer ${cpuLine(floorAnswers, WEBHOOK_BURST)}`,
       );
-      const burst = await webhookBurst(stack, pusher, WEBHOOK_BURST, waitReleased);
+      const burst = await webhookBurst(
+        stack,
+        pusher,
+        WEBHOOK_BURST,
+        SECTIONS.has("decided") ? waitReleased : undefined,
+      );
       const times = burst.deliveries.map((d) => d.ms);
       const p50 = percentile(times, 50);
       const p99 = percentile(times, 99);
@@ -422,15 +511,20 @@ async function main(): Promise<void> {
         statuses[key] = (statuses[key] ?? 0) + 1;
       }
       const accepted = burst.deliveries.filter((d) => d.status === 202).length;
-      failed ||= !(p99 < 1000 && accepted === WEBHOOK_BURST && burst.undecided === 0);
+      failed ||= !(p99 < 1000 && accepted === WEBHOOK_BURST && (burst.decided?.undecided ?? 0) === 0);
       console.log(
         `  webhook burst of ${WEBHOOK_BURST} deliveries at once: answer p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (target p99 < 1000 ${p99 < 1000 ? "PASS" : "MISS"}); answers ${JSON.stringify(statuses)}`,
       );
       console.log(
-        `  … every image decided ${burst.decidedSeconds.toFixed(1)} s after the first delivery (${(WEBHOOK_BURST / burst.decidedSeconds).toFixed(1)} images/s), ${burst.undecided} undecided (target 0 ${burst.undecided === 0 ? "PASS" : "MISS"})`,
+        `  … the devhost's process CPU until the last answer ${cpuLine(burst, WEBHOOK_BURST)} (less sensitive to the neighbours' load than the answer times)`,
       );
+      const decided = burst.decided;
+      if (decided)
+        console.log(
+          `  … every image decided ${decided.seconds.toFixed(1)} s after the first delivery (${(WEBHOOK_BURST / decided.seconds).toFixed(1)} images/s), ${decided.undecided} undecided (target 0 ${decided.undecided === 0 ? "PASS" : "MISS"})`,
+        );
     }
-    if (ATTESTED > 0) {
+    if (SECTIONS.has("attested") && ATTESTED > 0) {
       // 6. what attesting a decision adds per image (src/attest/): registry requests and milliseconds.
       console.log(
         await attestationCost(
@@ -461,7 +555,14 @@ async function sender(): Promise<void> {
   process.stdout.write(JSON.stringify(await sendBurst(JSON.parse(input) as Burst)));
 }
 
-(process.env.BENCH_WEBHOOK_SENDER === "1" ? sender() : main()).catch((error: Error) => {
+(process.env.BENCH_WEBHOOK_SENDER === "1"
+  ? sender()
+  : main().then(() => {
+      // The stack is stopped; pipelines it cut short (BENCH_SECTIONS without `decided`) leave the app's retry timers
+      // behind, which would keep this process alive for minutes after its last line.
+      if (!SECTIONS.has("decided")) process.exit();
+    })
+).catch((error: Error) => {
   console.error(`bench:pipeline failed: ${error.stack ?? error.message}`);
   process.exit(2);
 });

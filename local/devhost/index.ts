@@ -120,7 +120,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     invoker,
     keys,
     logger,
-    concurrency: new Semaphore(config.maxConcurrentRequests),
+    concurrency: config.maxConcurrentRequests > 0 ? new Semaphore(config.maxConcurrentRequests) : undefined,
   });
   const admin = new AdminApi({ registry, invoker, timers, keys, logger, hostId, clock });
   let origin = "";

@@ -138,9 +138,10 @@ export class CompositionRoot {
   }
 
   /**
-   * When this process drains the inbox after deliveries (one schedule per process): 50 ms after they pause, at most
-   * 5 s after the first one not drained. Draining sooner made a burst's last answers wait behind the pipelines it
-   * started (900 at once: p99 1.13 s with 1 s, 1.00 s with 5 s; docs/pipeline.md "Webhook").
+   * When this process drains the inbox after deliveries (one schedule per process): 50 ms after they pause with none
+   * still being committed, at most 5 s after the first one not drained. Draining sooner made a burst's last answers
+   * wait behind the pipelines it started (900 at once: p99 1.13 s with 1 s, 1.00 s with 5 s, and about 2.7 s in one
+   * run in ten while a slow group commit looked like a pause; docs/pipeline.md "Webhook").
    */
   inboxDrainSchedule(): DrainSchedule {
     return this.once(

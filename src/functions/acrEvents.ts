@@ -36,10 +36,14 @@ export async function acrEvents(request: HttpRequest, context: InvocationContext
         return root.pipelineSettings().mode;
       },
       accept: async (image, source, tag) => {
-        await root
-          .webhookInbox()
-          .accept({ image, source, ...(tag ? { tag } : {}), receivedAt: root.clock().toISOString() });
-        root.inboxDrainSchedule().kick(() => root.drainWebhookInbox(client(), context));
+        const schedule = root.inboxDrainSchedule();
+        // Kept under the schedule's eye: no drain starts while deliveries of a burst are still being committed.
+        await schedule.keep(() =>
+          root
+            .webhookInbox()
+            .accept({ image, source, ...(tag ? { tag } : {}), receivedAt: root.clock().toISOString() }),
+        );
+        schedule.kick(() => root.drainWebhookInbox(client(), context));
       },
       terminateIfLive: (instanceId, reason) => terminateIfLive(client(), instanceId, reason),
     };

@@ -30,29 +30,55 @@ export function resolveKeys(env: NodeJS.ProcessEnv = process.env): HostKeys {
   };
 }
 
-/** The key a request presents: header `x-functions-key` first, then the `code` query parameter, as the host reads them. */
+/**
+ * The key a request presents: header `x-functions-key` first, then the `code` query parameter, as the host reads them.
+ * Given the URL, its query is parsed only when there is no header (building `url.searchParams` was a visible part of
+ * each webhook delivery, which always sends the header).
+ */
 export function presentedKey(
   headers: Record<string, string | string[] | undefined>,
-  query: URLSearchParams,
+  query: URLSearchParams | URL,
 ): string | undefined {
   const header = headers["x-functions-key"];
   const fromHeader = Array.isArray(header) ? header[0] : header;
-  return fromHeader ?? query.get("code") ?? undefined;
+  if (fromHeader !== undefined) return fromHeader;
+  return (query instanceof URL ? query.searchParams : query).get("code") ?? undefined;
 }
 
 export function keyMatches(presented: string | undefined, expected: string): boolean {
   if (presented === undefined) return false;
-  const a = Buffer.from(presented);
-  const b = Buffer.from(expected);
+  return sameBytes(Buffer.from(presented), Buffer.from(expected));
+}
+
+export type AuthLevel = "anonymous" | "function" | "admin";
+
+/**
+ * Checks presented keys against the host's keys in constant time, with the keys' bytes made once: per request only the
+ * presented key is converted (the function routes check every request, a burst of webhooks included).
+ */
+export class HostKeyCheck {
+  readonly #master: Buffer;
+  readonly #function: Buffer;
+
+  constructor(keys: Pick<HostKeys, "functionKey" | "masterKey">) {
+    this.#master = Buffer.from(keys.masterKey);
+    this.#function = Buffer.from(keys.functionKey);
+  }
+
+  /** The master key opens every level; the function key opens "function" routes too. */
+  authorizes(level: AuthLevel, presented: string | undefined): boolean {
+    if (level === "anonymous") return true;
+    if (presented === undefined) return false;
+    const given = Buffer.from(presented);
+    if (sameBytes(given, this.#master)) return true;
+    return level === "function" && sameBytes(given, this.#function);
+  }
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function isAuthorized(
-  level: "anonymous" | "function" | "admin",
-  presented: string | undefined,
-  keys: HostKeys,
-): boolean {
-  if (level === "anonymous") return true;
-  if (keyMatches(presented, keys.masterKey)) return true;
-  return level === "function" && keyMatches(presented, keys.functionKey);
+export function isAuthorized(level: AuthLevel, presented: string | undefined, keys: HostKeys): boolean {
+  return new HostKeyCheck(keys).authorizes(level, presented);
 }

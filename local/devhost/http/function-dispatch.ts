@@ -5,7 +5,7 @@ import { sendEmpty, sendJson } from "../../http/respond.js";
 import type { InvocationOutcome, Invoker } from "../invoke/invoker.js";
 import type { HostLogger } from "../invoke/logger.js";
 import type { Semaphore } from "../util/semaphore.js";
-import { isAuthorized, presentedKey, type HostKeys } from "./auth-keys.js";
+import { HostKeyCheck, presentedKey, type HostKeys } from "./auth-keys.js";
 import { toRpcHttpRequest } from "./request-to-rpc.js";
 import type { RouteTable } from "./route-table.js";
 import { writeRpcHttpResponse } from "./rpc-to-response.js";
@@ -20,15 +20,18 @@ export interface HttpDispatchOptions {
   invoker: Invoker;
   keys: HostKeys;
   logger: HostLogger;
-  concurrency: Semaphore;
+  /** host.json http.maxConcurrentRequests; undefined when unbounded (no semaphore to pass on every request). */
+  concurrency?: Semaphore;
 }
 
 /** Serves HTTP-triggered functions under the route prefix: routing, 404/405, keys, conversion, 500 on failure. */
 export class HttpFunctionDispatcher {
   readonly #options: HttpDispatchOptions;
+  readonly #keys: HostKeyCheck;
 
   constructor(options: HttpDispatchOptions) {
     this.#options = options;
+    this.#keys = new HostKeyCheck(options.keys);
   }
 
   /** The part of `pathname` under the route prefix, or undefined when the path is outside it. */
@@ -42,7 +45,7 @@ export class HttpFunctionDispatcher {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL, relativePath: string): Promise<void> {
-    const { routes, keys, invoker } = this.#options;
+    const { routes, invoker, concurrency } = this.#options;
     const method = (req.method ?? "GET").toUpperCase();
     const lookup = routes.lookup(method, relativePath);
     if (lookup.kind === "not-found") {
@@ -56,7 +59,7 @@ export class HttpFunctionDispatcher {
       return;
     }
     const { route, params } = lookup;
-    if (!isAuthorized(route.authLevel, presentedKey(req.headers, url.searchParams), keys)) {
+    if (!this.#keys.authorizes(route.authLevel, presentedKey(req.headers, url))) {
       req.resume();
       sendEmpty(res, 401);
       return;
@@ -71,13 +74,13 @@ export class HttpFunctionDispatcher {
       }
       throw error;
     }
-    const outcome = await this.#options.concurrency.run(() =>
+    const invoke = () =>
       invoker.invoke({
         fn: route.fn,
         reason: HTTP_REASON,
         trigger: { http: toRpcHttpRequest({ method, url, headers: req.headers, body }, params) },
-      }),
-    );
+      });
+    const outcome = await (concurrency ? concurrency.run(invoke) : invoke());
     this.#respond(res, outcome, method, route.fn.name);
   }
 

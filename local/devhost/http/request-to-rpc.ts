@@ -15,13 +15,17 @@ export interface IncomingRequest {
  */
 export function toRpcHttpRequest(request: IncomingRequest, params: Record<string, string>): RpcHttpData {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
+  for (const name in request.headers) {
+    const value = request.headers[name];
     if (value === undefined) continue;
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
   }
   const query: Record<string, string> = {};
-  for (const key of new Set(request.url.searchParams.keys())) {
-    query[key] = request.url.searchParams.getAll(key).join(",");
+  // Most requests (every webhook delivery) have no query string: nothing to walk.
+  if (request.url.search !== "") {
+    for (const key of new Set(request.url.searchParams.keys())) {
+      query[key] = request.url.searchParams.getAll(key).join(",");
+    }
   }
   return {
     method: request.method.toUpperCase(),

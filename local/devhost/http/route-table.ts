@@ -14,9 +14,17 @@ export type RouteLookup =
   | { kind: "method-not-allowed"; allowed: string[] }
   | { kind: "not-found" };
 
+/** Matches without parameters remembered at most (their paths are the app's literal routes, so few in practice). */
+const MAX_REMEMBERED = 256;
+
 /** The HTTP functions of an app, ordered by route precedence (literal segments before parameters, catch-alls last). */
 export class RouteTable {
   readonly #routes: HttpRoute[];
+  /**
+   * Lookups that matched a route without taking any parameter, by method and path: the table never changes, so the
+   * answer does not either, and a webhook's every delivery no longer tries each template in turn.
+   */
+  readonly #remembered = new Map<string, RouteLookup>();
 
   constructor(functions: RegisteredFunction[]) {
     this.#routes = functions.map(toRoute).sort(comparePrecedence);
@@ -26,13 +34,24 @@ export class RouteTable {
     return this.#routes;
   }
 
-  /** `path` is relative to the route prefix, without a leading slash. */
+  /** `path` is relative to the route prefix, without a leading slash. The params it returns are not to be changed. */
   lookup(method: string, path: string): RouteLookup {
+    const upper = method.toUpperCase();
+    const key = `${upper} ${path}`;
+    const remembered = this.#remembered.get(key);
+    if (remembered) return remembered;
     const allowed = new Set<string>();
     for (const route of this.#routes) {
       const params = route.template.match(path);
       if (!params) continue;
-      if (!route.methods || route.methods.has(method.toUpperCase())) return { kind: "match", route, params };
+      if (!route.methods || route.methods.has(upper)) {
+        const found: RouteLookup = { kind: "match", route, params };
+        if (Object.keys(params).length === 0 && this.#remembered.size < MAX_REMEMBERED) {
+          Object.freeze(params);
+          this.#remembered.set(key, found);
+        }
+        return found;
+      }
       for (const m of route.methods) allowed.add(m);
     }
     return allowed.size > 0 ? { kind: "method-not-allowed", allowed: [...allowed].sort() } : { kind: "not-found" };

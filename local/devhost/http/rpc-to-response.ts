@@ -21,12 +21,13 @@ export function writeRpcHttpResponse(res: ServerResponse, http: RpcHttpData | nu
     throw new Error(`The function returned an invalid HTTP status "${http.statusCode}".`);
   }
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(http.headers ?? {})) {
+  const given = http.headers ?? {};
+  for (const name in given) {
     if (COMPUTED_HEADERS.has(name.toLowerCase())) continue;
-    headers[name] = value;
+    headers[name] = given[name]!;
   }
-  const cookies = (http.cookies ?? []).map(serializeSetCookie);
-  if (cookies.length > 0) {
+  if (http.cookies && http.cookies.length > 0) {
+    const cookies = http.cookies.map(serializeSetCookie);
     const existing = headers["set-cookie"];
     headers["set-cookie"] = [
       ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),

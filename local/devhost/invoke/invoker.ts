@@ -5,6 +5,7 @@ import type {
   CoreInvocationContext,
   InvocationState,
   RpcBindingInfo,
+  RpcFunctionMetadata,
   RpcInvocationResponse,
   RpcParameterBinding,
   RpcTypedData,
@@ -30,6 +31,14 @@ export type InvocationOutcome =
 /** Supplies the data of a non-trigger input binding (e.g. durableClient) for one invocation. */
 export type InputBindingProvider = (binding: RpcBindingInfo, fn: RegisteredFunction) => RpcTypedData;
 
+/** A function's invocation-independent parts: its RPC metadata, log categories and non-trigger input bindings. */
+interface PreparedFunction {
+  metadata: RpcFunctionMetadata;
+  category: string;
+  userCategory: string;
+  inputs: Array<{ name: string; binding: RpcBindingInfo; type: string }>;
+}
+
 /** Output binding types the devhost knows how to deliver (HTTP responses; durable results travel as return values). */
 const SUPPORTED_OUTPUTS = new Set(["http"]);
 
@@ -43,6 +52,7 @@ export class Invoker {
   readonly #logger: HostLogger;
   readonly #inputProviders: Map<string, InputBindingProvider>;
   readonly #appHookData: Record<string, unknown>;
+  readonly #preparedByFunction = new WeakMap<RegisteredFunction, PreparedFunction>();
 
   constructor(registry: FunctionRegistry, logger: HostLogger, appHookData: Record<string, unknown>) {
     this.#registry = registry;
@@ -58,9 +68,10 @@ export class Invoker {
   async invoke(input: InvocationInput): Promise<InvocationOutcome> {
     const invocationId = input.invocationId ?? randomUUID();
     const { fn } = input;
+    const { category } = this.#prepared(fn);
     const started = performance.now();
     this.#logger.info(
-      `Function.${fn.name}`,
+      category,
       `Executing 'Functions.${fn.name}' (Reason='${input.reason}', Id=${invocationId})`,
       invocationId,
     );
@@ -68,7 +79,7 @@ export class Invoker {
       const response = await this.#run(input, invocationId);
       const durationMs = performance.now() - started;
       this.#logger.info(
-        `Function.${fn.name}`,
+        category,
         `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)`,
         invocationId,
       );
@@ -77,7 +88,7 @@ export class Invoker {
       const error = caught instanceof Error ? caught : new Error(String(caught));
       const durationMs = performance.now() - started;
       this.#logger.error(
-        `Function.${fn.name}`,
+        category,
         `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${Math.round(durationMs)}ms)\n${error.stack ?? error.message}`,
         invocationId,
       );
@@ -87,67 +98,93 @@ export class Invoker {
 
   async #run(input: InvocationInput, invocationId: string): Promise<RpcInvocationResponse> {
     const { fn } = input;
+    const prepared = this.#prepared(fn);
     const coreContext: CoreInvocationContext & { state?: InvocationState } = {
       invocationId,
       request: {
         invocationId,
         functionId: fn.name,
-        inputData: this.#inputData(fn, input.trigger),
+        inputData: this.#inputData(fn, prepared, input.trigger),
         triggerMetadata: input.triggerMetadata ?? {},
       },
-      metadata: { name: fn.name, functionId: fn.name, bindings: fn.metadata.bindings },
+      metadata: prepared.metadata,
       log: (level, category, message) => {
-        const suffix = category === "user" ? ".User" : "";
-        this.#logger.log(level, `Function.${fn.name}${suffix}`, message, invocationId);
+        this.#logger.log(level, category === "user" ? prepared.userCategory : prepared.category, message, invocationId);
       },
     };
     const model = currentProgrammingModel().getInvocationModel(coreContext);
     const hookData: Record<string, unknown> = {};
     const { context, inputs } = await model.getArguments();
-    const pre = readOnlyHookContext({ hookData, appHookData: this.#appHookData, invocationContext: context }, {
-      inputs,
-      functionCallback: fn.callback,
-    } as Record<string, unknown>);
-    coreContext.state = "preInvocationHooks";
-    try {
-      await executeHooks(this.#registry.hooks("preInvocation"), pre);
-    } finally {
-      coreContext.state = undefined;
+    // Hook contexts are built only when an app registered hooks: without any, nobody could see them.
+    const preHooks = this.#registry.hooks("preInvocation");
+    let callInputs = inputs;
+    let callback = fn.callback;
+    if (preHooks.length > 0) {
+      const pre = readOnlyHookContext({ hookData, appHookData: this.#appHookData, invocationContext: context }, {
+        inputs,
+        functionCallback: fn.callback,
+      } as Record<string, unknown>);
+      coreContext.state = "preInvocationHooks";
+      try {
+        await executeHooks(preHooks, pre);
+      } finally {
+        coreContext.state = undefined;
+      }
+      callInputs = pre.inputs as unknown[];
+      callback = pre.functionCallback as typeof fn.callback;
     }
-    const post = readOnlyHookContext({ hookData, appHookData: this.#appHookData, invocationContext: context }, {
-      inputs: pre.inputs,
-      result: null,
-      error: null,
-    } as Record<string, unknown>);
+    let result: unknown = null;
+    let error: unknown = null;
     coreContext.state = "invocation";
     try {
-      post.result = await model.invokeFunction(
-        context,
-        pre.inputs as unknown[],
-        pre.functionCallback as typeof fn.callback,
-      );
-    } catch (error) {
-      post.error = error;
+      result = await model.invokeFunction(context, callInputs, callback);
+    } catch (caught) {
+      error = caught;
     } finally {
       coreContext.state = undefined;
     }
-    coreContext.state = "postInvocationHooks";
-    try {
-      await executeHooks(this.#registry.hooks("postInvocation"), post);
-    } finally {
-      coreContext.state = undefined;
+    const postHooks = this.#registry.hooks("postInvocation");
+    if (postHooks.length > 0) {
+      const post = readOnlyHookContext({ hookData, appHookData: this.#appHookData, invocationContext: context }, {
+        inputs: callInputs,
+        result,
+        error,
+      } as Record<string, unknown>);
+      coreContext.state = "postInvocationHooks";
+      try {
+        await executeHooks(postHooks, post);
+      } finally {
+        coreContext.state = undefined;
+      }
+      result = post.result;
+      error = post.error;
     }
-    if (post.error !== null && post.error !== undefined) throw post.error;
-    const response = await model.getResponse(context, post.result);
+    if (error !== null && error !== undefined) throw error;
+    const response = await model.getResponse(context, result);
     this.#rejectUnsupportedOutputs(fn, response);
     return response;
   }
 
-  #inputData(fn: RegisteredFunction, trigger: RpcTypedData): RpcParameterBinding[] {
+  /** What every invocation of `fn` shares, made on its first one. */
+  #prepared(fn: RegisteredFunction): PreparedFunction {
+    let prepared = this.#preparedByFunction.get(fn);
+    if (!prepared) {
+      prepared = {
+        metadata: { name: fn.name, functionId: fn.name, bindings: fn.metadata.bindings },
+        category: `Function.${fn.name}`,
+        userCategory: `Function.${fn.name}.User`,
+        inputs: Object.entries(fn.metadata.bindings)
+          .filter(([name, binding]) => name !== fn.triggerName && binding.direction === "in")
+          .map(([name, binding]) => ({ name, binding, type: String(binding.type ?? "").toLowerCase() })),
+      };
+      this.#preparedByFunction.set(fn, prepared);
+    }
+    return prepared;
+  }
+
+  #inputData(fn: RegisteredFunction, prepared: PreparedFunction, trigger: RpcTypedData): RpcParameterBinding[] {
     const data: RpcParameterBinding[] = [{ name: fn.triggerName, data: trigger }];
-    for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
-      if (name === fn.triggerName || binding.direction !== "in") continue;
-      const type = String(binding.type ?? "").toLowerCase();
+    for (const { name, binding, type } of prepared.inputs) {
       const provider = this.#inputProviders.get(type);
       if (!provider) {
         throw new Error(

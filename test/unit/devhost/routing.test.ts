@@ -94,6 +94,17 @@ describe("route table", () => {
     });
   });
 
+  it("answers a repeated lookup the same way: a parameterless match is remembered, parameters are read afresh", () => {
+    const first = table.lookup("POST", "items");
+    expect(first).toMatchObject({ kind: "match", route: { fn: { name: "create" } }, params: {} });
+    expect(table.lookup("post", "items")).toBe(first);
+    expect(Object.isFrozen((first as { params: object }).params)).toBe(true);
+    // The same path with another method is still looked up, not answered from what POST found.
+    expect(table.lookup("PUT", "items")).toEqual({ kind: "method-not-allowed", allowed: ["GET", "POST"] });
+    expect(table.lookup("GET", "items/7")).toMatchObject({ params: { id: "7" } });
+    expect(table.lookup("GET", "items/8")).toMatchObject({ params: { id: "8" } });
+  });
+
   it("refuses an unknown authLevel when the table is built", () => {
     expect(() => new RouteTable([httpFunction("odd", "odd", ["GET"], "system")])).toThrow(/authLevel/);
   });

@@ -107,6 +107,9 @@ describe("HTTP conversion helpers", () => {
     const keys = { functionKey: "f".repeat(20), masterKey: "m".repeat(20), durableSystemKey: "d".repeat(20) };
     expect(presentedKey({ "x-functions-key": "h" }, new URLSearchParams("code=q"))).toBe("h");
     expect(presentedKey({}, new URLSearchParams("code=q"))).toBe("q");
+    expect(presentedKey({ "x-functions-key": "h" }, new URL("http://h/api/x?code=q"))).toBe("h");
+    expect(presentedKey({}, new URL("http://h/api/x?code=q"))).toBe("q");
+    expect(presentedKey({}, new URL("http://h/api/x"))).toBeUndefined();
     expect(isAuthorized("anonymous", undefined, keys)).toBe(true);
     expect(isAuthorized("function", keys.functionKey, keys)).toBe(true);
     expect(isAuthorized("function", keys.masterKey, keys)).toBe(true);
