@@ -38,7 +38,8 @@ import { listen } from "../local/http/server.js";
 import { readBody } from "../local/http/body.js";
 import { attestationCost } from "./attestation-cost.js";
 import { costLine, sequentialCost, type SequentialCost } from "./attested-pipeline-cost.js";
-import { epochNow, traceCpu } from "./process-cpu.js";
+import { traceCpu } from "./process-cpu.js";
+import { sendBurst, senderKind, type Burst, type Delivery } from "./webhook-sender.js";
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 30);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
@@ -57,6 +58,8 @@ function sections(value: string | undefined): ReadonlySet<Section> {
   return new Set(names as Section[]);
 }
 const SECTIONS = sections(process.env.BENCH_SECTIONS);
+/** How the burst is sent (bench/webhook-sender.ts): raw sockets by default, `fetch` to compare with earlier figures. */
+const SENDER_KIND = senderKind(process.env.BENCH_WEBHOOK_SENDER_KIND);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -151,16 +154,6 @@ function workerCosts(lines: WorkerLine[]): { trivy: number[]; overhead: number[]
   return { trivy, overhead };
 }
 
-/** What one webhook delivery of the burst saw: its answer's status and how long the answer took. */
-interface Delivery {
-  /** 0: no answer (error says why). */
-  status: number;
-  ms: number;
-  /** When the answer (or the failure) came, in epoch milliseconds (process-cpu.ts). */
-  answeredAt: number;
-  error?: string;
-}
-
 /** A burst's answers, and this process's CPU (and GC pause) milliseconds from the first send until the last answer. */
 interface BurstAnswers {
   deliveries: Delivery[];
@@ -248,12 +241,6 @@ function deliveryBody(stack: LocalStack, repository: string, digest: string, i: 
   });
 }
 
-interface Burst {
-  url: string;
-  functionKey: string;
-  bodies: string[];
-}
-
 /**
  * The deliveries come from a process of their own, as a registry's come from another machine: the sender's work
  * (900 connections and requests) is not done on the event loop of the host it measures.
@@ -274,33 +261,6 @@ async function sendFromAnotherProcess(burst: Burst): Promise<BurstAnswers> {
   // Until the last answer: what follows it (the drain starting the pipelines) is not the answers' cost.
   const lastAnswer = Math.max(...trace.result.map((d) => d.answeredAt));
   return { deliveries: trace.result, cpuMs: trace.cpuUntil(lastAnswer), gcMs: trace.gcUntil(lastAnswer) };
-}
-
-/** The sender: every delivery at once, each on its own connection, with the function key as ACR sends it. */
-async function sendBurst(burst: Burst): Promise<Delivery[]> {
-  return Promise.all(
-    burst.bodies.map(async (body): Promise<Delivery> => {
-      const sent = performance.now();
-      try {
-        const response = await fetch(burst.url, {
-          method: "POST",
-          headers: { "Content-Type": "application/json", "x-functions-key": burst.functionKey, Connection: "close" },
-          body,
-        });
-        await response.arrayBuffer();
-        return { status: response.status, ms: performance.now() - sent, answeredAt: epochNow() };
-      } catch (error) {
-        // A delivery that got no answer at all (connection refused or reset): counted, with its cause.
-        const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-        return {
-          status: 0,
-          ms: performance.now() - sent,
-          answeredAt: epochNow(),
-          error: cause?.code ?? cause?.message ?? String(error),
-        };
-      }
-    }),
-  );
 }
 
 /** The same burst against a server that does nothing but answer 202: what the machine itself costs. */
@@ -494,7 +454,7 @@ async function main(): Promise<void> {
       const floorAnswers = await floorBurst(WEBHOOK_BURST);
       const floor = floorAnswers.deliveries.map((d) => d.ms);
       console.log(
-        `  floor: a bare Node HTTP server answering ${WEBHOOK_BURST} deliveries at once: p50 ${percentile(floor, 50).toFixed(0)} ms, p99 ${percentile(floor, 99).toFixed(0)} ms (this machine, now); its process's CPU until the last answer ${cpuLine(floorAnswers, WEBHOOK_BURST)}`,
+        `  floor: a bare Node HTTP server answering ${WEBHOOK_BURST} deliveries at once: p50 ${percentile(floor, 50).toFixed(0)} ms, p99 ${percentile(floor, 99).toFixed(0)} ms (this machine, now; sender: ${SENDER_KIND}); its process's CPU until the last answer ${cpuLine(floorAnswers, WEBHOOK_BURST)}`,
       );
       const burst = await webhookBurst(
         stack,
@@ -552,7 +512,7 @@ async function main(): Promise<void> {
 async function sender(): Promise<void> {
   let input = "";
   for await (const chunk of process.stdin) input += String(chunk);
-  process.stdout.write(JSON.stringify(await sendBurst(JSON.parse(input) as Burst)));
+  process.stdout.write(JSON.stringify(await sendBurst(JSON.parse(input) as Burst, SENDER_KIND)));
 }
 
 (process.env.BENCH_WEBHOOK_SENDER === "1"

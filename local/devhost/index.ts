@@ -144,21 +144,22 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     },
   ];
   const host = options.host ?? "127.0.0.1";
-  const server = await startHostServer(() => areas, { port: options.port ?? 7071, host, logger });
-  origin = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   // Like the extension's LocalHttpListener: the durable client's RPC endpoint listens on loopback only, on a port of
   // its own (a free one here), whatever address the app listens on.
-  const rpcServer = await startHostServer(() => [durableApi.rpcArea], { port: 0, host: "127.0.0.1", logger }).catch(
-    async (error: unknown) => {
-      await server.close();
-      throw error;
-    },
+  const server = await startHostServer(
+    [
+      { name: "app", host, port: options.port ?? 7071, areas: () => areas },
+      { name: "rpc", host: "127.0.0.1", port: 0, areas: () => [durableApi.rpcArea] },
+    ],
+    logger,
   );
-  process.env.WEBSITE_HOSTNAME = options.settings?.WEBSITE_HOSTNAME ?? `${host}:${server.port}`;
+  const appPort = server.ports.app!;
+  origin = `http://${host.includes(":") ? `[${host}]` : host}:${appPort}`;
+  process.env.WEBSITE_HOSTNAME = options.settings?.WEBSITE_HOSTNAME ?? `${host}:${appPort}`;
   const clientData = JSON.stringify(
     durableClientBindingData({
       origin,
-      rpcOrigin: `http://127.0.0.1:${rpcServer.port}`,
+      rpcOrigin: `http://127.0.0.1:${server.ports.rpc!}`,
       hubName: config.hubName,
       systemKey: keys.durableSystemKey,
     }),
@@ -170,7 +171,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     await durable.start();
     await timers.start();
   } catch (error) {
-    await Promise.allSettled([timers.stop(), durable.close(), server.close(), rpcServer.close()]);
+    await Promise.allSettled([timers.stop(), durable.close(), server.close()]);
     throw error;
   }
   for (const route of routes.routes) {
@@ -188,7 +189,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   let closing: Promise<void> | undefined;
   return {
     url: origin,
-    port: server.port,
+    port: appPort,
     keys,
     taskHub: config.hubName,
     functions: registry.all().map((f) => ({ name: f.name, kind: f.kind })),
@@ -196,10 +197,10 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     close: () =>
       (closing ??= (async () => {
         await timers.stop();
-        await server.close();
+        await server.closeListener("app");
         await admin.drain();
         await durable.close();
-        await rpcServer.close();
+        await server.close();
         await executeHooks(
           registry.hooks("appTerminate"),
           readOnlyHookContext({ hookData: {}, appHookData }, {}),
