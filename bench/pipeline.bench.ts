@@ -11,7 +11,9 @@
  *  5. a webhook burst: 900 `quarantine` deliveries at once, as a registry sends them after a burst of pushes → the
  *     webhook's answer time (p50, p99; target p99 < 1 s, shorter than a sender's timeout) and the time until every
  *     image is decided; first the same burst against a bare Node server, the machine's floor. For both, this
- *     process's CPU until the last answer (bench/process-cpu.ts): the devhost runs here, the sender does not.
+ *     process's CPU until the last answer (bench/process-cpu.ts): the devhost runs here, the sender does not. The
+ *     sender writes raw HTTP/1.1 on one connection per delivery (bench/webhook-sender.ts says why;
+ *     BENCH_WEBHOOK_SENDER_KIND=fetch sends with undici's fetch, as before).
  *  6. what attesting a decision adds per image (bench/attestation-cost.ts): registry requests and ms;
  *  7. the whole pipeline with attestations on against off (bench/attested-pipeline-cost.ts): registry writes and
  *     reads per image, the referrers' own quarantine pipelines included, and push → released.
