@@ -144,22 +144,21 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     },
   ];
   const host = options.host ?? "127.0.0.1";
+  const server = await startHostServer(() => areas, { port: options.port ?? 7071, host, logger });
+  origin = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   // Like the extension's LocalHttpListener: the durable client's RPC endpoint listens on loopback only, on a port of
   // its own (a free one here), whatever address the app listens on.
-  const server = await startHostServer(
-    [
-      { name: "app", host, port: options.port ?? 7071, areas: () => areas },
-      { name: "rpc", host: "127.0.0.1", port: 0, areas: () => [durableApi.rpcArea] },
-    ],
-    logger,
+  const rpcServer = await startHostServer(() => [durableApi.rpcArea], { port: 0, host: "127.0.0.1", logger }).catch(
+    async (error: unknown) => {
+      await server.close();
+      throw error;
+    },
   );
-  const appPort = server.ports.app!;
-  origin = `http://${host.includes(":") ? `[${host}]` : host}:${appPort}`;
-  process.env.WEBSITE_HOSTNAME = options.settings?.WEBSITE_HOSTNAME ?? `${host}:${appPort}`;
+  process.env.WEBSITE_HOSTNAME = options.settings?.WEBSITE_HOSTNAME ?? `${host}:${server.port}`;
   const clientData = JSON.stringify(
     durableClientBindingData({
       origin,
-      rpcOrigin: `http://127.0.0.1:${server.ports.rpc!}`,
+      rpcOrigin: `http://127.0.0.1:${rpcServer.port}`,
       hubName: config.hubName,
       systemKey: keys.durableSystemKey,
     }),
@@ -171,7 +170,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     await durable.start();
     await timers.start();
   } catch (error) {
-    await Promise.allSettled([timers.stop(), durable.close(), server.close()]);
+    await Promise.allSettled([timers.stop(), durable.close(), server.close(), rpcServer.close()]);
     throw error;
   }
   for (const route of routes.routes) {
@@ -189,7 +188,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   let closing: Promise<void> | undefined;
   return {
     url: origin,
-    port: appPort,
+    port: server.port,
     keys,
     taskHub: config.hubName,
     functions: registry.all().map((f) => ({ name: f.name, kind: f.kind })),
@@ -197,10 +196,10 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     close: () =>
       (closing ??= (async () => {
         await timers.stop();
-        await server.closeListener("app");
+        await server.close();
         await admin.drain();
         await durable.close();
-        await server.close();
+        await rpcServer.close();
         await executeHooks(
           registry.hooks("appTerminate"),
           readOnlyHookContext({ hookData: {}, appHookData }, {}),

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { HttpError } from "./errors.js";
 
 /**
@@ -6,19 +6,7 @@ import { HttpError } from "./errors.js";
  * the stream's events rather than iterating it asynchronously: the async iterator's promise per chunk and its
  * end-of-stream bookkeeping were a visible share of the devhost's CPU per request under a burst of small webhooks.
  */
-/** A request whose body was read whole before it was handed over (the devhost's HTTP front, host-exchange.ts). */
-export interface BufferedBody {
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-  resume(): void;
-}
-
-export function readBody(req: IncomingMessage | BufferedBody, limitBytes: number): Promise<Buffer> {
-  if ("body" in req) {
-    return req.body.length > limitBytes
-      ? Promise.reject(new HttpError(413, "SIZE_INVALID", `request body exceeds ${limitBytes} bytes`))
-      : Promise.resolve(req.body);
-  }
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? "0");
   if (Number.isFinite(declared) && declared > limitBytes) {
     req.resume();
@@ -68,7 +56,7 @@ export function readBody(req: IncomingMessage | BufferedBody, limitBytes: number
 }
 
 /** Parses a JSON body; malformed JSON is a 400, never an exception that escapes the handler. */
-export async function readJson(req: IncomingMessage | BufferedBody, limitBytes = 64 * 1024): Promise<unknown> {
+export async function readJson(req: IncomingMessage, limitBytes = 64 * 1024): Promise<unknown> {
   const raw = await readBody(req, limitBytes);
   if (raw.length === 0) throw new HttpError(400, "BODY_INVALID", "request body is empty; JSON expected");
   try {
@@ -79,7 +67,7 @@ export async function readJson(req: IncomingMessage | BufferedBody, limitBytes =
 }
 
 /** Parses an application/x-www-form-urlencoded body, keeping repeated fields (ACR's `scope` may repeat). */
-export async function readForm(req: IncomingMessage | BufferedBody, limitBytes = 64 * 1024): Promise<URLSearchParams> {
+export async function readForm(req: IncomingMessage, limitBytes = 64 * 1024): Promise<URLSearchParams> {
   const type = String(req.headers["content-type"] ?? "");
   if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
     req.resume();

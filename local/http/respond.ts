@@ -1,10 +1,11 @@
-/** What the helpers write to: Node's ServerResponse, or the devhost's collected response (host-exchange.ts). */
-export interface ResponseSink {
-  writeHead(status: number, headers: Record<string, string>): unknown;
-  end(body?: Buffer): unknown;
-}
+import type { ServerResponse } from "node:http";
 
-export function sendJson(res: ResponseSink, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const payload = Buffer.from(JSON.stringify(body));
   res.writeHead(status, {
     "Content-Type": "application/json; charset=utf-8",
@@ -14,7 +15,7 @@ export function sendJson(res: ResponseSink, status: number, body: unknown, heade
   res.end(payload);
 }
 
-export function sendEmpty(res: ResponseSink, status: number, headers: Record<string, string> = {}): void {
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "Content-Length": "0", ...headers });
   res.end();
 }

@@ -1,4 +1,4 @@
-import type { HostRequest, HostResponse } from "./host-exchange.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { readJson } from "../../http/body.js";
 import { HttpError } from "../../http/errors.js";
 import { sendEmpty, sendJson } from "../../http/respond.js";
@@ -43,7 +43,7 @@ export class AdminApi {
     return pathname.toLowerCase().startsWith("/admin/");
   }
 
-  async handle(req: HostRequest, res: HostResponse, url: URL): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (!keyMatches(presentedKey(req.headers, url.searchParams), this.#options.keys.masterKey)) {
       req.resume();
       sendEmpty(res, 401);
@@ -77,7 +77,7 @@ export class AdminApi {
     await Promise.allSettled([...this.#running]);
   }
 
-  async #clock(req: HostRequest, res: HostResponse, method: string): Promise<void> {
+  async #clock(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
     const { clock, logger } = this.#options;
     const reading = (): Record<string, unknown> => ({
       now: clock.now().toISOString(),
@@ -113,13 +113,13 @@ export class AdminApi {
     sendJson(res, 200, { now, offsetMs });
   }
 
-  #describe(res: HostResponse, name: string): void {
+  #describe(res: ServerResponse, name: string): void {
     const fn = this.#options.registry.get(name);
     if (!fn) sendEmpty(res, 404);
     else sendJson(res, 200, describe(fn));
   }
 
-  async #invoke(req: HostRequest, res: HostResponse, name: string): Promise<void> {
+  async #invoke(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     const fn = this.#options.registry.get(name);
     if (!fn) {
       req.resume();

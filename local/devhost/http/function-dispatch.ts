@@ -1,4 +1,4 @@
-import type { HostRequest, HostResponse } from "./host-exchange.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "../../http/body.js";
 import { HttpError } from "../../http/errors.js";
 import { sendEmpty, sendJson } from "../../http/respond.js";
@@ -44,7 +44,7 @@ export class HttpFunctionDispatcher {
     return lower.startsWith(`${base}/`) ? pathname.slice(base.length + 1) : undefined;
   }
 
-  async handle(req: HostRequest, res: HostResponse, url: URL, relativePath: string): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL, relativePath: string): Promise<void> {
     const { routes, invoker, concurrency } = this.#options;
     const method = (req.method ?? "GET").toUpperCase();
     const lookup = routes.lookup(method, relativePath);
@@ -84,7 +84,7 @@ export class HttpFunctionDispatcher {
     this.#respond(res, outcome, method, route.fn.name);
   }
 
-  #respond(res: HostResponse, outcome: InvocationOutcome, method: string, functionName: string): void {
+  #respond(res: ServerResponse, outcome: InvocationOutcome, method: string, functionName: string): void {
     if (!outcome.ok) {
       this.#fail(res, outcome.invocationId, functionName);
       return;
@@ -102,7 +102,7 @@ export class HttpFunctionDispatcher {
     }
   }
 
-  #fail(res: HostResponse, invocationId: string, functionName: string): void {
+  #fail(res: ServerResponse, invocationId: string, functionName: string): void {
     sendJson(
       res,
       500,

@@ -1,4 +1,4 @@
-import type { HostResponse } from "./host-exchange.js";
+import type { ServerResponse } from "node:http";
 import type { RpcHttpData, RpcTypedData } from "../app/core-types.js";
 import { serializeSetCookie } from "./set-cookie.js";
 
@@ -9,7 +9,7 @@ const COMPUTED_HEADERS = new Set(["content-length", "transfer-encoding", "connec
  * Writes a function's HTTP output (the RPC `http` data `@azure/functions` produced) to the client: status, headers,
  * cookies as Set-Cookie, and the body bytes. No response at all (a handler that returned nothing) becomes 204.
  */
-export function writeRpcHttpResponse(res: HostResponse, http: RpcHttpData | null | undefined, method: string): void {
+export function writeRpcHttpResponse(res: ServerResponse, http: RpcHttpData | null | undefined, method: string): void {
   if (!http) {
     res.writeHead(204, { "Content-Length": "0" });
     res.end();

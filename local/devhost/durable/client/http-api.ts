@@ -1,4 +1,4 @@
-import type { HostRequest, HostResponse } from "../../http/host-exchange.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError } from "../../../http/errors.js";
 import { sendEmpty, sendJson } from "../../../http/respond.js";
 import { keyMatches, presentedKey, type HostKeys } from "../../http/auth-keys.js";
@@ -58,7 +58,7 @@ export class DurableHttpApi {
     };
   }
 
-  async #handle(req: HostRequest, res: HostResponse, url: URL, basePath: string, keyed: boolean): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse, url: URL, basePath: string, keyed: boolean): Promise<void> {
     try {
       if (keyed && !this.#authorised(req, url)) {
         req.resume();
@@ -76,13 +76,13 @@ export class DurableHttpApi {
     }
   }
 
-  #authorised(req: HostRequest, url: URL): boolean {
+  #authorised(req: IncomingMessage, url: URL): boolean {
     const { keys } = this.#options;
     const key = presentedKey(req.headers, url.searchParams);
     return keyMatches(key, keys.durableSystemKey) || keyMatches(key, keys.masterKey);
   }
 
-  async #route(req: HostRequest, res: HostResponse, url: URL, basePath: string): Promise<void> {
+  async #route(req: IncomingMessage, res: ServerResponse, url: URL, basePath: string): Promise<void> {
     const taskHub = url.searchParams.get("taskHub");
     if (taskHub && taskHub.toLowerCase() !== this.#options.hubName.toLowerCase()) {
       throw new HttpError(
@@ -127,8 +127,8 @@ export class DurableHttpApi {
   }
 
   async #start(
-    req: HostRequest,
-    res: HostResponse,
+    req: IncomingMessage,
+    res: ServerResponse,
     functionName: string,
     instanceId: string | undefined,
   ): Promise<void> {
@@ -159,7 +159,7 @@ export class DurableHttpApi {
     );
   }
 
-  async #status(req: HostRequest, res: HostResponse, url: URL, instanceId: string): Promise<void> {
+  async #status(req: IncomingMessage, res: ServerResponse, url: URL, instanceId: string): Promise<void> {
     req.resume();
     const query = url.searchParams;
     const showHistory = booleanParam(query, "showHistory", false);
@@ -195,7 +195,7 @@ export class DurableHttpApi {
     }
   }
 
-  async #list(req: HostRequest, res: HostResponse, url: URL): Promise<void> {
+  async #list(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     req.resume();
     const query = instanceQueryParams(url.searchParams);
     const showInput = booleanParam(url.searchParams, "showInput", true);
@@ -220,26 +220,26 @@ export class DurableHttpApi {
     );
   }
 
-  async #raiseEvent(req: HostRequest, res: HostResponse, instanceId: string, eventName: string): Promise<void> {
+  async #raiseEvent(req: IncomingMessage, res: ServerResponse, instanceId: string, eventName: string): Promise<void> {
     const input = await readJsonText(req, true);
     await this.#options.service.raiseEvent(instanceId, eventName, input);
     sendEmpty(res, 202);
   }
 
-  async #terminate(req: HostRequest, res: HostResponse, url: URL, instanceId: string): Promise<void> {
+  async #terminate(req: IncomingMessage, res: ServerResponse, url: URL, instanceId: string): Promise<void> {
     req.resume();
     await this.#options.service.terminate(instanceId, url.searchParams.get("reason") ?? undefined);
     sendEmpty(res, 202);
   }
 
-  async #purge(req: HostRequest, res: HostResponse, instanceId: string): Promise<void> {
+  async #purge(req: IncomingMessage, res: ServerResponse, instanceId: string): Promise<void> {
     req.resume();
     const deleted = await this.#options.service.purge(instanceId);
     if (deleted === 0) sendEmpty(res, 404);
     else sendJson(res, 200, { instancesDeleted: deleted });
   }
 
-  async #purgeWhere(req: HostRequest, res: HostResponse, url: URL): Promise<void> {
+  async #purgeWhere(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     req.resume();
     const { statuses, createdFrom, createdTo, instanceIdPrefix } = instanceQueryParams(url.searchParams);
     const deleted = await this.#options.service.purgeWhere({ statuses, createdFrom, createdTo, instanceIdPrefix });

@@ -1,4 +1,4 @@
-import type { HostRequest } from "../../http/host-exchange.js";
+import type { IncomingMessage } from "node:http";
 import { readBody } from "../../../http/body.js";
 import { HttpError } from "../../../http/errors.js";
 import type { RuntimeStatus } from "../replay/history.js";
@@ -17,7 +17,7 @@ const RUNTIME_STATUSES: RuntimeStatus[] = [
 const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /** Reads an optional JSON body and returns it as JSON text (undefined when empty); malformed JSON is a 400. */
-export async function readJsonText(req: HostRequest, requireJsonContentType: boolean): Promise<string | undefined> {
+export async function readJsonText(req: IncomingMessage, requireJsonContentType: boolean): Promise<string | undefined> {
   const raw = (await readBody(req, MAX_PAYLOAD_BYTES)).toString("utf8").trim();
   if (raw === "") return undefined;
   if (requireJsonContentType) {

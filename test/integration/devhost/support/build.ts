@@ -6,18 +6,12 @@ import { localStateRoot, projectRoot } from "../../../support/paths.js";
 
 const FIXTURE = join(projectRoot, "test", "fixtures", "devhost-app");
 
-/** Transpiles every .ts file (and copies every .mjs file) under `sourceDir` (no type check: `tsc --noEmit` covers that) into `outDir`, same layout. */
+/** Transpiles every .ts file under `sourceDir` (no type check: `tsc --noEmit` covers that) into `outDir`, same layout. */
 export function transpileTree(sourceDir: string, outDir: string): void {
   for (const entry of readdirSync(sourceDir, { withFileTypes: true })) {
     const source = join(sourceDir, entry.name);
     if (entry.isDirectory()) {
       transpileTree(source, join(outDir, entry.name));
-      continue;
-    }
-    if (entry.name.endsWith(".mjs")) {
-      // Plain JavaScript the devhost loads as it is (its HTTP front's worker thread): copied, as the sources hold it.
-      mkdirSync(outDir, { recursive: true });
-      copyFileSync(source, join(outDir, entry.name));
       continue;
     }
     if (!entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts") || entry.name.endsWith(".test.ts")) continue;
