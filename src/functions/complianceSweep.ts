@@ -2,7 +2,7 @@ import { app, type InvocationContext, type Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import { compositionRoot, notificationParts } from "../composition/root.js";
 import { afterSweep } from "../notify/index.js";
-import { notifyDeliveryStarter } from "../pipeline/contract/index.js";
+import { notifyEventStarter } from "../pipeline/contract/index.js";
 import { sweepTimerSchedule } from "../config.js";
 import { DurablePipelineDirectory } from "../sweep/durable-pipelines.js";
 import { summaryLine } from "../sweep/report.js";
@@ -26,7 +26,7 @@ export async function complianceSweep(timer: Timer, context: InvocationContext):
   }
   await afterSweep(
     reports,
-    notificationParts(root, (line) => context.log(line), notifyDeliveryStarter(df.getClient(context))),
+    notificationParts(root, (line) => context.log(line), notifyEventStarter(df.getClient(context))),
   );
 }
 

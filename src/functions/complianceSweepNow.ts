@@ -2,7 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from "durable-functions";
 import { compositionRoot, notificationParts } from "../composition/root.js";
 import { afterSweep } from "../notify/index.js";
-import { notifyDeliveryStarter } from "../pipeline/contract/index.js";
+import { notifyEventStarter } from "../pipeline/contract/index.js";
 import { answeringErrors } from "../http/errors.js";
 import { problem } from "../http/json.js";
 import { DurablePipelineDirectory } from "../sweep/durable-pipelines.js";
@@ -37,7 +37,7 @@ export async function complianceSweepNow(request: HttpRequest, context: Invocati
       for (const report of reports) context.log(summaryLine(report));
       await afterSweep(
         reports,
-        notificationParts(root, (line) => context.log(line), notifyDeliveryStarter(df.getClient(context))),
+        notificationParts(root, (line) => context.log(line), notifyEventStarter(df.getClient(context))),
       );
       return { status: 200, jsonBody: { reports, summaries: reports.map(summaryLine) } };
     },

@@ -3,9 +3,11 @@ import * as df from "durable-functions";
 import { compositionRoot } from "../composition/root.js";
 import {
   ACTIVITY,
-  notifyDeliveryStarter,
+  notifyEventStarter,
   registerActivity,
   type DeliverNotificationResult,
+  type NotificationAttemptInput,
+  type NotificationAttemptResult,
   type NotificationDeadLetterInput,
   type NotifyDeliveryInput,
   type NotifyRequest,
@@ -14,7 +16,7 @@ import {
 import { notificationEventId } from "../notify/index.js";
 
 /**
- * The notify activity: one occurrence handed to a notifyDelivery orchestration per sink (docs/notifications.md). It
+ * The notify activity: one occurrence handed to its notifyEvent orchestration (docs/notifications.md). It
  * sends nothing and never throws, so the pipeline that calls it waits only for the hand-off: settings that cannot be
  * used, or no subscription document, are answered as a result.
  */
@@ -24,7 +26,7 @@ export async function notify(request: NotifyRequest, context: InvocationContext)
     empty.eventId = notificationEventId(request);
     const notifier = compositionRoot().notifier();
     if (!notifier) return { ...empty, error: "notifications off (NOTIFY_SUBSCRIPTIONS not set)" };
-    return await notifier.handOff(request, notifyDeliveryStarter(df.getClient(context)));
+    return await notifier.handOff(request, notifyEventStarter(df.getClient(context)));
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     console.warn(`notify: nothing sent: ${typeof code === "string" ? code : (error as Error).name}`);
@@ -32,7 +34,17 @@ export async function notify(request: NotifyRequest, context: InvocationContext)
   }
 }
 
-/** One attempt of one event to one sink; a failure the sink may get over is thrown, for the durable retry. */
+/** One attempt of one event to one sink for notifyEvent; a failure the sink may get over is answered as `retry`. */
+export async function attemptNotification(input: NotificationAttemptInput): Promise<NotificationAttemptResult> {
+  const notifier = compositionRoot().notifier();
+  if (!notifier) return { outcome: "refused", error: "notifications off (NOTIFY_SUBSCRIPTIONS not set)" };
+  return notifier.answer(input);
+}
+
+/**
+ * The legacy notifyDelivery's attempt (instances started before notifyEvent); a failure the sink may get over is
+ * thrown, for its durable retry.
+ */
 export async function deliverNotification(input: NotifyDeliveryInput): Promise<DeliverNotificationResult> {
   const notifier = compositionRoot().notifier();
   if (!notifier) return { outcome: "refused", error: "notifications off (NOTIFY_SUBSCRIPTIONS not set)" };
@@ -50,5 +62,6 @@ export async function recordNotificationDeadLetter(input: NotificationDeadLetter
 }
 
 registerActivity(ACTIVITY.notify, notify, { durableClient: true });
+registerActivity(ACTIVITY.attemptNotification, attemptNotification);
 registerActivity(ACTIVITY.deliverNotification, deliverNotification);
 registerActivity(ACTIVITY.recordNotificationDeadLetter, recordNotificationDeadLetter);

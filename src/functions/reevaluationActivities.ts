@@ -8,7 +8,7 @@ import { reevaluationLine } from "../reevaluate/log-line.js";
 import { reevaluateImage } from "../reevaluate/reevaluate-image.js";
 import { LOG_ONLY_NOTIFIER, type RemediationNotifier } from "../reevaluate/notifier.js";
 import { notifyStreamNotifier } from "../reevaluate/notify-stream.js";
-import { notifyDeliveryStarter } from "../pipeline/contract/index.js";
+import { notifyEventStarter } from "../pipeline/contract/index.js";
 import { statusLink } from "../pipeline/input.js";
 
 // Event lines go to the worker's console, which the host forwards like context.log (docs/operations.md).
@@ -47,7 +47,7 @@ function remediationNotifier(context: InvocationContext): RemediationNotifier {
   const base = root.pipelineSettings().statusBaseUrl;
   return notifyStreamNotifier(
     notifier,
-    notifyDeliveryStarter(df.getClient(context)),
+    notifyEventStarter(df.getClient(context)),
     base ? (image) => statusLink(base, image) : undefined,
   );
 }

@@ -1,12 +1,14 @@
 import type {
   DeliverNotificationResult,
+  NotificationAttemptInput,
+  NotificationAttemptResult,
   NotificationDeadLetterInput,
-  NotifyDeliveryInput,
+  NotifyEventInput,
   NotifyRequest,
   NotifyResult,
   NotifyRetry,
 } from "../pipeline/contract/notify.js";
-import { notifyDeliveryInstanceId } from "../pipeline/contract/ids.js";
+import { notifyEventInstanceId } from "../pipeline/contract/ids.js";
 import { eventLine } from "../observability/event-line.js";
 import type { DeliveryLedger } from "./delivery-ledger.js";
 import { buildNotificationEvent, cloudEventType, notificationEventId, type NotificationEvent } from "./event.js";
@@ -27,18 +29,19 @@ export interface NotifierDeps {
 }
 
 /**
- * Starts the delivery of one event to one sink under its instance id (the notifyDelivery orchestration), once:
+ * Starts the delivery of one event to its sinks under its instance id (the notifyEvent orchestration), once:
  * resolves true when it started it, false when an instance with that id was already there (a repeat).
  */
-export type StartDelivery = (instanceId: string, input: NotifyDeliveryInput) => Promise<boolean>;
+export type StartDelivery = (instanceId: string, input: NotifyEventInput) => Promise<boolean>;
 
 /**
  * Notifications in three steps, none of which decides anything:
  * - `handOff` (the notify activity): builds the occurrence's CloudEvent, asks the router for its sinks and starts one
- *   delivery per sink, named after the event id and the sink. It sends nothing, so the caller never waits on a sink.
- * - `attempt` (the deliverNotification activity, retried durably): one send, claimed first in the delivery ledger so
- *   that repeats deliver nothing twice. A failure the sink may get over (no answer, 408, 429, 5xx) is thrown for the
- *   durable retry policy; one it will not (other 4xx) is answered as refused.
+ *   delivery to all of them, named after the event id. It sends nothing, so the caller never waits on a sink.
+ * - `attempt` (the attemptNotification activity, retried in rounds by notifyEvent, through `answer`; and the legacy
+ *   deliverNotification): one send, claimed first in the delivery ledger so that repeats deliver nothing twice. A
+ *   failure the sink may get over (no answer, 408, 429, 5xx) is thrown; one it will not (other 4xx) is answered as
+ *   refused. `answer` turns the thrown failure into `retry` for notifyEvent.
  * - `deadLetter` (recordNotificationDeadLetter): the delivery is settled `dead-letter`, a row goes to the dead-letter
  *   table and a warning line is written.
  */
@@ -69,31 +72,48 @@ export class Notifier {
     const repository = request.image.repository === "" ? undefined : request.image.repository;
     const names = this.deps.router.sinksFor(request.type, repository);
     result.sinks = names.length;
-    const retry = this.retry();
-    const outcomes = await Promise.all(
-      names.map(async (sink) => {
-        try {
-          return await start(notifyDeliveryInstanceId(eventId, sink), { request, eventId, sink, retry });
-        } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          await this.writeDeadLetter(
-            event,
-            sink,
-            `delivery not started: ${typeof code === "string" ? code : (error as Error).name}`,
-            undefined,
-            0,
-          ).catch(() => undefined);
-          return undefined;
-        }
-      }),
-    );
-    result.started = outcomes.filter((o) => o === true).length;
-    if (outcomes.includes(undefined)) result.error = "ERR_NOTIFY_HANDOFF";
+    if (names.length === 0) return result;
+    try {
+      const started = await start(notifyEventInstanceId(eventId), {
+        request,
+        eventId,
+        sinks: names,
+        retry: this.retry(),
+      });
+      result.started = started ? names.length : 0;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const reason = `delivery not started: ${typeof code === "string" ? code : (error as Error).name}`;
+      await Promise.all(
+        names.map((sink) => this.writeDeadLetter(event, sink, reason, undefined, 0).catch(() => undefined)),
+      );
+      result.error = "ERR_NOTIFY_HANDOFF";
+    }
     return result;
   }
 
+  /**
+   * One attempt, answered: a failure a later attempt may get over (a SinkDeliveryError that is retryable, or anything
+   * else thrown, such as the delivery ledger out of reach) is `retry` with its status or a code, never a message that
+   * could hold a URL.
+   */
+  async answer(input: NotificationAttemptInput): Promise<NotificationAttemptResult> {
+    try {
+      return await this.attempt(input);
+    } catch (error) {
+      if (error instanceof SinkDeliveryError)
+        return {
+          outcome: "retry",
+          error: error.message,
+          ...(error.status === undefined ? {} : { status: error.status }),
+        };
+      const code = (error as { code?: unknown }).code;
+      return { outcome: "retry", error: typeof code === "string" ? code : (error as Error).name };
+    }
+  }
+
   /** One attempt to send the event to the sink. Throws SinkDeliveryError when a later attempt may succeed. */
-  async attempt(input: NotifyDeliveryInput): Promise<DeliverNotificationResult> {
+  async attempt(input: NotificationAttemptInput): Promise<DeliverNotificationResult> {
     const sink = this.deps.sinks.get(input.sink);
     if (!sink) return { outcome: "refused", error: "sink not configured" };
     let event: NotificationEvent;

@@ -67,6 +67,14 @@ export const ACTIVITY_FACTS: { [N in Name]: ActivityFacts<N> } = {
     }),
     output: (result) => ({ result: result.error ?? `sinks ${result.sinks}, delivery started ${result.started}` }),
   },
+  attemptNotification: {
+    stage: "recording",
+    input: (input) => ({
+      image: input.request.image.digest ? imageReference(input.request.image) : undefined,
+      result: `${input.request.type} to ${input.sink}`,
+    }),
+    output: (result) => ({ result: result.error ? `${result.outcome}: ${result.error}` : result.outcome }),
+  },
   deliverNotification: {
     stage: "recording",
     input: (input) => ({

@@ -5,7 +5,11 @@ import { errorFacts } from "./error-facts.js";
 import type { GateEvent } from "./event-line.js";
 
 /** The stage of an orchestration that publishes no custom status of its own. */
-const STAGE_OF: Record<string, string> = { breakGlassRelease: "break-glass", notifyDelivery: "notification" };
+const STAGE_OF: Record<string, string> = {
+  breakGlassRelease: "break-glass",
+  notifyEvent: "notification",
+  notifyDelivery: "notification",
+};
 
 type Emit = (event: Omit<GateEvent, "kind" | "fn" | "instanceId" | "image">) => void;
 

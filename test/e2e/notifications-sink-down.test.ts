@@ -7,8 +7,8 @@ import { freshTempDir } from "../support/paths.js";
 
 /**
  * Every sink down for a whole pipeline (the receiver and the Event Grid stand-in answer 503 to everything), against
- * the same pipeline with the sinks up. The pipeline only hands its events off (notify starts a notifyDelivery
- * orchestration per event and sink), so the release is on time by construction, and the test shows it without a
+ * the same pipeline with the sinks up. The pipeline only hands its events off (notify starts a notifyEvent
+ * orchestration per event, which serves every sink), so the release is on time by construction, and the test shows it without a
  * clock: the down pipeline's history is step for step the up pipeline's (no extra wait, retry or timer), and the
  * decision is written before the first dead letter exists. Then the deliveries end: each (event, sink) is a dead
  * letter after exactly 1 + NOTIFY_MAX_RETRIES attempts, and no delivery is left running — nothing retries forever.
@@ -125,16 +125,19 @@ describe("notifications with every sink down", () => {
     expect(down.notified).toHaveLength(3);
     for (const result of down.notified) expect(result).toMatchObject({ sinks: 4, started: 4 });
 
-    // The deliveries end by themselves: every one a dead letter, none left Pending or Running.
+    // The deliveries end by themselves, one per event (notifyEvent), each sink a dead letter, none Pending or Running.
     await stack.waitForDeliveries();
     const deliveries = (await stack.deliveries()).filter(
       (d) =>
         (d.input as { request?: { image?: { digest?: string } } }).request?.image?.digest === subject.split("@")[1],
     );
-    expect(deliveries).toHaveLength(12);
+    expect(deliveries).toHaveLength(3);
     for (const delivery of deliveries) {
       expect(delivery.runtimeStatus).toBe("Completed");
-      expect(delivery.output).toMatchObject({ result: "dead-letter" });
+      expect(delivery.instanceId).toMatch(/^ntf-[0-9a-f]+$/);
+      const sinks = (delivery.output as { sinks: Array<{ sink: string; result: string }> }).sinks;
+      expect(sinks.map((s) => s.sink).sort()).toEqual(["eventgrid", "slack", "teams", "webhook"]);
+      for (const sink of sinks) expect(sink.result).toBe("dead-letter");
     }
 
     // Dead letters: 3 events (quarantined, scan completed, released) × 4 sinks, each after exactly 1 + 2 attempts.

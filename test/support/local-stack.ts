@@ -35,7 +35,7 @@ export interface TestStack extends LocalStack {
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
   /**
-   * The notification deliveries (notifyDelivery instances, `ntf-…`) through the keyed durable API, with their
+   * The notification deliveries (notifyEvent instances, `ntf-…`, one per event) through the keyed durable API, with their
    * inputs and outputs as the host stores them.
    */
   deliveries(): Promise<Array<{ instanceId: string; runtimeStatus: string; input: unknown; output: unknown }>>;

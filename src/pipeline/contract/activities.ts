@@ -7,6 +7,8 @@ import { ACTIVITY_RETRY } from "./retry.js";
 import type {
   DeliverNotificationResult,
   NotificationDeadLetterInput,
+  NotificationAttemptInput,
+  NotificationAttemptResult,
   NotifyDeliveryInput,
   NotifyRequest,
   NotifyResult,
@@ -38,6 +40,7 @@ export interface ActivityPayloads {
   confirmApprovalDecision: { input: ConfirmApprovalInput; output: ApprovalConfirmation };
   settleApprovalDeadline: { input: ApprovalRound; output: ApprovalSettlement };
   notify: { input: NotifyRequest; output: NotifyResult };
+  attemptNotification: { input: NotificationAttemptInput; output: NotificationAttemptResult };
   deliverNotification: { input: NotifyDeliveryInput; output: DeliverNotificationResult };
   recordNotificationDeadLetter: { input: NotificationDeadLetterInput; output: void };
   attestDecision: { input: AttestDecisionInput; output: AttestDecisionResult };

@@ -88,8 +88,13 @@ export function pipelineOfScan(scanIdText: string): string | undefined {
   return SCAN_ID.exec(scanIdText)?.[1];
 }
 
+/** The notifyEvent instance of a notification event: the event id itself, so every hand-off names the same instance. */
+export function notifyEventInstanceId(eventId: string): string {
+  return eventId;
+}
+
 /**
- * The notifyDelivery instance of a notification event and a sink: `<event id>.<sink>` (event ids are `ntf-` + hex,
+ * The legacy notifyDelivery instance of a notification event and a sink: `<event id>.<sink>` (event ids are `ntf-` + hex,
  * sink names [a-z0-9-]), so every hand-off of the same event to the same sink names the same instance.
  */
 export function notifyDeliveryInstanceId(eventId: string, sink: string): string {

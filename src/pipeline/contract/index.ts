@@ -16,7 +16,7 @@ export { ACTIVITY_RETRY, SCAN_RETRY, scanRetryDelayMs } from "./retry.js";
 export { callActivity, callActivityWithPolicy, registerActivity, type ActivityPayloads } from "./activities.js";
 export { raiseEvent, waitForEvent, type EventPayloads } from "./events.js";
 export {
-  notifyDeliveryStarter,
+  notifyEventStarter,
   registerOrchestration,
   startOrchestrationOnce,
   type OrchestrationInputs,
@@ -25,14 +25,20 @@ export {
 export {
   NOTIFICATION_TYPES,
   notifier,
+  notifyRetryDelayMs,
   notifyRetryOptions,
   outcomeNotification,
   verdictFacts,
   type DeliverNotificationResult,
+  type NotificationAttemptInput,
+  type NotificationAttemptResult,
+  type NotifyEventInput,
+  type NotifyEventOutcome,
   type NotificationDeadLetterInput,
   type NotifyDeliveryInput,
   type NotifyDeliveryOutcome,
   type NotifyRetry,
+  type SinkDeliveryOutcome,
   type NotificationFacts,
   type NotificationType,
   type Notify,
@@ -49,6 +55,7 @@ export {
   isPipelineInstanceId,
   isRescanId,
   notifyDeliveryInstanceId,
+  notifyEventInstanceId,
   pipelineInstanceId,
   pipelineOfScan,
   rescanId,

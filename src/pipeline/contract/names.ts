@@ -9,8 +9,15 @@ export const ORCHESTRATION = {
   /** Releases an image whose verdict failed, on the word of a holder of Quarantine.Override. */
   breakGlassRelease: "breakGlassRelease",
   /**
-   * One per notification event and sink (instance id notifyDeliveryInstanceId): sends with durable retries and
-   * backoff, then a dead letter. Started by the notify activity; nothing waits for it.
+   * One per notification event (instance id notifyEventInstanceId: the event id): sends to every sink at once, with
+   * durable retries and backoff per sink, then a dead letter per sink that stayed down. Started by the notify activity;
+   * nothing waits for it.
+   */
+  notifyEvent: "notifyEvent",
+  /**
+   * Before notifyEvent: one per notification event and sink (`<event id>.<sink>`). Nothing starts it any more; it
+   * stays registered so that instances started before replay to their end (name-based versioning, Microsoft Learn
+   * "Zero-downtime deployment for Durable Functions": the new logic is a new orchestrator, the old one stays).
    */
   notifyDelivery: "notifyDelivery",
 } as const;
@@ -31,11 +38,13 @@ export const ACTIVITY = {
   /** The approval deadline fired: claims the outcome for it, unless a decision claimed it before the deadline. */
   settleApprovalDeadline: "settleApprovalDeadline",
   /**
-   * Routes one occurrence to its sinks and hands each (event, sink) to a notifyDelivery orchestration of its own;
-   * sends nothing itself, so the orchestration that calls it never waits on a sink (never throws, never decides).
+   * Routes one occurrence to its sinks and hands the event to a notifyEvent orchestration of its own; sends nothing
+   * itself, so the orchestration that calls it never waits on a sink (never throws, never decides).
    */
   notify: "notify",
-  /** One attempt of one event to one sink (notifyDelivery calls it with the notification retry policy). */
+  /** One attempt of one event to one sink for notifyEvent: a failure is answered (`retry`), never thrown. */
+  attemptNotification: "attemptNotification",
+  /** The legacy notifyDelivery's attempt: a retryable failure is thrown, for its durable retry policy. */
   deliverNotification: "deliverNotification",
   /** A delivery that stayed undelivered: settles it, writes the dead-letter row and the dead-letter line. */
   recordNotificationDeadLetter: "recordNotificationDeadLetter",
@@ -64,7 +73,9 @@ export const ACTIVITY_IDEMPOTENCY: Readonly<Record<ActivityName, string>> = {
   settleApprovalDeadline:
     "Insert-if-absent of the round's outcome row; a repeat gets 409 and reads the claim that holds.",
   notify:
-    "The event id is derived from the request (instance, type, round) and each sink's delivery orchestration is named after it (notifyDeliveryInstanceId), started once: a repeat finds the instances there and starts nothing.",
+    "The event id is derived from the request (instance, type, round) and the event's delivery orchestration is named after it (notifyEventInstanceId), started once: a repeat finds the instance there and starts nothing.",
+  attemptNotification:
+    "The same claim as deliverNotification: (event id, sink) in the delivery ledger first, insert-if-absent (a failed attempt's claim taken over If-Match), so a repeat after a delivery sends nothing; receivers deduplicate on the event id (webhook-id) too.",
   deliverNotification:
     "Claims (event id, sink) in the delivery ledger first (insert-if-absent; a failed attempt's claim is taken over If-Match): a repeat after a delivery finds it delivered and sends nothing; receivers deduplicate on the event id (webhook-id) too.",
   recordNotificationDeadLetter:

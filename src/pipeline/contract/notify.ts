@@ -96,7 +96,7 @@ export interface NotifyResult {
   eventId: string;
   /** The sinks the event is routed to. */
   sinks: number;
-  /** Delivery orchestrations started now (the others were there already: a repeat). */
+  /** Sinks whose delivery started now: all of them, or none when the event's delivery was there already (a repeat). */
   started: number;
   /** Set when nothing could be handed off (settings, routing, the durable client): a code, never a URL. */
   error?: string;
@@ -114,7 +114,59 @@ export interface NotifyRetry {
   maxRetryIntervalMs: number;
 }
 
-/** The notifyDelivery orchestration's input: one event to one sink. Sink names only, never a URL or a secret. */
+/**
+ * The notifyEvent orchestration's input: one event to its sinks. Sink names only, never a URL or a secret.
+ */
+export interface NotifyEventInput {
+  request: NotifyRequest;
+  eventId: string;
+  sinks: string[];
+  retry: NotifyRetry;
+}
+
+/** One attempt of one event to one sink (the attemptNotification activity's input). */
+export interface NotificationAttemptInput {
+  request: NotifyRequest;
+  eventId: string;
+  sink: string;
+}
+
+/**
+ * One attempt's answer to notifyEvent. Nothing is thrown for a sink's failure: `retry` is a failure a later attempt
+ * may get over (no answer, 408, 429, 5xx, the ledger out of reach), which the orchestration retries on its own timers.
+ */
+export interface NotificationAttemptResult {
+  outcome: "delivered" | "duplicate" | "refused" | "retry";
+  /** For refused and retry: the status or network code (never a URL). */
+  error?: string;
+  status?: number;
+}
+
+/** How one event's delivery to one sink ended. */
+export interface SinkDeliveryOutcome {
+  sink: string;
+  result: "delivered" | "duplicate" | "dead-letter" | "dead-letter-unrecorded";
+}
+
+/** How one event's delivery ended (the notifyEvent orchestration's output), per sink. */
+export interface NotifyEventOutcome {
+  eventId: string;
+  sinks: SinkDeliveryOutcome[];
+}
+
+/**
+ * The wait before attempt `attempt + 1` (attempt ≥ 1) under a retry policy, as DTFx computes a retry's delay:
+ * first interval × coefficient^(attempt − 1), capped at the maximum interval.
+ */
+export function notifyRetryDelayMs(retry: NotifyRetry, attempt: number): number {
+  const delay = retry.firstRetryIntervalMs * Math.pow(retry.backoffCoefficient, attempt - 1);
+  return Math.min(delay, retry.maxRetryIntervalMs);
+}
+
+/**
+ * The legacy notifyDelivery orchestration's input (one event to one sink), kept for instances started before
+ * notifyEvent. Sink names only, never a URL or a secret.
+ */
 export interface NotifyDeliveryInput {
   request: NotifyRequest;
   eventId: string;

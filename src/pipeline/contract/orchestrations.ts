@@ -2,7 +2,7 @@ import { observeOrchestration } from "../../observability/orchestration.js";
 import * as df from "durable-functions";
 import type { DurableClient, OrchestrationHandler } from "durable-functions";
 import type { OrchestrationName } from "./names.js";
-import type { NotifyDeliveryInput } from "./notify.js";
+import type { NotifyDeliveryInput, NotifyEventInput } from "./notify.js";
 import type { BreakGlassInput, PipelineInput } from "./payloads.js";
 import { isRestartable } from "./runtime-status.js";
 
@@ -10,6 +10,7 @@ import { isRestartable } from "./runtime-status.js";
 export interface OrchestrationInputs {
   quarantinePipeline: PipelineInput;
   breakGlassRelease: BreakGlassInput;
+  notifyEvent: NotifyEventInput;
   notifyDelivery: NotifyDeliveryInput;
 }
 
@@ -66,12 +67,11 @@ export async function startOrchestrationOnce<N extends OrchestrationName>(
 }
 
 /**
- * Starts a notification delivery (notifyDelivery) once under its instance id; true when this call started it. The
- * notify activity and the sweep hand their events off with it (src/notify Notifier.handOff's StartDelivery).
+ * Starts an event's notification delivery (notifyEvent) once under its instance id; true when this call started it.
+ * The notify activity and the sweep hand their events off with it (src/notify Notifier.handOff's StartDelivery).
  */
-export function notifyDeliveryStarter(
+export function notifyEventStarter(
   client: DurableClient,
-): (instanceId: string, input: NotifyDeliveryInput) => Promise<boolean> {
-  return async (instanceId, input) =>
-    (await startOrchestrationOnce(client, "notifyDelivery", instanceId, input)).started;
+): (instanceId: string, input: NotifyEventInput) => Promise<boolean> {
+  return async (instanceId, input) => (await startOrchestrationOnce(client, "notifyEvent", instanceId, input)).started;
 }

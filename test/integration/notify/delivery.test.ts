@@ -6,7 +6,7 @@ import { startNotifyReceiver, type NotifyReceiver } from "../../../local/notify-
 import { startEventGridStandIn, type EventGridStandIn } from "../../../local/eventgrid/server.js";
 import { LOCAL_SUBSCRIPTIONS, localNotifySettings } from "../../../local/stack/compose.js";
 import { buildNotifier, notifySettings, type Notifier, type StartDelivery } from "../../../src/notify/index.js";
-import type { NotifyDeliveryInput, NotifyRequest } from "../../../src/pipeline/contract/index.js";
+import type { NotifyEventInput, NotifyRequest } from "../../../src/pipeline/contract/index.js";
 import { startTestAzurite, type TestAzurite } from "../../support/azurite.js";
 import { localStateRoot } from "../../support/paths.js";
 import { useIdentityEndpointInProcess } from "../../../local/identity/process-environment.js";
@@ -64,7 +64,7 @@ describe("notification delivery", () => {
 
   /** Starts each delivery once per instance id, as startOrchestrationOnce does against the durable client. */
   function fakeDurable() {
-    const started = new Map<string, NotifyDeliveryInput>();
+    const started = new Map<string, NotifyEventInput>();
     const start: StartDelivery = async (instanceId, input) => {
       await new Promise((r) => setImmediate(r));
       if (started.has(instanceId)) return false;
@@ -82,17 +82,17 @@ describe("notification delivery", () => {
     const sinks = Object.keys(LOCAL_SUBSCRIPTIONS.sinks).length;
     expect(new Set(results.map((r) => r.eventId)).size).toBe(1);
     const id = results[0]!.eventId;
-    // The hand-off: one delivery orchestration per (event id, sink), whatever the number of triggers.
+    // The hand-off: one delivery orchestration per event id, to every sink, whatever the number of triggers.
     expect(results.reduce((n, r) => n + r.started, 0)).toBe(sinks);
     expect(results.every((r) => r.sinks === sinks && r.error === undefined)).toBe(true);
-    expect([...durable.started.keys()].sort()).toEqual(
-      Object.keys(LOCAL_SUBSCRIPTIONS.sinks)
-        .map((sink) => `${id}.${sink}`)
-        .sort(),
-    );
-    // The sends: even 100 concurrent attempts of each delivery (at-least-once activities) send once per sink.
+    expect([...durable.started.keys()]).toEqual([id]);
+    const handed = durable.started.get(id)!;
+    expect([...handed.sinks].sort()).toEqual(Object.keys(LOCAL_SUBSCRIPTIONS.sinks).sort());
+    // The sends: even 100 concurrent attempts of each sink's delivery (at-least-once activities) send once per sink.
     const answers = await Promise.all(
-      [...durable.started.values()].flatMap((input) => Array.from({ length: 100 }, () => notifier.attempt(input))),
+      handed.sinks.flatMap((sink) =>
+        Array.from({ length: 100 }, () => notifier.attempt({ request: handed.request, eventId: id, sink })),
+      ),
     );
     expect(answers.filter((a) => a.outcome === "delivered")).toHaveLength(sinks);
     expect(answers.filter((a) => a.outcome === "duplicate")).toHaveLength(100 * sinks - sinks);
@@ -108,7 +108,8 @@ describe("notification delivery", () => {
     receiver.failWith = 500;
     try {
       const handed = await notifier.handOff(request("qp-down"), durable.start);
-      const input = durable.started.get(`${handed.eventId}.webhook`)!;
+      const started = durable.started.get(handed.eventId)!;
+      const input = { request: started.request, eventId: handed.eventId, sink: "webhook" };
       // One HTTP request per attempt (the retries are durable, not in-process), each a retryable failure.
       const before = receiver.attempts.length;
       await expect(notifier.attempt(input)).rejects.toMatchObject({ retryable: true, status: 500 });
@@ -133,7 +134,7 @@ describe("notification delivery", () => {
       expect(receiver.deliveries.filter((d) => d.raw.includes(handed.eventId) && d.sink === "webhook")).toHaveLength(0);
       // A refusal the sink will not get over (4xx) is answered, not thrown: no retry for it.
       receiver.failWith = 400;
-      const refused = await notifier.attempt(durable.started.get(`${handed.eventId}.teams`)!);
+      const refused = await notifier.attempt({ ...input, sink: "teams" });
       expect(refused).toMatchObject({ outcome: "refused", status: 400 });
     } finally {
       receiver.failWith = undefined;

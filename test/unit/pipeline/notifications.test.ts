@@ -85,6 +85,7 @@ describe("the pipeline's notifications", () => {
     expect(run.outcome.result).toBe("Passed");
     const names = run.calls.map((c) => c.name);
     expect(names).not.toContain("deliverNotification");
+    expect(names).not.toContain("attemptNotification");
     expect(names).not.toContain("recordNotificationDeadLetter");
     // No timer of a retry chain and nothing outstanding once it ended: nothing the pipeline waits on is a delivery.
     expect(run.driver.state.outstanding()).toEqual([]);
