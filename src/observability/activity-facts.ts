@@ -17,6 +17,18 @@ interface ActivityFacts<N extends Name> {
 
 const none = (): Facts => ({});
 
+/** attemptNotification and deliverNotification: one send of one event to one sink (their outcomes differ in name only). */
+const sendAttemptFacts: ActivityFacts<"attemptNotification"> & ActivityFacts<"deliverNotification"> = {
+  stage: "recording",
+  input: (input: ActivityPayloads["attemptNotification"]["input"]) => ({
+    image: input.request.image.digest ? imageReference(input.request.image) : undefined,
+    result: `${input.request.type} to ${input.sink}`,
+  }),
+  output: (result: { outcome: string; error?: string }) => ({
+    result: result.error ? `${result.outcome}: ${result.error}` : result.outcome,
+  }),
+};
+
 /** Per activity of the contract: the stage it belongs to and the facts its payloads give an event line. */
 export const ACTIVITY_FACTS: { [N in Name]: ActivityFacts<N> } = {
   inspectImage: {
@@ -67,22 +79,9 @@ export const ACTIVITY_FACTS: { [N in Name]: ActivityFacts<N> } = {
     }),
     output: (result) => ({ result: result.error ?? `sinks ${result.sinks}, delivery started ${result.started}` }),
   },
-  attemptNotification: {
-    stage: "recording",
-    input: (input) => ({
-      image: input.request.image.digest ? imageReference(input.request.image) : undefined,
-      result: `${input.request.type} to ${input.sink}`,
-    }),
-    output: (result) => ({ result: result.error ? `${result.outcome}: ${result.error}` : result.outcome }),
-  },
-  deliverNotification: {
-    stage: "recording",
-    input: (input) => ({
-      image: input.request.image.digest ? imageReference(input.request.image) : undefined,
-      result: `${input.request.type} to ${input.sink}`,
-    }),
-    output: (result) => ({ result: result.error ? `${result.outcome}: ${result.error}` : result.outcome }),
-  },
+  // One send attempt, in notifyEvent's rounds or the legacy notifyDelivery: the same facts.
+  attemptNotification: sendAttemptFacts,
+  deliverNotification: sendAttemptFacts,
   recordNotificationDeadLetter: {
     stage: "recording",
     input: (input) => ({

@@ -9,6 +9,7 @@ import {
 } from "../../../src/pipeline/contract/index.js";
 import { EventType } from "../../../local/devhost/durable/replay/history.js";
 import { PipelineRun, type Activities } from "./support/pipeline-run.js";
+import { NOTIFY_EVENT_ID, NOTIFY_REQUEST, NOTIFY_RETRY } from "./support/notify-request.js";
 
 /**
  * The delivery of one notification event to one sink (notifyDelivery) on the real durable-functions replay engine:
@@ -16,17 +17,10 @@ import { PipelineRun, type Activities } from "./support/pipeline-run.js";
  * table that is down still ends the orchestration. Nothing loops.
  */
 const INPUT: NotifyDeliveryInput = {
-  request: {
-    type: "image.released",
-    image: { loginServer: "localhost:5000", repository: "team/app", digest: `sha256:${"d".repeat(64)}` },
-    instanceId: "qp-test",
-    round: "2026-01-01T00:00:00.000Z",
-    at: "2026-01-01T00:00:05.000Z",
-    facts: {},
-  },
-  eventId: "ntf-0123456789abcdef0123456789abcdef",
+  request: NOTIFY_REQUEST,
+  eventId: NOTIFY_EVENT_ID,
   sink: "webhook",
-  retry: { maxAttempts: 3, firstRetryIntervalMs: 5_000, backoffCoefficient: 2, maxRetryIntervalMs: 300_000 },
+  retry: NOTIFY_RETRY,
 };
 
 function delivery(activities: Activities): PipelineRun {

@@ -11,6 +11,7 @@ import {
 } from "../../../src/pipeline/contract/index.js";
 import { EventType } from "../../../local/devhost/durable/replay/history.js";
 import { PipelineRun, type Activities } from "./support/pipeline-run.js";
+import { NOTIFY_EVENT_ID, NOTIFY_REQUEST, NOTIFY_RETRY } from "./support/notify-request.js";
 
 /**
  * One notification event to all its sinks (notifyEvent) on the real durable-functions replay engine: every sink at
@@ -18,17 +19,10 @@ import { PipelineRun, type Activities } from "./support/pipeline-run.js";
  * every activity scheduled exactly once (the replay would show a second TaskScheduled otherwise).
  */
 const INPUT: NotifyEventInput = {
-  request: {
-    type: "image.released",
-    image: { loginServer: "localhost:5000", repository: "team/app", digest: `sha256:${"d".repeat(64)}` },
-    instanceId: "qp-test",
-    round: "2026-01-01T00:00:00.000Z",
-    at: "2026-01-01T00:00:05.000Z",
-    facts: {},
-  },
-  eventId: "ntf-0123456789abcdef0123456789abcdef",
+  request: NOTIFY_REQUEST,
+  eventId: NOTIFY_EVENT_ID,
   sinks: ["eventgrid", "webhook", "teams", "slack"],
-  retry: { maxAttempts: 3, firstRetryIntervalMs: 5_000, backoffCoefficient: 2, maxRetryIntervalMs: 300_000 },
+  retry: NOTIFY_RETRY,
 };
 
 function delivery(activities: Activities, input: NotifyEventInput = INPUT): PipelineRun {
