@@ -3,6 +3,7 @@ import { RestError } from "@azure/core-rest-pipeline";
 import type { TableClient } from "@azure/data-tables";
 import type { WalkPosition } from "./enumerate/watermark.js";
 import { GateError } from "../errors/gate-error.js";
+import { conflict, createOnce } from "../storage/create-once.js";
 
 export type PassKind = "sweep" | "backfill";
 
@@ -124,7 +125,7 @@ export class PassLease {
 
 /** Pass state per (kind, registry) in Table storage, with a lease so only one run walks a registry at a time. */
 export class PassStore {
-  private created: Promise<void> | undefined;
+  private readonly ensureTable = createOnce(() => this.table.createTable(), { alreadyThere: conflict });
 
   constructor(private readonly table: TableClient) {}
 
@@ -193,15 +194,6 @@ export class PassStore {
         throw new PassBusyError("a run that started at the same moment", holdUntil.toISOString());
       throw error;
     }
-  }
-
-  private ensureTable(): Promise<void> {
-    this.created ??= this.table.createTable().catch((error: unknown) => {
-      if (status(error) === 409) return;
-      this.created = undefined;
-      throw error;
-    });
-    return this.created;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
+import { createOnce } from "../storage/create-once.js";
 
 /** compliance-reports/{registry}/{timestamp}.json — the timestamp sorts and contains no characters a blob name must escape. */
 export function reportBlobName(registry: string, at: Date, suffix = ""): string {
@@ -8,7 +9,7 @@ export function reportBlobName(registry: string, at: Date, suffix = ""): string 
 
 /** Writes reports as JSON blobs, creating the container on first use. */
 export class ReportStore {
-  private created: Promise<unknown> | undefined;
+  private readonly ensureContainer = createOnce(() => this.container.createIfNotExists());
 
   constructor(private readonly container: ContainerClient) {}
 
@@ -17,11 +18,7 @@ export class ReportStore {
   }
 
   async write(name: string, report: unknown): Promise<string> {
-    this.created ??= this.container.createIfNotExists().catch((error: unknown) => {
-      this.created = undefined;
-      throw error;
-    });
-    await this.created;
+    await this.ensureContainer();
     const body = JSON.stringify(report, null, 2);
     await this.container
       .getBlockBlobClient(name)

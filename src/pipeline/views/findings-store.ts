@@ -3,6 +3,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { imageReference, type ImageKey } from "../contract/index.js";
 import type { FindingRow } from "./findings.js";
+import { createOnce } from "../../storage/create-once.js";
 
 /** The blob container the findings rows are kept in (created on first write). */
 export const FINDINGS_CONTAINER = "image-findings";
@@ -19,7 +20,7 @@ interface StoredFindings {
  * the last, so a re-scan shows its own findings), read by the image page.
  */
 export class FindingsStore {
-  private created: Promise<unknown> | undefined;
+  private readonly ensureContainer = createOnce(() => this.container.createIfNotExists());
 
   constructor(private readonly container: ContainerClient) {}
 
@@ -28,11 +29,7 @@ export class FindingsStore {
   }
 
   async save(image: ImageKey, rows: FindingRow[], judgedAt: string): Promise<void> {
-    this.created ??= this.container.createIfNotExists().catch((error: unknown) => {
-      this.created = undefined;
-      throw error;
-    });
-    await this.created;
+    await this.ensureContainer();
     const body = JSON.stringify({ image: imageReference(image), judgedAt, rows } satisfies StoredFindings);
     await this.container
       .getBlockBlobClient(this.blobName(image))

@@ -4,6 +4,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import { isDigest, isRepositoryName, isTag } from "../../acr/names.js";
 import type { ImageKey, PipelineSource } from "../contract/index.js";
+import { createOnce } from "../../storage/create-once.js";
 
 /** One delivery the webhook took: what the drain needs to start the image's pipeline. */
 export interface InboxEntry {
@@ -62,7 +63,8 @@ interface StoredBatch {
  * idempotent (the start claims), so the drain starts each pipeline once whatever the number of entries.
  */
 export class BlobWebhookInbox implements WebhookInbox {
-  private created: Promise<void> | undefined;
+  /** The container, created on first use (once per process; a failed creation is tried again next time). */
+  private readonly ensureContainer = createOnce(() => this.container.createIfNotExists());
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly loader: DataLoader<InboxEntry, void>;
@@ -137,17 +139,6 @@ export class BlobWebhookInbox implements WebhookInbox {
       this.inFlight -= 1;
       this.waiting.shift()?.();
     }
-  }
-
-  private ensureContainer(): Promise<void> {
-    this.created ??= this.container.createIfNotExists().then(
-      () => undefined,
-      (error: unknown) => {
-        this.created = undefined;
-        throw error;
-      },
-    );
-    return this.created;
   }
 }
 

@@ -1,5 +1,6 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { TableClient } from "@azure/data-tables";
+import { conflict, createOnce } from "../../storage/create-once.js";
 
 /**
  * Which pipelines were ever started, so the first delivery for a digest can start its pipeline without first reading
@@ -14,17 +15,12 @@ export interface StartClaims {
 }
 
 export class TableStartClaims implements StartClaims {
-  private created: Promise<void> | undefined;
+  private readonly ensureTable = createOnce(() => this.table.createTable(), { alreadyThere: conflict });
 
   constructor(private readonly table: Pick<TableClient, "createTable" | "createEntity">) {}
 
   async claim(instanceId: string, at: Date): Promise<boolean> {
-    this.created ??= this.table.createTable().catch((error: unknown) => {
-      if (isRestError(error) && error.statusCode === 409) return;
-      this.created = undefined;
-      throw error;
-    });
-    await this.created;
+    await this.ensureTable();
     try {
       await this.table.createEntity({ partitionKey: instanceId, rowKey: "start", claimedAt: at.toISOString() });
       return true;
